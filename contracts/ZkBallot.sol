@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IVoteVerifier} from "./interfaces/IVoteVerifier.sol";
+import {IZkBallot} from "./interfaces/IZkBallot.sol";
+
+/// @title ZkBallot
+/// @notice Manages many anonymous elections by id. See docs/PROTOCOL.md for the protocol and
+/// IZkBallot for the events and errors.
+/// @dev The roll is not stored as a tree: each batch of commitments is emitted in an event and
+/// folded into a keccak digest, and the registrar states the Poseidon root when opening the
+/// vote. Auditors rebuild the tree from the events and check the root off-chain; this keeps
+/// registration near the calldata cost, where an on-chain Poseidon tree costs ~100k gas a voter.
+contract ZkBallot is IZkBallot {
+    /// @notice Order of the BN254 scalar field, the field of every proof signal.
+    uint256 public constant SNARK_SCALAR_FIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    /// @notice Most options an election may have; a ballot is a bit set over them.
+    uint256 public constant MAX_OPTIONS = 32;
+
+    /// @notice Fewest options an election may have.
+    uint256 public constant MIN_OPTIONS = 2;
+
+    /// @notice Deepest voter roll tree supported (2^32 voters); voterCount is a uint64.
+    uint256 public constant MAX_ROLL_DEPTH = 32;
+
+    /// @notice Value of an empty leaf; never a valid voter commitment.
+    uint256 public constant EMPTY_LEAF = 0;
+
+    /// @notice Verifier of the vote circuit's Groth16 proofs.
+    IVoteVerifier public immutable VERIFIER;
+
+    /// @notice Depth of the voter roll tree the verifier's circuit was built for.
+    uint256 public immutable ROLL_DEPTH;
+
+    /// @dev The fields castVote reads are packed into the first slot.
+    struct Election {
+        Phase phase;
+        uint8 numOptions;
+        uint64 votingStartsAt;
+        uint64 votingEndsAt;
+        uint64 voterCount;
+        uint256 voterRollRoot;
+        address admin;
+        address registrar;
+        bytes32 voterRollDigest;
+        bytes32 metadataHash;
+        string title;
+        string metadataURI;
+    }
+
+    /// @notice Number of elections created; ids run from 1 to electionCount.
+    uint256 public electionCount;
+
+    mapping(uint256 electionId => Election) private _elections;
+    mapping(uint256 electionId => uint256[MAX_OPTIONS]) private _tallies;
+    /// @dev Block in which a nullifier was spent; 0 while unspent.
+    mapping(uint256 electionId => mapping(uint256 nullifier => uint256 blockNumber)) private _nullifierBlocks;
+
+    /// @param verifier The vote circuit's Groth16 verifier.
+    /// @param rollDepth Depth of the voter roll tree the circuit proves membership in.
+    constructor(IVoteVerifier verifier, uint256 rollDepth) {
+        if (address(verifier) == address(0)) revert ZeroAddress();
+        if (rollDepth == 0 || rollDepth > MAX_ROLL_DEPTH) revert InvalidRollDepth(rollDepth);
+        VERIFIER = verifier;
+        ROLL_DEPTH = rollDepth;
+    }
+
+    modifier onlyAdmin(uint256 electionId) {
+        if (msg.sender != _existing(electionId).admin) revert NotAdmin(electionId, msg.sender);
+        _;
+    }
+
+    modifier onlyRegistrar(uint256 electionId) {
+        if (msg.sender != _existing(electionId).registrar) revert NotRegistrar(electionId, msg.sender);
+        _;
+    }
+
+    // ---------------------------------------------------------------- operator actions
+
+    /// @inheritdoc IZkBallot
+    function createElection(ElectionConfig calldata config) external returns (uint256 electionId) {
+        if (bytes(config.title).length == 0) revert EmptyTitle();
+        if (config.numOptions < MIN_OPTIONS || config.numOptions > MAX_OPTIONS) {
+            revert InvalidOptionCount(config.numOptions, MAX_OPTIONS);
+        }
+        if (config.registrar == address(0)) revert ZeroAddress();
+        bool startsBeforeEnd = config.votingStartsAt == 0 || config.votingEndsAt == 0 ||
+            config.votingStartsAt < config.votingEndsAt;
+        bool endsInFuture = config.votingEndsAt == 0 || config.votingEndsAt > block.timestamp;
+        if (!startsBeforeEnd || !endsInFuture) {
+            revert InvalidVotingWindow(config.votingStartsAt, config.votingEndsAt, block.timestamp);
+        }
+
+        electionId = ++electionCount;
+        Election storage election = _elections[electionId];
+        election.phase = Phase.Registration;
+        election.numOptions = config.numOptions;
+        election.votingStartsAt = config.votingStartsAt;
+        election.votingEndsAt = config.votingEndsAt;
+        election.admin = msg.sender;
+        election.registrar = config.registrar;
+        election.metadataHash = config.metadataHash;
+        election.title = config.title;
+        election.metadataURI = config.metadataURI;
+
+        emit ElectionCreated(
+            electionId,
+            msg.sender,
+            config.registrar,
+            config.title,
+            config.numOptions,
+            config.metadataURI,
+            config.metadataHash,
+            config.votingStartsAt,
+            config.votingEndsAt
+        );
+    }
+
+    /// @inheritdoc IZkBallot
+    function transferAdmin(uint256 electionId, address newAdmin) external onlyAdmin(electionId) {
+        Election storage election = _elections[electionId];
+        if (election.phase == Phase.Closed) revert WrongPhase(electionId, Phase.Closed, Phase.Voting);
+        if (newAdmin == address(0)) revert ZeroAddress();
+        emit AdminTransferred(electionId, election.admin, newAdmin);
+        election.admin = newAdmin;
+    }
+
+    /// @inheritdoc IZkBallot
+    function setRegistrar(uint256 electionId, address newRegistrar) external onlyAdmin(electionId) {
+        Election storage election = _elections[electionId];
+        _requirePhase(electionId, election.phase, Phase.Registration);
+        if (newRegistrar == address(0)) revert ZeroAddress();
+        emit RegistrarChanged(electionId, election.registrar, newRegistrar);
+        election.registrar = newRegistrar;
+    }
+
+    /// @inheritdoc IZkBallot
+    function publishVoterCommitments(
+        uint256 electionId,
+        uint256[] calldata voterCommitments
+    ) external onlyRegistrar(electionId) {
+        Election storage election = _elections[electionId];
+        _requirePhase(electionId, election.phase, Phase.Registration);
+        uint256 count = voterCommitments.length;
+        if (count == 0) revert EmptyBatch();
+        uint256 firstIndex = election.voterCount;
+        uint256 capacity = 1 << ROLL_DEPTH;
+        if (firstIndex + count > capacity) revert VoterRollFull(capacity, firstIndex + count);
+
+        // digest_i = keccak256(digest_{i-1} || commitment_i): one link per commitment, so the
+        // digest does not depend on how the roll was split into batches.
+        bytes32 digest = election.voterRollDigest;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 commitment = voterCommitments[i];
+            if (commitment == EMPTY_LEAF || commitment >= SNARK_SCALAR_FIELD) {
+                revert InvalidVoterCommitment(firstIndex + i, commitment);
+            }
+            assembly ("memory-safe") {
+                mstore(0x00, digest)
+                mstore(0x20, commitment)
+                digest := keccak256(0x00, 0x40)
+            }
+        }
+        election.voterRollDigest = digest;
+        election.voterCount = uint64(firstIndex + count);
+
+        emit VoterCommitmentsPublished(electionId, firstIndex, voterCommitments, digest);
+    }
+
+    /// @inheritdoc IZkBallot
+    function openVoting(uint256 electionId, uint256 voterRollRoot) external onlyRegistrar(electionId) {
+        Election storage election = _elections[electionId];
+        _requirePhase(electionId, election.phase, Phase.Registration);
+        if (election.voterCount == 0) revert EmptyVoterRoll(electionId);
+        if (voterRollRoot == 0 || voterRollRoot >= SNARK_SCALAR_FIELD) revert InvalidVoterRollRoot(voterRollRoot);
+        if (election.votingEndsAt != 0 && block.timestamp >= election.votingEndsAt) {
+            revert VotingEnded(electionId, election.votingEndsAt);
+        }
+
+        election.voterRollRoot = voterRollRoot;
+        election.phase = Phase.Voting;
+
+        emit VotingOpened(electionId, voterRollRoot, election.voterCount, election.voterRollDigest);
+    }
+
+    /// @inheritdoc IZkBallot
+    function closeElection(uint256 electionId) external {
+        Election storage election = _existing(electionId);
+        _requirePhase(electionId, election.phase, Phase.Voting);
+        if (msg.sender != election.admin) {
+            // Without an end time only the admin decides when voting ends.
+            if (election.votingEndsAt == 0) revert NotAdmin(electionId, msg.sender);
+            if (block.timestamp < election.votingEndsAt) revert VotingNotEnded(electionId, election.votingEndsAt);
+        }
+        election.phase = Phase.Closed;
+        emit ElectionClosed(electionId, msg.sender, tallies(electionId));
+    }
+
+    // ---------------------------------------------------------------- voting
+
+    /// @inheritdoc IZkBallot
+    function castVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) external {
+        Election storage election = _elections[electionId];
+        Phase phase = election.phase;
+        if (phase == Phase.None) revert ElectionNotFound(electionId);
+        _requirePhase(electionId, phase, Phase.Voting);
+        if (block.timestamp < election.votingStartsAt) revert VotingNotStarted(electionId, election.votingStartsAt);
+        if (election.votingEndsAt != 0 && block.timestamp >= election.votingEndsAt) {
+            revert VotingEnded(electionId, election.votingEndsAt);
+        }
+        uint256 option = _singleChoiceOption(electionId, ballot, election.numOptions);
+        if (nullifier >= SNARK_SCALAR_FIELD) revert NullifierOutOfField(nullifier);
+        uint256 spentInBlock = _nullifierBlocks[electionId][nullifier];
+        if (spentInBlock != 0) revert NullifierAlreadySpent(electionId, nullifier, spentInBlock);
+
+        if (!_verifyVoteProof(election.voterRollRoot, nullifier, electionScope(electionId), ballot, proof)) {
+            revert InvalidProof(electionId, nullifier);
+        }
+
+        _nullifierBlocks[electionId][nullifier] = block.number;
+        ++_tallies[electionId][option];
+
+        emit VoteCast(electionId, nullifier, ballot, proof);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The scope that makes a proof valid for one election of one deployment on one chain.
+    /// @return keccak256(chainid, this contract, electionId) reduced into the scalar field.
+    function electionScope(uint256 electionId) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), electionId))) % SNARK_SCALAR_FIELD;
+    }
+
+    /// @notice An election's full public record.
+    function getElection(uint256 electionId) external view returns (ElectionView memory) {
+        Election storage election = _existing(electionId);
+        return ElectionView({
+            phase: election.phase,
+            numOptions: election.numOptions,
+            votingStartsAt: election.votingStartsAt,
+            votingEndsAt: election.votingEndsAt,
+            voterCount: election.voterCount,
+            admin: election.admin,
+            registrar: election.registrar,
+            voterRollRoot: election.voterRollRoot,
+            voterRollDigest: election.voterRollDigest,
+            metadataHash: election.metadataHash,
+            title: election.title,
+            metadataURI: election.metadataURI
+        });
+    }
+
+    /// @notice Current ballots per option (final once the election is closed).
+    function tallies(uint256 electionId) public view returns (uint256[] memory result) {
+        uint8 numOptions = _existing(electionId).numOptions;
+        result = new uint256[](numOptions);
+        for (uint256 option = 0; option < numOptions; ++option) {
+            result[option] = _tallies[electionId][option];
+        }
+    }
+
+    /// @notice The block in which `nullifier` was spent in this election, or 0 if it is unspent.
+    function nullifierSpentInBlock(uint256 electionId, uint256 nullifier) external view returns (uint256) {
+        return _nullifierBlocks[electionId][nullifier];
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _existing(uint256 electionId) private view returns (Election storage election) {
+        election = _elections[electionId];
+        if (election.phase == Phase.None) revert ElectionNotFound(electionId);
+    }
+
+    function _requirePhase(uint256 electionId, Phase current, Phase required) private pure {
+        if (current != required) revert WrongPhase(electionId, current, required);
+    }
+
+    /// @dev Public signals in the circuit's order: voterRollRoot, nullifier, electionScope, ballot.
+    function _verifyVoteProof(
+        uint256 voterRollRoot,
+        uint256 nullifier,
+        uint256 scope,
+        uint256 ballot,
+        uint256[8] calldata proof
+    ) private view returns (bool) {
+        return VERIFIER.verifyProof(
+            [proof[0], proof[1]],
+            [[proof[2], proof[3]], [proof[4], proof[5]]],
+            [proof[6], proof[7]],
+            [voterRollRoot, nullifier, scope, ballot]
+        );
+    }
+
+    /// @dev A single-choice ballot is 2^option with option < numOptions (PROTOCOL.md, "Ballot").
+    function _singleChoiceOption(uint256 electionId, uint256 ballot, uint8 numOptions) private pure returns (uint256) {
+        if (ballot == 0 || ballot & (ballot - 1) != 0 || ballot >> numOptions != 0) {
+            revert InvalidBallot(electionId, ballot);
+        }
+        uint256 option = 0;
+        while (ballot > 1) {
+            ballot >>= 1;
+            ++option;
+        }
+        return option;
+    }
+}

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IVoteVerifier
+/// @notice The Groth16 verifier that snarkjs generates for circuits/vote.circom.
+/// @dev Public signals, in the circuit's order: voterRollRoot, nullifier, electionScope, ballot.
+interface IVoteVerifier {
+    /// @notice Checks a Groth16 proof against the four public signals.
+    /// @return True when the proof is valid; false for an invalid proof, a point off the curve
+    /// or a public signal outside the scalar field.
+    function verifyProof(
+        uint256[2] calldata pA,
+        uint256[2][2] calldata pB,
+        uint256[2] calldata pC,
+        uint256[4] calldata publicSignals
+    ) external view returns (bool);
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IZkBallot
+/// @notice Anonymous, verifiable elections: a registrar publishes a voter roll of commitments,
+/// voters prove membership with a zk-SNARK and cast one ballot each, anyone re-counts from events.
+/// @dev Names follow docs/PROTOCOL.md.
+interface IZkBallot {
+    /// @notice Lifecycle of an election. Transitions only go forward.
+    enum Phase {
+        None, // no election with this id
+        Registration, // the registrar publishes voter commitments
+        Voting, // the roll is frozen; ballots are accepted
+        Closed // the tally is final
+    }
+
+    /// @notice What an admin chooses when creating an election.
+    struct ElectionConfig {
+        string title;
+        uint8 numOptions;
+        string metadataURI;
+        bytes32 metadataHash;
+        address registrar;
+        /// @dev 0 means "as soon as voting is opened".
+        uint64 votingStartsAt;
+        /// @dev 0 means "until the admin closes the election".
+        uint64 votingEndsAt;
+    }
+
+    /// @notice An election's full public record.
+    struct ElectionView {
+        Phase phase;
+        uint8 numOptions;
+        uint64 votingStartsAt;
+        uint64 votingEndsAt;
+        uint64 voterCount;
+        address admin;
+        address registrar;
+        uint256 voterRollRoot;
+        bytes32 voterRollDigest;
+        bytes32 metadataHash;
+        string title;
+        string metadataURI;
+    }
+
+    event ElectionCreated(
+        uint256 indexed electionId,
+        address indexed admin,
+        address indexed registrar,
+        string title,
+        uint8 numOptions,
+        string metadataURI,
+        bytes32 metadataHash,
+        uint64 votingStartsAt,
+        uint64 votingEndsAt
+    );
+    event AdminTransferred(uint256 indexed electionId, address indexed previousAdmin, address indexed newAdmin);
+    event RegistrarChanged(uint256 indexed electionId, address indexed previousRegistrar, address indexed newRegistrar);
+    /// @notice A batch of the voter roll. Leaf indices run from firstIndex, in calldata order.
+    event VoterCommitmentsPublished(
+        uint256 indexed electionId,
+        uint256 firstIndex,
+        uint256[] voterCommitments,
+        bytes32 voterRollDigest
+    );
+    /// @notice The roll is frozen at voterRollRoot; ballots are accepted from now on (within the window).
+    event VotingOpened(uint256 indexed electionId, uint256 voterRollRoot, uint256 voterCount, bytes32 voterRollDigest);
+    /// @notice One counted ballot, with everything needed to re-verify its proof off-chain.
+    event VoteCast(uint256 indexed electionId, uint256 indexed nullifier, uint256 ballot, uint256[8] proof);
+    /// @notice The final result: tally[i] ballots for option i.
+    event ElectionClosed(uint256 indexed electionId, address indexed closedBy, uint256[] tally);
+
+    error ElectionNotFound(uint256 electionId);
+    error NotAdmin(uint256 electionId, address caller);
+    error NotRegistrar(uint256 electionId, address caller);
+    error WrongPhase(uint256 electionId, Phase current, Phase required);
+    error InvalidOptionCount(uint256 numOptions, uint256 maxOptions);
+    error EmptyTitle();
+    error ZeroAddress();
+    error InvalidVotingWindow(uint64 votingStartsAt, uint64 votingEndsAt, uint256 now_);
+    error EmptyBatch();
+    error InvalidVoterCommitment(uint256 index, uint256 voterCommitment);
+    error VoterRollFull(uint256 capacity, uint256 requested);
+    error EmptyVoterRoll(uint256 electionId);
+    error InvalidVoterRollRoot(uint256 voterRollRoot);
+    error VotingNotStarted(uint256 electionId, uint64 votingStartsAt);
+    error VotingEnded(uint256 electionId, uint64 votingEndsAt);
+    error VotingNotEnded(uint256 electionId, uint64 votingEndsAt);
+    error InvalidBallot(uint256 electionId, uint256 ballot);
+    error NullifierOutOfField(uint256 nullifier);
+    error NullifierAlreadySpent(uint256 electionId, uint256 nullifier, uint256 spentInBlock);
+    error InvalidProof(uint256 electionId, uint256 nullifier);
+    error InvalidRollDepth(uint256 rollDepth);
+
+    /// @notice Creates an election with the caller as admin. It starts in the Registration phase.
+    /// @return electionId The new election's id (ids start at 1).
+    function createElection(ElectionConfig calldata config) external returns (uint256 electionId);
+
+    /// @notice Admin only, until the election is closed: hands the admin role to `newAdmin`.
+    function transferAdmin(uint256 electionId, address newAdmin) external;
+
+    /// @notice Admin only, during registration: replaces the registrar.
+    function setRegistrar(uint256 electionId, address newRegistrar) external;
+
+    /// @notice Registrar only, during registration: appends voter commitments to the roll.
+    function publishVoterCommitments(uint256 electionId, uint256[] calldata voterCommitments) external;
+
+    /// @notice Registrar only: freezes the roll at `voterRollRoot` (the Poseidon root of every
+    /// published commitment, in order) and opens voting. Nothing about the roll can change after.
+    function openVoting(uint256 electionId, uint256 voterRollRoot) external;
+
+    /// @notice Casts one anonymous ballot. Anyone may submit it (for instance a relayer): the
+    /// proof binds the ballot, so the submitter cannot change it.
+    function castVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) external;
+
+    /// @notice Closes voting and publishes the final tally. The admin may close at any time
+    /// during voting; after the voting window ends, anyone may.
+    function closeElection(uint256 electionId) external;
+}

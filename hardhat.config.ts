@@ -1,0 +1,44 @@
+import * as path from "node:path";
+
+import "@nomicfoundation/hardhat-toolbox";
+import * as dotenv from "dotenv";
+import { subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig } from "hardhat/config";
+
+dotenv.config({ quiet: true });
+
+/** Must equal the exact version of the `solc` npm package: Solidity is compiled offline with it. */
+const SOLIDITY_VERSION = "0.8.28";
+
+// Hardhat normally downloads solc; this machine (and CI) has no internet, so use solc-js
+// from node_modules when the versions match.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLIDITY_VERSION) return runSuper();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { version(): string };
+  return {
+    compilerPath: path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js"),
+    isSolcJs: true,
+    version: args.solcVersion,
+    longVersion: solc.version(),
+  };
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLIDITY_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: "cancun",
+    },
+  },
+  mocha: {
+    timeout: 300_000,
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "true",
+  },
+};
+
+export default config;

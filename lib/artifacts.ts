@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { ZkBallotError } from "./errors";
+
+/** Repository root: lib/ sits directly below it. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/**
+ * Where `npm run circuits` writes what users need, relative to the project root. These files
+ * are committed (a trusted setup takes minutes to rebuild); manifest.json records their
+ * SHA-256 and `npm run circuits:check` rebuilds them and compares byte for byte.
+ */
+export const ARTIFACT_FILES = {
+  wasm: "circuits/build/vote.wasm",
+  zkey: "circuits/build/vote.zkey",
+  verificationKey: "circuits/build/verification_key.json",
+  verifierContract: "contracts/verifiers/VoteVerifier.sol",
+} as const;
+
+export const MANIFEST_FILE = "circuits/build/manifest.json";
+
+/** Circuit sources whose hashes the manifest records, so stale artifacts are detected. */
+export const CIRCUIT_SOURCES = ["circuits/vote.circom"] as const;
+
+export interface SetupManifest {
+  circuit: "vote";
+  rollDepth: number;
+  constraints: number;
+  publicSignals: string[];
+  setup: {
+    kind: "development";
+    secure: false;
+    warning: string;
+    phase1: { power: number; beacon: string; beaconIterationsExp: number };
+    phase2: { beacon: string; beaconIterationsExp: number };
+  };
+  tools: Record<string, string>;
+  sources: Record<string, string>;
+  files: Record<string, string>;
+}
+
+export function sha256File(filePath: string): string {
+  return createHash("sha256").update(fs.readFileSync(filePath)).digest("hex");
+}
+
+export function artifactPath(relative: string, root = PROJECT_ROOT): string {
+  return path.join(root, relative);
+}
+
+export function loadManifest(root = PROJECT_ROOT): SetupManifest {
+  const file = artifactPath(MANIFEST_FILE, root);
+  if (!fs.existsSync(file)) {
+    throw new ZkBallotError("ARTIFACTS_MISSING", `${MANIFEST_FILE} not found`, "run `npm run circuits` to build the circuit and its setup");
+  }
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as SetupManifest;
+  } catch (error) {
+    throw new ZkBallotError("ARTIFACTS_MISMATCH", `${MANIFEST_FILE} is not valid JSON: ${(error as Error).message}`, "run `npm run circuits`");
+  }
+}
+
+/** Checks every artifact and circuit source against the manifest; returns the mismatches. */
+export function verifyArtifactHashes(root = PROJECT_ROOT): string[] {
+  const manifest = loadManifest(root);
+  const problems: string[] = [];
+  const recorded = { ...manifest.files, ...manifest.sources };
+  for (const [relative, expected] of Object.entries(recorded)) {
+    const file = artifactPath(relative, root);
+    if (!fs.existsSync(file)) problems.push(`${relative}: missing`);
+    else if (sha256File(file) !== expected) problems.push(`${relative}: SHA-256 differs from the manifest`);
+  }
+  return problems;
+}
+
+/** The paths of the prover's inputs, after checking that they exist. */
+export function proverArtifacts(root = PROJECT_ROOT): { wasm: string; zkey: string; verificationKey: string } {
+  const paths = {
+    wasm: artifactPath(ARTIFACT_FILES.wasm, root),
+    zkey: artifactPath(ARTIFACT_FILES.zkey, root),
+    verificationKey: artifactPath(ARTIFACT_FILES.verificationKey, root),
+  };
+  for (const file of Object.values(paths)) {
+    if (!fs.existsSync(file)) {
+      throw new ZkBallotError("ARTIFACTS_MISSING", `${path.relative(root, file)} not found`, "run `npm run circuits`");
+    }
+  }
+  return paths;
+}

@@ -1,0 +1,277 @@
+/**
+ * Typed client of the ZkBallot contract: deployment, the operator's actions, casting a ballot,
+ * and decoding the events that make up an election's public record.
+ */
+import { AbiCoder, keccak256, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
+
+import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { loadManifest, verifyArtifactHashes } from "./artifacts";
+import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "./ballot";
+import { LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "./constants";
+import { ZkBallotError } from "./errors";
+import { computeNullifier, type VoterIdentity } from "./identity";
+import { proveVote, type SolidityProof } from "./prover";
+import { VoterRoll } from "./voterRoll";
+
+/** Mirrors IZkBallot.Phase. */
+export enum Phase {
+  None = 0,
+  Registration = 1,
+  Voting = 2,
+  Closed = 3,
+}
+
+export interface ElectionSpec {
+  title: string;
+  numOptions: number;
+  metadataURI?: string;
+  metadataHash?: string;
+  registrar: string;
+  votingStartsAt?: number;
+  votingEndsAt?: number;
+}
+
+export interface DeployOptions {
+  /** Deploy a development (insecure) setup to a non-local chain anyway. Never do this for a real election. */
+  allowInsecureDevSetup?: boolean;
+  log?: (line: string) => void;
+}
+
+/**
+ * Deploys the Groth16 verifier and ZkBallot. Refuses when the committed artifacts do not match
+ * their manifest, and refuses to put a development setup on any chain but the local Hardhat ones
+ * unless `allowInsecureDevSetup` says so.
+ */
+export async function deployZkBallot(deployer: Signer, options: DeployOptions = {}): Promise<ZkBallot> {
+  const problems = verifyArtifactHashes();
+  if (problems.length > 0) {
+    throw new ZkBallotError("ARTIFACTS_MISMATCH", `circuit artifacts do not match circuits/build/manifest.json: ${problems.join("; ")}`, "run `npm run circuits`");
+  }
+  const manifest = loadManifest();
+  const network = await deployer.provider?.getNetwork();
+  if (network === undefined) throw new ZkBallotError("INVALID_ARGUMENT", "the deployer signer has no provider");
+  if (!manifest.setup.secure && !LOCAL_DEV_CHAIN_IDS.includes(network.chainId)) {
+    if (!options.allowInsecureDevSetup) {
+      throw new ZkBallotError(
+        "INSECURE_SETUP_REFUSED",
+        `refusing to deploy a development trusted setup to chain ${network.chainId}: anyone can forge proofs against it`,
+        "run a real phase-2 ceremony, or pass the allowInsecureDevSetup override for a throwaway test deployment",
+      );
+    }
+    options.log?.(`WARNING: ${manifest.setup.warning}`);
+  }
+  const verifier = await new Groth16Verifier__factory(deployer).deploy();
+  await verifier.waitForDeployment();
+  const zkBallot = await new ZkBallot__factory(deployer).deploy(await verifier.getAddress(), manifest.rollDepth);
+  await zkBallot.waitForDeployment();
+  return zkBallot;
+}
+
+/** keccak256(abi.encode(chainId, contract, electionId)) mod r, computed locally as the contract does. */
+export function computeElectionScope(chainId: bigint, contractAddress: string, electionId: bigint): bigint {
+  const encoded = AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256"], [chainId, contractAddress, electionId]);
+  return BigInt(keccak256(encoded)) % SNARK_SCALAR_FIELD;
+}
+
+/** The running roll digest: digest_i = keccak256(digest_{i-1} || commitment_i), digest_0 = 0. */
+export function computeVoterRollDigest(voterCommitments: readonly bigint[], initial = "0x" + "00".repeat(32)): string {
+  const coder = AbiCoder.defaultAbiCoder();
+  let digest = initial;
+  for (const commitment of voterCommitments) digest = keccak256(coder.encode(["bytes32", "uint256"], [digest, commitment]));
+  return digest;
+}
+
+/** Turns a revert into a ZkBallotError naming the contract's custom error and its arguments. */
+export function explainContractError(error: unknown, contractInterface: Interface = ZkBallot__factory.createInterface()): ZkBallotError {
+  const revert = (error as { revert?: { name: string; args: unknown[] } }).revert;
+  let decoded = revert;
+  if (decoded === undefined) {
+    const data = findRevertData(error);
+    const parsed = data === undefined ? null : contractInterface.parseError(data);
+    if (parsed) decoded = { name: parsed.name, args: [...parsed.args] };
+  }
+  if (decoded === undefined) {
+    return new ZkBallotError("CONTRACT_REVERT", `transaction failed: ${(error as Error).message?.split("\n")[0] ?? String(error)}`);
+  }
+  const args = decoded.args.map((arg) => String(arg)).join(", ");
+  return new ZkBallotError("CONTRACT_REVERT", `contract refused: ${decoded.name}(${args})`);
+}
+
+function findRevertData(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [error];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current !== "object" || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const data = (current as { data?: unknown }).data;
+    if (typeof data === "string" && /^0x[0-9a-fA-F]{8}/.test(data)) return data;
+    for (const key of ["error", "info", "cause", "data"]) stack.push((current as Record<string, unknown>)[key]);
+  }
+  return undefined;
+}
+
+async function send(action: () => Promise<{ wait(): Promise<ContractTransactionReceipt | null> }>): Promise<ContractTransactionReceipt> {
+  let receipt: ContractTransactionReceipt | null;
+  try {
+    receipt = await (await action()).wait();
+  } catch (error) {
+    throw explainContractError(error);
+  }
+  if (receipt === null || receipt.status !== 1) throw new ZkBallotError("CONTRACT_REVERT", "transaction was not mined successfully");
+  return receipt;
+}
+
+/** Creates an election; returns its id, read from the ElectionCreated event. */
+export async function createElection(zkBallot: ZkBallot, spec: ElectionSpec): Promise<{ electionId: bigint; receipt: ContractTransactionReceipt }> {
+  const receipt = await send(() =>
+    zkBallot.createElection({
+      title: spec.title,
+      numOptions: spec.numOptions,
+      metadataURI: spec.metadataURI ?? "",
+      metadataHash: spec.metadataHash ?? "0x" + "00".repeat(32),
+      registrar: spec.registrar,
+      votingStartsAt: spec.votingStartsAt ?? 0,
+      votingEndsAt: spec.votingEndsAt ?? 0,
+    }),
+  );
+  for (const log of receipt.logs) {
+    const parsed = zkBallot.interface.parseLog(log);
+    if (parsed?.name === "ElectionCreated") return { electionId: parsed.args.electionId as bigint, receipt };
+  }
+  throw new ZkBallotError("EVENT_DECODE", "createElection succeeded but emitted no ElectionCreated event");
+}
+
+export interface PublishOptions {
+  batchSize?: number;
+  onProgress?: (published: number, total: number) => void;
+}
+
+/**
+ * Publishes a voter roll in batches. Resumes from what the chain already holds: the on-chain
+ * count and digest must match a prefix of `voterCommitments`, and only the rest is sent, so no
+ * commitment is published twice.
+ */
+export async function publishVoterRoll(zkBallot: ZkBallot, electionId: bigint, voterCommitments: readonly bigint[], options: PublishOptions = {}): Promise<ContractTransactionReceipt[]> {
+  const batchSize = options.batchSize ?? 500;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ZkBallotError("INVALID_ARGUMENT", `batch size must be a positive integer, got ${batchSize}`);
+  await VoterRoll.build(voterCommitments, { depth: Number(await zkBallot.ROLL_DEPTH()) }); // validates: in field, non-zero, unique, fits
+  const election = await zkBallot.getElection(electionId);
+  const onChain = Number(election.voterCount);
+  if (onChain > voterCommitments.length || computeVoterRollDigest(voterCommitments.slice(0, onChain)) !== election.voterRollDigest) {
+    throw new ZkBallotError("INVALID_ROLL", `the chain already holds ${onChain} commitments that are not a prefix of this roll`, "publish the same roll file that was used before");
+  }
+  const receipts: ContractTransactionReceipt[] = [];
+  options.onProgress?.(onChain, voterCommitments.length);
+  for (let start = onChain; start < voterCommitments.length; start += batchSize) {
+    const batch = voterCommitments.slice(start, start + batchSize);
+    receipts.push(await send(() => zkBallot.publishVoterCommitments(electionId, batch)));
+    options.onProgress?.(start + batch.length, voterCommitments.length);
+  }
+  return receipts;
+}
+
+/** Reads the roll from VoterCommitmentsPublished events and checks it against the on-chain count and digest. */
+export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint): Promise<bigint[]> {
+  const events = await zkBallot.queryFilter(zkBallot.filters.VoterCommitmentsPublished(electionId));
+  const commitments: bigint[] = [];
+  for (const event of events) {
+    if (Number(event.args.firstIndex) !== commitments.length) {
+      throw new ZkBallotError("EVENT_DECODE", `roll batch at block ${event.blockNumber} starts at index ${event.args.firstIndex}, expected ${commitments.length}`, "the RPC returned incomplete logs; try another endpoint");
+    }
+    commitments.push(...event.args.voterCommitments);
+  }
+  const election = await zkBallot.getElection(electionId);
+  if (BigInt(commitments.length) !== election.voterCount || computeVoterRollDigest(commitments) !== election.voterRollDigest) {
+    throw new ZkBallotError("EVENT_DECODE", "the published roll events do not match the on-chain count and digest", "the RPC returned incomplete logs; try another endpoint");
+  }
+  return commitments;
+}
+
+/** Builds the tree from the chain's own record of the roll, then freezes it at that root and opens voting. */
+export async function openVoting(zkBallot: ZkBallot, electionId: bigint): Promise<{ voterRollRoot: bigint; receipt: ContractTransactionReceipt }> {
+  const roll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId), { depth: Number(await zkBallot.ROLL_DEPTH()) });
+  const receipt = await send(() => zkBallot.openVoting(electionId, roll.root));
+  return { voterRollRoot: roll.root, receipt };
+}
+
+export async function closeElection(zkBallot: ZkBallot, electionId: bigint): Promise<{ tally: bigint[]; receipt: ContractTransactionReceipt }> {
+  const receipt = await send(() => zkBallot.closeElection(electionId));
+  return { tally: [...(await zkBallot.tallies(electionId))], receipt };
+}
+
+export interface PreparedBallot {
+  electionId: bigint;
+  ballot: bigint;
+  nullifier: bigint;
+  proof: SolidityProof;
+}
+
+/**
+ * Everything a voter does before submitting: checks the election and the roll, refuses a second
+ * vote, and proves. The result can be submitted by anyone (castPreparedBallot or a relayer).
+ */
+export async function prepareBallot(params: {
+  zkBallot: ZkBallot;
+  electionId: bigint;
+  identity: VoterIdentity;
+  option: number;
+  voterRoll: VoterRoll;
+}): Promise<PreparedBallot> {
+  const { zkBallot, electionId, identity, option, voterRoll } = params;
+  const election = await zkBallot.getElection(electionId).catch((error: unknown) => {
+    throw explainContractError(error);
+  });
+  if (Number(election.phase) !== Phase.Voting) {
+    throw new ZkBallotError("ELECTION_STATE", `election ${electionId} is in phase ${Phase[Number(election.phase)]}, not Voting`, "wait until the registrar opens voting");
+  }
+  const ballot = encodeSingleChoiceBallot(option, Number(election.numOptions));
+  if (voterRoll.root !== election.voterRollRoot) {
+    throw new ZkBallotError("INVALID_ROLL", "the local voter roll's root differs from the election's frozen root", "rebuild the roll from the chain (fetchVoterRoll)");
+  }
+  const path = voterRoll.pathOf(identity.voterCommitment);
+  const { chainId } = await zkBallot.runner!.provider!.getNetwork();
+  const electionScope = computeElectionScope(chainId, await zkBallot.getAddress(), electionId);
+  const nullifier = await computeNullifier(identity.identitySecret, electionScope);
+  const spentInBlock = await zkBallot.nullifierSpentInBlock(electionId, nullifier);
+  if (spentInBlock !== 0n) {
+    throw new ZkBallotError("ALREADY_VOTED", `this identity already voted in election ${electionId}, in block ${spentInBlock}`, "one ballot per voter; check it with my-ballot");
+  }
+  const { proof } = await proveVote({ identity, path, voterRollRoot: election.voterRollRoot, electionScope, ballot });
+  return { electionId, ballot, nullifier, proof };
+}
+
+export async function castPreparedBallot(zkBallot: ZkBallot, prepared: PreparedBallot): Promise<ContractTransactionReceipt> {
+  return send(() => zkBallot.castVote(prepared.electionId, prepared.ballot, prepared.nullifier, prepared.proof));
+}
+
+export interface VoteRecord {
+  blockNumber: number;
+  transactionHash: string;
+  nullifier: bigint;
+  ballot: bigint;
+  option: number | undefined;
+  proof: bigint[];
+}
+
+/** Every VoteCast event of an election, decoded. `option` is undefined for a ballot that does not decode. */
+export async function fetchVoteRecords(zkBallot: ZkBallot, electionId: bigint): Promise<VoteRecord[]> {
+  const { numOptions } = await zkBallot.getElection(electionId);
+  const events = await zkBallot.queryFilter(zkBallot.filters.VoteCast(electionId));
+  return events.map((event) => {
+    let option: number | undefined;
+    try {
+      option = decodeSingleChoiceBallot(event.args.ballot, Number(numOptions));
+    } catch {
+      option = undefined;
+    }
+    return {
+      blockNumber: event.blockNumber,
+      transactionHash: event.transactionHash,
+      nullifier: event.args.nullifier,
+      ballot: event.args.ballot,
+      option,
+      proof: [...event.args.proof],
+    };
+  });
+}

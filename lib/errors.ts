@@ -1,0 +1,34 @@
+/**
+ * Every failure the library reports on purpose is a ZkBallotError: a stable `code` that
+ * scripts and tests can match, a one-line message that says what was wrong, and a hint
+ * that says what to do about it.
+ */
+export type ZkBallotErrorCode =
+  | "INVALID_FIELD_ELEMENT"
+  | "INVALID_IDENTITY"
+  | "IDENTITY_FILE_EXISTS"
+  | "IDENTITY_FILE_UNREADABLE"
+  | "INVALID_BALLOT"
+  | "INVALID_ROLL"
+  | "NOT_ON_ROLL"
+  | "INVALID_PROOF"
+  | "ARTIFACTS_MISSING"
+  | "ARTIFACTS_MISMATCH"
+  | "INSECURE_SETUP_REFUSED"
+  | "INVALID_ARGUMENT"
+  | "ELECTION_STATE"
+  | "ALREADY_VOTED"
+  | "CONTRACT_REVERT"
+  | "EVENT_DECODE";
+
+export class ZkBallotError extends Error {
+  override readonly name = "ZkBallotError";
+
+  constructor(
+    readonly code: ZkBallotErrorCode,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(hint === undefined ? message : `${message} (hint: ${hint})`);
+  }
+}

@@ -1,0 +1,125 @@
+import { DEFAULT_ROLL_DEPTH, EMPTY_LEAF } from "./constants";
+import { ZkBallotError } from "./errors";
+import { parseFieldElement } from "./field";
+import { poseidonHasher, type PoseidonHasher } from "./poseidon";
+
+/** Authentication path of one leaf, in the shape the circuit takes it. */
+export interface MerklePath {
+  readonly leafIndex: number;
+  /** pathIndices[i] = 1 when the running node is the right child at level i. */
+  readonly pathIndices: number[];
+  readonly siblings: bigint[];
+}
+
+export interface VoterRollOptions {
+  depth?: number;
+  /** Called after each level is hashed: (levelsDone, depth). */
+  onProgress?: (levelsDone: number, depth: number) => void;
+}
+
+/**
+ * The voter roll as a fixed-depth binary Poseidon Merkle tree: leaves are voter commitments
+ * in publication order, the rest are EMPTY_LEAF. Only the non-empty part is stored and hashed;
+ * empty subtrees use precomputed zero hashes.
+ */
+export class VoterRoll {
+  private constructor(
+    readonly depth: number,
+    /** levels[0] are the leaves; levels[depth] holds the root alone. */
+    private readonly levels: bigint[][],
+    private readonly zeros: bigint[],
+    private readonly indexOfCommitment: Map<bigint, number>,
+  ) {}
+
+  static async build(commitments: readonly unknown[], options: VoterRollOptions = {}): Promise<VoterRoll> {
+    const depth = options.depth ?? DEFAULT_ROLL_DEPTH;
+    if (!Number.isInteger(depth) || depth < 1 || depth > 32) {
+      throw new ZkBallotError("INVALID_ARGUMENT", `roll depth must be an integer from 1 to 32, got ${depth}`);
+    }
+    if (commitments.length > 2 ** depth) {
+      throw new ZkBallotError("INVALID_ROLL", `roll has ${commitments.length} commitments but a depth-${depth} tree holds ${2 ** depth}`, "build the circuit with a larger --depth");
+    }
+    const leaves: bigint[] = new Array(commitments.length);
+    const indexOfCommitment = new Map<bigint, number>();
+    commitments.forEach((value, index) => {
+      const commitment = parseFieldElement(value, `roll entry ${index}`);
+      if (commitment === EMPTY_LEAF) {
+        throw new ZkBallotError("INVALID_ROLL", `roll entry ${index} is zero, the empty-leaf value`, "remove it from the roll");
+      }
+      const earlier = indexOfCommitment.get(commitment);
+      if (earlier !== undefined) {
+        throw new ZkBallotError("INVALID_ROLL", `roll entry ${index} duplicates entry ${earlier}`, "each voter commitment may appear once");
+      }
+      indexOfCommitment.set(commitment, index);
+      leaves[index] = commitment;
+    });
+
+    const hash = await poseidonHasher();
+    const zeros = zeroHashes(hash, depth);
+    const levels: bigint[][] = [leaves];
+    for (let level = 0; level < depth; level++) {
+      const below = levels[level];
+      const above: bigint[] = new Array(Math.ceil(below.length / 2));
+      for (let i = 0; i < above.length; i++) {
+        const right = 2 * i + 1 < below.length ? below[2 * i + 1] : zeros[level];
+        above[i] = hash([below[2 * i], right]);
+      }
+      levels.push(above);
+      options.onProgress?.(level + 1, depth);
+    }
+    return new VoterRoll(depth, levels, zeros, indexOfCommitment);
+  }
+
+  get size(): number {
+    return this.levels[0].length;
+  }
+
+  get root(): bigint {
+    return this.levels[this.depth][0] ?? this.zeros[this.depth];
+  }
+
+  indexOf(voterCommitment: bigint): number | undefined {
+    return this.indexOfCommitment.get(voterCommitment);
+  }
+
+  pathAt(leafIndex: number): MerklePath {
+    if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= this.size) {
+      throw new ZkBallotError("INVALID_ARGUMENT", `leaf index ${leafIndex} is outside the roll of ${this.size}`);
+    }
+    const pathIndices: number[] = [];
+    const siblings: bigint[] = [];
+    let index = leafIndex;
+    for (let level = 0; level < this.depth; level++) {
+      pathIndices.push(index & 1);
+      siblings.push(this.levels[level][index ^ 1] ?? this.zeros[level]);
+      index >>>= 1;
+    }
+    return { leafIndex, pathIndices, siblings };
+  }
+
+  /** Path of a voter commitment; a NOT_ON_ROLL error when the roll does not hold it. */
+  pathOf(voterCommitment: bigint): MerklePath {
+    const index = this.indexOf(voterCommitment);
+    if (index === undefined) {
+      throw new ZkBallotError("NOT_ON_ROLL", "this identity's voter commitment is not on the voter roll", "ask the registrar to add your commitment before voting opens");
+    }
+    return this.pathAt(index);
+  }
+}
+
+/** zeros[i] is the root of an empty subtree of height i. */
+export function zeroHashes(hash: PoseidonHasher, depth: number): bigint[] {
+  const zeros = [EMPTY_LEAF];
+  for (let level = 0; level < depth; level++) zeros.push(hash([zeros[level], zeros[level]]));
+  return zeros;
+}
+
+/** Recomputes a root from a leaf and its path, as the circuit does. */
+export async function rootFromPath(leaf: bigint, path: MerklePath): Promise<bigint> {
+  const hash = await poseidonHasher();
+  let node = leaf;
+  path.siblings.forEach((sibling, level) => {
+    node = path.pathIndices[level] === 1 ? hash([sibling, node]) : hash([node, sibling]);
+  });
+  return node;
+}

@@ -1,0 +1,66 @@
+/**
+ * npm run circuits              compile the circuit, run the development setup, write artifacts
+ * npm run circuits:check        rebuild in a temporary directory and compare with the committed artifacts
+ * npm run circuits -- --depth N build for a voter roll of 2^N (default 20)
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { MANIFEST_FILE, PROJECT_ROOT, artifactPath, sha256File, verifyArtifactHashes } from "../lib/artifacts";
+import { ZkBallotError } from "../lib/errors";
+import { releaseSnarkjs } from "../lib/prover";
+import { buildCircuitArtifacts } from "../lib/setup";
+
+function parseArgs(argv: string[]): { check: boolean; rollDepth?: number } {
+  let check = false;
+  let rollDepth: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--check") check = true;
+    else if (argv[i] === "--depth") {
+      rollDepth = Number(argv[++i]);
+      if (!Number.isInteger(rollDepth) || rollDepth < 1 || rollDepth > 32) {
+        throw new ZkBallotError("INVALID_ARGUMENT", `--depth must be an integer from 1 to 32, got ${argv[i]}`);
+      }
+    } else throw new ZkBallotError("INVALID_ARGUMENT", `unknown flag ${argv[i]}`, "flags: --check, --depth N");
+  }
+  return { check, rollDepth };
+}
+
+async function main(): Promise<void> {
+  const { check, rollDepth } = parseArgs(process.argv.slice(2));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-setup-"));
+  const started = Date.now();
+  const log = (line: string) => console.log(line);
+  try {
+    if (!check) {
+      const manifest = await buildCircuitArtifacts({ rollDepth, workDir: scratch, log });
+      console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${manifest.constraints} constraints, depth ${manifest.rollDepth}`);
+      console.log(manifest.setup.warning);
+      return;
+    }
+    const problems = verifyArtifactHashes();
+    const committed = JSON.parse(fs.readFileSync(artifactPath(MANIFEST_FILE), "utf8")) as { rollDepth: number; files: Record<string, string> };
+    const outputRoot = path.join(scratch, "rebuild");
+    await buildCircuitArtifacts({ rollDepth: rollDepth ?? committed.rollDepth, workDir: path.join(scratch, "work"), outputRoot, log });
+    for (const relative of [...Object.keys(committed.files), MANIFEST_FILE]) {
+      if (sha256File(artifactPath(relative, outputRoot)) !== sha256File(artifactPath(relative, PROJECT_ROOT))) {
+        problems.push(`${relative}: rebuild is not byte-identical to the committed file`);
+      }
+    }
+    if (problems.length > 0) {
+      console.error(`artifact check FAILED:\n  ${problems.join("\n  ")}`);
+      process.exitCode = 1;
+    } else {
+      console.log(`artifact check passed: a fresh rebuild is byte-identical to every committed artifact (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    await releaseSnarkjs();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ZkBallotError ? `error: ${error.message}` : error);
+  process.exit(1);
+});
