@@ -5,7 +5,7 @@
 import { AbiCoder, keccak256, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
 
 import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
-import { loadManifest, verifyArtifactHashes } from "./artifacts";
+import { loadManifest, verifyArtifactHashes, type SetupManifest } from "./artifacts";
 import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "./ballot";
 import { LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "./constants";
 import { ZkBallotError } from "./errors";
@@ -38,6 +38,22 @@ export interface DeployOptions {
 }
 
 /**
+ * A development setup may go to the local Hardhat chains only, unless the operator overrides.
+ * Returns "insecure-override" when the override was needed, so the caller can warn loudly.
+ */
+export function assertSetupAllowedOnChain(manifest: Pick<SetupManifest, "setup">, chainId: bigint, allowInsecureDevSetup: boolean): "ok" | "insecure-override" {
+  if (manifest.setup.secure || LOCAL_DEV_CHAIN_IDS.includes(chainId)) return "ok";
+  if (!allowInsecureDevSetup) {
+    throw new ZkBallotError(
+      "INSECURE_SETUP_REFUSED",
+      `refusing to deploy a development trusted setup to chain ${chainId}: anyone can forge proofs against it`,
+      "run a real phase-2 ceremony, or pass the allowInsecureDevSetup override for a throwaway test deployment",
+    );
+  }
+  return "insecure-override";
+}
+
+/**
  * Deploys the Groth16 verifier and ZkBallot. Refuses when the committed artifacts do not match
  * their manifest, and refuses to put a development setup on any chain but the local Hardhat ones
  * unless `allowInsecureDevSetup` says so.
@@ -50,14 +66,7 @@ export async function deployZkBallot(deployer: Signer, options: DeployOptions = 
   const manifest = loadManifest();
   const network = await deployer.provider?.getNetwork();
   if (network === undefined) throw new ZkBallotError("INVALID_ARGUMENT", "the deployer signer has no provider");
-  if (!manifest.setup.secure && !LOCAL_DEV_CHAIN_IDS.includes(network.chainId)) {
-    if (!options.allowInsecureDevSetup) {
-      throw new ZkBallotError(
-        "INSECURE_SETUP_REFUSED",
-        `refusing to deploy a development trusted setup to chain ${network.chainId}: anyone can forge proofs against it`,
-        "run a real phase-2 ceremony, or pass the allowInsecureDevSetup override for a throwaway test deployment",
-      );
-    }
+  if (assertSetupAllowedOnChain(manifest, network.chainId, options.allowInsecureDevSetup ?? false) === "insecure-override") {
     options.log?.(`WARNING: ${manifest.setup.warning}`);
   }
   const verifier = await new Groth16Verifier__factory(deployer).deploy();
