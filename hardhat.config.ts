@@ -6,6 +6,8 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 
+import "./tasks";
+
 dotenv.config({ quiet: true });
 
 /** Must equal the exact version of the `solc` npm package: Solidity is compiled offline with it. */
@@ -31,6 +33,15 @@ const config: HardhatUserConfig = {
     settings: {
       optimizer: { enabled: true, runs: 10_000 },
       evmVersion: "cancun",
+    },
+  },
+  networks: {
+    // `npx hardhat node` (or any local node); LOCALHOST_RPC_URL lets tests use another port.
+    localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
+    // A public testnet, from .env (see .env.example). Keys are never printed or written.
+    testnet: {
+      url: process.env.TESTNET_RPC_URL ?? "http://testnet-rpc-url-is-not-set.invalid",
+      accounts: process.env.TESTNET_PRIVATE_KEY ? [process.env.TESTNET_PRIVATE_KEY] : [],
     },
   },
   mocha: {

@@ -226,6 +226,8 @@ export async function prepareBallot(params: {
   identity: VoterIdentity;
   option: number;
   voterRoll: VoterRoll;
+  /** Called when every check has passed and proving starts (the slow part, about a second). */
+  onProving?: () => void;
 }): Promise<PreparedBallot> {
   const { zkBallot, electionId, identity, option, voterRoll } = params;
   const election = await zkBallot.getElection(electionId).catch((error: unknown) => {
@@ -246,6 +248,7 @@ export async function prepareBallot(params: {
   if (spentInBlock !== 0n) {
     throw new ZkBallotError("ALREADY_VOTED", `this identity already voted in election ${electionId}, in block ${spentInBlock}`, "one ballot per voter; check it with my-ballot");
   }
+  params.onProving?.();
   const { proof } = await proveVote({ identity, path, voterRollRoot: election.voterRollRoot, electionScope, ballot });
   return { electionId, ballot, nullifier, proof };
 }

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { keccak256 } from "ethers";
+
 import { COMMITMENT_DOMAIN, NULLIFIER_DOMAIN, SNARK_SCALAR_FIELD } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement, toHex32 } from "./field";
@@ -136,4 +138,25 @@ export async function loadIdentity(filePath: string): Promise<VoterIdentity> {
     throw new ZkBallotError("IDENTITY_FILE_UNREADABLE", `cannot read ${filePath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, "check the path");
   }
   return parseIdentity(text, filePath);
+}
+
+/**
+ * The message a wallet signs to derive a recoverable identity (`identity new --from-signer`).
+ * Standard ECDSA signing (RFC 6979) is deterministic, so the same account re-derives the same
+ * identity; whoever obtains the signature can vote as this voter.
+ */
+export const IDENTITY_DERIVATION_MESSAGE =
+  "zkballot identity v1\n\nSigning this message creates your anonymous voter identity. " +
+  "Sign it only in a zkballot tool you trust: anyone who sees this signature can vote as you.";
+
+export async function identityFromSignature(signature: string): Promise<VoterIdentity> {
+  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) {
+    throw new ZkBallotError("INVALID_IDENTITY", "a wallet signature is 65 bytes of hex", "sign IDENTITY_DERIVATION_MESSAGE with personal_sign");
+  }
+  let digest = keccak256(signature);
+  for (;;) {
+    const candidate = BigInt(digest) >> 2n;
+    if (candidate !== 0n && candidate < SNARK_SCALAR_FIELD) return identityFromSecret(candidate);
+    digest = keccak256(digest);
+  }
 }

@@ -1,0 +1,97 @@
+/**
+ * What anyone can read about an election (status, tally) and what a voter can check about
+ * their own ballot (individual verifiability), from the chain alone.
+ */
+import type { ZkBallot } from "../typechain-types";
+import { decodeSingleChoiceBallot } from "./ballot";
+import { computeElectionScope, fetchVoteRecords, Phase, type VoteRecord } from "./election";
+import { decodeElectionMetadata } from "./electionSpec";
+import { toHex32 } from "./field";
+import { computeNullifier, type VoterIdentity } from "./identity";
+import { verifyVoteProof } from "./prover";
+
+export interface ElectionStatus {
+  electionId: string;
+  title: string;
+  phase: string;
+  admin: string;
+  registrar: string;
+  voterCount: number;
+  voterRollRoot: string;
+  voterRollDigest: string;
+  votingStartsAt: string | null;
+  votingEndsAt: string | null;
+  options: { option: number; name: string; votes: string }[];
+  ballotsCounted: string;
+  metadataVerified: boolean;
+}
+
+function isoOrNull(seconds: bigint): string | null {
+  return seconds === 0n ? null : new Date(Number(seconds) * 1000).toISOString();
+}
+
+export async function readElectionStatus(zkBallot: ZkBallot, electionId: bigint): Promise<ElectionStatus> {
+  const election = await zkBallot.getElection(electionId);
+  const tally = await zkBallot.tallies(electionId);
+  const numOptions = Number(election.numOptions);
+  const metadata = decodeElectionMetadata(election.metadataURI, election.metadataHash, numOptions);
+  return {
+    electionId: electionId.toString(),
+    title: election.title,
+    phase: Phase[Number(election.phase)],
+    admin: election.admin,
+    registrar: election.registrar,
+    voterCount: Number(election.voterCount),
+    voterRollRoot: election.phase >= BigInt(Phase.Voting) ? election.voterRollRoot.toString() : "(not frozen yet)",
+    voterRollDigest: election.voterRollDigest,
+    votingStartsAt: isoOrNull(election.votingStartsAt),
+    votingEndsAt: isoOrNull(election.votingEndsAt),
+    options: tally.map((votes, option) => ({ option, name: metadata?.options[option] ?? `option ${option}`, votes: votes.toString() })),
+    ballotsCounted: tally.reduce((sum, votes) => sum + votes, 0n).toString(),
+    metadataVerified: metadata !== undefined,
+  };
+}
+
+export interface MyBallotReport {
+  nullifier: string;
+  voted: boolean;
+  record?: VoteRecord & { optionName: string };
+  proofVerifiedOffChain?: boolean;
+  /** The recount of every VoteCast event equals the on-chain tally, and includes this ballot. */
+  countedInTally?: boolean;
+}
+
+/** Individual verifiability: is my ballot on-chain, with a valid proof, and counted? */
+export async function checkMyBallot(zkBallot: ZkBallot, electionId: bigint, identity: VoterIdentity): Promise<MyBallotReport> {
+  const { chainId } = await zkBallot.runner!.provider!.getNetwork();
+  const electionScope = computeElectionScope(chainId, await zkBallot.getAddress(), electionId);
+  const nullifier = await computeNullifier(identity.identitySecret, electionScope);
+  const status = await readElectionStatus(zkBallot, electionId);
+  const records = await fetchVoteRecords(zkBallot, electionId);
+  const mine = records.find((record) => record.nullifier === nullifier);
+  if (mine === undefined) return { nullifier: toHex32(nullifier), voted: false };
+
+  const election = await zkBallot.getElection(electionId);
+  const proofVerifiedOffChain = await verifyVoteProof(
+    { voterRollRoot: election.voterRollRoot, nullifier, electionScope, ballot: mine.ballot },
+    mine.proof,
+  );
+  const recount = status.options.map(() => 0n);
+  for (const record of records) if (record.option !== undefined) recount[record.option]++;
+  const option = decodeSingleChoiceBallot(mine.ballot, status.options.length);
+  const countedInTally = recount.every((count, i) => count.toString() === status.options[i].votes) && recount[option] > 0n;
+  return {
+    nullifier: toHex32(nullifier),
+    voted: true,
+    record: { ...mine, optionName: status.options[option].name },
+    proofVerifiedOffChain,
+    countedInTally,
+  };
+}
+
+/** Left-aligned text table with a header rule. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,63 @@
+/**
+ * Voter roll files: what a registrar publishes from, and what a voter of a big election can
+ * download instead of reading every roll event. CSV (one commitment a line, optional header
+ * `voterCommitment`, `#` comments) or JSON (an array, or `{ "voterCommitments": [...] }`).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { EMPTY_LEAF } from "./constants";
+import { ZkBallotError } from "./errors";
+import { parseFieldElement, toHex32 } from "./field";
+
+export function parseVoterRollFile(text: string, source: string): bigint[] {
+  const entries: { value: unknown; where: string }[] = [];
+  if (/\.json$/i.test(source)) {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new ZkBallotError("INVALID_ROLL", `${source} is not valid JSON (truncated?): ${(error as Error).message}`, "re-export the roll file");
+    }
+    const list = Array.isArray(data) ? data : (data as { voterCommitments?: unknown } | null)?.voterCommitments;
+    if (!Array.isArray(list)) throw new ZkBallotError("INVALID_ROLL", `${source} must be a JSON array of commitments or {"voterCommitments": [...]}`);
+    list.forEach((value, i) => entries.push({ value, where: `${source} entry ${i}` }));
+  } else {
+    text.split(/\r?\n/).forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#") || (i === 0 && /^[A-Za-z_]+$/.test(line))) return;
+      entries.push({ value: line.split(",")[0].trim(), where: `${source} line ${i + 1}` });
+    });
+  }
+  const seen = new Map<bigint, string>();
+  return entries.map(({ value, where }) => {
+    let commitment: bigint;
+    try {
+      commitment = parseFieldElement(value, where);
+    } catch (error) {
+      throw new ZkBallotError("INVALID_ROLL", (error as Error).message, "every entry must be a voter commitment below the field order");
+    }
+    if (commitment === EMPTY_LEAF) throw new ZkBallotError("INVALID_ROLL", `${where} is zero, which is not a voter commitment`);
+    const earlier = seen.get(commitment);
+    if (earlier !== undefined) throw new ZkBallotError("INVALID_ROLL", `${where} duplicates ${earlier}`, "each voter commitment may appear once");
+    seen.set(commitment, where);
+    return commitment;
+  });
+}
+
+export function readVoterRollFile(file: string): bigint[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ZkBallotError("INVALID_ROLL", `cannot read roll file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, "check the path");
+  }
+  return parseVoterRollFile(text, path.basename(file));
+}
+
+/** Writes a CSV roll atomically (temporary file, then rename), so a crash never leaves half a file. */
+export function writeVoterRollFile(file: string, commitments: readonly bigint[]): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, ["voterCommitment", ...commitments.map(toHex32)].join("\n") + "\n");
+  fs.renameSync(temporary, file);
+}

@@ -1,0 +1,4 @@
+// Every zkballot command, grouped by who uses it. `npx hardhat help` lists them.
+import "./operator";
+import "./voter";
+import "./public";

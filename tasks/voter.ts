@@ -1,0 +1,122 @@
+/** Voter commands: identity new/commitment, vote, my-ballot. */
+import { scope, task } from "hardhat/config";
+
+import { CliError, EXAMPLE_NETWORK, command, parseElectionId, printJson, signerAt } from "./cli";
+
+const identity = scope("identity", "Voter: your anonymous voter identity");
+
+identity
+  .task("new", "Create a voter identity file (mode 0600; never overwrites).  Example: npx hardhat identity new --out alice.identity.json")
+  .addParam("out", "identity file to create")
+  .addFlag("fromSigner", "derive the identity from a signature of the --account wallet, so it can be re-derived later")
+  .addOptionalParam("account", "with --from-signer: index of the wallet account", "0")
+  .setAction(
+    command(async (args: { out: string; fromSigner: boolean; account: string }, hre) => {
+      const { createIdentity, identityFromSignature, saveIdentity, IDENTITY_DERIVATION_MESSAGE } = await import("../lib/identity");
+      const { toHex32 } = await import("../lib/field");
+      const voter = args.fromSigner
+        ? await identityFromSignature(await (await signerAt(hre, args.account)).signMessage(IDENTITY_DERIVATION_MESSAGE))
+        : await createIdentity();
+      saveIdentity(voter, args.out);
+      console.log(`identity written to ${args.out} (readable by you only)`);
+      console.log(`voter commitment (give this to the registrar): ${toHex32(voter.voterCommitment)}`);
+      console.log(
+        args.fromSigner
+          ? "backup: the same wallet re-derives this identity with `identity new --from-signer`; keep the file private all the same"
+          : "backup: copy this file somewhere safe and private; whoever holds it can vote as you, and a lost file cannot be recovered",
+      );
+    }),
+  );
+
+identity
+  .task("commitment", "Print the voter commitment of an identity file: what you hand to the registrar.  Example: npx hardhat identity commitment --identity alice.identity.json")
+  .addParam("identity", "identity file")
+  .setAction(
+    command(async (args: { identity: string }) => {
+      const { loadIdentity } = await import("../lib/identity");
+      const { toHex32 } = await import("../lib/field");
+      console.log(toHex32((await loadIdentity(args.identity)).voterCommitment));
+    }),
+  );
+
+task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: npx hardhat vote --election 1 --identity alice.identity.json --option 2 ${EXAMPLE_NETWORK}`)
+  .addParam("election", "election id")
+  .addParam("identity", "your identity file")
+  .addParam("option", "option number (0, 1, ...) or option name")
+  .addOptionalParam("rollFile", "roll file (from `roll export`) instead of reading every roll event; checked against the chain")
+  .addOptionalParam("account", "index of the account that sends the transaction", "0")
+  .setAction(
+    command(async (args: { election: string; identity: string; option: string; rollFile?: string; account: string }, hre) => {
+      const { loadIdentity } = await import("../lib/identity");
+      const { castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/election");
+      const { connectDeployment } = await import("../lib/deployments");
+      const { readVoterRollFile } = await import("../lib/rollFile");
+      const { readElectionStatus } = await import("../lib/results");
+      const { VoterRoll } = await import("../lib/voterRoll");
+      const { spinner } = await import("../lib/progress");
+      const electionId = parseElectionId(args.election);
+      const voter = await loadIdentity(args.identity);
+      const sender = await signerAt(hre, args.account);
+      const { zkBallot, record } = await connectDeployment(sender);
+
+      const status = await readElectionStatus(zkBallot, electionId);
+      const option = resolveOption(args.option, status.options.map((o) => o.name));
+      let commitments: bigint[];
+      if (args.rollFile) {
+        commitments = readVoterRollFile(args.rollFile);
+        const election = await zkBallot.getElection(electionId);
+        if (BigInt(commitments.length) !== election.voterCount || computeVoterRollDigest(commitments) !== election.voterRollDigest) {
+          throw new CliError(`${args.rollFile} is not this election's roll: its count or digest differs from the chain's`, "re-export it with `roll export`");
+        }
+      } else {
+        commitments = await fetchVoterRoll(zkBallot, electionId);
+      }
+      const voterRoll = await VoterRoll.build(commitments, { depth: record.rollDepth });
+
+      let proving: ReturnType<typeof spinner> | undefined;
+      const prepared = await prepareBallot({ zkBallot, electionId, identity: voter, option, voterRoll, onProving: () => (proving = spinner("proving")) });
+      proving?.stop("proof ready");
+      console.error(
+        `warning: this ballot is sent from ${await sender.getAddress()}; that account is now publicly linked to the ballot's transaction. ` +
+          "For anonymity send from an account with no link to you (a relayer service is the private path).",
+      );
+      const receipt = await castPreparedBallot(zkBallot, prepared);
+      console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${receipt.blockNumber}, tx ${receipt.hash}, ${receipt.gasUsed} gas`);
+      console.log(`check it any time: npx hardhat my-ballot --election ${electionId} --identity ${args.identity} --network ${hre.network.name}`);
+    }),
+  );
+
+function resolveOption(value: string, names: string[]): number {
+  if (/^[0-9]+$/.test(value)) {
+    const option = Number(value);
+    if (option >= names.length) throw new CliError(`option ${option} is out of range: this election has options 0 to ${names.length - 1}`, `options: ${names.map((n, i) => `${i}=${n}`).join(", ")}`);
+    return option;
+  }
+  const index = names.findIndex((name) => name.toLowerCase() === value.trim().toLowerCase());
+  if (index < 0) throw new CliError(`no option named ${JSON.stringify(value)}`, `options: ${names.map((n, i) => `${i}=${n}`).join(", ")}`);
+  return index;
+}
+
+task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof and is counted.  Example: npx hardhat my-ballot --election 1 --identity alice.identity.json ${EXAMPLE_NETWORK}`)
+  .addParam("election", "election id")
+  .addParam("identity", "your identity file")
+  .addFlag("json", "print JSON")
+  .setAction(
+    command(async (args: { election: string; identity: string; json: boolean }, hre) => {
+      const { loadIdentity } = await import("../lib/identity");
+      const { connectDeployment } = await import("../lib/deployments");
+      const { checkMyBallot } = await import("../lib/results");
+      const { zkBallot } = await connectDeployment(hre.ethers.provider);
+      const report = await checkMyBallot(zkBallot, parseElectionId(args.election), await loadIdentity(args.identity));
+      if (args.json) return printJson(report);
+      if (!report.voted || report.record === undefined) {
+        console.log(`no ballot from this identity in election ${args.election} (nullifier ${report.nullifier})`);
+        return;
+      }
+      console.log(`your ballot: option ${report.record.option} (${report.record.optionName})`);
+      console.log(`recorded in block ${report.record.blockNumber}, tx ${report.record.transactionHash}`);
+      console.log(`proof re-verified off-chain: ${report.proofVerifiedOffChain ? "valid" : "INVALID"}`);
+      console.log(`counted in the tally: ${report.countedInTally ? "yes (the recount of all ballots matches the on-chain tally)" : "NO"}`);
+      if (!report.proofVerifiedOffChain || !report.countedInTally) process.exitCode = 1;
+    }),
+  );

@@ -1,0 +1,179 @@
+/**
+ * Drives the commands as a new user would, against a real `npx hardhat node` in its own process.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { expect } from "chai";
+
+import { PROJECT_ROOT } from "../lib/artifacts";
+import { computeVoterRollDigest } from "../lib/election";
+import { toHex32 } from "../lib/field";
+import { SNARK_SCALAR_FIELD } from "../lib/constants";
+
+const HARDHAT_CLI = path.join(PROJECT_ROOT, "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe("command line against a real hardhat node", function () {
+  this.timeout(600_000);
+  let node: ChildProcess;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const file = (name: string) => path.join(dir, name);
+
+  function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Run {
+    const result = spawnSync(process.execPath, [HARDHAT_CLI, ...args], { cwd: PROJECT_ROOT, env: { ...env, ...extraEnv }, encoding: "utf8" });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+  const local = (...args: string[]) => cli([...args, "--network", "localhost"]);
+  function ok(run: Run): string {
+    expect(run.status, `command failed:\n${run.stdout}\n${run.stderr}`).to.equal(0);
+    return run.stdout;
+  }
+  function refused(run: Run, message: RegExp): void {
+    expect(run.status, run.stdout).to.equal(1);
+    expect(run.stderr).to.match(/^error: /m);
+    expect(run.stderr).to.match(message);
+    expect(run.stderr).to.not.match(/\n\s+at .*\(/); // no stack trace
+  }
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-cli-"));
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    env = { ...process.env, LOCALHOST_RPC_URL: `http://127.0.0.1:${port}`, ZKBALLOT_DEPLOYMENTS_DIR: path.join(dir, "deployments") };
+    delete env.TESTNET_RPC_URL;
+    node = spawn(process.execPath, [HARDHAT_CLI, "node", "--port", String(port)], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    await new Promise<void>((resolve, reject) => {
+      let output = "";
+      const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${output}`)), 60_000);
+      node.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("Started HTTP")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      node.on("exit", (code) => reject(new Error(`hardhat node exited with ${code}:\n${output}`)));
+    });
+  });
+
+  after(() => {
+    node?.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("explains a missing deployment, a bad network and an unreachable RPC in one line", () => {
+    refused(local("status"), /zkballot is not deployed on chain 31337.*hint: run `npx hardhat deploy/);
+    refused(cli(["status", "--network", "testnet"]), /TESTNET_RPC_URL is not set \(hint: copy .env.example/);
+    refused(cli(["status", "--network", "localhost"], { LOCALHOST_RPC_URL: "http://127.0.0.1:9" }), /cannot reach the RPC of network "localhost"/);
+    expect(ok(cli(["help", "vote"]))).to.match(/Example: npx hardhat vote --election 1/);
+  });
+
+  it("runs an election from identity creation to tally and my-ballot, refusing what it must", async () => {
+    // operator deploys once
+    expect(ok(local("deploy"))).to.match(/ZkBallot 0x[0-9a-fA-F]{40}/);
+    refused(local("deploy"), /already deployed on chain 31337/);
+
+    // election spec: errors name the field
+    fs.writeFileSync(file("bad.yaml"), "title: Council\noptions: [Yes]\n");
+    refused(local("election", "create", "--spec", file("bad.yaml")), /bad.yaml: options must have 2 to 32 entries, got 1/);
+    fs.writeFileSync(file("bad.json"), JSON.stringify({ title: "Council", options: ["Yes", "No"], votingEndsAt: "yesterday-ish" }));
+    refused(local("election", "create", "--spec", file("bad.json")), /votingEndsAt must be unix seconds or an ISO 8601 date/);
+    fs.writeFileSync(file("election.yaml"), "title: Council 2027\noptions:\n  - Yes\n  - No\n  - Abstain\n");
+    expect(ok(local("election", "create", "--spec", file("election.yaml")))).to.match(/election 1 created: "Council 2027", 3 options/);
+
+    // voters make identities and hand over commitments
+    const commitments: string[] = [];
+    for (const name of ["alice", "bob", "carol"]) {
+      const out = ok(cli(["identity", "new", "--out", file(`${name}.json`)]));
+      expect(out).to.match(/backup: /);
+      expect(fs.statSync(file(`${name}.json`)).mode & 0o777).to.equal(0o600);
+      const commitment = ok(cli(["identity", "commitment", "--identity", file(`${name}.json`)])).trim();
+      expect(out).to.include(commitment);
+      commitments.push(commitment);
+    }
+    const aliceBefore = fs.readFileSync(file("alice.json"), "utf8");
+    refused(cli(["identity", "new", "--out", file("alice.json")]), /already exists; refusing to overwrite/);
+    expect(fs.readFileSync(file("alice.json"), "utf8")).to.equal(aliceBefore);
+    ok(cli(["identity", "new", "--out", file("mallory.json")]));
+    fs.writeFileSync(file("broken.json"), aliceBefore.slice(0, 40));
+    refused(cli(["identity", "commitment", "--identity", file("broken.json")]), /broken.json is not valid JSON/);
+
+    // the registrar's roll file: the three voters and many others
+    while (commitments.length < 120) commitments.push(toHex32((BigInt("0x" + randomBytes(32).toString("hex")) % (SNARK_SCALAR_FIELD - 1n)) + 1n));
+    fs.writeFileSync(file("roll.csv"), ["voterCommitment", ...commitments].join("\n") + "\n");
+    fs.writeFileSync(file("dup.csv"), [commitments[0], commitments[1], commitments[0]].join("\n"));
+    refused(local("roll", "publish", "--election", "1", "--file", file("dup.csv")), /dup.csv line 3 duplicates dup.csv line 1/);
+
+    // publication killed with SIGKILL part-way, then resumed
+    const killed = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [HARDHAT_CLI, "roll", "publish", "--election", "1", "--file", file("roll.csv"), "--batch-size", "1", "--network", "localhost"], { cwd: PROJECT_ROOT, env });
+      let output = "";
+      const watch = (chunk: Buffer) => {
+        output += chunk.toString();
+        const progress = [...output.matchAll(/ (\d+)\/120 /g)].map((m) => Number(m[1]));
+        if (progress.some((done) => done >= 24 && done < 100)) child.kill("SIGKILL");
+      };
+      child.stdout.on("data", watch);
+      child.stderr.on("data", watch);
+      child.on("exit", () => resolve(output));
+    });
+    expect(killed).to.not.match(/commitments on-chain/); // it really died part-way
+    const partial = JSON.parse(ok(local("status", "--election", "1", "--json"))) as { voterCount: number };
+    expect(partial.voterCount).to.be.greaterThan(0).and.lessThan(120);
+    const resumed = ok(local("roll", "publish", "--election", "1", "--file", file("roll.csv"), "--batch-size", "50"));
+    expect(resumed).to.match(new RegExp(`resumed: ${partial.voterCount} commitments were already on-chain`));
+    const full = JSON.parse(ok(local("status", "--election", "1", "--json"))) as { voterCount: number; voterRollDigest: string };
+    expect(full.voterCount).to.equal(120);
+    expect(full.voterRollDigest).to.equal(computeVoterRollDigest(commitments.map(BigInt)));
+    expect(ok(local("roll", "publish", "--election", "1", "--file", file("roll.csv")))).to.match(/120 commitments on-chain \(0 transactions now/);
+
+    // voting
+    refused(local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "Yes"), /phase Registration, not Voting/);
+    expect(ok(local("voting", "open", "--election", "1"))).to.match(/roll frozen at root \d+/);
+    fs.writeFileSync(file("longer.csv"), [...commitments, toHex32(12345n)].join("\n"));
+    refused(local("roll", "publish", "--election", "1", "--file", file("longer.csv")), /WrongPhase/);
+
+    const cast = ok(local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "yes", "--account", "7"));
+    expect(cast).to.match(/ballot cast in election 1: option 0 \(Yes\), block (\d+)/);
+    const castBlock = /block (\d+)/.exec(cast)![1];
+    refused(local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "No"), new RegExp(`already voted in election 1, in block ${castBlock}`));
+    refused(local("vote", "--election", "1", "--identity", file("mallory.json"), "--option", "No"), /not on the voter roll/);
+    refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "3"), /option 3 is out of range: this election has options 0 to 2/);
+    refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "Maybe"), /no option named "Maybe"/);
+
+    ok(local("roll", "export", "--election", "1", "--out", file("exported.csv")));
+    const exported = fs.readFileSync(file("exported.csv"), "utf8").trim().split("\n").slice(1);
+    expect(exported.map(BigInt)).to.deep.equal(commitments.map(BigInt));
+    fs.writeFileSync(file("tampered.csv"), ["voterCommitment", ...exported.slice(0, -1)].join("\n"));
+    refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "1", "--roll-file", file("tampered.csv")), /not this election's roll/);
+    expect(ok(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "1", "--roll-file", file("exported.csv")))).to.match(/option 1 \(No\)/);
+
+    // individual verifiability
+    const mine = ok(local("my-ballot", "--election", "1", "--identity", file("alice.json")));
+    expect(mine).to.match(/your ballot: option 0 \(Yes\)/);
+    expect(mine).to.match(new RegExp(`recorded in block ${castBlock}`));
+    expect(mine).to.match(/proof re-verified off-chain: valid/);
+    expect(mine).to.match(/counted in the tally: yes/);
+    expect(ok(local("my-ballot", "--election", "1", "--identity", file("carol.json")))).to.match(/no ballot from this identity/);
+    const mineJson = JSON.parse(ok(local("my-ballot", "--election", "1", "--identity", file("bob.json"), "--json"))) as { voted: boolean; record: { option: number } };
+    expect(mineJson.voted).to.equal(true);
+    expect(mineJson.record.option).to.equal(1);
+
+    // closing and the result
+    refused(local("election", "close", "--election", "1", "--account", "3"), /NotAdmin/);
+    expect(ok(local("election", "close", "--election", "1"))).to.match(/tally: 1, 1, 0/);
+    const tally = JSON.parse(ok(local("tally", "--election", "1", "--json"))) as { phase: string; options: { name: string; votes: string }[] };
+    expect(tally.phase).to.equal("Closed");
+    expect(tally.options.map((o) => [o.name, o.votes])).to.deep.equal([["Yes", "1"], ["No", "1"], ["Abstain", "0"]]);
+    expect(ok(local("tally", "--election", "1"))).to.match(/Council 2027 \(election 1, final\)/);
+  });
+});
