@@ -6,12 +6,11 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 
+import { SOLIDITY_SETTINGS, SOLIDITY_VERSION } from "./lib/solidity";
 import "./tasks";
 
 dotenv.config({ quiet: true });
 
-/** Must equal the exact version of the `solc` npm package: Solidity is compiled offline with it. */
-const SOLIDITY_VERSION = "0.8.28";
 
 // Hardhat normally downloads solc; this machine (and CI) has no internet, so use solc-js
 // from node_modules when the versions match.
@@ -30,10 +29,7 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLIDITY_VERSION,
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      evmVersion: "cancun",
-    },
+    settings: SOLIDITY_SETTINGS,
   },
   networks: {
     // `npx hardhat node` (or any local node); LOCALHOST_RPC_URL lets tests use another port.

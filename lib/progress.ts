@@ -7,9 +7,12 @@ export interface Progress {
   done(detail?: string): void;
 }
 
-export function progressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function progressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr, options: { quietForMs?: number } = {}): Progress {
   const started = Date.now();
   let lastDecile = -1;
+  let shown = false;
+  // Work that finishes within quietForMs prints nothing: a bar is for waits a person notices.
+  const quiet = () => !shown && Date.now() - started < (options.quietForMs ?? 0);
   const render = (done: number, detail?: string) => {
     const fraction = total === 0 ? 1 : Math.min(done / total, 1);
     const width = 24;
@@ -19,6 +22,8 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
   };
   return {
     update(done, detail) {
+      if (quiet()) return;
+      shown = true;
       if (stream.isTTY) {
         stream.write(`\r${render(done, detail)}\x1b[K`);
         return;
@@ -30,6 +35,7 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
       }
     },
     done(detail) {
+      if (!shown) return;
       if (stream.isTTY) stream.write(`\r${render(total, detail)}\x1b[K\n`);
       else if (lastDecile !== 10) stream.write(render(total, detail) + "\n");
     },

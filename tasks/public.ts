@@ -1,7 +1,7 @@
 /** Commands for anyone: status, tally. */
 import { task } from "hardhat/config";
 
-import { EXAMPLE_NETWORK, command, parseElectionId, printJson } from "./cli";
+import { CliError, EXAMPLE_NETWORK, command, parseElectionId, printJson } from "./cli";
 
 task("status", `Anyone: an election's phase, roles, roll and times; without --election, every election.  Example: npx hardhat status --election 1 ${EXAMPLE_NETWORK}`)
   .addOptionalParam("election", "election id")
@@ -59,5 +59,61 @@ task("tally", `Anyone: ballots per option (final once the election is closed).  
           ["", "total", status.ballotsCounted, ""],
         ]),
       );
+    }),
+  );
+
+task("audit", `Anyone: re-verify a whole election from chain data alone (roll, verifier, every proof, tally); exit code 1 if any check fails.  Example: npx hardhat audit --election 1 --out audit.json --html audit.html ${EXAMPLE_NETWORK}`)
+  .addParam("election", "election id")
+  .addOptionalParam("address", "ZkBallot address (default: the deployment recorded for this chain)")
+  .addOptionalParam("fromBlock", "first block to read logs from (default: the contract's deployment block)")
+  .addOptionalParam("blockRange", "largest block range per eth_getLogs call", "5000")
+  .addOptionalParam("vkey", "verification key JSON the election claims (default: circuits/build/verification_key.json)")
+  .addOptionalParam("out", "write the JSON report here")
+  .addOptionalParam("html", "write a self-contained HTML report here")
+  .addOptionalParam("cacheDir", "cache fetched logs here so a rerun resumes")
+  .addFlag("json", "print the JSON report instead of the summary")
+  .setAction(
+    command(async (args: { election: string; address?: string; fromBlock?: string; blockRange: string; vkey?: string; out?: string; html?: string; cacheDir?: string; json: boolean }, hre) => {
+      const fs = await import("node:fs");
+      const { auditElection, formatAuditSummary, renderAuditHtml } = await import("../lib/audit");
+      const { readDeployment } = await import("../lib/deployments");
+      const { decodeElectionMetadata } = await import("../lib/electionSpec");
+      const { progressBar } = await import("../lib/progress");
+      const electionId = parseElectionId(args.election);
+      const provider = hre.ethers.provider;
+      const { chainId } = await provider.getNetwork();
+      const recorded = readDeployment(chainId);
+      const address = args.address ?? recorded?.zkBallot;
+      if (address === undefined) throw new CliError(`no ZkBallot address given and none recorded for chain ${chainId}`, "pass --address 0x...");
+      const blockRange = Number(args.blockRange);
+      if (!Number.isInteger(blockRange) || blockRange < 1) throw new CliError(`--block-range must be a positive integer, got ${args.blockRange}`);
+      const fromBlock = args.fromBlock === undefined ? (args.address === undefined ? recorded?.deployBlock : undefined) : Number(args.fromBlock);
+      if (fromBlock !== undefined && (!Number.isInteger(fromBlock) || fromBlock < 0)) throw new CliError(`--from-block must be a block number, got ${args.fromBlock}`);
+      let verificationKey: Record<string, unknown> | undefined;
+      if (args.vkey) {
+        try {
+          verificationKey = JSON.parse(fs.readFileSync(args.vkey, "utf8")) as Record<string, unknown>;
+        } catch (error) {
+          throw new CliError(`cannot read verification key ${args.vkey}: ${(error as Error).message}`);
+        }
+      }
+      const bars = new Map<string, ReturnType<typeof progressBar>>();
+      const report = await auditElection({
+        provider, contractAddress: address, electionId, fromBlock, blockRange, verificationKey, cacheDir: args.cacheDir,
+        onProgress: (stage, done, total) => {
+          if (!bars.has(stage)) bars.set(stage, progressBar(stage, total, process.stderr, { quietForMs: 1_000 }));
+          bars.get(stage)!.update(done);
+          if (done === total) bars.get(stage)!.done();
+        },
+      });
+      if (args.out) fs.writeFileSync(args.out, JSON.stringify(report, null, 2) + "\n");
+      if (args.html) {
+        const election = report.election as { metadataURI: string; metadataHash: string; numOptions: number };
+        const names = decodeElectionMetadata(election.metadataURI, election.metadataHash, election.numOptions)?.options ?? [];
+        fs.writeFileSync(args.html, renderAuditHtml(report, names));
+      }
+      if (args.json) printJson(report);
+      else console.log(formatAuditSummary(report));
+      if (!report.result.ok) process.exitCode = 1;
     }),
   );

@@ -1,0 +1,588 @@
+/**
+ * The independent auditor: re-verifies a whole election from chain data alone, trusting
+ * nobody, as a list of named checks (modelled on ElectionGuard's verifier and Helios's
+ * universal verifiability). Each check passes or fails with evidence; every failure names
+ * the offending block and transaction.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { getAddress, type Log, type LogDescription, type Provider } from "ethers";
+
+import { ZkBallot__factory } from "../typechain-types";
+import { loadManifest, type SetupManifest } from "./artifacts";
+import { decodeSingleChoiceBallot } from "./ballot";
+import { EMPTY_LEAF, SNARK_SCALAR_FIELD } from "./constants";
+import { computeElectionScope, computeVoterRollDigest, Phase } from "./election";
+import { ZkBallotError } from "./errors";
+import { loadVerificationKey, verifyVoteProof, type VotePublicSignals } from "./prover";
+import { renderVerifierSource } from "./setup";
+import { compileStandalone, stripBytecodeMetadata } from "./solidity";
+import { VoterRoll } from "./voterRoll";
+
+export type CheckStatus = "pass" | "fail" | "warn";
+
+export interface Finding {
+  message: string;
+  blockNumber?: number;
+  transactionHash?: string;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  evidence: Record<string, unknown>;
+  findings: Finding[];
+  warnings: string[];
+}
+
+export interface OperatorAction {
+  action: string;
+  blockNumber: number;
+  transactionHash: string;
+  sender: string;
+  details: Record<string, string>;
+}
+
+export interface AuditReport {
+  tool: "zkballot-audit";
+  reportVersion: 1;
+  generatedAt: string;
+  chainId: string;
+  contract: string;
+  electionId: string;
+  blocks: { from: number; to: number };
+  election: Record<string, unknown>;
+  operations: OperatorAction[];
+  checks: CheckResult[];
+  result: { ok: boolean; passed: number; failed: number; warned: number };
+}
+
+export interface AuditOptions {
+  provider: Provider;
+  contractAddress: string;
+  electionId: bigint;
+  /** The verification key the election claims; default: circuits/build/verification_key.json. */
+  verificationKey?: Record<string, unknown>;
+  /** Its setup label; default: circuits/build/manifest.json. */
+  manifest?: SetupManifest;
+  fromBlock?: number;
+  toBlock?: number;
+  /** Largest block range per eth_getLogs call; halved automatically when the RPC refuses. */
+  blockRange?: number;
+  maxRetries?: number;
+  /** Directory for a resumable cache of fetched logs. */
+  cacheDir?: string;
+  /** Blocks behind the head that are cached (reorg safety). */
+  cacheConfirmations?: number;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+const CHECK_TITLES = {
+  "election-record": "Election record and operation log",
+  "voter-roll": "Voter roll rebuilt from published commitments",
+  "verifier-integrity": "Verifier matches the published verification key",
+  ballots: "Every ballot re-verified",
+  tally: "Tally recomputed from verified ballots",
+  unexplained: "Nothing on-chain left unexplained",
+} as const;
+
+type CheckId = keyof typeof CHECK_TITLES;
+
+class CheckBuilder {
+  readonly findings: Finding[] = [];
+  readonly warnings: string[] = [];
+  readonly evidence: Record<string, unknown> = {};
+  constructor(readonly id: CheckId) {}
+  fail(message: string, at?: { blockNumber?: number; transactionHash?: string }): void {
+    this.findings.push({ message, ...(at?.blockNumber !== undefined ? { blockNumber: at.blockNumber } : {}), ...(at?.transactionHash ? { transactionHash: at.transactionHash } : {}) });
+  }
+  result(): CheckResult {
+    const status: CheckStatus = this.findings.length > 0 ? "fail" : this.warnings.length > 0 ? "warn" : "pass";
+    return { id: this.id, title: CHECK_TITLES[this.id], status, evidence: this.evidence, findings: this.findings, warnings: this.warnings };
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retries an RPC call with exponential backoff. */
+async function withRetries<T>(what: string, maxRetries: number, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= maxRetries) {
+        throw new ZkBallotError("EVENT_DECODE", `${what} failed after ${attempt + 1} attempts: ${(error as Error).message.split("\n")[0]}`, "check the RPC endpoint, or lower --block-range");
+      }
+      await sleep(Math.min(250 * 2 ** attempt, 8_000));
+    }
+  }
+}
+
+function isRangeError(error: unknown): boolean {
+  return /range|limit|too many|exceed|block.*(size|count)|query returned more/i.test((error as Error).message ?? "");
+}
+
+interface LogCache {
+  chainId: string;
+  contract: string;
+  fromBlock: number;
+  toBlock: number;
+  logs: { blockNumber: number; transactionHash: string; index: number; topics: string[]; data: string }[];
+}
+
+/**
+ * Every log of the contract between two blocks, fetched in ranges; a range the RPC refuses as
+ * too large is split, a transient failure is retried with backoff. Logs of blocks at least
+ * `cacheConfirmations` deep are cached so a rerun resumes.
+ */
+export async function fetchContractLogs(options: {
+  provider: Provider;
+  contract: string;
+  chainId: bigint;
+  fromBlock: number;
+  toBlock: number;
+  blockRange: number;
+  maxRetries: number;
+  cacheDir?: string;
+  cacheConfirmations: number;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<LogCache["logs"]> {
+  const { provider, contract, fromBlock, toBlock } = options;
+  const cacheFile = options.cacheDir ? path.join(options.cacheDir, `${options.chainId}-${contract.toLowerCase()}.json`) : undefined;
+  let cached: LogCache | undefined;
+  if (cacheFile && fs.existsSync(cacheFile)) {
+    try {
+      const data = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as LogCache;
+      if (data.chainId === options.chainId.toString() && data.contract === contract && data.fromBlock <= fromBlock) cached = data;
+    } catch {
+      cached = undefined; // a corrupt cache is refetched, never trusted
+    }
+  }
+  const logs = cached ? cached.logs.filter((log) => log.blockNumber >= fromBlock && log.blockNumber <= toBlock) : [];
+  let next = cached ? Math.max(fromBlock, cached.toBlock + 1) : fromBlock;
+  const total = toBlock - fromBlock + 1;
+  let range = options.blockRange;
+  while (next <= toBlock) {
+    const end = Math.min(toBlock, next + range - 1);
+    let fetched: Log[];
+    try {
+      fetched = await withRetries(`eth_getLogs ${next}-${end}`, range > 1 && options.maxRetries > 0 ? 0 : options.maxRetries, () => provider.getLogs({ address: contract, fromBlock: next, toBlock: end }));
+    } catch (error) {
+      if (range > 1 && isRangeError(error)) {
+        range = Math.max(1, Math.floor(range / 2));
+        continue;
+      }
+      fetched = await withRetries(`eth_getLogs ${next}-${end}`, options.maxRetries, () => provider.getLogs({ address: contract, fromBlock: next, toBlock: end }));
+    }
+    for (const log of fetched) logs.push({ blockNumber: log.blockNumber, transactionHash: log.transactionHash, index: log.index, topics: [...log.topics], data: log.data });
+    next = end + 1;
+    options.onProgress?.(Math.min(next - fromBlock, total), total);
+  }
+  logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  if (cacheFile) {
+    const safeTo = toBlock - options.cacheConfirmations;
+    if (safeTo >= fromBlock) {
+      fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+      const temporary = `${cacheFile}.${process.pid}.tmp`;
+      const entry: LogCache = { chainId: options.chainId.toString(), contract, fromBlock, toBlock: safeTo, logs: logs.filter((log) => log.blockNumber <= safeTo) };
+      fs.writeFileSync(temporary, JSON.stringify(entry));
+      fs.renameSync(temporary, cacheFile);
+    }
+  }
+  return logs;
+}
+
+/** The block that created the contract, by binary search over eth_getCode (0 if the node cannot tell). */
+export async function findDeploymentBlock(provider: Provider, contract: string, head: number): Promise<number> {
+  try {
+    let low = 0;
+    let high = head;
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      if ((await provider.getCode(contract, mid)) === "0x") low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  } catch {
+    return 0;
+  }
+}
+
+interface DecodedLog {
+  blockNumber: number;
+  transactionHash: string;
+  index: number;
+  event: LogDescription;
+}
+
+const at = (log: { blockNumber: number; transactionHash: string }) => ({ blockNumber: log.blockNumber, transactionHash: log.transactionHash });
+
+export async function auditElection(options: AuditOptions): Promise<AuditReport> {
+  const { provider, electionId } = options;
+  const contract = getAddress(options.contractAddress);
+  const progress = options.onProgress ?? (() => undefined);
+  const maxRetries = options.maxRetries ?? 5;
+  const rpc = <T>(what: string, call: () => Promise<T>) => withRetries(what, maxRetries, call);
+  const { chainId } = await rpc("eth_chainId", () => provider.getNetwork());
+  if ((await rpc("eth_getCode", () => provider.getCode(contract))) === "0x") {
+    throw new ZkBallotError("INVALID_ARGUMENT", `no contract at ${contract} on chain ${chainId}`, "check the address and --network");
+  }
+  const zkBallot = ZkBallot__factory.connect(contract, provider);
+  const iface = zkBallot.interface;
+  const state = await rpc("getElection", () => zkBallot.getElection(electionId)).catch((error: unknown) => {
+    throw new ZkBallotError("INVALID_ARGUMENT", `election ${electionId} cannot be read from ${contract}: ${(error as Error).message.split("\n")[0]}`, "check the election id");
+  });
+  const onChainTally = [...(await rpc("tallies", () => zkBallot.tallies(electionId)))];
+  const verifierAddress = await rpc("VERIFIER", () => zkBallot.VERIFIER());
+  const rollDepth = Number(await rpc("ROLL_DEPTH", () => zkBallot.ROLL_DEPTH()));
+  const electionCount = await rpc("electionCount", () => zkBallot.electionCount());
+  const head = options.toBlock ?? (await rpc("eth_blockNumber", () => provider.getBlockNumber()));
+  const fromBlock = options.fromBlock ?? (await findDeploymentBlock(provider, contract, head));
+  const numOptions = Number(state.numOptions);
+
+  const rawLogs = await fetchContractLogs({
+    provider, contract, chainId, fromBlock, toBlock: head,
+    blockRange: options.blockRange ?? 5_000, maxRetries,
+    cacheDir: options.cacheDir, cacheConfirmations: options.cacheConfirmations ?? 12,
+    onProgress: (done, total) => progress("fetching logs", done, total),
+  });
+
+  const unexplained = new CheckBuilder("unexplained");
+  const mine: DecodedLog[] = [];
+  let electionsCreated = 0n;
+  for (const log of rawLogs) {
+    const event = iface.parseLog({ topics: log.topics, data: log.data });
+    if (event === null) {
+      unexplained.fail(`log with unknown topic ${log.topics[0] ?? "(none)"} emitted by the contract`, at(log));
+      continue;
+    }
+    if (event.name === "ElectionCreated") electionsCreated++;
+    if ((event.args[0] as bigint) === electionId) mine.push({ ...log, event });
+  }
+  unexplained.evidence.logsFetched = rawLogs.length;
+  unexplained.evidence.logsOfThisElection = mine.length;
+  if (options.fromBlock === undefined && electionsCreated !== electionCount) {
+    unexplained.fail(`the contract counts ${electionCount} elections but ${electionsCreated} ElectionCreated events exist`);
+  }
+
+  // Senders of operator actions and timestamps of blocks, fetched once each.
+  const senders = new Map<string, string>();
+  const senderOf = async (hash: string) => {
+    if (!senders.has(hash)) {
+      const tx = await rpc("eth_getTransactionByHash", () => provider.getTransaction(hash));
+      senders.set(hash, tx ? getAddress(tx.from) : "(unknown)");
+    }
+    return senders.get(hash)!;
+  };
+  const timestamps = new Map<number, number>();
+  const timestampOf = async (blockNumber: number) => {
+    if (!timestamps.has(blockNumber)) {
+      const block = await rpc("eth_getBlockByNumber", () => provider.getBlock(blockNumber));
+      if (!block) throw new ZkBallotError("EVENT_DECODE", `the RPC has no block ${blockNumber}`);
+      timestamps.set(blockNumber, block.timestamp);
+    }
+    return timestamps.get(blockNumber)!;
+  };
+
+  // ------------------------------------------------------------------ 1. election record
+  const record = new CheckBuilder("election-record");
+  const operations: OperatorAction[] = [];
+  const created = mine.filter((log) => log.event.name === "ElectionCreated");
+  let admin: string | undefined;
+  let registrar: string | undefined;
+  let window = { startsAt: 0n, endsAt: 0n };
+  let phase = Phase.None;
+  let openedAt: DecodedLog | undefined;
+  let closedAt: DecodedLog | undefined;
+  const rollBatches: DecodedLog[] = [];
+  const votes: DecodedLog[] = [];
+  if (created.length !== 1) record.fail(`expected one ElectionCreated event for election ${electionId}, found ${created.length}`);
+  for (const log of mine) {
+    const args = log.event.args;
+    const name = log.event.name;
+    if (name === "VoteCast") {
+      if (phase !== Phase.Voting) unexplained.fail(`VoteCast while the election was ${Phase[phase]}`, at(log));
+      votes.push(log);
+      continue;
+    }
+    const sender = await senderOf(log.transactionHash);
+    const details: Record<string, string> = {};
+    switch (name) {
+      case "ElectionCreated": {
+        if (phase !== Phase.None) unexplained.fail("a second ElectionCreated for this election", at(log));
+        admin = getAddress(args.admin as string);
+        registrar = getAddress(args.registrar as string);
+        window = { startsAt: args.votingStartsAt as bigint, endsAt: args.votingEndsAt as bigint };
+        phase = Phase.Registration;
+        if (sender !== admin) record.fail(`ElectionCreated names admin ${admin} but was sent by ${sender}`, at(log));
+        Object.assign(details, { title: args.title as string, numOptions: String(args.numOptions), registrar, votingStartsAt: String(window.startsAt), votingEndsAt: String(window.endsAt) });
+        const fields: [string, unknown, unknown][] = [
+          ["title", args.title, state.title], ["numOptions", args.numOptions, state.numOptions], ["metadataURI", args.metadataURI, state.metadataURI],
+          ["metadataHash", args.metadataHash, state.metadataHash], ["votingStartsAt", args.votingStartsAt, state.votingStartsAt], ["votingEndsAt", args.votingEndsAt, state.votingEndsAt],
+        ];
+        for (const [field, logged, stored] of fields) {
+          if (String(logged) !== String(stored)) record.fail(`${field} in storage (${String(stored)}) differs from ElectionCreated (${String(logged)})`, at(log));
+        }
+        break;
+      }
+      case "AdminTransferred":
+        if (sender !== admin) record.fail(`admin transferred by ${sender}, who was not the admin (${admin})`, at(log));
+        if (phase === Phase.Closed) unexplained.fail("AdminTransferred after the election closed", at(log));
+        admin = getAddress(args.newAdmin as string);
+        details.newAdmin = admin;
+        break;
+      case "RegistrarChanged":
+        if (sender !== admin) record.fail(`registrar changed by ${sender}, who was not the admin (${admin})`, at(log));
+        if (phase !== Phase.Registration) unexplained.fail(`RegistrarChanged while the election was ${Phase[phase]}`, at(log));
+        registrar = getAddress(args.newRegistrar as string);
+        details.newRegistrar = registrar;
+        break;
+      case "VoterCommitmentsPublished":
+        if (sender !== registrar) record.fail(`commitments published by ${sender}, who was not the registrar (${registrar})`, at(log));
+        if (phase !== Phase.Registration) unexplained.fail(`roll changed while the election was ${Phase[phase]} (after the freeze)`, at(log));
+        rollBatches.push(log);
+        Object.assign(details, { firstIndex: String(args.firstIndex), count: String((args.voterCommitments as bigint[]).length) });
+        break;
+      case "VotingOpened":
+        if (sender !== registrar) record.fail(`voting opened by ${sender}, who was not the registrar (${registrar})`, at(log));
+        if (phase !== Phase.Registration) unexplained.fail(`VotingOpened while the election was ${Phase[phase]}`, at(log));
+        phase = Phase.Voting;
+        openedAt = log;
+        Object.assign(details, { voterRollRoot: String(args.voterRollRoot), voterCount: String(args.voterCount) });
+        break;
+      case "ElectionClosed": {
+        if (phase !== Phase.Voting) unexplained.fail(`ElectionClosed while the election was ${Phase[phase]}`, at(log));
+        if (getAddress(args.closedBy as string) !== sender) record.fail(`ElectionClosed names ${String(args.closedBy)} but was sent by ${sender}`, at(log));
+        if (sender !== admin && (window.endsAt === 0n || BigInt(await timestampOf(log.blockNumber)) < window.endsAt)) {
+          record.fail(`closed by ${sender}, who is not the admin, before the end of the voting window`, at(log));
+        }
+        phase = Phase.Closed;
+        closedAt = log;
+        details.tally = (args.tally as bigint[]).join(",");
+        break;
+      }
+      default:
+        unexplained.fail(`unexpected event ${name} for this election`, at(log));
+    }
+    operations.push({ action: name, blockNumber: log.blockNumber, transactionHash: log.transactionHash, sender, details });
+  }
+  if (phase !== Number(state.phase)) unexplained.fail(`the contract says phase ${Phase[Number(state.phase)]} but its events lead to ${Phase[phase]}`);
+  if (admin !== undefined && admin !== getAddress(state.admin)) unexplained.fail(`the contract's admin ${state.admin} is not the one the events lead to (${admin})`);
+  if (registrar !== undefined && registrar !== getAddress(state.registrar)) unexplained.fail(`the contract's registrar ${state.registrar} is not the one the events lead to (${registrar})`);
+  Object.assign(record.evidence, { title: state.title, numOptions, phase: Phase[Number(state.phase)], admin: state.admin, registrar: state.registrar, operatorActions: operations.length });
+
+  // ------------------------------------------------------------------ 2. voter roll
+  const roll = new CheckBuilder("voter-roll");
+  const commitments: bigint[] = [];
+  let digest = "0x" + "00".repeat(32);
+  const seen = new Map<bigint, number>();
+  for (const log of rollBatches) {
+    const batch = log.event.args.voterCommitments as bigint[];
+    if (Number(log.event.args.firstIndex) !== commitments.length) {
+      roll.fail(`batch starts at index ${log.event.args.firstIndex}, expected ${commitments.length}`, at(log));
+    }
+    for (const commitment of batch) {
+      if (commitment === EMPTY_LEAF || commitment >= SNARK_SCALAR_FIELD) roll.fail(`commitment ${commitments.length} (${commitment}) is not a valid field element`, at(log));
+      const earlier = seen.get(commitment);
+      if (earlier !== undefined) roll.fail(`commitment ${commitments.length} duplicates commitment ${earlier}`, at(log));
+      seen.set(commitment, commitments.length);
+      commitments.push(commitment);
+    }
+    digest = computeVoterRollDigest(batch, digest);
+    if (digest !== log.event.args.voterRollDigest) roll.fail("the batch's stated roll digest does not match its commitments", at(log));
+  }
+  if (BigInt(commitments.length) !== state.voterCount) roll.fail(`the contract counts ${state.voterCount} voters, the events publish ${commitments.length}`);
+  if (digest !== state.voterRollDigest) roll.fail(`the contract's roll digest ${state.voterRollDigest} differs from the digest of the published commitments ${digest}`);
+  let voterRollRoot: bigint | undefined;
+  if (commitments.length > 2 ** rollDepth) {
+    roll.fail(`${commitments.length} commitments do not fit a depth-${rollDepth} tree`);
+  } else {
+    const tree = await VoterRoll.build(commitments.filter((c) => c > 0n && c < SNARK_SCALAR_FIELD), { depth: rollDepth, onProgress: (done, total) => progress("rebuilding the roll tree", done, total) }).catch(() => undefined);
+    roll.evidence.recomputedRoot = tree?.root.toString();
+    if (openedAt) {
+      voterRollRoot = openedAt.event.args.voterRollRoot as bigint;
+      roll.evidence.frozenRoot = voterRollRoot.toString();
+      if (tree === undefined || tree.root !== voterRollRoot) roll.fail(`the frozen root ${voterRollRoot} is not the Poseidon root of the published commitments (${tree?.root ?? "tree not buildable"})`, at(openedAt));
+      if (voterRollRoot !== state.voterRollRoot) roll.fail(`the contract's root ${state.voterRollRoot} differs from the one announced in VotingOpened`, at(openedAt));
+      if (openedAt.event.args.voterCount !== BigInt(commitments.length) || openedAt.event.args.voterRollDigest !== digest) {
+        roll.fail("VotingOpened states a count or digest that differs from the published roll", at(openedAt));
+      }
+    } else {
+      roll.warnings.push("the roll is not frozen yet (voting has not opened)");
+    }
+  }
+  Object.assign(roll.evidence, { voterCount: commitments.length, voterRollDigest: digest, batches: rollBatches.length, rollDepth });
+
+  // ------------------------------------------------------------------ 3. verifier integrity
+  const verifier = new CheckBuilder("verifier-integrity");
+  const verificationKey = options.verificationKey ?? (loadVerificationKey() as Record<string, unknown>);
+  const manifest = options.manifest ?? loadManifest();
+  progress("compiling the verifier from the verification key", 0, 1);
+  const expected = compileStandalone("VoteVerifier.sol", renderVerifierSource(verificationKey), "Groth16Verifier");
+  const deployed = await rpc("eth_getCode", () => provider.getCode(verifierAddress));
+  progress("compiling the verifier from the verification key", 1, 1);
+  Object.assign(verifier.evidence, {
+    verifier: verifierAddress,
+    deployedCodeBytes: (deployed.length - 2) / 2,
+    icPoints: (verificationKey.IC as unknown[] | undefined)?.length,
+    setup: manifest.setup.kind,
+    setupSecure: manifest.setup.secure,
+  });
+  if (deployed === "0x") verifier.fail(`no code at the verifier address ${verifierAddress}`);
+  else if (stripBytecodeMetadata(deployed) !== stripBytecodeMetadata(expected.deployedBytecode)) {
+    verifier.fail(`the code at ${verifierAddress} is not the verifier compiled from the published verification key`);
+  }
+  if (Number(verificationKey.nPublic) !== 4) verifier.fail(`the verification key has ${String(verificationKey.nPublic)} public signals, the protocol has 4`);
+  if (rollDepth !== manifest.rollDepth) verifier.fail(`the contract's ROLL_DEPTH ${rollDepth} differs from the circuit's depth ${manifest.rollDepth}`);
+  if (!manifest.setup.secure) verifier.warnings.push(`INSECURE trusted setup: ${manifest.setup.warning}`);
+
+  // ------------------------------------------------------------------ 4. ballots
+  const ballots = new CheckBuilder("ballots");
+  const electionScope = computeElectionScope(chainId, contract, electionId);
+  const recount = new Array<bigint>(numOptions).fill(0n);
+  const nullifierFirstSeen = new Map<bigint, DecodedLog>();
+  let verified = 0;
+  for (let i = 0; i < votes.length; i++) {
+    const log = votes[i];
+    const nullifier = log.event.args.nullifier as bigint;
+    const ballot = log.event.args.ballot as bigint;
+    const proof = [...(log.event.args.proof as bigint[])];
+    let valid = true;
+    const first = nullifierFirstSeen.get(nullifier);
+    if (first) {
+      ballots.fail(`nullifier ${nullifier} was already used in block ${first.blockNumber} (tx ${first.transactionHash}): a double vote`, at(log));
+      valid = false;
+    } else nullifierFirstSeen.set(nullifier, log);
+    if (nullifier >= SNARK_SCALAR_FIELD) {
+      ballots.fail(`nullifier ${nullifier} is outside the field`, at(log));
+      valid = false;
+    }
+    let option: number | undefined;
+    try {
+      option = decodeSingleChoiceBallot(ballot, numOptions);
+    } catch {
+      ballots.fail(`ballot ${ballot} is not a valid single choice among ${numOptions} options`, at(log));
+      valid = false;
+    }
+    const timestamp = BigInt(await timestampOf(log.blockNumber));
+    if (timestamp < window.startsAt || (window.endsAt !== 0n && timestamp >= window.endsAt)) {
+      ballots.fail(`ballot cast at ${timestamp}, outside the voting window [${window.startsAt}, ${window.endsAt === 0n ? "none" : window.endsAt})`, at(log));
+      valid = false;
+    }
+    if (voterRollRoot === undefined) {
+      valid = false;
+    } else {
+      const signals: VotePublicSignals = { voterRollRoot, nullifier, electionScope, ballot };
+      if (!(await verifyVoteProof(signals, proof, verificationKey).catch(() => false))) {
+        ballots.fail("the ballot's Groth16 proof does not verify against the verification key, the frozen root and the election scope", at(log));
+        valid = false;
+      }
+    }
+    if (valid && option !== undefined) {
+      verified++;
+      recount[option]++;
+    }
+    progress("re-verifying ballots", i + 1, votes.length);
+  }
+  Object.assign(ballots.evidence, { voteCastEvents: votes.length, verified, electionScope: electionScope.toString() });
+
+  // ------------------------------------------------------------------ 5. tally
+  const tally = new CheckBuilder("tally");
+  Object.assign(tally.evidence, { recount: recount.map(String), onChain: onChainTally.map(String) });
+  if (recount.some((count, i) => count !== onChainTally[i])) {
+    tally.fail(`the on-chain tally [${onChainTally.join(", ")}] differs from the recount of verified ballots [${recount.join(", ")}]`);
+  }
+  if (closedAt) {
+    const finalTally = [...(closedAt.event.args.tally as bigint[])];
+    tally.evidence.final = finalTally.map(String);
+    if (finalTally.length !== numOptions || finalTally.some((count, i) => count !== recount[i])) {
+      tally.fail(`the final tally in ElectionClosed [${finalTally.join(", ")}] differs from the recount [${recount.join(", ")}]`, at(closedAt));
+    }
+  } else if (Number(state.phase) !== Phase.Closed) {
+    tally.warnings.push("the election is not closed: this tally is not final");
+  }
+
+  const checks = [record, roll, verifier, ballots, tally, unexplained].map((check) => check.result());
+  const failed = checks.filter((check) => check.status === "fail").length;
+  return {
+    tool: "zkballot-audit",
+    reportVersion: 1,
+    generatedAt: new Date().toISOString(),
+    chainId: chainId.toString(),
+    contract,
+    electionId: electionId.toString(),
+    blocks: { from: fromBlock, to: head },
+    election: {
+      title: state.title,
+      numOptions,
+      metadataURI: state.metadataURI,
+      metadataHash: state.metadataHash,
+      phase: Phase[Number(state.phase)],
+      admin: state.admin,
+      registrar: state.registrar,
+      voterCount: Number(state.voterCount),
+      voterRollRoot: state.voterRollRoot.toString(),
+      votingStartsAt: Number(state.votingStartsAt),
+      votingEndsAt: Number(state.votingEndsAt),
+      verifier: verifierAddress,
+      tally: onChainTally.map(String),
+    },
+    operations,
+    checks,
+    result: { ok: failed === 0, passed: checks.filter((c) => c.status === "pass").length, failed, warned: checks.filter((c) => c.status === "warn").length },
+  };
+}
+
+/** The human summary: one line per check, then each finding with its block and transaction. */
+export function formatAuditSummary(report: AuditReport): string {
+  const lines = [`zkballot audit of election ${report.electionId} ("${String(report.election.title)}") at ${report.contract} on chain ${report.chainId}, blocks ${report.blocks.from}-${report.blocks.to}`];
+  for (const check of report.checks) {
+    lines.push(`  [${check.status.toUpperCase().padEnd(4)}] ${check.id.padEnd(18)} ${check.title}`);
+    for (const finding of check.findings) {
+      const where = finding.blockNumber !== undefined ? ` (block ${finding.blockNumber}${finding.transactionHash ? `, tx ${finding.transactionHash}` : ""})` : "";
+      lines.push(`         - ${finding.message}${where}`);
+    }
+    for (const warning of check.warnings) lines.push(`         ! ${warning}`);
+  }
+  lines.push(report.result.ok ? `RESULT: PASS (${report.result.passed} passed, ${report.result.warned} with warnings)` : `RESULT: FAIL (${report.result.failed} checks failed)`);
+  return lines.join("\n");
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A self-contained HTML report with a bar chart of the result (inline SVG, no scripts). */
+export function renderAuditHtml(report: AuditReport, optionNames: string[]): string {
+  const tally = (report.election.tally as string[]).map(Number);
+  const max = Math.max(1, ...tally);
+  const bars = tally
+    .map((votes, i) => {
+      const width = Math.round((votes / max) * 400);
+      const y = 10 + i * 34;
+      return `<text x="0" y="${y + 17}" font-size="13">${escapeHtml(optionNames[i] ?? `option ${i}`)}</text><rect x="170" y="${y}" width="${width}" height="24" fill="#3b6ea5"/><text x="${176 + width}" y="${y + 17}" font-size="13">${votes}</text>`;
+    })
+    .join("");
+  const rows = report.checks
+    .map((check) => {
+      const color = check.status === "pass" ? "#1a7f37" : check.status === "warn" ? "#9a6700" : "#cf222e";
+      const notes = [...check.findings.map((f) => `${f.message}${f.blockNumber !== undefined ? ` (block ${f.blockNumber}${f.transactionHash ? `, tx ${f.transactionHash}` : ""})` : ""}`), ...check.warnings]
+        .map((note) => `<li>${escapeHtml(note)}</li>`)
+        .join("");
+      return `<tr><td style="color:${color};font-weight:bold">${check.status.toUpperCase()}</td><td>${escapeHtml(check.title)}</td><td><ul>${notes}</ul></td></tr>`;
+    })
+    .join("");
+  const operations = report.operations
+    .map((op) => `<tr><td>${op.blockNumber}</td><td>${escapeHtml(op.action)}</td><td><code>${escapeHtml(op.sender)}</code></td><td>${escapeHtml(Object.entries(op.details).map(([k, v]) => `${k}=${v}`).join(", "))}</td></tr>`)
+    .join("");
+  return `<!doctype html><html><head><meta charset="utf-8"><title>zkballot audit: election ${escapeHtml(report.electionId)}</title>
+<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}ul{margin:0;padding-left:1.2em}code{font-size:12px}</style></head><body>
+<h1>${escapeHtml(String(report.election.title))}</h1>
+<p>Election ${escapeHtml(report.electionId)} at <code>${escapeHtml(report.contract)}</code> on chain ${escapeHtml(report.chainId)}, blocks ${report.blocks.from}-${report.blocks.to}. Audited ${escapeHtml(report.generatedAt)}.</p>
+<h2 style="color:${report.result.ok ? "#1a7f37" : "#cf222e"}">${report.result.ok ? "PASS" : "FAIL"}: ${report.result.passed} passed, ${report.result.warned} warnings, ${report.result.failed} failed</h2>
+<h2>Result</h2><svg width="640" height="${20 + tally.length * 34}" role="img" aria-label="tally">${bars}</svg>
+<h2>Checks</h2><table><tr><th>status</th><th>check</th><th>findings</th></tr>${rows}</table>
+<h2>Operation record</h2><table><tr><th>block</th><th>action</th><th>sender</th><th>details</th></tr>${operations}</table>
+</body></html>
+`;
+}
