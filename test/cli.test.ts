@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { expect } from "chai";
+import { AbiCoder, keccak256, toBeHex, zeroPadValue } from "ethers";
 
 import { PROJECT_ROOT } from "../lib/artifacts";
 import { computeVoterRollDigest } from "../lib/election";
@@ -43,6 +44,11 @@ describe("command line against a real hardhat node", function () {
     expect(run.stderr).to.match(/^error: /m);
     expect(run.stderr).to.match(message);
     expect(run.stderr).to.not.match(/\n\s+at .*\(/); // no stack trace
+  }
+
+  async function rpc(method: string, params: unknown[]): Promise<unknown> {
+    const response = await fetch(env.LOCALHOST_RPC_URL!, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    return ((await response.json()) as { result: unknown }).result;
   }
 
   before(async () => {
@@ -175,5 +181,19 @@ describe("command line against a real hardhat node", function () {
     expect(tally.phase).to.equal("Closed");
     expect(tally.options.map((o) => [o.name, o.votes])).to.deep.equal([["Yes", "1"], ["No", "1"], ["Abstain", "0"]]);
     expect(ok(local("tally", "--election", "1"))).to.match(/Council 2027 \(election 1, final\)/);
+
+    // the independent audit: green, then red (exit code 1) once a tally slot is corrupted
+    const audited = ok(local("audit", "--election", "1", "--out", file("audit.json"), "--html", file("audit.html")));
+    expect(audited).to.match(/RESULT: PASS/);
+    const report = JSON.parse(fs.readFileSync(file("audit.json"), "utf8")) as { result: { ok: boolean }; checks: { id: string; status: string }[] };
+    expect(report.result.ok).to.equal(true);
+    expect(fs.readFileSync(file("audit.html"), "utf8")).to.match(/<svg/);
+    const deployment = JSON.parse(fs.readFileSync(path.join(dir, "deployments", "31337.json"), "utf8")) as { zkBallot: string };
+    const talliesSlot = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [1n, 2n]))); // _tallies[1][0]
+    await rpc("hardhat_setStorageAt", [deployment.zkBallot, toBeHex(talliesSlot), zeroPadValue(toBeHex(5n), 32)]);
+    const failing = local("audit", "--election", "1");
+    expect(failing.status).to.equal(1);
+    expect(failing.stdout).to.match(/\[FAIL\] tally/);
+    expect(failing.stdout).to.match(/RESULT: FAIL/);
   });
 });

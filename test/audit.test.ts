@@ -1,0 +1,228 @@
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { AbiCoder, keccak256, toBeHex, zeroPadValue, type Provider } from "ethers";
+import { ethers, network } from "hardhat";
+
+import { auditElection, formatAuditSummary, renderAuditHtml, type AuditReport } from "../lib/audit";
+import {
+  castPreparedBallot,
+  closeElection,
+  createElection,
+  deployZkBallot,
+  fetchVoterRoll,
+  openVoting,
+  prepareBallot,
+  publishVoterRoll,
+} from "../lib/election";
+import { createIdentity, type VoterIdentity } from "../lib/identity";
+import { loadVerificationKey, releaseSnarkjs } from "../lib/prover";
+import { renderVerifierSource } from "../lib/setup";
+import { compileStandalone } from "../lib/solidity";
+import { VoterRoll } from "../lib/voterRoll";
+import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+
+// Storage layout of ZkBallot (constants and immutables take no slot).
+const ELECTIONS_SLOT = 1n;
+const TALLIES_SLOT = 2n;
+const NULLIFIER_BLOCKS_SLOT = 3n;
+const coder = AbiCoder.defaultAbiCoder();
+const mappingSlot = (key: bigint, slot: bigint) => BigInt(keccak256(coder.encode(["uint256", "uint256"], [key, slot])));
+const asWord = (value: bigint) => zeroPadValue(toBeHex(value), 32);
+
+async function setStorage(contract: string, slot: bigint, value: bigint): Promise<void> {
+  await network.provider.send("hardhat_setStorageAt", [contract, toBeHex(slot), asWord(value)]);
+}
+async function getStorage(contract: string, slot: bigint): Promise<bigint> {
+  return BigInt(await ethers.provider.getStorage(contract, slot));
+}
+
+function check(report: AuditReport, id: string) {
+  const found = report.checks.find((c) => c.id === id);
+  if (!found) throw new Error(`no check ${id}`);
+  return found;
+}
+
+function expectOnlyFailures(report: AuditReport, failing: string[]): void {
+  const failed = report.checks.filter((c) => c.status === "fail").map((c) => c.id);
+  expect(failed, formatAuditSummary(report)).to.include.members(failing);
+  expect(report.result.ok).to.equal(false);
+}
+
+const DAY = 24 * 3600;
+
+describe("auditor", function () {
+  this.timeout(300_000);
+  after(() => releaseSnarkjs());
+
+  async function electionFixture() {
+    const [operator, registrar, relayer] = await ethers.getSigners();
+    const zkBallot = await deployZkBallot(operator);
+    const votingEndsAt = (await time.latest()) + DAY;
+    const { electionId } = await createElection(zkBallot, { title: "Audit me", numOptions: 3, registrar: registrar.address, votingEndsAt });
+    const voters: VoterIdentity[] = [];
+    for (let i = 0; i < 6; i++) voters.push(await createIdentity());
+    await publishVoterRoll(zkBallot.connect(registrar), electionId, voters.map((v) => v.voterCommitment), { batchSize: 4 });
+    await openVoting(zkBallot.connect(registrar), electionId);
+    const voterRoll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId));
+    const asRelayer = zkBallot.connect(relayer);
+    const prepared = [];
+    for (const [i, option] of [0, 2, 2].entries()) {
+      const ballot = await prepareBallot({ zkBallot: asRelayer, electionId, identity: voters[i], option, voterRoll });
+      await castPreparedBallot(asRelayer, ballot);
+      prepared.push(ballot);
+    }
+    return { zkBallot, electionId, voters, voterRoll, prepared, operator, registrar, relayer, votingEndsAt };
+  }
+
+  const audit = (zkBallot: ZkBallot, electionId: bigint, extra: Partial<Parameters<typeof auditElection>[0]> = {}) =>
+    zkBallot.getAddress().then((contractAddress) => auditElection({ provider: ethers.provider, contractAddress, electionId, ...extra }));
+
+  it("passes a clean election, with the record of every operator action", async () => {
+    const { zkBallot, electionId, operator, registrar } = await loadFixture(electionFixture);
+    await closeElection(zkBallot, electionId);
+    const report = await audit(zkBallot, electionId);
+    expect(report.result.ok, formatAuditSummary(report)).to.equal(true);
+    expect(report.checks.map((c) => c.id)).to.deep.equal(["election-record", "voter-roll", "verifier-integrity", "ballots", "tally", "unexplained"]);
+    expect(check(report, "verifier-integrity").status).to.equal("warn"); // the development setup is reported as insecure
+    expect(check(report, "verifier-integrity").warnings[0]).to.match(/INSECURE trusted setup/);
+    expect(check(report, "tally").status).to.equal("pass");
+    expect(check(report, "ballots").evidence.verified).to.equal(3);
+    expect(check(report, "tally").evidence.recount).to.deep.equal(["1", "0", "2"]);
+    expect(report.operations.map((op) => [op.action, op.sender])).to.deep.equal([
+      ["ElectionCreated", operator.address],
+      ["VoterCommitmentsPublished", registrar.address],
+      ["VoterCommitmentsPublished", registrar.address],
+      ["VotingOpened", registrar.address],
+      ["ElectionClosed", operator.address],
+    ]);
+    const html = renderAuditHtml(report, ["a", "b", "c"]);
+    expect(html).to.match(/<svg[^>]*aria-label="tally"/);
+    expect(html).to.include("PASS");
+  });
+
+  it("fails the roll check when the frozen root is not the root of the published commitments", async () => {
+    const [operator, registrar] = await ethers.getSigners();
+    const zkBallot = await deployZkBallot(operator);
+    const { electionId } = await createElection(zkBallot, { title: "Bad root", numOptions: 2, registrar: registrar.address });
+    const voters = [await createIdentity(), await createIdentity(), await createIdentity()];
+    await publishVoterRoll(zkBallot.connect(registrar), electionId, voters.map((v) => v.voterCommitment));
+    const wrongRoot = (await VoterRoll.build(voters.slice(0, 2).map((v) => v.voterCommitment))).root; // one voter left out
+    const receipt = await (await zkBallot.connect(registrar).openVoting(electionId, wrongRoot)).wait();
+    const report = await audit(zkBallot, electionId);
+    expectOnlyFailures(report, ["voter-roll"]);
+    const finding = check(report, "voter-roll").findings.find((f) => /frozen root .* is not the Poseidon root/.test(f.message));
+    expect(finding?.transactionHash).to.equal(receipt!.hash);
+    expect(finding?.blockNumber).to.equal(receipt!.blockNumber);
+  });
+
+  it("fails the verifier check for a verifier built from a different key", async () => {
+    const [operator] = await ethers.getSigners();
+    const otherKey = structuredClone(loadVerificationKey()) as { IC: string[][] };
+    [otherKey.IC[1], otherKey.IC[2]] = [otherKey.IC[2], otherKey.IC[1]];
+    const { bytecode } = compileStandalone("VoteVerifier.sol", renderVerifierSource(otherKey as unknown as Record<string, unknown>), "Groth16Verifier");
+    const otherVerifier = await new ethers.ContractFactory(Groth16Verifier__factory.abi, bytecode, operator).deploy();
+    const zkBallot = await new ZkBallot__factory(operator).deploy(await otherVerifier.getAddress(), 20);
+    const { electionId } = await createElection(zkBallot, { title: "Swapped verifier", numOptions: 2, registrar: operator.address });
+    const report = await audit(zkBallot, electionId);
+    expectOnlyFailures(report, ["verifier-integrity"]);
+    expect(check(report, "verifier-integrity").findings[0].message).to.match(/is not the verifier compiled from the published verification key/);
+
+    // The clean deployment fails too when audited against the other key.
+    const clean = await loadFixture(electionFixture);
+    const againstOtherKey = await audit(clean.zkBallot, clean.electionId, { verificationKey: otherKey as unknown as Record<string, unknown> });
+    expectOnlyFailures(againstOtherKey, ["verifier-integrity", "ballots", "tally"]);
+  });
+
+  it("fails the tally check when a tally slot is corrupted", async () => {
+    const { zkBallot, electionId } = await loadFixture(electionFixture);
+    const address = await zkBallot.getAddress();
+    const slot = mappingSlot(electionId, TALLIES_SLOT) + 1n; // option 1
+    expect(await getStorage(address, slot)).to.equal((await zkBallot.tallies(electionId))[1]);
+    await setStorage(address, slot, 7n);
+    expect((await zkBallot.tallies(electionId))[1]).to.equal(7n);
+    const report = await audit(zkBallot, electionId);
+    expectOnlyFailures(report, ["tally"]);
+    expect(check(report, "tally").findings[0].message).to.match(/on-chain tally \[1, 7, 2\] differs from the recount of verified ballots \[1, 0, 2\]/);
+    expect(check(report, "ballots").status).to.equal("pass");
+  });
+
+  it("fails the ballot check on a double vote, naming both transactions", async () => {
+    const { zkBallot, electionId, prepared, relayer } = await loadFixture(electionFixture);
+    const address = await zkBallot.getAddress();
+    const first = (await zkBallot.queryFilter(zkBallot.filters.VoteCast(electionId, prepared[0].nullifier)))[0];
+    // Corrupt the contract's memory of the spent nullifier, then replay the same proof.
+    const slot = mappingSlot(prepared[0].nullifier, mappingSlot(electionId, NULLIFIER_BLOCKS_SLOT));
+    expect(await getStorage(address, slot)).to.equal(BigInt(first.blockNumber));
+    await setStorage(address, slot, 0n);
+    const replay = await castPreparedBallot(zkBallot.connect(relayer), prepared[0]);
+    const report = await audit(zkBallot, electionId);
+    expectOnlyFailures(report, ["ballots", "tally"]);
+    const finding = check(report, "ballots").findings[0];
+    expect(finding.message).to.include(`already used in block ${first.blockNumber} (tx ${first.transactionHash}): a double vote`);
+    expect(finding.transactionHash).to.equal(replay.hash);
+  });
+
+  it("fails the ballot check for a ballot cast outside the voting window", async () => {
+    const { zkBallot, electionId, voters, voterRoll, relayer, votingEndsAt } = await loadFixture(electionFixture);
+    const address = await zkBallot.getAddress();
+    await time.increaseTo(votingEndsAt + 10);
+    // Stretch the end time in storage so the contract accepts a late ballot, then put it back.
+    const electionSlot = mappingSlot(electionId, ELECTIONS_SLOT);
+    const packed = await getStorage(address, electionSlot);
+    const endsAtShift = 80n; // phase (8 bits), numOptions (8), votingStartsAt (64), then votingEndsAt (64)
+    const mask = ((1n << 64n) - 1n) << endsAtShift;
+    expect((packed & mask) >> endsAtShift).to.equal(BigInt(votingEndsAt));
+    await setStorage(address, electionSlot, (packed & ~mask) | (BigInt(votingEndsAt + DAY) << endsAtShift));
+    const late = await prepareBallot({ zkBallot: zkBallot.connect(relayer), electionId, identity: voters[4], option: 1, voterRoll });
+    const receipt = await castPreparedBallot(zkBallot.connect(relayer), late);
+    await setStorage(address, electionSlot, packed);
+    const report = await audit(zkBallot, electionId);
+    expectOnlyFailures(report, ["ballots", "tally"]);
+    const finding = check(report, "ballots").findings.find((f) => /outside the voting window/.test(f.message));
+    expect(finding?.transactionHash).to.equal(receipt.hash);
+  });
+
+  it("reports state that no event explains", async () => {
+    const { zkBallot, electionId } = await loadFixture(electionFixture);
+    const address = await zkBallot.getAddress();
+    const electionSlot = mappingSlot(electionId, ELECTIONS_SLOT);
+    const packed = await getStorage(address, electionSlot);
+    await setStorage(address, electionSlot, (packed & ~0xffn) | 3n); // phase Closed, without ElectionClosed
+    const report = await audit(zkBallot, electionId);
+    expectOnlyFailures(report, ["unexplained"]);
+    expect(check(report, "unexplained").findings[0].message).to.match(/the contract says phase Closed but its events lead to Voting/);
+  });
+
+  it("survives a range-limited, flaky RPC and resumes from its log cache", async () => {
+    const { zkBallot, electionId } = await loadFixture(electionFixture);
+    let calls = 0;
+    let refusedRanges = 0;
+    const flaky = new Proxy(ethers.provider, {
+      get(target, property, receiver) {
+        if (property === "getLogs") {
+          return async (filter: { fromBlock: number; toBlock: number }) => {
+            calls++;
+            if (filter.toBlock - filter.fromBlock + 1 > 3) {
+              refusedRanges++;
+              throw new Error("query exceeds max block range 3");
+            }
+            if (calls % 3 === 0) throw new Error("503 service unavailable");
+            return target.getLogs(filter);
+          };
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as unknown as Provider;
+    const cacheDir = await import("node:fs").then((fs) => fs.mkdtempSync(`${require("node:os").tmpdir()}/zkballot-audit-`));
+    const report = await audit(zkBallot, electionId, { provider: flaky, fromBlock: 0, cacheDir, cacheConfirmations: 0 });
+    expect(report.result.ok, formatAuditSummary(report)).to.equal(true);
+    expect(refusedRanges).to.be.greaterThan(0);
+    expect(check(report, "ballots").evidence.verified).to.equal(3);
+
+    const callsBefore = calls;
+    const again = await audit(zkBallot, electionId, { provider: flaky, fromBlock: 0, cacheDir, cacheConfirmations: 0 });
+    expect(again.result.ok).to.equal(true);
+    expect(calls - callsBefore).to.equal(0); // everything came from the cache
+  });
+});
