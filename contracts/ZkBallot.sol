@@ -25,6 +25,13 @@ contract ZkBallot is IZkBallot {
     /// @notice Deepest voter roll tree supported (2^32 voters); voterCount is a uint64.
     uint256 public constant MAX_ROLL_DEPTH = 32;
 
+    /// @notice Most ballots in one castVotes call.
+    uint256 public constant MAX_BATCH_SIZE = 100;
+
+    /// @notice Gas given to the verifier for one proof in a batch: a valid proof needs about
+    /// 210k; a malformed one cannot burn more than this.
+    uint256 public constant PROOF_GAS_CAP = 300_000;
+
     /// @notice Value of an empty leaf; never a valid voter commitment.
     uint256 public constant EMPTY_LEAF = 0;
 
@@ -139,13 +146,14 @@ contract ZkBallot is IZkBallot {
     /// @inheritdoc IZkBallot
     function publishVoterCommitments(
         uint256 electionId,
+        uint256 firstIndex,
         uint256[] calldata voterCommitments
     ) external onlyRegistrar(electionId) {
         Election storage election = _elections[electionId];
         _requirePhase(electionId, election.phase, Phase.Registration);
         uint256 count = voterCommitments.length;
         if (count == 0) revert EmptyBatch();
-        uint256 firstIndex = election.voterCount;
+        if (firstIndex != election.voterCount) revert RollIndexMismatch(electionId, firstIndex, election.voterCount);
         uint256 capacity = 1 << ROLL_DEPTH;
         if (firstIndex + count > capacity) revert VoterRollFull(capacity, firstIndex + count);
 
@@ -203,26 +211,43 @@ contract ZkBallot is IZkBallot {
     /// @inheritdoc IZkBallot
     function castVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) external {
         Election storage election = _elections[electionId];
-        Phase phase = election.phase;
-        if (phase == Phase.None) revert ElectionNotFound(electionId);
-        _requirePhase(electionId, phase, Phase.Voting);
-        if (block.timestamp < election.votingStartsAt) revert VotingNotStarted(electionId, election.votingStartsAt);
-        if (election.votingEndsAt != 0 && block.timestamp >= election.votingEndsAt) {
-            revert VotingEnded(electionId, election.votingEndsAt);
-        }
-        uint256 option = _singleChoiceOption(electionId, ballot, election.numOptions);
-        if (nullifier >= SNARK_SCALAR_FIELD) revert NullifierOutOfField(nullifier);
-        uint256 spentInBlock = _nullifierBlocks[electionId][nullifier];
-        if (spentInBlock != 0) revert NullifierAlreadySpent(electionId, nullifier, spentInBlock);
-
-        if (!_verifyVoteProof(election.voterRollRoot, nullifier, electionScope(electionId), ballot, proof)) {
+        (bytes memory rejection, uint256 option) = _checkVote(electionId, election, ballot, nullifier);
+        if (rejection.length != 0) _revertWith(rejection);
+        if (!_verifyVoteProof(election.voterRollRoot, nullifier, electionScope(electionId), ballot, proof, gasleft())) {
             revert InvalidProof(electionId, nullifier);
         }
+        _countVote(electionId, option, ballot, nullifier, proof);
+    }
 
-        _nullifierBlocks[electionId][nullifier] = block.number;
-        ++_tallies[electionId][option];
-
-        emit VoteCast(electionId, nullifier, ballot, proof);
+    /// @inheritdoc IZkBallot
+    function castVotes(VoteSubmission[] calldata submissions) external returns (uint256 counted) {
+        uint256 size = submissions.length;
+        if (size == 0 || size > MAX_BATCH_SIZE) revert InvalidBatchSize(size, MAX_BATCH_SIZE);
+        for (uint256 i = 0; i < size; ++i) {
+            VoteSubmission calldata submission = submissions[i];
+            uint256 electionId = submission.electionId;
+            Election storage election = _elections[electionId];
+            // Effects of earlier entries are already applied, so a nullifier repeated inside
+            // the batch is caught here as spent.
+            (bytes memory rejection, uint256 option) = _checkVote(electionId, election, submission.ballot, submission.nullifier);
+            if (rejection.length == 0) {
+                bool valid = _verifyVoteProof(
+                    election.voterRollRoot,
+                    submission.nullifier,
+                    electionScope(electionId),
+                    submission.ballot,
+                    submission.proof,
+                    PROOF_GAS_CAP
+                );
+                if (!valid) rejection = abi.encodeWithSelector(InvalidProof.selector, electionId, submission.nullifier);
+            }
+            if (rejection.length != 0) {
+                emit VoteSkipped(electionId, submission.nullifier, rejection);
+                continue;
+            }
+            _countVote(electionId, option, submission.ballot, submission.nullifier, submission.proof);
+            ++counted;
+        }
     }
 
     // ---------------------------------------------------------------- views
@@ -277,32 +302,77 @@ contract ZkBallot is IZkBallot {
         if (current != required) revert WrongPhase(electionId, current, required);
     }
 
+    /// @dev Every rule castVote applies before the proof, as the error it would revert with
+    /// (empty when the vote may proceed), so castVotes can skip instead of reverting.
+    function _checkVote(
+        uint256 electionId,
+        Election storage election,
+        uint256 ballot,
+        uint256 nullifier
+    ) private view returns (bytes memory rejection, uint256 option) {
+        Phase phase = election.phase;
+        if (phase == Phase.None) return (abi.encodeWithSelector(ElectionNotFound.selector, electionId), 0);
+        if (phase != Phase.Voting) {
+            return (abi.encodeWithSelector(WrongPhase.selector, electionId, phase, Phase.Voting), 0);
+        }
+        if (block.timestamp < election.votingStartsAt) {
+            return (abi.encodeWithSelector(VotingNotStarted.selector, electionId, election.votingStartsAt), 0);
+        }
+        if (election.votingEndsAt != 0 && block.timestamp >= election.votingEndsAt) {
+            return (abi.encodeWithSelector(VotingEnded.selector, electionId, election.votingEndsAt), 0);
+        }
+        bool validBallot;
+        (validBallot, option) = _singleChoiceOption(ballot, election.numOptions);
+        if (!validBallot) return (abi.encodeWithSelector(InvalidBallot.selector, electionId, ballot), 0);
+        if (nullifier >= SNARK_SCALAR_FIELD) return (abi.encodeWithSelector(NullifierOutOfField.selector, nullifier), 0);
+        uint256 spentInBlock = _nullifierBlocks[electionId][nullifier];
+        if (spentInBlock != 0) {
+            return (abi.encodeWithSelector(NullifierAlreadySpent.selector, electionId, nullifier, spentInBlock), 0);
+        }
+    }
+
+    function _countVote(uint256 electionId, uint256 option, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) private {
+        _nullifierBlocks[electionId][nullifier] = block.number;
+        ++_tallies[electionId][option];
+        emit VoteCast(electionId, nullifier, ballot, proof);
+    }
+
     /// @dev Public signals in the circuit's order: voterRollRoot, nullifier, electionScope, ballot.
+    /// `gasCap` bounds what a malformed proof can burn: the verifier's precompile calls consume
+    /// all the gas they are given when a point is not on the curve.
     function _verifyVoteProof(
         uint256 voterRollRoot,
         uint256 nullifier,
         uint256 scope,
         uint256 ballot,
-        uint256[8] calldata proof
+        uint256[8] calldata proof,
+        uint256 gasCap
     ) private view returns (bool) {
-        return VERIFIER.verifyProof(
+        try VERIFIER.verifyProof{gas: gasCap}(
             [proof[0], proof[1]],
             [[proof[2], proof[3]], [proof[4], proof[5]]],
             [proof[6], proof[7]],
             [voterRollRoot, nullifier, scope, ballot]
-        );
+        ) returns (bool valid) {
+            return valid;
+        } catch {
+            return false;
+        }
+    }
+
+    function _revertWith(bytes memory rejection) private pure {
+        assembly ("memory-safe") {
+            revert(add(rejection, 0x20), mload(rejection))
+        }
     }
 
     /// @dev A single-choice ballot is 2^option with option < numOptions (PROTOCOL.md, "Ballot").
-    function _singleChoiceOption(uint256 electionId, uint256 ballot, uint8 numOptions) private pure returns (uint256) {
-        if (ballot == 0 || ballot & (ballot - 1) != 0 || ballot >> numOptions != 0) {
-            revert InvalidBallot(electionId, ballot);
-        }
-        uint256 option = 0;
+    function _singleChoiceOption(uint256 ballot, uint8 numOptions) private pure returns (bool valid, uint256 option) {
+        if (ballot == 0 || ballot & (ballot - 1) != 0 || ballot >> numOptions != 0) return (false, 0);
         while (ballot > 1) {
             ballot >>= 1;
             ++option;
         }
-        return option;
+        return (true, option);
     }
 }

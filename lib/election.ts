@@ -174,7 +174,7 @@ export async function publishVoterRoll(zkBallot: ZkBallot, electionId: bigint, v
   options.onProgress?.(onChain, voterCommitments.length);
   for (let start = onChain; start < voterCommitments.length; start += batchSize) {
     const batch = voterCommitments.slice(start, start + batchSize);
-    receipts.push(await send(() => zkBallot.publishVoterCommitments(electionId, batch)));
+    receipts.push(await send(() => zkBallot.publishVoterCommitments(electionId, start, batch)));
     options.onProgress?.(start + batch.length, voterCommitments.length);
   }
   return receipts;

@@ -27,6 +27,14 @@ interface IZkBallot {
         uint64 votingEndsAt;
     }
 
+    /// @notice One ballot of a castVotes batch: the arguments of castVote.
+    struct VoteSubmission {
+        uint256 electionId;
+        uint256 ballot;
+        uint256 nullifier;
+        uint256[8] proof;
+    }
+
     /// @notice An election's full public record.
     struct ElectionView {
         Phase phase;
@@ -67,6 +75,9 @@ interface IZkBallot {
     event VotingOpened(uint256 indexed electionId, uint256 voterRollRoot, uint256 voterCount, bytes32 voterRollDigest);
     /// @notice One counted ballot, with everything needed to re-verify its proof off-chain.
     event VoteCast(uint256 indexed electionId, uint256 indexed nullifier, uint256 ballot, uint256[8] proof);
+    /// @notice A ballot of a castVotes batch that was not counted; `reason` is the custom error
+    /// castVote would have reverted with (for instance NullifierAlreadySpent).
+    event VoteSkipped(uint256 indexed electionId, uint256 indexed nullifier, bytes reason);
     /// @notice The final result: tally[i] ballots for option i.
     event ElectionClosed(uint256 indexed electionId, address indexed closedBy, uint256[] tally);
 
@@ -91,6 +102,8 @@ interface IZkBallot {
     error NullifierAlreadySpent(uint256 electionId, uint256 nullifier, uint256 spentInBlock);
     error InvalidProof(uint256 electionId, uint256 nullifier);
     error InvalidRollDepth(uint256 rollDepth);
+    error RollIndexMismatch(uint256 electionId, uint256 firstIndex, uint256 voterCount);
+    error InvalidBatchSize(uint256 size, uint256 maxSize);
 
     /// @notice Creates an election with the caller as admin. It starts in the Registration phase.
     /// @return electionId The new election's id (ids start at 1).
@@ -103,7 +116,9 @@ interface IZkBallot {
     function setRegistrar(uint256 electionId, address newRegistrar) external;
 
     /// @notice Registrar only, during registration: appends voter commitments to the roll.
-    function publishVoterCommitments(uint256 electionId, uint256[] calldata voterCommitments) external;
+    /// @param firstIndex Must equal the current voter count: a batch re-sent after a crash
+    /// reverts instead of being published twice.
+    function publishVoterCommitments(uint256 electionId, uint256 firstIndex, uint256[] calldata voterCommitments) external;
 
     /// @notice Registrar only: freezes the roll at `voterRollRoot` (the Poseidon root of every
     /// published commitment, in order) and opens voting. Nothing about the roll can change after.
@@ -112,6 +127,11 @@ interface IZkBallot {
     /// @notice Casts one anonymous ballot. Anyone may submit it (for instance a relayer): the
     /// proof binds the ballot, so the submitter cannot change it.
     function castVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) external;
+
+    /// @notice Casts several ballots in one transaction (for relayers). An entry that castVote
+    /// would reject is skipped with a VoteSkipped event instead of reverting the batch.
+    /// @return counted How many ballots were counted.
+    function castVotes(VoteSubmission[] calldata submissions) external returns (uint256 counted);
 
     /// @notice Closes voting and publishes the final tally. The admin may close at any time
     /// during voting; after the voting window ends, anyone may.

@@ -1,0 +1,910 @@
+/**
+ * ZkBallot contract rules: for each rule, the transaction that breaks it, and the legitimate
+ * use that the rule lets through. Proofs are real Groth16 proofs made by the library, a
+ * handful once (inside the proving fixture, which loadFixture caches) and reused.
+ */
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { MaxUint256, ZeroAddress, ZeroHash, id as keccakText } from "ethers";
+import { ethers, network } from "hardhat";
+
+import { loadManifest } from "../lib/artifacts";
+import { SNARK_SCALAR_FIELD } from "../lib/constants";
+import {
+  Phase,
+  computeElectionScope,
+  computeVoterRollDigest,
+  prepareBallot,
+  type PreparedBallot,
+} from "../lib/election";
+import { computeNullifier, identityFromSecret, type VoterIdentity } from "../lib/identity";
+import { BN254_BASE_FIELD, releaseSnarkjs, type SolidityProof } from "../lib/prover";
+import { VoterRoll } from "../lib/voterRoll";
+import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+
+const R = SNARK_SCALAR_FIELD;
+const ROLL_DEPTH = loadManifest().rollDepth;
+const NUM_OPTIONS = 4;
+const TITLE = "Participatory budget 2027";
+const METADATA_URI = "ipfs://bafy-metadata";
+const METADATA_HASH = keccakText("metadata");
+/** Explicit gas, so a transaction is mined (and reverts) at a timestamp we set, with no estimate first. */
+const GAS = { gasLimit: 3_000_000 };
+
+type ElectionConfigInput = Parameters<ZkBallot["createElection"]>[0];
+
+function config(registrar: string, overrides: Partial<{ title: string; numOptions: number; metadataURI: string; metadataHash: string; registrar: string; votingStartsAt: number | bigint; votingEndsAt: number | bigint }> = {}): ElectionConfigInput {
+  return {
+    title: TITLE,
+    numOptions: NUM_OPTIONS,
+    metadataURI: METADATA_URI,
+    metadataHash: METADATA_HASH,
+    registrar,
+    votingStartsAt: 0,
+    votingEndsAt: 0,
+    ...overrides,
+  };
+}
+
+/** The firstIndex publishVoterCommitments expects: the current voter count (0 for an unknown election). */
+async function rollIndex(zkBallot: ZkBallot, electionId: bigint | number): Promise<bigint> {
+  return zkBallot.getElection(electionId).then((election) => election.voterCount, () => 0n);
+}
+
+/** Id of the election that createElection would create next. */
+async function nextElectionId(zkBallot: ZkBallot): Promise<bigint> {
+  return (await zkBallot.electionCount()) + 1n;
+}
+
+// ------------------------------------------------------------------------------------ fixtures
+
+async function deployFixture() {
+  const [admin, registrar, outsider, relayer, newAdmin, newRegistrar] = await ethers.getSigners();
+  const verifier = await new Groth16Verifier__factory(admin).deploy();
+  const zkBallot = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), ROLL_DEPTH);
+  const { chainId } = await ethers.provider.getNetwork();
+  return { zkBallot, verifier, chainId, admin, registrar, outsider, relayer, newAdmin, newRegistrar };
+}
+
+/** One election (id 1) in Registration, with nothing published. */
+async function registrationFixture() {
+  const base = await deployFixture();
+  const { zkBallot, admin, registrar } = base;
+  await zkBallot.connect(admin).createElection(config(registrar.address));
+  return { ...base, electionId: 1n };
+}
+
+/**
+ * The voting world, with real proofs:
+ *  - zkBallot election 1 (A) and 2 (B): no window, same roll, both open;
+ *  - zkBallot election 3 (W): window [start, end), open;
+ *  - zkBallot election 4 (R): still in Registration;
+ *  - zkBallot2 (a second deployment on the same verifier) election 1: same roll, open.
+ */
+async function votingFixture() {
+  const base = await deployFixture();
+  const { zkBallot, verifier, admin, registrar } = base;
+  const zkBallot2 = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), ROLL_DEPTH);
+
+  const voters: VoterIdentity[] = [];
+  for (let i = 1; i <= 5; i++) voters.push(await identityFromSecret(BigInt(keccakText(`zkballot test voter ${i}`)) >> 4n));
+  const commitments = voters.map((voter) => voter.voterCommitment);
+  const roll = await VoterRoll.build(commitments, { depth: ROLL_DEPTH });
+
+  const now = await time.latest();
+  const windowStart = BigInt(now + 10_000);
+  const windowEnd = BigInt(now + 20_000);
+  const asRegistrar = zkBallot.connect(registrar);
+  const open = async (contract: ZkBallot, electionId: bigint) => {
+    await contract.connect(registrar).publishVoterCommitments(electionId, await rollIndex(contract.connect(registrar), electionId), commitments);
+    await contract.connect(registrar).openVoting(electionId, roll.root);
+  };
+
+  await zkBallot.connect(admin).createElection(config(registrar.address, { title: "A" }));
+  await zkBallot.connect(admin).createElection(config(registrar.address, { title: "B" }));
+  await zkBallot.connect(admin).createElection(config(registrar.address, { title: "W", votingStartsAt: windowStart, votingEndsAt: windowEnd }));
+  await zkBallot.connect(admin).createElection(config(registrar.address, { title: "R" }));
+  await zkBallot2.connect(admin).createElection(config(registrar.address, { title: "A on another deployment" }));
+  const [A, B, W, REG] = [1n, 2n, 3n, 4n];
+  await open(zkBallot, A);
+  await open(zkBallot, B);
+  await open(zkBallot, W);
+  await open(zkBallot2, 1n);
+  await asRegistrar.publishVoterCommitments(REG, await rollIndex(asRegistrar, REG), commitments);
+
+  const prove = (electionId: bigint, voter: number, option: number) =>
+    prepareBallot({ zkBallot, electionId, identity: voters[voter], option, voterRoll: roll });
+  const a0 = await prove(A, 0, 1); // ballot 2
+  const a1 = await prove(A, 1, 0); // ballot 1
+  const a2 = await prove(A, 2, 3); // ballot 8
+  const w0 = await prove(W, 0, 2); // ballot 4
+
+  return { ...base, zkBallot2, voters, commitments, roll, A, B, W, REG, windowStart, windowEnd, a0, a1, a2, w0 };
+}
+
+function cast(contract: ZkBallot, prepared: PreparedBallot, overrides: Partial<{ electionId: bigint; ballot: bigint; nullifier: bigint; proof: bigint[] }> = {}, txOverrides: object = {}) {
+  return contract.castVote(
+    overrides.electionId ?? prepared.electionId,
+    overrides.ballot ?? prepared.ballot,
+    overrides.nullifier ?? prepared.nullifier,
+    (overrides.proof ?? prepared.proof) as SolidityProof,
+    txOverrides,
+  );
+}
+
+/** Revert data of a mined, failed transaction, through the node's tracer. */
+async function revertDataOf(txHash: string): Promise<string> {
+  const trace = (await network.provider.send("debug_traceTransaction", [txHash, { disableStorage: true, disableMemory: true, disableStack: true }])) as { failed: boolean; returnValue: string };
+  expect(trace.failed).to.equal(true);
+  return trace.returnValue.startsWith("0x") ? trace.returnValue : "0x" + trace.returnValue;
+}
+
+// ---------------------------------------------------------------------------------------- tests
+
+describe("ZkBallot", function () {
+  after(() => releaseSnarkjs());
+
+  describe("constructor", () => {
+    it("rejects a zero verifier address", async () => {
+      const [deployer] = await ethers.getSigners();
+      const factory = new ZkBallot__factory(deployer);
+      await expect(factory.deploy(ZeroAddress, ROLL_DEPTH)).to.be.revertedWithCustomError(factory, "ZeroAddress");
+    });
+
+    it("rejects roll depth 0 and depths above 32", async () => {
+      const { verifier, admin } = await loadFixture(deployFixture);
+      const factory = new ZkBallot__factory(admin);
+      const verifierAddress = await verifier.getAddress();
+      await expect(factory.deploy(verifierAddress, 0)).to.be.revertedWithCustomError(factory, "InvalidRollDepth").withArgs(0);
+      await expect(factory.deploy(verifierAddress, 33)).to.be.revertedWithCustomError(factory, "InvalidRollDepth").withArgs(33);
+      await expect(factory.deploy(verifierAddress, MaxUint256)).to.be.revertedWithCustomError(factory, "InvalidRollDepth").withArgs(MaxUint256);
+    });
+
+    it("accepts depths 1 and 32 and records the verifier and depth", async () => {
+      const { verifier, admin, zkBallot } = await loadFixture(deployFixture);
+      const factory = new ZkBallot__factory(admin);
+      const verifierAddress = await verifier.getAddress();
+      for (const depth of [1, 32]) {
+        const deployed = await factory.deploy(verifierAddress, depth);
+        expect(await deployed.ROLL_DEPTH()).to.equal(BigInt(depth));
+        expect(await deployed.VERIFIER()).to.equal(verifierAddress);
+      }
+      expect(await zkBallot.ROLL_DEPTH()).to.equal(BigInt(ROLL_DEPTH));
+      expect(await zkBallot.SNARK_SCALAR_FIELD()).to.equal(R);
+      expect(await zkBallot.electionCount()).to.equal(0n);
+    });
+  });
+
+  describe("createElection", () => {
+    it("rejects an empty title", async () => {
+      const { zkBallot, registrar } = await loadFixture(deployFixture);
+      await expect(zkBallot.createElection(config(registrar.address, { title: "" }))).to.be.revertedWithCustomError(zkBallot, "EmptyTitle");
+    });
+
+    it("rejects fewer than 2 and more than 32 options; accepts 2 and 32", async () => {
+      const { zkBallot, registrar } = await loadFixture(deployFixture);
+      for (const numOptions of [0, 1, 33, 255]) {
+        await expect(zkBallot.createElection(config(registrar.address, { numOptions })))
+          .to.be.revertedWithCustomError(zkBallot, "InvalidOptionCount")
+          .withArgs(numOptions, 32);
+      }
+      await expect(zkBallot.createElection(config(registrar.address, { numOptions: 2 }))).to.emit(zkBallot, "ElectionCreated");
+      await expect(zkBallot.createElection(config(registrar.address, { numOptions: 32 }))).to.emit(zkBallot, "ElectionCreated");
+      expect((await zkBallot.getElection(2n)).numOptions).to.equal(32n);
+    });
+
+    it("rejects a zero registrar", async () => {
+      const { zkBallot } = await loadFixture(deployFixture);
+      await expect(zkBallot.createElection(config(ZeroAddress))).to.be.revertedWithCustomError(zkBallot, "ZeroAddress");
+    });
+
+    it("rejects a window that starts at or after its end, or ends now or in the past", async () => {
+      const { zkBallot, registrar } = await loadFixture(deployFixture);
+      const cases: ((t: number) => [number, number])[] = [
+        (t) => [t + 50, t + 50], // start == end
+        (t) => [t + 60, t + 50], // start > end
+        (t) => [0, t], // ends in the block itself
+        (t) => [0, t - 1], // ends in the past
+        (t) => [t - 10, t - 1], // whole window in the past
+      ];
+      for (const window of cases) {
+        const t = (await time.latest()) + 100;
+        const [start, end] = window(t);
+        await time.setNextBlockTimestamp(t);
+        await expect(zkBallot.createElection(config(registrar.address, { votingStartsAt: start, votingEndsAt: end }), GAS))
+          .to.be.revertedWithCustomError(zkBallot, "InvalidVotingWindow")
+          .withArgs(start, end, t);
+      }
+      expect(await zkBallot.electionCount()).to.equal(0n);
+    });
+
+    it("accepts open-ended, start-only, end-only and bounded windows", async () => {
+      const { zkBallot, registrar } = await loadFixture(deployFixture);
+      const now = await time.latest();
+      const windows: [number, number][] = [
+        [0, 0],
+        [now - 1000, 0], // a start in the past means "as soon as voting opens"
+        [0, now + 100], // (each transaction is mined a second or so after the previous block)
+        [now + 100, now + 101],
+      ];
+      for (const [start, end] of windows) {
+        await expect(zkBallot.createElection(config(registrar.address, { votingStartsAt: start, votingEndsAt: end }))).to.emit(zkBallot, "ElectionCreated");
+      }
+      expect(await zkBallot.electionCount()).to.equal(4n);
+    });
+
+    it("emits ElectionCreated with every field, increments ids and stores the record", async () => {
+      const { zkBallot, admin, registrar, outsider } = await loadFixture(deployFixture);
+      const now = await time.latest();
+      const start = now + 100;
+      const end = now + 200;
+      await expect(zkBallot.connect(admin).createElection(config(registrar.address, { votingStartsAt: start, votingEndsAt: end })))
+        .to.emit(zkBallot, "ElectionCreated")
+        .withArgs(1n, admin.address, registrar.address, TITLE, NUM_OPTIONS, METADATA_URI, METADATA_HASH, start, end);
+      expect(await zkBallot.electionCount()).to.equal(1n);
+
+      // anyone can create an election and becomes its admin; ids increment
+      await expect(zkBallot.connect(outsider).createElection(config(admin.address, { title: "second", numOptions: 2, metadataURI: "", metadataHash: ZeroHash })))
+        .to.emit(zkBallot, "ElectionCreated")
+        .withArgs(2n, outsider.address, admin.address, "second", 2, "", ZeroHash, 0, 0);
+      expect(await zkBallot.electionCount()).to.equal(2n);
+      expect(await zkBallot.createElection.staticCall(config(registrar.address))).to.equal(3n);
+
+      const election = await zkBallot.getElection(1n);
+      expect(election.phase).to.equal(BigInt(Phase.Registration));
+      expect(election.numOptions).to.equal(BigInt(NUM_OPTIONS));
+      expect(election.votingStartsAt).to.equal(BigInt(start));
+      expect(election.votingEndsAt).to.equal(BigInt(end));
+      expect(election.voterCount).to.equal(0n);
+      expect(election.admin).to.equal(admin.address);
+      expect(election.registrar).to.equal(registrar.address);
+      expect(election.voterRollRoot).to.equal(0n);
+      expect(election.voterRollDigest).to.equal(ZeroHash);
+      expect(election.metadataHash).to.equal(METADATA_HASH);
+      expect(election.title).to.equal(TITLE);
+      expect(election.metadataURI).to.equal(METADATA_URI);
+      expect((await zkBallot.getElection(2n)).admin).to.equal(outsider.address);
+      expect(await zkBallot.tallies(1n)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("unknown ids (0, next, huge) are ElectionNotFound for views and actions", async () => {
+      const { zkBallot, admin, registrar, outsider, electionId } = await loadFixture(registrationFixture);
+      for (const unknown of [0n, electionId + 1n, MaxUint256]) {
+        const notFound = (call: Promise<unknown>) => expect(call).to.be.revertedWithCustomError(zkBallot, "ElectionNotFound").withArgs(unknown);
+        await notFound(zkBallot.getElection(unknown));
+        await notFound(zkBallot.tallies(unknown));
+        await notFound(zkBallot.connect(admin).transferAdmin(unknown, outsider.address));
+        await notFound(zkBallot.connect(admin).setRegistrar(unknown, outsider.address));
+        await notFound(zkBallot.connect(registrar).publishVoterCommitments(unknown, await rollIndex(zkBallot.connect(registrar), unknown), [1n]));
+        await notFound(zkBallot.connect(registrar).openVoting(unknown, 1n));
+        await notFound(zkBallot.connect(admin).closeElection(unknown));
+        await notFound(zkBallot.connect(outsider).castVote(unknown, 1n, 1n, [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n]));
+        expect(await zkBallot.nullifierSpentInBlock(unknown, 1n)).to.equal(0n);
+      }
+    });
+  });
+
+  describe("roles", () => {
+    it("only the admin may transferAdmin or setRegistrar (NotAdmin), registrar included", async () => {
+      const { zkBallot, registrar, outsider, electionId } = await loadFixture(registrationFixture);
+      for (const caller of [registrar, outsider]) {
+        await expect(zkBallot.connect(caller).transferAdmin(electionId, caller.address))
+          .to.be.revertedWithCustomError(zkBallot, "NotAdmin")
+          .withArgs(electionId, caller.address);
+        await expect(zkBallot.connect(caller).setRegistrar(electionId, caller.address))
+          .to.be.revertedWithCustomError(zkBallot, "NotAdmin")
+          .withArgs(electionId, caller.address);
+      }
+    });
+
+    it("only the registrar may publish or open (NotRegistrar), admin included", async () => {
+      const { zkBallot, admin, outsider, electionId } = await loadFixture(registrationFixture);
+      for (const caller of [admin, outsider]) {
+        await expect(zkBallot.connect(caller).publishVoterCommitments(electionId, await rollIndex(zkBallot.connect(caller), electionId), [1n]))
+          .to.be.revertedWithCustomError(zkBallot, "NotRegistrar")
+          .withArgs(electionId, caller.address);
+        await expect(zkBallot.connect(caller).openVoting(electionId, 1n))
+          .to.be.revertedWithCustomError(zkBallot, "NotRegistrar")
+          .withArgs(electionId, caller.address);
+      }
+    });
+
+    it("rejects zero addresses for the new admin and the new registrar", async () => {
+      const { zkBallot, admin, electionId } = await loadFixture(registrationFixture);
+      await expect(zkBallot.connect(admin).transferAdmin(electionId, ZeroAddress)).to.be.revertedWithCustomError(zkBallot, "ZeroAddress");
+      await expect(zkBallot.connect(admin).setRegistrar(electionId, ZeroAddress)).to.be.revertedWithCustomError(zkBallot, "ZeroAddress");
+    });
+
+    it("transferAdmin: emits AdminTransferred; the new admin gains the power, the old one loses it", async () => {
+      const { zkBallot, admin, newAdmin, newRegistrar, electionId } = await loadFixture(registrationFixture);
+      await expect(zkBallot.connect(admin).transferAdmin(electionId, newAdmin.address))
+        .to.emit(zkBallot, "AdminTransferred")
+        .withArgs(electionId, admin.address, newAdmin.address);
+      expect((await zkBallot.getElection(electionId)).admin).to.equal(newAdmin.address);
+
+      await expect(zkBallot.connect(admin).setRegistrar(electionId, admin.address))
+        .to.be.revertedWithCustomError(zkBallot, "NotAdmin")
+        .withArgs(electionId, admin.address);
+      await expect(zkBallot.connect(admin).transferAdmin(electionId, admin.address))
+        .to.be.revertedWithCustomError(zkBallot, "NotAdmin")
+        .withArgs(electionId, admin.address);
+      await expect(zkBallot.connect(newAdmin).setRegistrar(electionId, newRegistrar.address)).to.emit(zkBallot, "RegistrarChanged");
+    });
+
+    it("setRegistrar: emits RegistrarChanged; the new registrar gains the power, the old one loses it", async () => {
+      const { zkBallot, admin, registrar, newRegistrar, electionId } = await loadFixture(registrationFixture);
+      await expect(zkBallot.connect(admin).setRegistrar(electionId, newRegistrar.address))
+        .to.emit(zkBallot, "RegistrarChanged")
+        .withArgs(electionId, registrar.address, newRegistrar.address);
+      expect((await zkBallot.getElection(electionId)).registrar).to.equal(newRegistrar.address);
+
+      await expect(zkBallot.connect(registrar).publishVoterCommitments(electionId, await rollIndex(zkBallot.connect(registrar), electionId), [1n]))
+        .to.be.revertedWithCustomError(zkBallot, "NotRegistrar")
+        .withArgs(electionId, registrar.address);
+      await expect(zkBallot.connect(registrar).openVoting(electionId, 1n))
+        .to.be.revertedWithCustomError(zkBallot, "NotRegistrar")
+        .withArgs(electionId, registrar.address);
+      await expect(zkBallot.connect(newRegistrar).publishVoterCommitments(electionId, await rollIndex(zkBallot.connect(newRegistrar), electionId), [1n])).to.emit(zkBallot, "VoterCommitmentsPublished");
+      await expect(zkBallot.connect(newRegistrar).openVoting(electionId, 1n)).to.emit(zkBallot, "VotingOpened");
+    });
+
+    it("setRegistrar only during Registration (WrongPhase in Voting and Closed)", async () => {
+      const { zkBallot, admin, newRegistrar, A } = await loadFixture(votingFixture);
+      await expect(zkBallot.connect(admin).setRegistrar(A, newRegistrar.address))
+        .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
+        .withArgs(A, Phase.Voting, Phase.Registration);
+      await zkBallot.connect(admin).closeElection(A);
+      await expect(zkBallot.connect(admin).setRegistrar(A, newRegistrar.address))
+        .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
+        .withArgs(A, Phase.Closed, Phase.Registration);
+    });
+
+    it("transferAdmin works during Voting (the new admin may close) but not once Closed", async () => {
+      const { zkBallot, admin, newAdmin, outsider, A } = await loadFixture(votingFixture);
+      await expect(zkBallot.connect(admin).transferAdmin(A, newAdmin.address))
+        .to.emit(zkBallot, "AdminTransferred")
+        .withArgs(A, admin.address, newAdmin.address);
+      await expect(zkBallot.connect(admin).closeElection(A)).to.be.revertedWithCustomError(zkBallot, "NotAdmin").withArgs(A, admin.address);
+      await expect(zkBallot.connect(newAdmin).closeElection(A)).to.emit(zkBallot, "ElectionClosed").withArgs(A, newAdmin.address, [0n, 0n, 0n, 0n]);
+      await expect(zkBallot.connect(newAdmin).transferAdmin(A, outsider.address))
+        .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
+        .withArgs(A, Phase.Closed, Phase.Voting);
+      expect((await zkBallot.getElection(A)).admin).to.equal(newAdmin.address);
+    });
+  });
+
+  describe("publishVoterCommitments", () => {
+    it("rejects an empty batch", async () => {
+      const { zkBallot, registrar, electionId } = await loadFixture(registrationFixture);
+      await expect(zkBallot.connect(registrar).publishVoterCommitments(electionId, await rollIndex(zkBallot.connect(registrar), electionId), [])).to.be.revertedWithCustomError(zkBallot, "EmptyBatch");
+    });
+
+    it("rejects commitment 0 and commitments >= r with InvalidVoterCommitment(index across batches, value)", async () => {
+      const { zkBallot, registrar, electionId } = await loadFixture(registrationFixture);
+      const asRegistrar = zkBallot.connect(registrar);
+      await expect(asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), [0n])).to.be.revertedWithCustomError(zkBallot, "InvalidVoterCommitment").withArgs(0, 0);
+      await expect(asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), [5n, R])).to.be.revertedWithCustomError(zkBallot, "InvalidVoterCommitment").withArgs(1, R);
+
+      await asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), [1n, 2n, 3n]);
+      await asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), [R - 1n]); // the largest field element is fine
+      for (const bad of [0n, R, R + 1n, MaxUint256]) {
+        await expect(asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), [7n, bad]))
+          .to.be.revertedWithCustomError(zkBallot, "InvalidVoterCommitment")
+          .withArgs(5, bad);
+      }
+      // a rejected batch changes nothing
+      const election = await zkBallot.getElection(electionId);
+      expect(election.voterCount).to.equal(4n);
+      expect(election.voterRollDigest).to.equal(computeVoterRollDigest([1n, 2n, 3n, R - 1n]));
+    });
+
+    it("digest equals the library's and does not depend on how the roll is split; events carry firstIndex", async () => {
+      const { zkBallot, admin, registrar, electionId } = await loadFixture(registrationFixture);
+      const asRegistrar = zkBallot.connect(registrar);
+      const roll = [11n, 22n, 33n, 44n, 55n];
+      await zkBallot.connect(admin).createElection(config(registrar.address));
+      const other = electionId + 1n;
+
+      await expect(asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), roll))
+        .to.emit(zkBallot, "VoterCommitmentsPublished")
+        .withArgs(electionId, 0, roll, computeVoterRollDigest(roll));
+
+      await expect(asRegistrar.publishVoterCommitments(other, await rollIndex(asRegistrar, other), roll.slice(0, 1)))
+        .to.emit(zkBallot, "VoterCommitmentsPublished")
+        .withArgs(other, 0, roll.slice(0, 1), computeVoterRollDigest(roll.slice(0, 1)));
+      await expect(asRegistrar.publishVoterCommitments(other, await rollIndex(asRegistrar, other), roll.slice(1, 3)))
+        .to.emit(zkBallot, "VoterCommitmentsPublished")
+        .withArgs(other, 1, roll.slice(1, 3), computeVoterRollDigest(roll.slice(0, 3)));
+      await expect(asRegistrar.publishVoterCommitments(other, await rollIndex(asRegistrar, other), roll.slice(3)))
+        .to.emit(zkBallot, "VoterCommitmentsPublished")
+        .withArgs(other, 3, roll.slice(3), computeVoterRollDigest(roll));
+
+      const one = await zkBallot.getElection(electionId);
+      const split = await zkBallot.getElection(other);
+      expect(one.voterRollDigest).to.equal(computeVoterRollDigest(roll));
+      expect(split.voterRollDigest).to.equal(one.voterRollDigest);
+      expect(one.voterCount).to.equal(5n);
+      expect(split.voterCount).to.equal(5n);
+      // and the order matters
+      expect(computeVoterRollDigest([22n, 11n, 33n, 44n, 55n])).to.not.equal(one.voterRollDigest);
+    });
+
+    it("VoterRollFull beyond 2^ROLL_DEPTH (a depth-1 deployment holds 2)", async () => {
+      const { verifier, admin, registrar } = await loadFixture(deployFixture);
+      const small = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), 1);
+      await small.createElection(config(registrar.address));
+      await small.createElection(config(registrar.address));
+      const asRegistrar = small.connect(registrar);
+
+      await expect(asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [1n, 2n, 3n])).to.be.revertedWithCustomError(small, "VoterRollFull").withArgs(2, 3);
+      await asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [1n]);
+      await expect(asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [2n, 3n])).to.be.revertedWithCustomError(small, "VoterRollFull").withArgs(2, 3);
+      await expect(asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [2n])).to.emit(small, "VoterCommitmentsPublished").withArgs(1n, 1, [2n], computeVoterRollDigest([1n, 2n]));
+      await expect(asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [3n])).to.be.revertedWithCustomError(small, "VoterRollFull").withArgs(2, 3);
+      // capacity is per election
+      await expect(asRegistrar.publishVoterCommitments(2n, await rollIndex(asRegistrar, 2n), [1n, 2n])).to.emit(small, "VoterCommitmentsPublished");
+      expect((await small.getElection(1n)).voterCount).to.equal(2n);
+    });
+
+    it("no publishing once voting is open or the election is closed (WrongPhase)", async () => {
+      const { zkBallot, admin, registrar, A } = await loadFixture(votingFixture);
+      const before = await zkBallot.getElection(A);
+      await expect(zkBallot.connect(registrar).publishVoterCommitments(A, await rollIndex(zkBallot.connect(registrar), A), [123n]))
+        .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
+        .withArgs(A, Phase.Voting, Phase.Registration);
+      await zkBallot.connect(admin).closeElection(A);
+      await expect(zkBallot.connect(registrar).publishVoterCommitments(A, await rollIndex(zkBallot.connect(registrar), A), [123n]))
+        .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
+        .withArgs(A, Phase.Closed, Phase.Registration);
+      const after = await zkBallot.getElection(A);
+      expect(after.voterCount).to.equal(before.voterCount);
+      expect(after.voterRollDigest).to.equal(before.voterRollDigest);
+    });
+  });
+
+  describe("openVoting", () => {
+    it("rejects an empty roll", async () => {
+      const { zkBallot, registrar, electionId } = await loadFixture(registrationFixture);
+      await expect(zkBallot.connect(registrar).openVoting(electionId, 1n)).to.be.revertedWithCustomError(zkBallot, "EmptyVoterRoll").withArgs(electionId);
+    });
+
+    it("rejects root 0 and roots >= r; accepts r - 1", async () => {
+      const { zkBallot, registrar, electionId } = await loadFixture(registrationFixture);
+      const asRegistrar = zkBallot.connect(registrar);
+      await asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), [1n]);
+      for (const bad of [0n, R, R + 1n, MaxUint256]) {
+        await expect(asRegistrar.openVoting(electionId, bad)).to.be.revertedWithCustomError(zkBallot, "InvalidVoterRollRoot").withArgs(bad);
+      }
+      await expect(asRegistrar.openVoting(electionId, R - 1n)).to.emit(zkBallot, "VotingOpened");
+    });
+
+    it("emits VotingOpened(root, count, digest), freezes the roll and refuses a second open (WrongPhase)", async () => {
+      const { zkBallot, registrar, electionId } = await loadFixture(registrationFixture);
+      const asRegistrar = zkBallot.connect(registrar);
+      const commitments = [101n, 202n, 303n];
+      const roll = await VoterRoll.build(commitments, { depth: ROLL_DEPTH });
+      await asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), commitments.slice(0, 2));
+      await asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), commitments.slice(2));
+      await expect(asRegistrar.openVoting(electionId, roll.root))
+        .to.emit(zkBallot, "VotingOpened")
+        .withArgs(electionId, roll.root, 3, computeVoterRollDigest(commitments));
+      const election = await zkBallot.getElection(electionId);
+      expect(election.phase).to.equal(BigInt(Phase.Voting));
+      expect(election.voterRollRoot).to.equal(roll.root);
+      await expect(asRegistrar.openVoting(electionId, roll.root))
+        .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
+        .withArgs(electionId, Phase.Voting, Phase.Registration);
+    });
+
+    it("may open before the window starts, but not at or after its end (VotingEnded)", async () => {
+      const { zkBallot, admin, registrar } = await loadFixture(deployFixture);
+      const now = await time.latest();
+      const start = now + 100;
+      const end = now + 200;
+      await zkBallot.connect(admin).createElection(config(registrar.address, { votingStartsAt: start, votingEndsAt: end }));
+      await zkBallot.connect(admin).createElection(config(registrar.address, { votingStartsAt: start, votingEndsAt: end }));
+      const asRegistrar = zkBallot.connect(registrar);
+      await asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [1n]);
+      await asRegistrar.publishVoterCommitments(2n, await rollIndex(asRegistrar, 2n), [1n]);
+
+      await expect(asRegistrar.openVoting(2n, 1n)).to.emit(zkBallot, "VotingOpened"); // before the start: fine
+      await time.setNextBlockTimestamp(end);
+      await expect(asRegistrar.openVoting(1n, 1n, GAS)).to.be.revertedWithCustomError(zkBallot, "VotingEnded").withArgs(1n, end);
+      await time.increaseTo(end + 1000);
+      await expect(asRegistrar.openVoting(1n, 1n, GAS)).to.be.revertedWithCustomError(zkBallot, "VotingEnded").withArgs(1n, end);
+    });
+
+    it("opens one second before the end of the window", async () => {
+      const { zkBallot, admin, registrar } = await loadFixture(deployFixture);
+      const end = (await time.latest()) + 100;
+      await zkBallot.connect(admin).createElection(config(registrar.address, { votingEndsAt: end }));
+      await zkBallot.connect(registrar).publishVoterCommitments(1n, await rollIndex(zkBallot.connect(registrar), 1n), [1n]);
+      await time.setNextBlockTimestamp(end - 1);
+      await expect(zkBallot.connect(registrar).openVoting(1n, 1n, GAS)).to.emit(zkBallot, "VotingOpened");
+    });
+  });
+
+  describe("castVote", () => {
+    it("accepts a real proof from anyone: tally, nullifierSpentInBlock and VoteCast(electionId, nullifier, ballot, proof)", async () => {
+      const { zkBallot, outsider, relayer, A, B, a0, a1, a2 } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(0n);
+
+      const tx = cast(asOutsider, a0);
+      await expect(tx).to.emit(zkBallot, "VoteCast").withArgs(A, a0.nullifier, a0.ballot, a0.proof);
+      const receipt = await (await tx).wait();
+      expect(await zkBallot.tallies(A)).to.deep.equal([0n, 1n, 0n, 0n]);
+      expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(BigInt(receipt!.blockNumber));
+      expect(await zkBallot.nullifierSpentInBlock(B, a0.nullifier)).to.equal(0n);
+
+      await expect(cast(zkBallot.connect(relayer), a1)).to.emit(zkBallot, "VoteCast").withArgs(A, a1.nullifier, 1n, a1.proof);
+      await expect(cast(asOutsider, a2)).to.emit(zkBallot, "VoteCast").withArgs(A, a2.nullifier, 8n, a2.proof);
+      expect(await zkBallot.tallies(A)).to.deep.equal([1n, 1n, 0n, 1n]);
+      expect(await zkBallot.tallies(B)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("ElectionNotFound for an unknown election", async () => {
+      const { zkBallot, outsider, a0 } = await loadFixture(votingFixture);
+      await expect(cast(zkBallot.connect(outsider), a0, { electionId: 99n })).to.be.revertedWithCustomError(zkBallot, "ElectionNotFound").withArgs(99n);
+    });
+
+    it("WrongPhase before voting opens and after the election is closed", async () => {
+      const { zkBallot, admin, outsider, A, REG, a0 } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      await expect(cast(asOutsider, a0, { electionId: REG }))
+        .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
+        .withArgs(REG, Phase.Registration, Phase.Voting);
+      await zkBallot.connect(admin).closeElection(A);
+      await expect(cast(asOutsider, a0)).to.be.revertedWithCustomError(zkBallot, "WrongPhase").withArgs(A, Phase.Closed, Phase.Voting);
+      expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(0n);
+    });
+
+    it("VotingNotStarted before votingStartsAt; accepted at votingStartsAt", async () => {
+      const { zkBallot, outsider, W, windowStart, w0 } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      await expect(cast(asOutsider, w0)).to.be.revertedWithCustomError(zkBallot, "VotingNotStarted").withArgs(W, windowStart);
+      await time.setNextBlockTimestamp(windowStart - 1n);
+      await expect(cast(asOutsider, w0, {}, GAS)).to.be.revertedWithCustomError(zkBallot, "VotingNotStarted").withArgs(W, windowStart);
+      await time.setNextBlockTimestamp(windowStart);
+      await expect(cast(asOutsider, w0, {}, GAS)).to.emit(zkBallot, "VoteCast").withArgs(W, w0.nullifier, 4n, w0.proof);
+      expect(await zkBallot.tallies(W)).to.deep.equal([0n, 0n, 1n, 0n]);
+    });
+
+    it("accepted one second before votingEndsAt; VotingEnded at and after it", async () => {
+      const { zkBallot, outsider, W, windowEnd, w0 } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      const snapshot = await network.provider.send("evm_snapshot");
+      await time.setNextBlockTimestamp(windowEnd - 1n);
+      await expect(cast(asOutsider, w0, {}, GAS)).to.emit(zkBallot, "VoteCast");
+      await network.provider.send("evm_revert", [snapshot]);
+
+      await time.setNextBlockTimestamp(windowEnd);
+      await expect(cast(asOutsider, w0, {}, GAS)).to.be.revertedWithCustomError(zkBallot, "VotingEnded").withArgs(W, windowEnd);
+      await time.increaseTo(windowEnd + 5000n);
+      await expect(cast(asOutsider, w0)).to.be.revertedWithCustomError(zkBallot, "VotingEnded").withArgs(W, windowEnd);
+      expect(await zkBallot.tallies(W)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("InvalidBallot for 0, several bits, 2^numOptions and huge values", async () => {
+      const { zkBallot, outsider, A, a0 } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      for (const ballot of [0n, 3n, 5n, 6n, 15n, 1n << BigInt(NUM_OPTIONS), 1n << 32n, 1n << 255n, R, MaxUint256]) {
+        await expect(cast(asOutsider, a0, { ballot })).to.be.revertedWithCustomError(zkBallot, "InvalidBallot").withArgs(A, ballot);
+      }
+    });
+
+    it("InvalidBallot at 2^32 for a 32-option election, while 2^31 passes the ballot rule", async () => {
+      const { zkBallot, admin, registrar, outsider, a0 } = await loadFixture(votingFixture);
+      const id = await nextElectionId(zkBallot);
+      await zkBallot.connect(admin).createElection(config(registrar.address, { numOptions: 32 }));
+      await zkBallot.connect(registrar).publishVoterCommitments(id, await rollIndex(zkBallot.connect(registrar), id), [1n]);
+      await zkBallot.connect(registrar).openVoting(id, 1n);
+      const asOutsider = zkBallot.connect(outsider);
+      await expect(cast(asOutsider, a0, { electionId: id, ballot: 1n << 32n })).to.be.revertedWithCustomError(zkBallot, "InvalidBallot").withArgs(id, 1n << 32n);
+      // 2^31 is a valid ballot: the transaction gets as far as the proof, which is not for this election
+      await expect(cast(asOutsider, a0, { electionId: id, ballot: 1n << 31n }))
+        .to.be.revertedWithCustomError(zkBallot, "InvalidProof")
+        .withArgs(id, a0.nullifier);
+    });
+
+    it("NullifierOutOfField for nullifiers >= r (no aliasing of n and n + r)", async () => {
+      const { zkBallot, outsider, a0 } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      for (const nullifier of [R, a0.nullifier + R, MaxUint256]) {
+        await expect(cast(asOutsider, a0, { nullifier })).to.be.revertedWithCustomError(zkBallot, "NullifierOutOfField").withArgs(nullifier);
+      }
+    });
+
+    it("NullifierAlreadySpent(electionId, nullifier, block) on a second submission, even with another ballot", async () => {
+      const { zkBallot, outsider, relayer, A, a0 } = await loadFixture(votingFixture);
+      const receipt = await (await cast(zkBallot.connect(outsider), a0)).wait();
+      const block = receipt!.blockNumber;
+      await expect(cast(zkBallot.connect(relayer), a0))
+        .to.be.revertedWithCustomError(zkBallot, "NullifierAlreadySpent")
+        .withArgs(A, a0.nullifier, block);
+      await expect(cast(zkBallot.connect(relayer), a0, { ballot: 4n }))
+        .to.be.revertedWithCustomError(zkBallot, "NullifierAlreadySpent")
+        .withArgs(A, a0.nullifier, block);
+      expect(await zkBallot.tallies(A)).to.deep.equal([0n, 1n, 0n, 0n]);
+    });
+
+    it("NullifierAlreadySpent for two submissions of one ballot in the same block", async () => {
+      const { zkBallot, outsider, relayer, A, a0 } = await loadFixture(votingFixture);
+      await network.provider.send("evm_setAutomine", [false]);
+      let first, second;
+      try {
+        first = await cast(zkBallot.connect(outsider), a0, {}, GAS);
+        second = await cast(zkBallot.connect(relayer), a0, {}, GAS);
+        await network.provider.send("evm_mine");
+      } finally {
+        await network.provider.send("evm_setAutomine", [true]);
+      }
+      const firstReceipt = await ethers.provider.getTransactionReceipt(first.hash);
+      const secondReceipt = await ethers.provider.getTransactionReceipt(second.hash);
+      expect(firstReceipt!.status).to.equal(1);
+      expect(secondReceipt!.status).to.equal(0);
+      expect(secondReceipt!.blockNumber).to.equal(firstReceipt!.blockNumber);
+
+      const decoded = zkBallot.interface.parseError(await revertDataOf(second.hash));
+      expect(decoded?.name).to.equal("NullifierAlreadySpent");
+      expect([...decoded!.args]).to.deep.equal([A, a0.nullifier, BigInt(firstReceipt!.blockNumber)]);
+      expect(await zkBallot.tallies(A)).to.deep.equal([0n, 1n, 0n, 0n]);
+      expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(BigInt(firstReceipt!.blockNumber));
+    });
+
+    it("InvalidProof for a tampered proof coordinate", async () => {
+      const { zkBallot, outsider, A, a0 } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      const tampered: bigint[][] = [];
+      for (let i = 0; i < 8; i++) {
+        const proof = [...a0.proof];
+        proof[i] = (proof[i] + 1n) % BN254_BASE_FIELD;
+        tampered.push(proof);
+      }
+      const negatedA = [...a0.proof];
+      negatedA[1] = BN254_BASE_FIELD - negatedA[1]; // -A: still on the curve, wrong proof
+      tampered.push(negatedA);
+      const swappedAC = [a0.proof[6], a0.proof[7], ...a0.proof.slice(2, 6), a0.proof[0], a0.proof[1]];
+      tampered.push(swappedAC);
+      const coordinatePlusQ = [...a0.proof];
+      coordinatePlusQ[0] += BN254_BASE_FIELD; // same point modulo q, but not a canonical coordinate
+      tampered.push(coordinatePlusQ);
+      for (const proof of tampered) {
+        await expect(cast(asOutsider, a0, { proof })).to.be.revertedWithCustomError(zkBallot, "InvalidProof").withArgs(A, a0.nullifier);
+      }
+      expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(0n);
+      await expect(cast(asOutsider, a0)).to.emit(zkBallot, "VoteCast"); // the genuine proof still works
+    });
+
+    it("InvalidProof for a valid proof with another ballot or another nullifier", async () => {
+      const { zkBallot, relayer, A, a0, a1 } = await loadFixture(votingFixture);
+      const asRelayer = zkBallot.connect(relayer);
+      for (const ballot of [1n, 4n, 8n]) {
+        await expect(cast(asRelayer, a0, { ballot })).to.be.revertedWithCustomError(zkBallot, "InvalidProof").withArgs(A, a0.nullifier);
+      }
+      for (const nullifier of [a0.nullifier + 1n, a1.nullifier, 0n, R - 1n]) {
+        await expect(cast(asRelayer, a0, { nullifier })).to.be.revertedWithCustomError(zkBallot, "InvalidProof").withArgs(A, nullifier);
+      }
+      // a0's proof with a1's ballot and nullifier
+      await expect(cast(asRelayer, a0, { ballot: a1.ballot, nullifier: a1.nullifier }))
+        .to.be.revertedWithCustomError(zkBallot, "InvalidProof")
+        .withArgs(A, a1.nullifier);
+      expect(await zkBallot.tallies(A)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("InvalidProof when a valid proof is replayed in another election of the same contract", async () => {
+      const { zkBallot, outsider, A, B, a0, voters } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      await expect(cast(asOutsider, a0)).to.emit(zkBallot, "VoteCast");
+      await expect(cast(asOutsider, a0, { electionId: B })).to.be.revertedWithCustomError(zkBallot, "InvalidProof").withArgs(B, a0.nullifier);
+      expect(await zkBallot.tallies(B)).to.deep.equal([0n, 0n, 0n, 0n]);
+      // same voter, same roll: a different nullifier in B, so votes in A and B are unlinkable
+      const nullifierInB = await computeNullifier(voters[0].identitySecret, await zkBallot.electionScope(B));
+      expect(nullifierInB).to.not.equal(a0.nullifier);
+      expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.not.equal(0n);
+    });
+
+    it("InvalidProof when a valid proof is replayed in another deployment (same verifier, roll and election id)", async () => {
+      const { zkBallot, zkBallot2, outsider, a0 } = await loadFixture(votingFixture);
+      expect(a0.electionId).to.equal(1n);
+      expect((await zkBallot2.getElection(1n)).voterRollRoot).to.equal((await zkBallot.getElection(1n)).voterRollRoot);
+      await expect(cast(zkBallot2.connect(outsider), a0)).to.be.revertedWithCustomError(zkBallot2, "InvalidProof").withArgs(1n, a0.nullifier);
+      expect(await zkBallot2.tallies(1n)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("garbage proofs (zeros, points off the curve, coordinates >= q, all ones bits) revert InvalidProof, not a panic", async () => {
+      const { zkBallot, outsider, A, a0 } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      const garbage: bigint[][] = [
+        new Array(8).fill(0n),
+        new Array(8).fill(1n),
+        [1n, 2n, 0n, 0n, 0n, 0n, 1n, 2n], // generator for A and C, B at infinity
+        [1n, 3n, ...a0.proof.slice(2)], // A off the curve
+        [...a0.proof.slice(0, 2), 1n, 2n, 3n, 4n, ...a0.proof.slice(6)], // B off the twist
+        new Array(8).fill(BN254_BASE_FIELD),
+        new Array(8).fill(MaxUint256),
+      ];
+      for (const proof of garbage) {
+        await expect(cast(asOutsider, a0, { proof })).to.be.revertedWithCustomError(zkBallot, "InvalidProof").withArgs(A, a0.nullifier);
+      }
+      expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(0n);
+      expect(await zkBallot.tallies(A)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+  });
+
+  describe("electionScope", () => {
+    it("equals the library's computeElectionScope and differs across ids and deployments", async () => {
+      const { zkBallot, zkBallot2, chainId } = await loadFixture(votingFixture);
+      const address = await zkBallot.getAddress();
+      const address2 = await zkBallot2.getAddress();
+      const scopes = new Set<bigint>();
+      for (const id of [0n, 1n, 2n, 3n, 99n, MaxUint256]) {
+        const scope = await zkBallot.electionScope(id);
+        const scope2 = await zkBallot2.electionScope(id);
+        expect(scope).to.equal(computeElectionScope(chainId, address, id));
+        expect(scope2).to.equal(computeElectionScope(chainId, address2, id));
+        expect(scope < R && scope2 < R).to.equal(true);
+        scopes.add(scope).add(scope2);
+      }
+      expect(scopes.size).to.equal(12);
+      expect(computeElectionScope(chainId + 1n, address, 1n)).to.not.equal(await zkBallot.electionScope(1n));
+    });
+  });
+
+  describe("closeElection", () => {
+    it("without an end time only the admin may close (NotAdmin), registrar included", async () => {
+      const { zkBallot, registrar, outsider, A } = await loadFixture(votingFixture);
+      for (const caller of [registrar, outsider]) {
+        await expect(zkBallot.connect(caller).closeElection(A)).to.be.revertedWithCustomError(zkBallot, "NotAdmin").withArgs(A, caller.address);
+      }
+      await time.increase(365 * 24 * 3600); // however long it has been
+      await expect(zkBallot.connect(outsider).closeElection(A)).to.be.revertedWithCustomError(zkBallot, "NotAdmin").withArgs(A, outsider.address);
+    });
+
+    it("with an end time a non-admin gets VotingNotEnded before it, and may close at or after it", async () => {
+      const { zkBallot, outsider, relayer, W, windowStart, windowEnd, w0 } = await loadFixture(votingFixture);
+      await expect(zkBallot.connect(outsider).closeElection(W)).to.be.revertedWithCustomError(zkBallot, "VotingNotEnded").withArgs(W, windowEnd);
+      await time.setNextBlockTimestamp(windowStart);
+      await cast(zkBallot.connect(relayer), w0, {}, GAS);
+      await time.setNextBlockTimestamp(windowEnd - 1n);
+      await expect(zkBallot.connect(outsider).closeElection(W, GAS)).to.be.revertedWithCustomError(zkBallot, "VotingNotEnded").withArgs(W, windowEnd);
+      await time.setNextBlockTimestamp(windowEnd);
+      await expect(zkBallot.connect(outsider).closeElection(W, GAS)).to.emit(zkBallot, "ElectionClosed").withArgs(W, outsider.address, [0n, 0n, 1n, 0n]);
+      expect((await zkBallot.getElection(W)).phase).to.equal(BigInt(Phase.Closed));
+    });
+
+    it("anyone may close well after the end time", async () => {
+      const { zkBallot, relayer, W, windowEnd } = await loadFixture(votingFixture);
+      await time.increaseTo(windowEnd + 100_000n);
+      await expect(zkBallot.connect(relayer).closeElection(W)).to.emit(zkBallot, "ElectionClosed").withArgs(W, relayer.address, [0n, 0n, 0n, 0n]);
+    });
+
+    it("the admin may close at any time during voting, even before the window starts", async () => {
+      const { zkBallot, admin, A, W } = await loadFixture(votingFixture);
+      await expect(zkBallot.connect(admin).closeElection(W)).to.emit(zkBallot, "ElectionClosed").withArgs(W, admin.address, [0n, 0n, 0n, 0n]);
+      await expect(zkBallot.connect(admin).closeElection(A)).to.emit(zkBallot, "ElectionClosed").withArgs(A, admin.address, [0n, 0n, 0n, 0n]);
+    });
+
+    it("WrongPhase in Registration and when already Closed", async () => {
+      const { zkBallot, admin, outsider, A, REG } = await loadFixture(votingFixture);
+      await expect(zkBallot.connect(admin).closeElection(REG))
+        .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
+        .withArgs(REG, Phase.Registration, Phase.Voting);
+      await zkBallot.connect(admin).closeElection(A);
+      for (const caller of [admin, outsider]) {
+        await expect(zkBallot.connect(caller).closeElection(A))
+          .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
+          .withArgs(A, Phase.Closed, Phase.Voting);
+      }
+    });
+
+    it("emits ElectionClosed(electionId, closedBy, tally); the final tally stays readable", async () => {
+      const { zkBallot, admin, outsider, A, B, a0, a1, a2 } = await loadFixture(votingFixture);
+      const asOutsider = zkBallot.connect(outsider);
+      await cast(asOutsider, a0);
+      await cast(asOutsider, a1);
+      await cast(asOutsider, a2);
+      await expect(zkBallot.connect(admin).closeElection(A)).to.emit(zkBallot, "ElectionClosed").withArgs(A, admin.address, [1n, 1n, 0n, 1n]);
+      expect(await zkBallot.tallies(A)).to.deep.equal([1n, 1n, 0n, 1n]);
+      const election = await zkBallot.getElection(A);
+      expect(election.phase).to.equal(BigInt(Phase.Closed));
+      expect(election.voterCount).to.equal(5n);
+      // other elections are untouched
+      expect((await zkBallot.getElection(B)).phase).to.equal(BigInt(Phase.Voting));
+    });
+  });
+});
+
+describe("ZkBallot: idempotent roll batches and castVotes", function () {
+  after(() => releaseSnarkjs());
+
+  it("RollIndexMismatch when a batch does not start at the current voter count (a resent batch is never published twice)", async () => {
+    const { zkBallot, registrar, electionId } = await loadFixture(registrationFixture);
+    const asRegistrar = zkBallot.connect(registrar);
+    await asRegistrar.publishVoterCommitments(electionId, 0, [11n, 12n]);
+    await expect(asRegistrar.publishVoterCommitments(electionId, 0, [11n, 12n]))
+      .to.be.revertedWithCustomError(zkBallot, "RollIndexMismatch")
+      .withArgs(electionId, 0, 2);
+    await expect(asRegistrar.publishVoterCommitments(electionId, 3, [13n]))
+      .to.be.revertedWithCustomError(zkBallot, "RollIndexMismatch")
+      .withArgs(electionId, 3, 2);
+    await expect(asRegistrar.publishVoterCommitments(electionId, 2, [13n])).to.emit(zkBallot, "VoterCommitmentsPublished").withArgs(electionId, 2, [13n], computeVoterRollDigest([11n, 12n, 13n]));
+    expect((await zkBallot.getElection(electionId)).voterCount).to.equal(3n);
+  });
+
+  function submission(prepared: PreparedBallot, overrides: Partial<{ electionId: bigint; ballot: bigint; nullifier: bigint; proof: bigint[] }> = {}) {
+    return {
+      electionId: overrides.electionId ?? prepared.electionId,
+      ballot: overrides.ballot ?? prepared.ballot,
+      nullifier: overrides.nullifier ?? prepared.nullifier,
+      proof: (overrides.proof ?? prepared.proof) as SolidityProof,
+    };
+  }
+
+  it("counts every valid ballot of a batch, submitted by anyone", async () => {
+    const { zkBallot, relayer, A, a0, a1, a2 } = await loadFixture(votingFixture);
+    const batch = [submission(a0), submission(a1), submission(a2)];
+    expect(await zkBallot.connect(relayer).castVotes.staticCall(batch)).to.equal(3n);
+    const tx = zkBallot.connect(relayer).castVotes(batch);
+    await expect(tx).to.emit(zkBallot, "VoteCast").withArgs(A, a0.nullifier, a0.ballot, a0.proof);
+    await expect(tx).to.not.emit(zkBallot, "VoteSkipped");
+    expect(await zkBallot.tallies(A)).to.deep.equal([1n, 1n, 0n, 1n]);
+    const block = (await (await tx).wait())!.blockNumber;
+    for (const prepared of [a0, a1, a2]) expect(await zkBallot.nullifierSpentInBlock(A, prepared.nullifier)).to.equal(BigInt(block));
+  });
+
+  it("skips, with the reason castVote would give, instead of reverting the batch", async () => {
+    const { zkBallot, relayer, A, B, REG, a0, a1, a2 } = await loadFixture(votingFixture);
+    await cast(zkBallot.connect(relayer), a2); // spent before the batch
+    const tampered = [...a1.proof];
+    tampered[6] += 1n;
+    const batch = [
+      submission(a0), // counted
+      submission(a0), // same nullifier again, inside the batch
+      submission(a1, { proof: tampered }), // bad proof
+      submission(a2), // spent earlier
+      submission(a1, { ballot: 3n }), // invalid ballot
+      submission(a1, { electionId: B }), // replay in another election
+      submission(a1, { electionId: REG }), // election not in Voting
+      submission(a1, { nullifier: a1.nullifier + R }), // aliasing
+      submission(a1), // counted
+    ];
+    const iface = zkBallot.interface;
+    const spentBlock = await zkBallot.nullifierSpentInBlock(A, a2.nullifier);
+    const tx = zkBallot.connect(relayer).castVotes(batch);
+    const receipt = (await (await tx).wait())!;
+    const skipped = receipt.logs.map((log) => iface.parseLog(log)).filter((event) => event?.name === "VoteSkipped");
+    const reasons = skipped.map((event) => iface.parseError(event!.args.reason as string)!);
+    expect(reasons.map((reason) => reason.name)).to.deep.equal([
+      "NullifierAlreadySpent",
+      "InvalidProof",
+      "NullifierAlreadySpent",
+      "InvalidBallot",
+      "InvalidProof",
+      "WrongPhase",
+      "NullifierOutOfField",
+    ]);
+    expect([...reasons[0].args]).to.deep.equal([A, a0.nullifier, BigInt(receipt.blockNumber)]);
+    expect([...reasons[2].args]).to.deep.equal([A, a2.nullifier, spentBlock]);
+    expect(skipped[4]!.args.electionId).to.equal(B);
+    expect(await zkBallot.tallies(A)).to.deep.equal([1n, 1n, 0n, 1n]); // a2 before, a0 and a1 now
+    expect(await zkBallot.tallies(B)).to.deep.equal([0n, 0n, 0n, 0n]);
+  });
+
+  it("InvalidBatchSize for an empty or oversized batch", async () => {
+    const { zkBallot, relayer, a0 } = await loadFixture(votingFixture);
+    const max = await zkBallot.MAX_BATCH_SIZE();
+    await expect(zkBallot.connect(relayer).castVotes([])).to.be.revertedWithCustomError(zkBallot, "InvalidBatchSize").withArgs(0, max);
+    const tooMany = new Array(Number(max) + 1).fill(submission(a0));
+    await expect(zkBallot.connect(relayer).castVotes(tooMany)).to.be.revertedWithCustomError(zkBallot, "InvalidBatchSize").withArgs(max + 1n, max);
+  });
+
+  it("a malformed proof in a batch burns at most PROOF_GAS_CAP, and the rest of the batch is counted", async () => {
+    const { zkBallot, relayer, A, a0 } = await loadFixture(votingFixture);
+    const offCurve = submission(a0, { nullifier: 5n, proof: [1n, 3n, 1n, 1n, 1n, 1n, 1n, 3n] });
+    const receipt = (await (await zkBallot.connect(relayer).castVotes([offCurve, submission(a0)], { gasLimit: 2_000_000 })).wait())!;
+    expect(receipt.status).to.equal(1);
+    expect(await zkBallot.tallies(A)).to.deep.equal([0n, 1n, 0n, 0n]);
+    expect(receipt.gasUsed).to.be.lessThan(300_000n + 400_000n);
+  });
+});
