@@ -44,9 +44,10 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
   .addParam("identity", "your identity file")
   .addParam("option", "option number (0, 1, ...) or option name")
   .addOptionalParam("rollFile", "roll file (from `roll export`) instead of reading every roll event; checked against the chain")
-  .addOptionalParam("account", "index of the account that sends the transaction", "0")
+  .addOptionalParam("account", "index of the account that sends the transaction (not used with --relayer)", "0")
+  .addOptionalParam("relayer", "URL of a zkballot relayer: it submits the ballot, so no account of yours appears on-chain")
   .setAction(
-    command(async (args: { election: string; identity: string; option: string; rollFile?: string; account: string }, hre) => {
+    command(async (args: { election: string; identity: string; option: string; rollFile?: string; account: string; relayer?: string }, hre) => {
       const { loadIdentity } = await import("../lib/identity");
       const { castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/election");
       const { connectDeployment } = await import("../lib/deployments");
@@ -56,8 +57,9 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
       const { spinner } = await import("../lib/progress");
       const electionId = parseElectionId(args.election);
       const voter = await loadIdentity(args.identity);
-      const sender = await signerAt(hre, args.account);
-      const { zkBallot, record } = await connectDeployment(sender);
+      if (args.relayer !== undefined && !/^https?:\/\/[^\s]+$/.test(args.relayer)) throw new CliError(`--relayer must be an http(s) URL, got ${args.relayer}`);
+      const sender = args.relayer === undefined ? await signerAt(hre, args.account) : undefined;
+      const { zkBallot, record } = await connectDeployment(sender ?? hre.ethers.provider);
 
       const status = await readElectionStatus(zkBallot, electionId);
       const option = resolveOption(args.option, status.options.map((o) => o.name));
@@ -76,12 +78,21 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
       let proving: ReturnType<typeof spinner> | undefined;
       const prepared = await prepareBallot({ zkBallot, electionId, identity: voter, option, voterRoll, onProving: () => (proving = spinner("proving")) });
       proving?.stop("proof ready");
-      console.error(
-        `warning: this ballot is sent from ${await sender.getAddress()}; that account is now publicly linked to the ballot's transaction. ` +
-          "For anonymity send from an account with no link to you (a relayer service is the private path).",
-      );
-      const receipt = await castPreparedBallot(zkBallot, prepared);
-      console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${receipt.blockNumber}, tx ${receipt.hash}, ${receipt.gasUsed} gas`);
+      if (args.relayer !== undefined) {
+        const { submitToRelayer, waitForRelayedBallot } = await import("../lib/relayer/client");
+        const accepted = await submitToRelayer(args.relayer, prepared);
+        console.log(`relayer accepted the ballot: receipt ${accepted.receiptId}`);
+        const final = await waitForRelayedBallot(args.relayer, accepted.receiptId, { onStatus: (receipt) => console.error(`relayer: ${receipt.status}`) });
+        if (final.status === "rejected") throw new CliError(`the relayer's transaction did not count the ballot: ${final.reason ?? "no reason given"}`);
+        console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${final.blockNumber}, tx ${final.transactionHash}, via relayer`);
+      } else {
+        console.error(
+          `warning: this ballot is sent from ${await sender!.getAddress()}; that account is now publicly linked to the ballot's transaction. ` +
+            "For anonymity send from an account with no link to you, or use --relayer.",
+        );
+        const receipt = await castPreparedBallot(zkBallot, prepared);
+        console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${receipt.blockNumber}, tx ${receipt.hash}, ${receipt.gasUsed} gas`);
+      }
       console.log(`check it any time: npx hardhat my-ballot --election ${electionId} --identity ${args.identity} --network ${hre.network.name}`);
     }),
   );

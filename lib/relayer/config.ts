@@ -1,0 +1,53 @@
+/** The relayer's configuration, from the environment (.env), validated with clear errors. */
+import * as path from "node:path";
+
+import { ZkBallotError } from "../errors";
+import { PROJECT_ROOT } from "../artifacts";
+
+export interface RelayerConfig {
+  rpcUrl: string;
+  privateKey: string;
+  host: string;
+  port: number;
+  databaseFile: string;
+  /** ZkBallot address; default: deployments/<chainId>.json. */
+  zkBallotAddress?: string;
+  batchSize: number;
+  intervalMs: number;
+  stuckAfterMs: number;
+  rateLimitPerMinute: number;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ZkBallotError("INVALID_ARGUMENT", `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export function relayerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayerConfig {
+  const privateKey = env.RELAYER_PRIVATE_KEY ?? "";
+  if (!/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
+    // Never echo the value: it may be a real key with a typo.
+    throw new ZkBallotError("INVALID_ARGUMENT", "RELAYER_PRIVATE_KEY is missing or not 0x followed by 64 hex digits", "set it in .env (see .env.example)");
+  }
+  const address = env.ZKBALLOT_ADDRESS;
+  if (address !== undefined && address !== "" && !/^0x[0-9a-fA-F]{40}$/.test(address)) {
+    throw new ZkBallotError("INVALID_ARGUMENT", `ZKBALLOT_ADDRESS is not an address: ${address}`);
+  }
+  return {
+    rpcUrl: env.RELAYER_RPC_URL || "http://127.0.0.1:8545",
+    privateKey,
+    host: env.RELAYER_HOST || "127.0.0.1",
+    port: integer(env, "RELAYER_PORT", 8645, 0, 65535),
+    databaseFile: env.RELAYER_DB || path.join(PROJECT_ROOT, "relayer.sqlite"),
+    zkBallotAddress: address || undefined,
+    batchSize: integer(env, "RELAYER_BATCH_SIZE", 50, 1, 100),
+    intervalMs: integer(env, "RELAYER_INTERVAL_MS", 1_000, 10, 600_000),
+    stuckAfterMs: integer(env, "RELAYER_STUCK_AFTER_MS", 60_000, 1_000, 3_600_000),
+    rateLimitPerMinute: integer(env, "RELAYER_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * Submits queued ballots in castVotes batches: nonce management, gas estimation, retries,
+ * replacement of stuck transactions, and settlement of each ballot from the receipt's events.
+ */
+import { keccak256, type TransactionReceipt, type Wallet } from "ethers";
+
+import type { ZkBallot } from "../../typechain-types";
+import type { QueuedBallot, RelayQueue } from "./queue";
+
+export interface SubmitterOptions {
+  wallet: Wallet;
+  zkBallot: ZkBallot;
+  queue: RelayQueue;
+  chainId: bigint;
+  batchSize: number;
+  /** A transaction unmined for this long is replaced with higher fees. */
+  stuckAfterMs: number;
+  log?: (line: string) => void;
+}
+
+/** EIP-1559 replacement needs at least +10% on both fee fields; we bump by 12.5%. */
+const FEE_BUMP_NUMERATOR = 1125n;
+const FEE_BUMP_DENOMINATOR = 1000n;
+const GAS_MARGIN_PERCENT = 120n;
+/** Fallback gas per ballot when estimation fails (a castVotes entry costs about 260k). */
+const FALLBACK_GAS_PER_BALLOT = 400_000n;
+
+const ballotKey = (electionId: bigint, nullifier: bigint) => `${electionId}:${nullifier}`;
+
+export class BatchSubmitter {
+  private readonly address: string;
+  private busy = false;
+
+  constructor(private readonly options: SubmitterOptions) {
+    this.address = options.wallet.address;
+  }
+
+  private get provider() {
+    return this.options.wallet.provider!;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  /** One round: settle what was sent, then send the next batch. Never runs twice at once. */
+  async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await this.reconcile();
+      if (this.options.queue.pendingTransactions().length === 0) await this.submitNextBatch();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Settles mined transactions, rebroadcasts forgotten ones, replaces stuck ones. */
+  async reconcile(): Promise<void> {
+    const { queue } = this.options;
+    for (const tx of queue.pendingTransactions()) {
+      let receipt: TransactionReceipt | null = null;
+      for (const attempt of tx.attempts) {
+        receipt = await this.provider.getTransactionReceipt(attempt.hash);
+        if (receipt) break;
+      }
+      if (receipt) {
+        if (receipt.status === 1) await this.settle(tx.id, receipt);
+        else {
+          queue.requeueTransaction(tx.id);
+          this.log(`transaction ${receipt.hash} reverted; its ballots are queued again`);
+        }
+        continue;
+      }
+      const latestNonce = await this.provider.getTransactionCount(this.address, "latest");
+      if (latestNonce > tx.nonce) {
+        // The nonce was consumed but none of our attempts has a receipt: another transaction
+        // used it. Nothing of ours was counted, so the ballots go back to the queue; the
+        // contract's nullifier rule keeps a resubmission from counting twice in any case.
+        queue.requeueTransaction(tx.id);
+        this.log(`nonce ${tx.nonce} was used by another transaction; ballots queued again`);
+        continue;
+      }
+      const latest = tx.attempts[tx.attempts.length - 1];
+      if (Date.now() - latest.sentAt > this.options.stuckAfterMs) {
+        await this.replace(tx.id, tx.nonce, latest);
+      } else if ((await this.provider.getTransaction(latest.hash)) === null) {
+        await this.broadcast(latest.raw); // written before a crash, never sent, or forgotten by the node
+      }
+    }
+  }
+
+  private async settle(txId: number, receipt: TransactionReceipt): Promise<void> {
+    const { queue, zkBallot } = this.options;
+    const outcome = new Map<string, { included: boolean; reason?: string }>();
+    const byKey = new Map(queue.ballotsOfTransaction(txId).map((ballot) => [ballotKey(ballot.electionId, ballot.nullifier), ballot]));
+    for (const log of receipt.logs) {
+      const event = zkBallot.interface.parseLog(log);
+      if (event === null) continue;
+      const ballot = byKey.get(ballotKey(event.args.electionId as bigint, event.args.nullifier as bigint));
+      if (!ballot || outcome.has(ballot.receiptId)) continue;
+      if (event.name === "VoteCast") outcome.set(ballot.receiptId, { included: true });
+      if (event.name === "VoteSkipped") {
+        const reason = zkBallot.interface.parseError(event.args.reason as string);
+        outcome.set(ballot.receiptId, { included: false, reason: reason ? `${reason.name}(${[...reason.args].join(", ")})` : "skipped" });
+      }
+    }
+    queue.settleMined(txId, receipt.hash, receipt.blockNumber, outcome);
+    const included = [...outcome.values()].filter((o) => o.included).length;
+    this.log(`transaction ${receipt.hash} mined in block ${receipt.blockNumber}: ${included} ballots counted, ${byKey.size - included} rejected`);
+  }
+
+  private async nextNonce(): Promise<number> {
+    const chainPending = await this.provider.getTransactionCount(this.address, "pending");
+    return Math.max(chainPending, this.options.queue.highestNonce() + 1);
+  }
+
+  /** Sends the next batch of queued ballots; returns how many it sent. */
+  async submitNextBatch(): Promise<number> {
+    const { queue, zkBallot } = this.options;
+    const candidates = queue.nextQueued(this.options.batchSize);
+    const batch: QueuedBallot[] = [];
+    for (const ballot of candidates) {
+      const spentInBlock = await zkBallot.nullifierSpentInBlock(ballot.electionId, ballot.nullifier);
+      if (spentInBlock === 0n) {
+        batch.push(ballot);
+        continue;
+      }
+      // Spent: by this very ballot (a transaction of ours whose receipt we missed), or by another.
+      const [cast] = await zkBallot.queryFilter(zkBallot.filters.VoteCast(ballot.electionId, ballot.nullifier), Number(spentInBlock), Number(spentInBlock));
+      if (cast && cast.args.ballot === ballot.ballot) queue.markIncluded(ballot.receiptId, cast.transactionHash, cast.blockNumber);
+      else queue.rejectQueued(ballot.receiptId, `NullifierAlreadySpent(${ballot.electionId}, ${ballot.nullifier}, ${spentInBlock})`);
+    }
+    if (batch.length === 0) return 0;
+    const submissions = batch.map((ballot) => ({ electionId: ballot.electionId, ballot: ballot.ballot, nullifier: ballot.nullifier, proof: ballot.proof }));
+    const data = zkBallot.interface.encodeFunctionData("castVotes", [submissions]);
+    const to = await zkBallot.getAddress();
+    let gasLimit: bigint;
+    try {
+      gasLimit = ((await this.provider.estimateGas({ from: this.address, to, data })) * GAS_MARGIN_PERCENT) / 100n;
+    } catch {
+      gasLimit = FALLBACK_GAS_PER_BALLOT * BigInt(batch.length) + 100_000n;
+    }
+    const fees = await this.provider.getFeeData();
+    const maxPriorityFeePerGas = fees.maxPriorityFeePerGas ?? 1_000_000_000n;
+    const maxFeePerGas = fees.maxFeePerGas ?? maxPriorityFeePerGas * 2n;
+    const nonce = await this.nextNonce();
+    const raw = await this.options.wallet.signTransaction({ type: 2, chainId: this.options.chainId, to, data, nonce, gasLimit, maxFeePerGas, maxPriorityFeePerGas });
+    const hash = keccak256(raw);
+    queue.recordTransaction(nonce, batch.map((ballot) => ballot.receiptId), { hash, raw, maxFeePerGas, maxPriorityFeePerGas });
+    await this.broadcast(raw);
+    this.log(`sent ${batch.length} ballots in transaction ${hash} (nonce ${nonce})`);
+    return batch.length;
+  }
+
+  private async replace(txId: number, nonce: number, latest: { raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<void> {
+    const { wallet, queue } = this.options;
+    const previous = (await import("ethers")).Transaction.from(latest.raw);
+    const maxPriorityFeePerGas = (latest.maxPriorityFeePerGas * FEE_BUMP_NUMERATOR) / FEE_BUMP_DENOMINATOR + 1n;
+    const maxFeePerGas = (latest.maxFeePerGas * FEE_BUMP_NUMERATOR) / FEE_BUMP_DENOMINATOR + 1n;
+    const raw = await wallet.signTransaction({ type: 2, chainId: this.options.chainId, to: previous.to, data: previous.data, nonce, gasLimit: previous.gasLimit, maxFeePerGas, maxPriorityFeePerGas });
+    const hash = keccak256(raw);
+    queue.recordAttempt(txId, { hash, raw, maxFeePerGas, maxPriorityFeePerGas });
+    await this.broadcast(raw);
+    this.log(`replaced stuck transaction (nonce ${nonce}) with ${hash} at higher fees`);
+  }
+
+  /** Broadcasts with retries; "already known" and "nonce too low" are left to reconcile. */
+  private async broadcast(raw: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.provider.broadcastTransaction(raw);
+        return;
+      } catch (error) {
+        const message = (error as Error).message ?? "";
+        if (/already known|known transaction|nonce too low|nonce has already been used|replacement/i.test(message)) return;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+    this.log("broadcast failed 5 times; the transaction stays recorded and is retried on the next round");
+  }
+}
