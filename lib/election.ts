@@ -90,15 +90,18 @@ export function computeVoterRollDigest(voterCommitments: readonly bigint[], init
   return digest;
 }
 
+/** The contract's custom error behind a failed call or transaction, if there is one. */
+export function decodeContractRevert(error: unknown, contractInterface: Interface = ZkBallot__factory.createInterface()): { name: string; args: unknown[] } | undefined {
+  const revert = (error as { revert?: { name: string; args: unknown[] } }).revert;
+  if (revert !== undefined && revert !== null) return { name: revert.name, args: [...revert.args] };
+  const data = findRevertData(error);
+  const parsed = data === undefined ? null : contractInterface.parseError(data);
+  return parsed ? { name: parsed.name, args: [...parsed.args] } : undefined;
+}
+
 /** Turns a revert into a ZkBallotError naming the contract's custom error and its arguments. */
 export function explainContractError(error: unknown, contractInterface: Interface = ZkBallot__factory.createInterface()): ZkBallotError {
-  const revert = (error as { revert?: { name: string; args: unknown[] } }).revert;
-  let decoded = revert;
-  if (decoded === undefined) {
-    const data = findRevertData(error);
-    const parsed = data === undefined ? null : contractInterface.parseError(data);
-    if (parsed) decoded = { name: parsed.name, args: [...parsed.args] };
-  }
+  const decoded = decodeContractRevert(error, contractInterface);
   if (decoded === undefined) {
     return new ZkBallotError("CONTRACT_REVERT", `transaction failed: ${(error as Error).message?.split("\n")[0] ?? String(error)}`);
   }

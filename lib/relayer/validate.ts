@@ -4,7 +4,7 @@
  */
 import type { ZkBallot } from "../../typechain-types";
 import { decodeSingleChoiceBallot } from "../ballot";
-import { computeElectionScope, Phase } from "../election";
+import { computeElectionScope, decodeContractRevert, Phase } from "../election";
 import { ZkBallotError } from "../errors";
 import { parseFieldElement } from "../field";
 import { parseSolidityProof, verifyVoteProof } from "../prover";
@@ -70,7 +70,7 @@ export async function checkBallotAgainstChain(context: ChainContext, request: Ba
   try {
     election = await zkBallot.getElection(request.electionId);
   } catch (error) {
-    if ((error as { revert?: { name: string } }).revert?.name === "ElectionNotFound") {
+    if (decodeContractRevert(error)?.name === "ElectionNotFound") {
       throw new RelayRejection(404, "ELECTION_NOT_FOUND", `election ${request.electionId} does not exist`);
     }
     throw new RelayRejection(503, "CHAIN_UNAVAILABLE", "the relayer cannot read the chain right now; retry later");
