@@ -1,7 +1,7 @@
 /**
  * Drives the commands as a new user would, against a real `npx hardhat node` in its own process.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -15,25 +15,16 @@ import { computeVoterRollDigest } from "../lib/election";
 import { toHex32 } from "../lib/field";
 import { SNARK_SCALAR_FIELD } from "../lib/constants";
 
-const HARDHAT_CLI = path.join(PROJECT_ROOT, "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { HARDHAT_CLI, runHardhatCli, startHardhatNode, type CliRun as Run, type HardhatNode } from "./helpers/processes";
 
 describe("command line against a real hardhat node", function () {
   this.timeout(600_000);
-  let node: ChildProcess;
+  let node: HardhatNode;
   let dir: string;
   let env: NodeJS.ProcessEnv;
   const file = (name: string) => path.join(dir, name);
 
-  function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Run {
-    const result = spawnSync(process.execPath, [HARDHAT_CLI, ...args], { cwd: PROJECT_ROOT, env: { ...env, ...extraEnv }, encoding: "utf8" });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
+  const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Run => runHardhatCli(args, { ...env, ...extraEnv });
   const local = (...args: string[]) => cli([...args, "--network", "localhost"]);
   function ok(run: Run): string {
     expect(run.status, `command failed:\n${run.stdout}\n${run.stderr}`).to.equal(0);
@@ -46,33 +37,16 @@ describe("command line against a real hardhat node", function () {
     expect(run.stderr).to.not.match(/\n\s+at .*\(/); // no stack trace
   }
 
-  async function rpc(method: string, params: unknown[]): Promise<unknown> {
-    const response = await fetch(env.LOCALHOST_RPC_URL!, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-    return ((await response.json()) as { result: unknown }).result;
-  }
-
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-cli-"));
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    env = { ...process.env, LOCALHOST_RPC_URL: `http://127.0.0.1:${port}`, ZKBALLOT_DEPLOYMENTS_DIR: path.join(dir, "deployments") };
-    delete env.TESTNET_RPC_URL;
-    node = spawn(process.execPath, [HARDHAT_CLI, "node", "--port", String(port)], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    await new Promise<void>((resolve, reject) => {
-      let output = "";
-      const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${output}`)), 60_000);
-      node.stdout!.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes("Started HTTP")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      node.on("exit", (code) => reject(new Error(`hardhat node exited with ${code}:\n${output}`)));
-    });
+    const base: NodeJS.ProcessEnv = { ...process.env, ZKBALLOT_DEPLOYMENTS_DIR: path.join(dir, "deployments") };
+    delete base.TESTNET_RPC_URL;
+    node = await startHardhatNode(base);
+    env = { ...base, LOCALHOST_RPC_URL: node.url };
   });
 
   after(() => {
-    node?.kill("SIGKILL");
+    node?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -190,7 +164,7 @@ describe("command line against a real hardhat node", function () {
     expect(fs.readFileSync(file("audit.html"), "utf8")).to.match(/<svg/);
     const deployment = JSON.parse(fs.readFileSync(path.join(dir, "deployments", "31337.json"), "utf8")) as { zkBallot: string };
     const talliesSlot = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [1n, 2n]))); // _tallies[1][0]
-    await rpc("hardhat_setStorageAt", [deployment.zkBallot, toBeHex(talliesSlot), zeroPadValue(toBeHex(5n), 32)]);
+    await node.rpc("hardhat_setStorageAt", [deployment.zkBallot, toBeHex(talliesSlot), zeroPadValue(toBeHex(5n), 32)]);
     const failing = local("audit", "--election", "1");
     expect(failing.status).to.equal(1);
     expect(failing.stdout).to.match(/\[FAIL\] tally/);

@@ -1,0 +1,71 @@
+/**
+ * Test helpers that run parts of zkballot as separate processes, as a user would: a real
+ * `hardhat node`, the command line, the relayer service.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+
+import { PROJECT_ROOT } from "../../lib/artifacts";
+
+export const HARDHAT_CLI = path.join(PROJECT_ROOT, "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
+export const TS_NODE_CLI = path.join(PROJECT_ROOT, "node_modules", "ts-node", "dist", "bin.js");
+
+export function randomPort(): number {
+  return 20000 + Math.floor(Math.random() * 20000);
+}
+
+/** Starts a child process and resolves once its output matches `ready`. */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60_000): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        resolve({ child, output: () => output });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(" ")} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+export interface HardhatNode {
+  url: string;
+  child: ChildProcess;
+  rpc(method: string, params: unknown[]): Promise<unknown>;
+  stop(): void;
+}
+
+export async function startHardhatNode(env: NodeJS.ProcessEnv = process.env): Promise<HardhatNode> {
+  const port = randomPort();
+  const { child } = await startProcess(process.execPath, [HARDHAT_CLI, "node", "--port", String(port)], env, /Started HTTP/);
+  child.removeAllListeners("exit");
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    child,
+    async rpc(method, params) {
+      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+      return ((await response.json()) as { result: unknown }).result;
+    },
+    stop: () => child.kill("SIGKILL"),
+  };
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runHardhatCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
+  const result = spawnSync(process.execPath, [HARDHAT_CLI, ...args], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
