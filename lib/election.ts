@@ -105,6 +105,10 @@ export function explainContractError(error: unknown, contractInterface: Interfac
   if (decoded === undefined) {
     return new ZkBallotError("CONTRACT_REVERT", `transaction failed: ${(error as Error).message?.split("\n")[0] ?? String(error)}`);
   }
+  if (decoded.name === "WrongPhase") {
+    const [electionId, current, required] = decoded.args.map(Number);
+    return new ZkBallotError("CONTRACT_REVERT", `contract refused: WrongPhase(election ${electionId} is in ${Phase[current]}, this needs ${Phase[required]})`);
+  }
   const args = decoded.args.map((arg) => String(arg)).join(", ");
   return new ZkBallotError("CONTRACT_REVERT", `contract refused: ${decoded.name}(${args})`);
 }

@@ -234,6 +234,8 @@ describe("library", () => {
       expect(explained.code).to.equal("CONTRACT_REVERT");
       expect(explained.message).to.equal("contract refused: NullifierAlreadySpent(1, 99, 7)");
       expect(explainContractError(new Error("socket hang up")).message).to.match(/transaction failed: socket hang up/);
+      const wrongPhase = contractInterface.encodeErrorResult("WrongPhase", [3n, 2, 1]);
+      expect(explainContractError({ data: wrongPhase }, contractInterface).message).to.equal("contract refused: WrongPhase(election 3 is in Voting, this needs Registration)");
     });
   });
 });
