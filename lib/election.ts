@@ -2,16 +2,17 @@
  * Typed client of the ZkBallot contract: deployment, the operator's actions, casting a ballot,
  * and decoding the events that make up an election's public record.
  */
-import { AbiCoder, keccak256, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
+import { AbiCoder, keccak256, toBeHex, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
 
 import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 import { loadManifest, verifyArtifactHashes, type SetupManifest } from "./artifacts";
+import { fetchContractLogs, findDeploymentBlock } from "./chainLogs";
 import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "./ballot";
 import { LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "./constants";
 import { ZkBallotError } from "./errors";
 import { computeNullifier, type VoterIdentity } from "./identity";
 import { proveVote, type SolidityProof } from "./prover";
-import { VoterRoll } from "./voterRoll";
+import { VoterRoll, indexVoterCommitments } from "./voterRoll";
 
 /** Mirrors IZkBallot.Phase. */
 export enum Phase {
@@ -171,7 +172,7 @@ export interface PublishOptions {
 export async function publishVoterRoll(zkBallot: ZkBallot, electionId: bigint, voterCommitments: readonly bigint[], options: PublishOptions = {}): Promise<ContractTransactionReceipt[]> {
   const batchSize = options.batchSize ?? 500;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ZkBallotError("INVALID_ARGUMENT", `batch size must be a positive integer, got ${batchSize}`);
-  await VoterRoll.build(voterCommitments, { depth: Number(await zkBallot.ROLL_DEPTH()) }); // validates: in field, non-zero, unique, fits
+  indexVoterCommitments(voterCommitments, Number(await zkBallot.ROLL_DEPTH())); // in field, non-zero, unique, fits
   const election = await zkBallot.getElection(electionId);
   const onChain = Number(election.voterCount);
   if (onChain > voterCommitments.length || computeVoterRollDigest(voterCommitments.slice(0, onChain)) !== election.voterRollDigest) {
@@ -187,15 +188,41 @@ export async function publishVoterRoll(zkBallot: ZkBallot, electionId: bigint, v
   return receipts;
 }
 
+export interface LogReadOptions {
+  /** First block to read (default: the contract's deployment block, found by binary search). */
+  fromBlock?: number;
+  /** Largest eth_getLogs range; halved automatically when the RPC refuses (default 5,000). */
+  blockRange?: number;
+}
+
+/** One event of one election, decoded, read in block ranges with retries (lib/chainLogs.ts). */
+async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, eventName: "VoterCommitmentsPublished" | "VoteCast", options: LogReadOptions = {}) {
+  const provider = zkBallot.runner!.provider!;
+  const contract = await zkBallot.getAddress();
+  const head = await provider.getBlockNumber();
+  const logs = await fetchContractLogs({
+    provider,
+    contract,
+    topics: [zkBallot.interface.getEvent(eventName).topicHash, toBeHex(electionId, 32)],
+    chainId: (await provider.getNetwork()).chainId,
+    fromBlock: options.fromBlock ?? (await findDeploymentBlock(provider, contract, head)),
+    toBlock: head,
+    blockRange: options.blockRange ?? 5_000,
+    maxRetries: 5,
+    cacheConfirmations: 0,
+  });
+  return logs.map((log) => ({ ...log, event: zkBallot.interface.parseLog(log)! }));
+}
+
 /** Reads the roll from VoterCommitmentsPublished events and checks it against the on-chain count and digest. */
-export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint): Promise<bigint[]> {
-  const events = await zkBallot.queryFilter(zkBallot.filters.VoterCommitmentsPublished(electionId));
+export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<bigint[]> {
+  const events = await fetchElectionEvents(zkBallot, electionId, "VoterCommitmentsPublished", options);
   const commitments: bigint[] = [];
-  for (const event of events) {
+  for (const { event, blockNumber } of events) {
     if (Number(event.args.firstIndex) !== commitments.length) {
-      throw new ZkBallotError("EVENT_DECODE", `roll batch at block ${event.blockNumber} starts at index ${event.args.firstIndex}, expected ${commitments.length}`, "the RPC returned incomplete logs; try another endpoint");
+      throw new ZkBallotError("EVENT_DECODE", `roll batch at block ${blockNumber} starts at index ${event.args.firstIndex}, expected ${commitments.length}`, "the RPC returned incomplete logs; try another endpoint");
     }
-    commitments.push(...event.args.voterCommitments);
+    commitments.push(...(event.args.voterCommitments as bigint[]));
   }
   const election = await zkBallot.getElection(electionId);
   if (BigInt(commitments.length) !== election.voterCount || computeVoterRollDigest(commitments) !== election.voterRollDigest) {
@@ -205,8 +232,8 @@ export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint): Pr
 }
 
 /** Builds the tree from the chain's own record of the roll, then freezes it at that root and opens voting. */
-export async function openVoting(zkBallot: ZkBallot, electionId: bigint): Promise<{ voterRollRoot: bigint; receipt: ContractTransactionReceipt }> {
-  const roll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId), { depth: Number(await zkBallot.ROLL_DEPTH()) });
+export async function openVoting(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<{ voterRollRoot: bigint; receipt: ContractTransactionReceipt }> {
+  const roll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId, options), { depth: Number(await zkBallot.ROLL_DEPTH()) });
   const receipt = await send(() => zkBallot.openVoting(electionId, roll.root));
   return { voterRollRoot: roll.root, receipt };
 }
@@ -274,23 +301,17 @@ export interface VoteRecord {
 }
 
 /** Every VoteCast event of an election, decoded. `option` is undefined for a ballot that does not decode. */
-export async function fetchVoteRecords(zkBallot: ZkBallot, electionId: bigint): Promise<VoteRecord[]> {
+export async function fetchVoteRecords(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<VoteRecord[]> {
   const { numOptions } = await zkBallot.getElection(electionId);
-  const events = await zkBallot.queryFilter(zkBallot.filters.VoteCast(electionId));
-  return events.map((event) => {
+  const events = await fetchElectionEvents(zkBallot, electionId, "VoteCast", options);
+  return events.map(({ event, blockNumber, transactionHash }) => {
+    const ballot = event.args.ballot as bigint;
     let option: number | undefined;
     try {
-      option = decodeSingleChoiceBallot(event.args.ballot, Number(numOptions));
+      option = decodeSingleChoiceBallot(ballot, Number(numOptions));
     } catch {
       option = undefined;
     }
-    return {
-      blockNumber: event.blockNumber,
-      transactionHash: event.transactionHash,
-      nullifier: event.args.nullifier,
-      ballot: event.args.ballot,
-      option,
-      proof: [...event.args.proof],
-    };
+    return { blockNumber, transactionHash, nullifier: event.args.nullifier as bigint, ballot, option, proof: [...(event.args.proof as bigint[])] };
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { ZkBallot } from "../typechain-types";
 import { decodeSingleChoiceBallot } from "./ballot";
-import { computeElectionScope, fetchVoteRecords, Phase, type VoteRecord } from "./election";
+import { computeElectionScope, fetchVoteRecords, Phase, type LogReadOptions, type VoteRecord } from "./election";
 import { decodeElectionMetadata } from "./electionSpec";
 import { toHex32 } from "./field";
 import { computeNullifier, type VoterIdentity } from "./identity";
@@ -62,12 +62,12 @@ export interface MyBallotReport {
 }
 
 /** Individual verifiability: is my ballot on-chain, with a valid proof, and counted? */
-export async function checkMyBallot(zkBallot: ZkBallot, electionId: bigint, identity: VoterIdentity): Promise<MyBallotReport> {
+export async function checkMyBallot(zkBallot: ZkBallot, electionId: bigint, identity: VoterIdentity, options: LogReadOptions = {}): Promise<MyBallotReport> {
   const { chainId } = await zkBallot.runner!.provider!.getNetwork();
   const electionScope = computeElectionScope(chainId, await zkBallot.getAddress(), electionId);
   const nullifier = await computeNullifier(identity.identitySecret, electionScope);
   const status = await readElectionStatus(zkBallot, electionId);
-  const records = await fetchVoteRecords(zkBallot, electionId);
+  const records = await fetchVoteRecords(zkBallot, electionId, options);
   const mine = records.find((record) => record.nullifier === nullifier);
   if (mine === undefined) return { nullifier: toHex32(nullifier), voted: false };
 

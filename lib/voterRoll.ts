@@ -36,23 +36,7 @@ export class VoterRoll {
     if (!Number.isInteger(depth) || depth < 1 || depth > 32) {
       throw new ZkBallotError("INVALID_ARGUMENT", `roll depth must be an integer from 1 to 32, got ${depth}`);
     }
-    if (commitments.length > 2 ** depth) {
-      throw new ZkBallotError("INVALID_ROLL", `roll has ${commitments.length} commitments but a depth-${depth} tree holds ${2 ** depth}`, "build the circuit with a larger --depth");
-    }
-    const leaves: bigint[] = new Array(commitments.length);
-    const indexOfCommitment = new Map<bigint, number>();
-    commitments.forEach((value, index) => {
-      const commitment = parseFieldElement(value, `roll entry ${index}`);
-      if (commitment === EMPTY_LEAF) {
-        throw new ZkBallotError("INVALID_ROLL", `roll entry ${index} is zero, the empty-leaf value`, "remove it from the roll");
-      }
-      const earlier = indexOfCommitment.get(commitment);
-      if (earlier !== undefined) {
-        throw new ZkBallotError("INVALID_ROLL", `roll entry ${index} duplicates entry ${earlier}`, "each voter commitment may appear once");
-      }
-      indexOfCommitment.set(commitment, index);
-      leaves[index] = commitment;
-    });
+    const { leaves, indexOfCommitment } = indexVoterCommitments(commitments, depth);
 
     const hash = await poseidonHasher();
     const zeros = zeroHashes(hash, depth);
@@ -105,6 +89,31 @@ export class VoterRoll {
     }
     return this.pathAt(index);
   }
+}
+
+/**
+ * Checks a roll before anything is hashed or published: every entry a non-zero field element,
+ * no duplicates, and no more than a depth-`depth` tree holds. Returns the parsed leaves.
+ */
+export function indexVoterCommitments(commitments: readonly unknown[], depth: number): { leaves: bigint[]; indexOfCommitment: Map<bigint, number> } {
+  if (commitments.length > 2 ** depth) {
+    throw new ZkBallotError("INVALID_ROLL", `roll has ${commitments.length} commitments but a depth-${depth} tree holds ${2 ** depth}`, "build the circuit with a larger --depth");
+  }
+  const leaves: bigint[] = new Array(commitments.length);
+  const indexOfCommitment = new Map<bigint, number>();
+  commitments.forEach((value, index) => {
+    const commitment = parseFieldElement(value, `roll entry ${index}`);
+    if (commitment === EMPTY_LEAF) {
+      throw new ZkBallotError("INVALID_ROLL", `roll entry ${index} is zero, the empty-leaf value`, "remove it from the roll");
+    }
+    const earlier = indexOfCommitment.get(commitment);
+    if (earlier !== undefined) {
+      throw new ZkBallotError("INVALID_ROLL", `roll entry ${index} duplicates entry ${earlier}`, "each voter commitment may appear once");
+    }
+    indexOfCommitment.set(commitment, index);
+    leaves[index] = commitment;
+  });
+  return { leaves, indexOfCommitment };
 }
 
 /** zeros[i] is the root of an empty subtree of height i. */

@@ -110,8 +110,8 @@ roll
       const { fetchVoterRoll } = await import("../lib/election");
       const { connectDeployment } = await import("../lib/deployments");
       const { writeVoterRollFile } = await import("../lib/rollFile");
-      const { zkBallot } = await connectDeployment(hre.ethers.provider);
-      const commitments = await fetchVoterRoll(zkBallot, parseElectionId(args.election));
+      const { zkBallot, record } = await connectDeployment(hre.ethers.provider);
+      const commitments = await fetchVoterRoll(zkBallot, parseElectionId(args.election), { fromBlock: record.deployBlock });
       writeVoterRollFile(args.out, commitments);
       console.log(`wrote ${commitments.length} commitments to ${args.out}`);
     }),
@@ -125,8 +125,8 @@ scope("voting", "Operator: open voting")
     command(async (args: { election: string; account: string }, hre) => {
       const { openVoting } = await import("../lib/election");
       const { connectDeployment } = await import("../lib/deployments");
-      const { zkBallot } = await connectDeployment(await signerAt(hre, args.account));
-      const { voterRollRoot, receipt } = await openVoting(zkBallot, parseElectionId(args.election));
+      const { zkBallot, record } = await connectDeployment(await signerAt(hre, args.account));
+      const { voterRollRoot, receipt } = await openVoting(zkBallot, parseElectionId(args.election), { fromBlock: record.deployBlock });
       console.log(`voting open in election ${args.election} (block ${receipt.blockNumber}); roll frozen at root ${voterRollRoot}`);
     }),
   );

@@ -71,7 +71,7 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
           throw new CliError(`${args.rollFile} is not this election's roll: its count or digest differs from the chain's`, "re-export it with `roll export`");
         }
       } else {
-        commitments = await fetchVoterRoll(zkBallot, electionId);
+        commitments = await fetchVoterRoll(zkBallot, electionId, { fromBlock: record.deployBlock });
       }
       const voterRoll = await VoterRoll.build(commitments, { depth: record.rollDepth });
 
@@ -117,8 +117,8 @@ task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof 
       const { loadIdentity } = await import("../lib/identity");
       const { connectDeployment } = await import("../lib/deployments");
       const { checkMyBallot } = await import("../lib/results");
-      const { zkBallot } = await connectDeployment(hre.ethers.provider);
-      const report = await checkMyBallot(zkBallot, parseElectionId(args.election), await loadIdentity(args.identity));
+      const { zkBallot, record } = await connectDeployment(hre.ethers.provider);
+      const report = await checkMyBallot(zkBallot, parseElectionId(args.election), await loadIdentity(args.identity), { fromBlock: record.deployBlock });
       if (args.json) return printJson(report);
       if (!report.voted || report.record === undefined) {
         console.log(`no ballot from this identity in election ${args.election} (nullifier ${report.nullifier})`);
