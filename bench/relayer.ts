@@ -99,6 +99,35 @@ async function throughputBallots(count: number, scope: bigint, log: (line: strin
   return { commitments, ballots };
 }
 
+/** POSTs ballots to a relayer, 8 at a time; every one must be accepted (202). */
+export async function postBallots(relayerUrl: string, electionId: bigint, ballots: { ballot: string; nullifier: string; proof: string[] }[]): Promise<void> {
+  const queue = [...ballots];
+  const bar = progressBar("  posting to the relayer", ballots.length);
+  let posted = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let b = queue.shift(); b; b = queue.shift()) {
+        const response = await fetch(`${relayerUrl}/v1/ballots`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ electionId: electionId.toString(), ...b }) });
+        if (response.status !== 202) throw new Error(`relayer answered ${response.status}: ${await response.text()}`);
+        bar.update(++posted);
+      }
+    }),
+  );
+  bar.done();
+}
+
+/** Waits until the relayer has settled `count` ballots; all must be included. */
+export async function waitUntilSettled(relayerUrl: string, count: number): Promise<void> {
+  for (;;) {
+    const health = (await (await fetch(`${relayerUrl}/health`)).json()) as { ballots: Record<string, number> };
+    if (health.ballots.included + health.ballots.rejected >= count) {
+      if (health.ballots.rejected > 0) throw new Error(`${health.ballots.rejected} ballots rejected`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export interface ThroughputResult {
   ballots: number;
   acceptSeconds: number;
@@ -126,28 +155,9 @@ export async function measureRelayerThroughput(count: number, log: (line: string
     });
     try {
       const started = performance.now();
-      const queue = [...ballots];
-      const bar = progressBar("  posting", count);
-      let posted = 0;
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          for (let b = queue.shift(); b; b = queue.shift()) {
-            const response = await fetch(`${relayer.url}/v1/ballots`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ electionId: electionId.toString(), ...b }) });
-            if (response.status !== 202) throw new Error(`relayer answered ${response.status}: ${await response.text()}`);
-            bar.update(++posted);
-          }
-        }),
-      );
-      bar.done();
+      await postBallots(relayer.url, electionId, ballots);
       const acceptSeconds = (performance.now() - started) / 1000;
-      for (;;) {
-        const health = (await (await fetch(`${relayer.url}/health`)).json()) as { ballots: Record<string, number> };
-        if (health.ballots.included + health.ballots.rejected === count) {
-          if (health.ballots.rejected > 0) throw new Error(`${health.ballots.rejected} ballots rejected`);
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitUntilSettled(relayer.url, count);
       const totalSeconds = (performance.now() - started) / 1000;
       const cast = await zkBallot.queryFilter(zkBallot.filters.VoteCast(electionId));
       const hashes = [...new Set(cast.map((event) => event.transactionHash))];
