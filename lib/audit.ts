@@ -12,7 +12,8 @@ import { decodeSingleChoiceBallot } from "./ballot";
 import { EMPTY_LEAF, SNARK_SCALAR_FIELD } from "./constants";
 import { computeElectionScope, computeVoterRollDigest, Phase } from "./election";
 import { ZkBallotError } from "./errors";
-import { loadVerificationKey, verifyVoteProof, type VotePublicSignals } from "./prover";
+import { verifyVoteProofs } from "./batchVerify";
+import { loadVerificationKey, type VotePublicSignals } from "./prover";
 import { fetchContractLogs, findDeploymentBlock, withRetries } from "./chainLogs";
 import { renderVerifierSource } from "./setup";
 import { compileStandalone, stripBytecodeMetadata } from "./solidity";
@@ -340,12 +341,12 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   const electionScope = computeElectionScope(chainId, contract, electionId);
   const recount = new Array<bigint>(numOptions).fill(0n);
   const nullifierFirstSeen = new Map<bigint, DecodedLog>();
-  let verified = 0;
-  for (let i = 0; i < votes.length; i++) {
-    const log = votes[i];
+  // Every rule but the proof, ballot by ballot; then all proofs at once, batched across both
+  // cores (lib/batchVerify.ts gives exactly snarkjs's verdict for each proof).
+  const checked: { log: DecodedLog; option: number | undefined; valid: boolean; signals?: VotePublicSignals; proof: bigint[] }[] = [];
+  for (const log of votes) {
     const nullifier = log.event.args.nullifier as bigint;
     const ballot = log.event.args.ballot as bigint;
-    const proof = [...(log.event.args.proof as bigint[])];
     let valid = true;
     const first = nullifierFirstSeen.get(nullifier);
     if (first) {
@@ -368,20 +369,26 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       ballots.fail(`ballot cast at ${timestamp}, outside the voting window [${window.startsAt}, ${window.endsAt === 0n ? "none" : window.endsAt})`, at(log));
       valid = false;
     }
-    if (voterRollRoot === undefined) {
-      valid = false;
-    } else {
-      const signals: VotePublicSignals = { voterRollRoot, nullifier, electionScope, ballot };
-      if (!(await verifyVoteProof(signals, proof, verificationKey).catch(() => false))) {
-        ballots.fail("the ballot's Groth16 proof does not verify against the verification key, the frozen root and the election scope", at(log));
-        valid = false;
-      }
+    const signals = voterRollRoot === undefined ? undefined : { voterRollRoot, nullifier, electionScope, ballot };
+    checked.push({ log, option, valid: valid && signals !== undefined, signals, proof: [...(log.event.args.proof as bigint[])] });
+  }
+  const toVerify = checked.filter((entry) => entry.signals !== undefined);
+  const verdicts = await verifyVoteProofs(
+    toVerify.map((entry) => ({ signals: entry.signals!, proof: entry.proof })),
+    { verificationKey, onProgress: (done, total) => progress("re-verifying ballots", done, total) },
+  );
+  toVerify.forEach((entry, i) => {
+    if (!verdicts[i]) {
+      ballots.fail("the ballot's Groth16 proof does not verify against the verification key, the frozen root and the election scope", at(entry.log));
+      entry.valid = false;
     }
-    if (valid && option !== undefined) {
+  });
+  let verified = 0;
+  for (const entry of checked) {
+    if (entry.valid && entry.option !== undefined) {
       verified++;
-      recount[option]++;
+      recount[entry.option]++;
     }
-    progress("re-verifying ballots", i + 1, votes.length);
   }
   Object.assign(ballots.evidence, { voteCastEvents: votes.length, verified, skippedInBatches: skippedBallots, electionScope: electionScope.toString() });
 

@@ -1,11 +1,20 @@
-/** zkballot's library: everything the scripts and tests use, from one import. */
+/** zkballot's library: everything the scripts, tasks and tests use, from one import. */
 export * from "./artifacts";
+export * from "./audit";
 export * from "./ballot";
+export * from "./batchVerify";
+export * from "./chainLogs";
 export * from "./constants";
+export * from "./deployments";
 export * from "./election";
+export * from "./electionSpec";
 export * from "./errors";
+export * from "./fastRoll";
 export * from "./field";
 export * from "./identity";
 export * from "./poseidon";
+export * from "./progress";
 export * from "./prover";
+export * from "./results";
+export * from "./rollFile";
 export * from "./voterRoll";

@@ -1,7 +1,11 @@
 import { DEFAULT_ROLL_DEPTH, EMPTY_LEAF } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement } from "./field";
+import { buildRollLevels } from "./fastRoll";
 import { poseidonHasher, type PoseidonHasher } from "./poseidon";
+
+/** Rolls at least this big are hashed by lib/fastRoll.ts (below it, starting workers costs more than it saves). */
+const FAST_BUILD_MIN_LEAVES = 16_384;
 
 /** Authentication path of one leaf, in the shape the circuit takes it. */
 export interface MerklePath {
@@ -40,8 +44,13 @@ export class VoterRoll {
 
     const hash = await poseidonHasher();
     const zeros = zeroHashes(hash, depth);
-    const levels: bigint[][] = [leaves];
-    for (let level = 0; level < depth; level++) {
+    // Big rolls go to the SIMD WebAssembly Poseidon on worker threads (lib/fastRoll.ts), which
+    // returns exactly these levels; small ones are faster here than starting workers.
+    const levels: bigint[][] =
+      leaves.length >= FAST_BUILD_MIN_LEAVES
+        ? await buildRollLevels(leaves, depth, { onProgress: (done, total) => options.onProgress?.(Math.floor((done / total) * depth), depth) })
+        : [leaves];
+    for (let level = levels.length - 1; level < depth; level++) {
       const below = levels[level];
       const above: bigint[] = new Array(Math.ceil(below.length / 2));
       for (let i = 0; i < above.length; i++) {

@@ -1,0 +1,371 @@
+/**
+ * Verifying many vote proofs at once, as an auditor or a relayer does.
+ *
+ * snarkjs verifies a Groth16 proof with four pairings: e(A, B) = e(alpha, beta) e(L, gamma) e(C, delta),
+ * L = IC0 + sum_j x_j IC_j. For n proofs under the same verification key, a random linear
+ * combination with secret 128-bit scalars r_i (from the operating system's CSPRNG) checks them
+ * all with n + 3 Miller loops and one final exponentiation:
+ *
+ *   prod_i e(-r_i A_i, B_i) * e((sum r_i) alpha, beta) * e(sum_i r_i L_i, gamma) * e(sum_i r_i C_i, delta) = 1
+ *
+ * where sum_i r_i L_i = (sum r_i) IC0 + sum_j (sum_i r_i x_ij) IC_j needs only a 5-point
+ * multi-exponentiation. Valid proofs always pass; a batch holding an invalid proof passes
+ * with probability at most about 2^-128 (the target group has prime order r > 2^253 and each
+ * r_i is uniform and unknown to the prover). When a batch fails, it is split in halves and
+ * re-checked, and small or clearly bad groups are verified one by one with snarkjs itself, so
+ * every false comes from the reference verifier.
+ *
+ * The same per-proof checks as snarkjs.groth16.verify run first (public signals in [0, r),
+ * points on their curves). The batch argument also needs B in the order-r subgroup of the
+ * twist (snarkjs only checks that B is on the curve); a proof whose B is outside it is
+ * verified one by one by snarkjs, so the result is still snarkjs's. The subgroup test is
+ * psi(B) = [6u^2] B (El Housni, Guillevic, Piellard, 2022), about half the cost of [r] B = 0;
+ * the endomorphism's constants are checked against the generator at start-up.
+ *
+ * The Miller loops run on ffjavascript's worker threads (one per core, the same pool snarkjs
+ * uses), and the next batch is prepared on this thread while they run.
+ */
+import { randomBytes } from "node:crypto";
+
+import * as snarkjs from "snarkjs";
+
+import { SNARK_SCALAR_FIELD } from "./constants";
+import { loadVerificationKey, parseSolidityProof, publicSignalsArray, verifyVoteProof, type VotePublicSignals } from "./prover";
+
+export interface ProofItem {
+  signals: VotePublicSignals;
+  proof: readonly bigint[];
+}
+
+export interface BatchVerifyOptions {
+  verificationKey?: unknown;
+  /** Proofs per randomised check (default 64). Larger batches amortise three pairings more, smaller ones fail cheaper. */
+  batchSize?: number;
+  /** Groups of at most this many proofs are verified one by one after a failed check (default 4). */
+  individualThreshold?: number;
+  /** Called as proofs are settled: (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface BatchVerifyStats {
+  /** Randomised batch checks run, passed or failed. */
+  batchChecks: number;
+  failedBatchChecks: number;
+  /** Proofs handed to snarkjs one by one. */
+  individualChecks: number;
+  /** Proofs rejected by the per-proof checks before any pairing. */
+  rejectedEarly: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parts of ffjavascript's curve object used here (ffjavascript has no type declarations).
+
+type Point = Uint8Array;
+interface CurveGroup {
+  F: { n8: number; neg(a: Uint8Array): Uint8Array; mul(a: Uint8Array, b: Uint8Array): Uint8Array; exp(a: Uint8Array, e: bigint): Uint8Array; fromObject(a: unknown): Uint8Array };
+  g: Point;
+  fromObject(a: unknown): Point;
+  toAffine(a: Point): Point;
+  isValid(a: Point): boolean;
+  isZero(a: Point): boolean;
+  eq(a: Point, b: Point): boolean;
+  neg(a: Point): Point;
+  timesScalar(a: Point, s: bigint): Point;
+  multiExpAffine(bases: Uint8Array, scalars: Uint8Array): Promise<Point>;
+}
+interface Curve {
+  G1: CurveGroup;
+  G2: CurveGroup;
+  pairingEq(...args: Point[]): Promise<boolean>;
+}
+
+interface PreparedKey {
+  alpha: Point;
+  beta: Point;
+  gamma: Point;
+  delta: Point;
+  /** IC0..IC4, affine, concatenated. */
+  ic: Uint8Array;
+  nPublic: number;
+}
+
+interface Candidate {
+  index: number;
+  inputs: bigint[];
+  a: Point;
+  b: Point;
+  c: Point;
+}
+
+const R = SNARK_SCALAR_FIELD;
+/** BN254 seed u; p = r + 6u^2, so psi acts on G2 as multiplication by 6u^2. */
+const BN_SEED = 4965661367192848881n;
+const PSI_SCALAR = 6n * BN_SEED * BN_SEED;
+const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+
+let curvePromise: Promise<Curve> | undefined;
+
+async function loadCurve(): Promise<Curve> {
+  // The multi-threaded bn128 instance snarkjs itself caches (globalThis.curve_bn128), so
+  // releaseSnarkjs() releases it too.
+  curvePromise ??= snarkjs.curves.getCurveFromName("bn128") as unknown as Promise<Curve>;
+  const curve = await curvePromise;
+  if ((globalThis as { curve_bn128?: unknown }).curve_bn128 !== curve) {
+    // releaseSnarkjs() terminated it since: load a fresh one.
+    curvePromise = snarkjs.curves.getCurveFromName("bn128") as unknown as Promise<Curve>;
+    psiCache = undefined;
+    keyCache = new WeakMap();
+    return curvePromise;
+  }
+  return curve;
+}
+
+// ---------------------------------------------------------------------------------------------
+// G2 subgroup membership: psi(Q) = [6u^2] Q, psi(x, y) = (conj(x) eps_x, conj(y) eps_y).
+
+interface Psi {
+  epsX: Uint8Array;
+  epsY: Uint8Array;
+  /** false when the self-test failed; then membership falls back to [r] Q = 0. */
+  usable: boolean;
+}
+
+let psiCache: Psi | undefined;
+
+function psiOf(curve: Curve, q: Point, psi: Psi): Point {
+  const F2 = curve.G2.F;
+  const n8 = F2.n8 / 2;
+  const affine = curve.G2.toAffine(q);
+  // Frobenius on Fp2 = Fp[u]/(u^2 + 1) is conjugation: negate the u coefficient.
+  const conj = (a: Uint8Array) => {
+    const out = new Uint8Array(a);
+    out.set(curve.G1.F.neg(a.slice(n8)), n8);
+    return out;
+  };
+  const x = affine.slice(0, F2.n8);
+  const y = affine.slice(F2.n8, 2 * F2.n8);
+  const out = new Uint8Array(2 * F2.n8);
+  out.set(F2.mul(conj(x), psi.epsX), 0);
+  out.set(F2.mul(conj(y), psi.epsY), F2.n8);
+  return out;
+}
+
+function psiConstants(curve: Curve): Psi {
+  if (psiCache) return psiCache;
+  const F2 = curve.G2.F;
+  const xi = F2.fromObject([9n, 1n]);
+  const psi: Psi = { epsX: F2.exp(xi, (BASE_FIELD - 1n) / 3n), epsY: F2.exp(xi, (BASE_FIELD - 1n) / 2n), usable: true };
+  // Self-test on the generator and a multiple of it.
+  const g = curve.G2.g;
+  const g5 = curve.G2.timesScalar(g, 5n);
+  psi.usable = [g, g5].every((point) => curve.G2.eq(curve.G2.timesScalar(point, PSI_SCALAR), psiOf(curve, point, psi)));
+  psiCache = psi;
+  return psi;
+}
+
+/** Whether a point of the twist (already known to be on it) lies in the order-r subgroup G2. */
+function isInG2(curve: Curve, q: Point): boolean {
+  if (curve.G2.isZero(q)) return true;
+  const psi = psiConstants(curve);
+  if (!psi.usable) return curve.G2.isZero(curve.G2.timesScalar(q, R));
+  return curve.G2.eq(curve.G2.timesScalar(q, PSI_SCALAR), psiOf(curve, q, psi));
+}
+
+/** Which G2 membership test is in use: the endomorphism, unless its self-test failed. */
+export async function g2MembershipTest(): Promise<"psi" | "order"> {
+  return psiConstants(await loadCurve()).usable ? "psi" : "order";
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let keyCache = new WeakMap<object, PreparedKey>();
+
+function prepareKey(curve: Curve, verificationKey: unknown): PreparedKey {
+  const cached = keyCache.get(verificationKey as object);
+  if (cached) return cached;
+  const vk = verificationKey as {
+    nPublic: number;
+    vk_alpha_1: string[];
+    vk_beta_2: string[][];
+    vk_gamma_2: string[][];
+    vk_delta_2: string[][];
+    IC: string[][];
+  };
+  const g1 = (p: string[]) => curve.G1.fromObject(p.map(BigInt));
+  const g2 = (p: string[][]) => curve.G2.fromObject(p.map((pair) => pair.map(BigInt)));
+  const pointBytes = curve.G1.F.n8 * 2;
+  const ic = new Uint8Array(pointBytes * vk.IC.length);
+  vk.IC.forEach((p, i) => ic.set(curve.G1.toAffine(g1(p)), i * pointBytes));
+  const prepared: PreparedKey = {
+    alpha: g1(vk.vk_alpha_1),
+    beta: g2(vk.vk_beta_2),
+    gamma: g2(vk.vk_gamma_2),
+    delta: g2(vk.vk_delta_2),
+    ic,
+    nPublic: vk.nPublic,
+  };
+  keyCache.set(verificationKey as object, prepared);
+  return prepared;
+}
+
+function scalarBytes(values: readonly bigint[]): Uint8Array {
+  const out = new Uint8Array(32 * values.length);
+  values.forEach((value, i) => {
+    let v = value;
+    for (let b = 0; b < 32; b++) {
+      out[32 * i + b] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+  });
+  return out;
+}
+
+/** A uniform non-zero 128-bit scalar from the operating system's CSPRNG. */
+function randomScalar(): bigint {
+  for (;;) {
+    const value = BigInt("0x" + randomBytes(16).toString("hex"));
+    if (value !== 0n) return value;
+  }
+}
+
+/**
+ * The per-proof checks snarkjs.groth16.verify makes before pairing, plus decoding. "unusual"
+ * marks input this module does not model exactly (signals that are not bigints, a key with
+ * another number of public signals): snarkjs verifies those.
+ */
+function decode(curve: Curve, item: ProofItem, index: number, nPublic: number): Candidate | "invalid" | "unusual" {
+  let inputs: bigint[];
+  let coordinates: bigint[];
+  try {
+    coordinates = parseSolidityProof(item.proof);
+  } catch {
+    return "invalid"; // verifyVoteProof throws the same parse error
+  }
+  try {
+    inputs = publicSignalsArray(item.signals);
+  } catch {
+    return "unusual";
+  }
+  if (inputs.length !== nPublic || inputs.some((x) => typeof x !== "bigint")) return "unusual";
+  if (inputs.some((x) => x < 0n || x >= R)) return "invalid";
+  const [ax, ay, bx1, bx0, by1, by0, cx, cy] = coordinates;
+  const a = curve.G1.fromObject([ax, ay, 1n]);
+  const b = curve.G2.fromObject([[bx0, bx1], [by0, by1], [1n, 0n]]);
+  const c = curve.G1.fromObject([cx, cy, 1n]);
+  if (!(curve.G1.isValid(a) && curve.G2.isValid(b) && curve.G1.isValid(c))) return "invalid";
+  return { index, inputs, a, b, c };
+}
+
+/** Starts the randomised check of a group; the returned promise settles on the worker threads. */
+function startBatchCheck(curve: Curve, key: PreparedKey, group: Candidate[]): Promise<boolean> {
+  const rho = group.map(() => randomScalar());
+  const pointBytes = curve.G1.F.n8 * 2;
+  let sum = 0n;
+  const weighted = new Array<bigint>(key.nPublic).fill(0n);
+  const args: Point[] = [];
+  const cBases = new Uint8Array(pointBytes * group.length);
+  group.forEach((candidate, i) => {
+    sum += rho[i];
+    candidate.inputs.forEach((x, j) => (weighted[j] += rho[i] * x));
+    args.push(curve.G1.neg(curve.G1.timesScalar(candidate.a, rho[i])), candidate.b);
+    cBases.set(curve.G1.toAffine(candidate.c), i * pointBytes);
+  });
+  sum %= R;
+  const icScalars = scalarBytes([sum, ...weighted.map((w) => w % R)]);
+  const alpha = curve.G1.timesScalar(key.alpha, sum);
+  return (async () => {
+    const [l, c] = await Promise.all([curve.G1.multiExpAffine(key.ic, icScalars), curve.G1.multiExpAffine(cBases, scalarBytes(rho))]);
+    return curve.pairingEq(...args, alpha, key.beta, l, key.gamma, c, key.delta);
+  })();
+}
+
+/**
+ * Verifies many vote proofs. results[i] equals what `verifyVoteProof(items[i].signals,
+ * items[i].proof, verificationKey).catch(() => false)` gives (a malformed proof is false, not an
+ * exception), except with probability about 2^-128 per batch that holds an invalid proof.
+ */
+export async function verifyVoteProofs(items: readonly ProofItem[], options: BatchVerifyOptions = {}): Promise<boolean[]> {
+  return (await verifyVoteProofsWithStats(items, options)).results;
+}
+
+export async function verifyVoteProofsWithStats(items: readonly ProofItem[], options: BatchVerifyOptions = {}): Promise<{ results: boolean[]; stats: BatchVerifyStats }> {
+  const verificationKey = options.verificationKey ?? loadVerificationKey();
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
+  const threshold = Math.max(1, Math.floor(options.individualThreshold ?? 4));
+  const stats: BatchVerifyStats = { batchChecks: 0, failedBatchChecks: 0, individualChecks: 0, rejectedEarly: 0 };
+  const results = new Array<boolean>(items.length).fill(false);
+  if (items.length === 0) return { results, stats };
+  const curve = await loadCurve();
+  const key = prepareKey(curve, verificationKey);
+  let settled = 0;
+  const settle = (count: number) => {
+    settled += count;
+    options.onProgress?.(settled, items.length);
+  };
+
+  const individually = async (group: readonly { index: number }[]) => {
+    stats.individualChecks += group.length;
+    const verdicts = await Promise.all(
+      group.map(({ index }) => verifyVoteProof(items[index].signals, items[index].proof, verificationKey).catch(() => false)),
+    );
+    group.forEach(({ index }, i) => (results[index] = verdicts[i]));
+    settle(group.length);
+  };
+
+  /** Settles a group whose randomised check has already been started. */
+  const resolveGroup = async (group: Candidate[], check: Promise<boolean>, siblingFailed: boolean): Promise<void> => {
+    stats.batchChecks++;
+    if (await check.catch(() => false)) {
+      group.forEach(({ index }) => (results[index] = true));
+      settle(group.length);
+      return;
+    }
+    stats.failedBatchChecks++;
+    // Small groups, and halves of a failed group whose other half failed too (many invalid
+    // proofs about), are cheaper to settle one by one.
+    if (group.length <= threshold || siblingFailed) {
+      await individually(group);
+      return;
+    }
+    const middle = Math.ceil(group.length / 2);
+    const halves = [group.slice(0, middle), group.slice(middle)];
+    const passed = await Promise.all(halves.map((half) => startBatchCheck(curve, key, half).catch(() => false)));
+    const bothFailed = !passed[0] && !passed[1];
+    await Promise.all(halves.map((half, i) => resolveGroup(half, Promise.resolve(passed[i]), bothFailed)));
+  };
+
+  // Pipeline: decode batch k + 1 and run its subgroup tests and scalar multiplications on this
+  // thread while batch k's Miller loops run on the worker threads.
+  let pending: Promise<void> | undefined;
+  for (let start = 0; start < items.length; start += batchSize) {
+    const candidates: Candidate[] = [];
+    const toSnarkjs: { index: number }[] = [];
+    for (let index = start; index < Math.min(items.length, start + batchSize); index++) {
+      const decoded = decode(curve, items[index], index, key.nPublic);
+      if (decoded === "invalid") {
+        stats.rejectedEarly++;
+        settle(1);
+      } else if (decoded === "unusual" || !isInG2(curve, decoded.b)) {
+        // Outside what the batch argument covers: let snarkjs decide.
+        toSnarkjs.push({ index });
+      } else {
+        candidates.push(decoded);
+      }
+    }
+    const check = candidates.length > 0 ? startBatchCheck(curve, key, candidates) : undefined;
+    if (pending) await pending;
+    pending = (async () => {
+      if (toSnarkjs.length > 0) await individually(toSnarkjs);
+      if (check) await resolveGroup(candidates, check, false);
+    })();
+  }
+  if (pending) await pending;
+  return { results, stats };
+}
+
+/** One by one with snarkjs, sequentially: the reference the batch verifier is measured against. */
+export async function verifyVoteProofsOneByOne(items: readonly ProofItem[], verificationKey: unknown = loadVerificationKey()): Promise<boolean[]> {
+  const results: boolean[] = [];
+  for (const item of items) results.push(await verifyVoteProof(item.signals, item.proof, verificationKey).catch(() => false));
+  return results;
+}
