@@ -14,7 +14,8 @@ import { computeElectionScope } from "../lib/election";
 import { progressBar } from "../lib/progress";
 import { fixtureVoter, loadRelayFixture, openFixtureElection, RELAY_FIXTURE_ELECTION } from "../lib/relayFixtures";
 import { startRelayer } from "../lib/relayer/service";
-import { VoterRoll } from "../lib/voterRoll";
+import type { VoterIdentity } from "../lib/identity";
+import { VoterRoll, type MerklePath } from "../lib/voterRoll";
 import { startHardhatNode } from "../test/helpers/processes";
 
 /** Hardhat's public test key #19 (test funds only). */
@@ -53,16 +54,19 @@ interface ThroughputBallots {
   ballots: { ballot: string; nullifier: string; proof: string[] }[];
 }
 
-/** Real proofs for `count` fixture voters of a (count + 24)-voter roll, made on both cores, cached. */
-async function throughputBallots(count: number, scope: bigint, log: (line: string) => void): Promise<{ commitments: bigint[]; ballots: ThroughputBallots["ballots"] }> {
-  const voters = [];
-  for (let i = 0; i < count + 24; i++) voters.push(await fixtureVoter(i));
-  const commitments = voters.map((voter) => voter.voterCommitment);
-  const roll = await VoterRoll.build(commitments);
-  const cacheFile = path.join(PROJECT_ROOT, "bench", ".cache", `relayer-${count}.json`);
+/** Real proofs for the first `count` voters of `roll`, made on all cores in child processes, cached by root and scope. */
+export async function proveBallotsInParallel(
+  voters: VoterIdentity[],
+  roll: { root: bigint; pathAt(index: number): MerklePath },
+  count: number,
+  scope: bigint,
+  cacheName: string,
+  log: (line: string) => void,
+): Promise<ThroughputBallots["ballots"]> {
+  const cacheFile = path.join(PROJECT_ROOT, "bench", ".cache", `${cacheName}.json`);
   if (fs.existsSync(cacheFile)) {
-    const cached = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as ThroughputBallots;
-    if (cached.root === roll.root.toString() && cached.ballots.length === count) return { commitments, ballots: cached.ballots };
+    const cached = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as ThroughputBallots & { scope?: string };
+    if (cached.root === roll.root.toString() && cached.scope === scope.toString() && cached.ballots.length === count) return cached.ballots;
   }
   fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
   const workers = Math.max(1, os.cpus().length);
@@ -94,9 +98,19 @@ async function throughputBallots(count: number, scope: bigint, log: (line: strin
     ),
   );
   bar.done();
+  fs.rmSync(requestsFile, { force: true });
   const ballots = parts.flat();
-  fs.writeFileSync(cacheFile, JSON.stringify({ root: roll.root.toString(), ballots }));
-  return { commitments, ballots };
+  fs.writeFileSync(cacheFile, JSON.stringify({ root: roll.root.toString(), scope: scope.toString(), ballots }));
+  return ballots;
+}
+
+/** Real proofs for `count` fixture voters of a (count + 24)-voter roll. */
+async function throughputBallots(count: number, scope: bigint, log: (line: string) => void): Promise<{ commitments: bigint[]; ballots: ThroughputBallots["ballots"] }> {
+  const voters = [];
+  for (let i = 0; i < count + 24; i++) voters.push(await fixtureVoter(i));
+  const commitments = voters.map((voter) => voter.voterCommitment);
+  const roll = await VoterRoll.build(commitments);
+  return { commitments, ballots: await proveBallotsInParallel(voters, roll, count, scope, `relayer-${count}`, log) };
 }
 
 /** POSTs ballots to a relayer, 8 at a time; every one must be accepted (202). */

@@ -5,6 +5,7 @@
  *   gas        gasUsed of castVote on Hardhat's in-process network
  *   castvotes-gas  castVotes gas per ballot for batches of 1, 10 and 50 (bench/relayer.ts)
  *   relayer    ballots per second through the relayer service and a `hardhat node` (bench/relayer.ts)
+ *   e2e-1m     a 2^20-voter roll, 1,000 relayed ballots, close and audit on a `hardhat node` (bench/e2e.ts)
  *   roll-root  Poseidon root of a roll of 2^20 random commitments
  *   roll-path  one voter's Merkle path from a 2^20-commitment roll CSV file (read, parse, hash)
  *   audit      off-chain re-verification throughput, batched and one by one
@@ -366,7 +367,7 @@ async function benchCastVotesGas(options: Options): Promise<Result[]> {
 async function benchRelayer(options: Options): Promise<Result[]> {
   const r = new Recorder("relayer");
   const { measureRelayerThroughput } = await import("./relayer");
-  const count = options.quick ? 30 : 100;
+  const count = options.quick ? 100 : 1_000;
   const result = await measureRelayerThroughput(count, log);
   const parameters = { ballots: result.ballots, transactions: result.transactions, relayerBatchSize: 50, node: "hardhat node (separate process)", proofs: "made on all cores, cached in bench/.cache" };
   r.add("relayer_ballots_per_s", "ballots/s", result.ballotsPerSecond, { parameters, notes: "first POST to last inclusion" });
@@ -520,11 +521,28 @@ async function benchAudit(options: Options): Promise<Result[]> {
   return r.results;
 }
 
+/** The whole election at scale (bench/e2e.ts): 2^20 voters, 1,000 relayed ballots, close, audit. */
+async function benchE2e(options: Options): Promise<Result[]> {
+  const r = new Recorder("e2e-1m");
+  const { runLargeElection } = await import("./e2e");
+  const rollSize = options.quick ? 65_536 : 1_048_576;
+  const ballots = options.quick ? 100 : 1_000;
+  const { phases, auditOk } = await runLargeElection({ rollSize, ballots, log });
+  const parameters = { rollSize, ballots, node: "hardhat node (separate process)", relayerBatchSize: 50, auditOk };
+  phases.forEach((phase, i) => {
+    r.add(`phase_${i + 1}_s`, "s", phase.seconds, { parameters: { ...parameters, phase: phase.phase, gas: phase.gas }, notes: phase.phase });
+  });
+  r.add("total_s", "s", phases.reduce((sum, p) => sum + p.seconds, 0), { parameters });
+  r.add("total_gas", "gas", phases.reduce((sum, p) => sum + p.gas, 0), { parameters, notes: "every transaction of the election: deploy, roll, open, ballots, close" });
+  return r.results;
+}
+
 const BENCHMARKS: Record<string, (options: Options) => Promise<Result[]>> = {
   prove: benchProve,
   gas: benchGas,
   "castvotes-gas": benchCastVotesGas,
   relayer: benchRelayer,
+  "e2e-1m": benchE2e,
   "roll-root": benchRollRoot,
   "roll-path": benchRollPath,
   audit: benchAudit,
