@@ -124,14 +124,18 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   }
   const zkBallot = ZkBallot__factory.connect(contract, provider);
   const iface = zkBallot.interface;
-  const state = await rpc("getElection", () => zkBallot.getElection(electionId)).catch((error: unknown) => {
+  // One snapshot: every state read and every log is taken at the same block, so a ballot or a
+  // close landing during the audit cannot make state and events disagree.
+  const head = options.toBlock ?? (await rpc("eth_getBlockByNumber", () => provider.getBlock("latest")))?.number;
+  if (head === undefined || head === null) throw new ZkBallotError("EVENT_DECODE", "the RPC returned no latest block");
+  const atHead = { blockTag: head };
+  const state = await rpc("getElection", () => zkBallot.getElection(electionId, atHead)).catch((error: unknown) => {
     throw new ZkBallotError("INVALID_ARGUMENT", `election ${electionId} cannot be read from ${contract}: ${(error as Error).message.split("\n")[0]}`, "check the election id");
   });
-  const onChainTally = [...(await rpc("tallies", () => zkBallot.tallies(electionId)))];
-  const verifierAddress = await rpc("VERIFIER", () => zkBallot.VERIFIER());
-  const rollDepth = Number(await rpc("ROLL_DEPTH", () => zkBallot.ROLL_DEPTH()));
-  const electionCount = await rpc("electionCount", () => zkBallot.electionCount());
-  const head = options.toBlock ?? (await rpc("eth_blockNumber", () => provider.getBlockNumber()));
+  const onChainTally = [...(await rpc("tallies", () => zkBallot.tallies(electionId, atHead)))];
+  const verifierAddress = await rpc("VERIFIER", () => zkBallot.VERIFIER(atHead));
+  const rollDepth = Number(await rpc("ROLL_DEPTH", () => zkBallot.ROLL_DEPTH(atHead)));
+  const electionCount = await rpc("electionCount", () => zkBallot.electionCount(atHead));
   const fromBlock = options.fromBlock ?? (await findDeploymentBlock(provider, contract, head));
   const numOptions = Number(state.numOptions);
 
@@ -319,7 +323,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   const manifest = options.manifest ?? loadManifest();
   progress("compiling the verifier from the verification key", 0, 1);
   const expected = compileStandalone("VoteVerifier.sol", renderVerifierSource(verificationKey), "Groth16Verifier");
-  const deployed = await rpc("eth_getCode", () => provider.getCode(verifierAddress));
+  const deployed = await rpc("eth_getCode", () => provider.getCode(verifierAddress, head));
   progress("compiling the verifier from the verification key", 1, 1);
   Object.assign(verifier.evidence, {
     verifier: verifierAddress,

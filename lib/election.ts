@@ -199,7 +199,8 @@ export interface LogReadOptions {
 async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, eventName: "VoterCommitmentsPublished" | "VoteCast", options: LogReadOptions = {}) {
   const provider = zkBallot.runner!.provider!;
   const contract = await zkBallot.getAddress();
-  const head = await provider.getBlockNumber();
+  // A fresh head (getBlockNumber may answer from a cache), so logs and state are read at one block.
+  const head = (await provider.getBlock("latest"))!.number;
   const logs = await fetchContractLogs({
     provider,
     contract,
@@ -211,12 +212,12 @@ async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, event
     maxRetries: 5,
     cacheConfirmations: 0,
   });
-  return logs.map((log) => ({ ...log, event: zkBallot.interface.parseLog(log)! }));
+  return { head, events: logs.map((log) => ({ ...log, event: zkBallot.interface.parseLog(log)! })) };
 }
 
 /** Reads the roll from VoterCommitmentsPublished events and checks it against the on-chain count and digest. */
 export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<bigint[]> {
-  const events = await fetchElectionEvents(zkBallot, electionId, "VoterCommitmentsPublished", options);
+  const { head, events } = await fetchElectionEvents(zkBallot, electionId, "VoterCommitmentsPublished", options);
   const commitments: bigint[] = [];
   for (const { event, blockNumber } of events) {
     if (Number(event.args.firstIndex) !== commitments.length) {
@@ -224,7 +225,7 @@ export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint, opt
     }
     commitments.push(...(event.args.voterCommitments as bigint[]));
   }
-  const election = await zkBallot.getElection(electionId);
+  const election = await zkBallot.getElection(electionId, { blockTag: head });
   if (BigInt(commitments.length) !== election.voterCount || computeVoterRollDigest(commitments) !== election.voterRollDigest) {
     throw new ZkBallotError("EVENT_DECODE", "the published roll events do not match the on-chain count and digest", "the RPC returned incomplete logs; try another endpoint");
   }
@@ -303,7 +304,7 @@ export interface VoteRecord {
 /** Every VoteCast event of an election, decoded. `option` is undefined for a ballot that does not decode. */
 export async function fetchVoteRecords(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<VoteRecord[]> {
   const { numOptions } = await zkBallot.getElection(electionId);
-  const events = await fetchElectionEvents(zkBallot, electionId, "VoteCast", options);
+  const { events } = await fetchElectionEvents(zkBallot, electionId, "VoteCast", options);
   return events.map(({ event, blockNumber, transactionHash }) => {
     const ballot = event.args.ballot as bigint;
     let option: number | undefined;
