@@ -23,6 +23,7 @@ import { postBallots, proveBallotsInParallel, waitUntilSettled } from "./relayer
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
 
 export interface E2ePhase {
+  id: string;
   phase: string;
   seconds: number;
   gas: number;
@@ -38,12 +39,12 @@ export async function runLargeElection(options: { rollSize: number; ballots: num
   const { rollSize, ballots, log } = options;
   const phases: E2ePhase[] = [];
   const gasOf = (receipts: (ContractTransactionReceipt | null)[]) => receipts.reduce((sum, r) => sum + Number(r?.gasUsed ?? 0n), 0);
-  const timed = async <T>(phase: string, action: () => Promise<[T, number]>): Promise<T> => {
+  const timed = async <T>(id: string, phase: string, action: () => Promise<[T, number]>): Promise<T> => {
     log(`  ${phase}...`);
     const started = performance.now();
     const [value, gas] = await action();
     const seconds = (performance.now() - started) / 1000;
-    phases.push({ phase, seconds, gas });
+    phases.push({ id, phase, seconds, gas });
     log(`  ${phase}: ${seconds.toFixed(1)} s, ${gas.toLocaleString("en-US")} gas`);
     return value;
   };
@@ -59,23 +60,23 @@ export async function runLargeElection(options: { rollSize: number; ballots: num
   try {
     const operator = await provider.getSigner(0);
     const registrar = await provider.getSigner(1);
-    const { zkBallot, electionId } = await timed("deploy and create the election", async () => {
+    const { zkBallot, electionId } = await timed("deploy", "deploy and create the election", async () => {
       const contract = await deployZkBallot(operator);
       const { electionId: id, receipt } = await createElection(contract, { ...RELAY_FIXTURE_ELECTION, registrar: await registrar.getAddress() });
       return [{ zkBallot: contract, electionId: id }, gasOf([await contract.deploymentTransaction()!.wait(), receipt])];
     });
-    await timed(`publish a roll of ${rollSize.toLocaleString("en-US")} commitments`, async () => {
+    await timed("publish_roll", `publish a roll of ${rollSize.toLocaleString("en-US")} commitments`, async () => {
       const bar = progressBar("    publishing", rollSize);
       const receipts = await publishVoterRoll(zkBallot.connect(registrar), electionId, commitments, { batchSize: 5_000, onProgress: (done) => bar.update(done) });
       bar.done();
       return [receipts.length, gasOf(receipts)];
     });
-    const voterRollRoot = await timed("open voting (read the roll from events, Poseidon root, freeze)", async () => {
+    const voterRollRoot = await timed("open_voting", "open voting (read the roll from events, Poseidon root, freeze)", async () => {
       const { voterRollRoot: root, receipt } = await openVoting(zkBallot.connect(registrar), electionId, { fromBlock: 0 });
       return [root, gasOf([receipt])];
     });
     const scope = computeElectionScope(31337n, await zkBallot.getAddress(), electionId);
-    const prepared = await timed(`voters' Merkle paths and ${ballots} proofs (${os.cpus().length} processes; cached between runs)`, async () => {
+    const prepared = await timed("paths_and_proofs", `voters' Merkle paths and ${ballots} proofs (${os.cpus().length} processes; cached between runs)`, async () => {
       const roll = await VoterRoll.build(commitments);
       if (roll.root !== voterRollRoot) throw new Error("the frozen root differs from the local roll");
       return [await proveBallotsInParallel(voters, roll, ballots, scope, `e2e-${rollSize}-${ballots}`, log), 0];
@@ -85,7 +86,7 @@ export async function runLargeElection(options: { rollSize: number; ballots: num
       zkBallotAddress: await zkBallot.getAddress(), batchSize: 50, intervalMs: 50, stuckAfterMs: 60_000, rateLimitPerMinute: 1_000_000,
     });
     try {
-      await timed(`${ballots} ballots through the relayer (HTTP, queue, castVotes batches of 50)`, async () => {
+      await timed("relayer_ballots", `${ballots} ballots through the relayer (HTTP, queue, castVotes batches of 50)`, async () => {
         await postBallots(relayer.url, electionId, prepared);
         await waitUntilSettled(relayer.url, ballots);
         const cast = await zkBallot.queryFilter(zkBallot.filters.VoteCast(electionId));
@@ -95,11 +96,11 @@ export async function runLargeElection(options: { rollSize: number; ballots: num
     } finally {
       await relayer.stop();
     }
-    await timed("close the election", async () => {
+    await timed("close", "close the election", async () => {
       const { receipt } = await closeElection(zkBallot, electionId);
       return [undefined, gasOf([receipt])];
     });
-    const report = await timed("independent audit (all events, tree rebuild, every proof)", async () => {
+    const report = await timed("audit", "independent audit (all events, tree rebuild, every proof)", async () => {
       const result = await auditElection({ provider, contractAddress: await zkBallot.getAddress(), electionId, fromBlock: 0 });
       return [result, 0];
     });
