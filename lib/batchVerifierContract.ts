@@ -1,0 +1,96 @@
+/**
+ * The on-chain batch verifier (contracts/verifiers/VoteBatchVerifier.sol): its constructor
+ * arguments, read from snarkjs's verification_key.json, and its deployment.
+ *
+ * The contract takes G2 points in the pairing precompile's order, imaginary part first, exactly
+ * as snarkjs's Solidity template writes them: for vk_beta_2 = [[x0, x1], [y0, y1], [1, 0]] it
+ * takes [x1, x0, y1, y0]. The same swap applies to proofs (lib/prover.ts, toSolidityProof).
+ */
+import type { Signer } from "ethers";
+
+import { VoteBatchVerifier__factory, type VoteBatchVerifier } from "../typechain-types";
+import { ZkBallotError } from "./errors";
+import { BN254_BASE_FIELD, loadVerificationKey } from "./prover";
+
+/** Public signals of the vote circuit: voterRollRoot, nullifier, electionScope, ballot. */
+const VOTE_PUBLIC_SIGNALS = 4;
+
+export type G1Coordinates = [bigint, bigint];
+/** [x.imaginary, x.real, y.imaginary, y.real]: the precompile's order. */
+export type G2Coordinates = [bigint, bigint, bigint, bigint];
+
+/** VoteBatchVerifier.VerificationKey, the constructor's only argument. */
+export interface BatchVerificationKey {
+  alpha1: G1Coordinates;
+  beta2: G2Coordinates;
+  gamma2: G2Coordinates;
+  delta2: G2Coordinates;
+  /** IC0..IC4. */
+  ic: [G1Coordinates, G1Coordinates, G1Coordinates, G1Coordinates, G1Coordinates];
+}
+
+function invalidKey(message: string): ZkBallotError {
+  return new ZkBallotError("INVALID_ARGUMENT", `verification key: ${message}`, "pass circuits/build/verification_key.json as snarkjs wrote it");
+}
+
+function coordinate(value: unknown, what: string): bigint {
+  if (typeof value !== "string" || !/^[0-9]{1,78}$/.test(value)) throw invalidKey(`${what} is not a decimal string`);
+  const parsed = BigInt(value);
+  if (parsed >= BN254_BASE_FIELD) throw invalidKey(`${what} is not below the BN254 base field order`);
+  return parsed;
+}
+
+function tuple(value: unknown, length: number, what: string): unknown[] {
+  if (!Array.isArray(value) || value.length !== length) throw invalidKey(`${what} is not an array of ${length}`);
+  return value;
+}
+
+/** An affine G1 point [x, y, "1"] -> [x, y]. */
+function g1(value: unknown, what: string): G1Coordinates {
+  const [x, y, z] = tuple(value, 3, what);
+  if (z !== "1") throw invalidKey(`${what} is not in affine form (z = ${String(z)})`);
+  return [coordinate(x, `${what}.x`), coordinate(y, `${what}.y`)];
+}
+
+/** An affine G2 point [[x0, x1], [y0, y1], ["1", "0"]] -> [x1, x0, y1, y0]. */
+function g2(value: unknown, what: string): G2Coordinates {
+  const [x, y, z] = tuple(value, 3, what);
+  const [x0, x1] = tuple(x, 2, `${what}.x`);
+  const [y0, y1] = tuple(y, 2, `${what}.y`);
+  const [z0, z1] = tuple(z, 2, `${what}.z`);
+  if (z0 !== "1" || z1 !== "0") throw invalidKey(`${what} is not in affine form`);
+  return [coordinate(x1, `${what}.x[1]`), coordinate(x0, `${what}.x[0]`), coordinate(y1, `${what}.y[1]`), coordinate(y0, `${what}.y[0]`)];
+}
+
+/**
+ * snarkjs's verification_key.json (parsed) -> VoteBatchVerifier's constructor arguments.
+ * Refuses anything but a Groth16 BN254 key with the vote circuit's four public signals.
+ * (The contract itself checks that every point is on its curve.)
+ */
+export function batchVerifierConstructorArgs(verificationKey: unknown): [BatchVerificationKey] {
+  if (typeof verificationKey !== "object" || verificationKey === null) throw invalidKey("not an object");
+  const key = verificationKey as Record<string, unknown>;
+  if (key.protocol !== "groth16") throw invalidKey(`protocol is ${String(key.protocol)}, expected groth16`);
+  if (key.curve !== "bn128") throw invalidKey(`curve is ${String(key.curve)}, expected bn128`);
+  if (Number(key.nPublic) !== VOTE_PUBLIC_SIGNALS) throw invalidKey(`nPublic is ${String(key.nPublic)}, the vote circuit has ${VOTE_PUBLIC_SIGNALS}`);
+  const ic = tuple(key.IC, VOTE_PUBLIC_SIGNALS + 1, "IC").map((point, j) => g1(point, `IC[${j}]`)) as BatchVerificationKey["ic"];
+  return [
+    {
+      alpha1: g1(key.vk_alpha_1, "vk_alpha_1"),
+      beta2: g2(key.vk_beta_2, "vk_beta_2"),
+      gamma2: g2(key.vk_gamma_2, "vk_gamma_2"),
+      delta2: g2(key.vk_delta_2, "vk_delta_2"),
+      ic,
+    },
+  ];
+}
+
+/**
+ * Deploys VoteBatchVerifier with a verification key, by default the vote circuit's
+ * (circuits/build/verification_key.json).
+ */
+export async function deployVoteBatchVerifier(signer: Signer, verificationKey: unknown = loadVerificationKey()): Promise<VoteBatchVerifier> {
+  const verifier = await new VoteBatchVerifier__factory(signer).deploy(...batchVerifierConstructorArgs(verificationKey));
+  await verifier.waitForDeployment();
+  return verifier;
+}
