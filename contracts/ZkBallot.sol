@@ -65,6 +65,7 @@ contract ZkBallot is IZkBallot {
     /// @dev Block in which a nullifier was spent; 0 while unspent.
     mapping(uint256 electionId => mapping(uint256 nullifier => uint256 blockNumber)) private _nullifierBlocks;
 
+    /// @notice Deploys an election manager bound to one verifier and one roll depth.
     /// @param verifier The vote circuit's Groth16 verifier.
     /// @param rollDepth Depth of the voter roll tree the circuit proves membership in.
     constructor(IVoteVerifier verifier, uint256 rollDepth) {
@@ -165,6 +166,8 @@ contract ZkBallot is IZkBallot {
             if (commitment == EMPTY_LEAF || commitment >= SNARK_SCALAR_FIELD) {
                 revert InvalidVoterCommitment(firstIndex + i, commitment);
             }
+            // One keccak over two words in scratch space, with no memory allocation per commitment.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 mstore(0x00, digest)
                 mstore(0x20, commitment)
@@ -253,12 +256,14 @@ contract ZkBallot is IZkBallot {
     // ---------------------------------------------------------------- views
 
     /// @notice The scope that makes a proof valid for one election of one deployment on one chain.
+    /// @param electionId The election.
     /// @return keccak256(chainid, this contract, electionId) reduced into the scalar field.
     function electionScope(uint256 electionId) public view returns (uint256) {
         return uint256(keccak256(abi.encode(block.chainid, address(this), electionId))) % SNARK_SCALAR_FIELD;
     }
 
     /// @notice An election's full public record.
+    /// @param electionId The election; reverts ElectionNotFound for an unknown id.
     function getElection(uint256 electionId) external view returns (ElectionView memory) {
         Election storage election = _existing(electionId);
         return ElectionView({
@@ -278,6 +283,8 @@ contract ZkBallot is IZkBallot {
     }
 
     /// @notice Current ballots per option (final once the election is closed).
+    /// @param electionId The election; reverts ElectionNotFound for an unknown id.
+    /// @return result result[i] is the number of ballots counted for option i.
     function tallies(uint256 electionId) public view returns (uint256[] memory result) {
         uint8 numOptions = _existing(electionId).numOptions;
         result = new uint256[](numOptions);
@@ -287,6 +294,8 @@ contract ZkBallot is IZkBallot {
     }
 
     /// @notice The block in which `nullifier` was spent in this election, or 0 if it is unspent.
+    /// @param electionId The election (any id: an unknown election has no spent nullifier).
+    /// @param nullifier The nullifier to look up.
     function nullifierSpentInBlock(uint256 electionId, uint256 nullifier) external view returns (uint256) {
         return _nullifierBlocks[electionId][nullifier];
     }
@@ -361,6 +370,8 @@ contract ZkBallot is IZkBallot {
     }
 
     function _revertWith(bytes memory rejection) private pure {
+        // Re-raises an ABI-encoded custom error built by _checkVote, unchanged.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             revert(add(rejection, 0x20), mload(rejection))
         }

@@ -6,6 +6,10 @@ pragma solidity 0.8.28;
 /// @dev Public signals, in the circuit's order: voterRollRoot, nullifier, electionScope, ballot.
 interface IVoteVerifier {
     /// @notice Checks a Groth16 proof against the four public signals.
+    /// @param pA The proof's A point.
+    /// @param pB The proof's B point (G2, coordinates in the precompile's order).
+    /// @param pC The proof's C point.
+    /// @param publicSignals voterRollRoot, nullifier, electionScope, ballot.
     /// @return True when the proof is valid; false for an invalid proof, a point off the curve
     /// or a public signal outside the scalar field.
     function verifyProof(

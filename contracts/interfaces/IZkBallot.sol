@@ -51,6 +51,16 @@ interface IZkBallot {
         string metadataURI;
     }
 
+    /// @notice A new election, in the Registration phase, with every creation parameter.
+    /// @param electionId The new election's id.
+    /// @param admin The creator, who holds the admin role.
+    /// @param registrar The account that publishes the roll and opens voting.
+    /// @param title Human-readable title.
+    /// @param numOptions Number of options (2 to 32).
+    /// @param metadataURI Where the option names and description are published.
+    /// @param metadataHash keccak256 of that metadata.
+    /// @param votingStartsAt First second of voting (0: when voting is opened).
+    /// @param votingEndsAt End of voting, exclusive (0: when the admin closes).
     event ElectionCreated(
         uint256 indexed electionId,
         address indexed admin,
@@ -62,9 +72,21 @@ interface IZkBallot {
         uint64 votingStartsAt,
         uint64 votingEndsAt
     );
+    /// @notice The admin role changed hands.
+    /// @param electionId The election.
+    /// @param previousAdmin The admin who handed over the role.
+    /// @param newAdmin The new admin.
     event AdminTransferred(uint256 indexed electionId, address indexed previousAdmin, address indexed newAdmin);
+    /// @notice The admin replaced the registrar during registration.
+    /// @param electionId The election.
+    /// @param previousRegistrar The registrar replaced.
+    /// @param newRegistrar The new registrar.
     event RegistrarChanged(uint256 indexed electionId, address indexed previousRegistrar, address indexed newRegistrar);
     /// @notice A batch of the voter roll. Leaf indices run from firstIndex, in calldata order.
+    /// @param electionId The election.
+    /// @param firstIndex Leaf index of the batch's first commitment.
+    /// @param voterCommitments The commitments, in leaf order.
+    /// @param voterRollDigest The running roll digest after this batch.
     event VoterCommitmentsPublished(
         uint256 indexed electionId,
         uint256 firstIndex,
@@ -72,13 +94,27 @@ interface IZkBallot {
         bytes32 voterRollDigest
     );
     /// @notice The roll is frozen at voterRollRoot; ballots are accepted from now on (within the window).
+    /// @param electionId The election.
+    /// @param voterRollRoot The Poseidon root stated by the registrar.
+    /// @param voterCount Number of commitments on the frozen roll.
+    /// @param voterRollDigest The roll digest at the freeze.
     event VotingOpened(uint256 indexed electionId, uint256 voterRollRoot, uint256 voterCount, bytes32 voterRollDigest);
     /// @notice One counted ballot, with everything needed to re-verify its proof off-chain.
+    /// @param electionId The election.
+    /// @param nullifier The voter's nullifier for this election, now spent.
+    /// @param ballot The ballot (a bit set of options).
+    /// @param proof The Groth16 proof, as castVote took it.
     event VoteCast(uint256 indexed electionId, uint256 indexed nullifier, uint256 ballot, uint256[8] proof);
     /// @notice A ballot of a castVotes batch that was not counted; `reason` is the custom error
     /// castVote would have reverted with (for instance NullifierAlreadySpent).
+    /// @param electionId The election named by the batch entry.
+    /// @param nullifier The nullifier named by the batch entry.
+    /// @param reason The ABI-encoded custom error.
     event VoteSkipped(uint256 indexed electionId, uint256 indexed nullifier, bytes reason);
     /// @notice The final result: tally[i] ballots for option i.
+    /// @param electionId The election.
+    /// @param closedBy The account that closed it.
+    /// @param tally Ballots per option.
     event ElectionClosed(uint256 indexed electionId, address indexed closedBy, uint256[] tally);
 
     error ElectionNotFound(uint256 electionId);
@@ -106,34 +142,49 @@ interface IZkBallot {
     error InvalidBatchSize(uint256 size, uint256 maxSize);
 
     /// @notice Creates an election with the caller as admin. It starts in the Registration phase.
+    /// @param config Title, options, metadata, registrar and voting window.
     /// @return electionId The new election's id (ids start at 1).
     function createElection(ElectionConfig calldata config) external returns (uint256 electionId);
 
     /// @notice Admin only, until the election is closed: hands the admin role to `newAdmin`.
+    /// @param electionId The election.
+    /// @param newAdmin The new admin (non-zero).
     function transferAdmin(uint256 electionId, address newAdmin) external;
 
     /// @notice Admin only, during registration: replaces the registrar.
+    /// @param electionId The election.
+    /// @param newRegistrar The new registrar (non-zero).
     function setRegistrar(uint256 electionId, address newRegistrar) external;
 
     /// @notice Registrar only, during registration: appends voter commitments to the roll.
+    /// @param electionId The election.
     /// @param firstIndex Must equal the current voter count: a batch re-sent after a crash
     /// reverts instead of being published twice.
+    /// @param voterCommitments The commitments to append, each non-zero and below the field order.
     function publishVoterCommitments(uint256 electionId, uint256 firstIndex, uint256[] calldata voterCommitments) external;
 
     /// @notice Registrar only: freezes the roll at `voterRollRoot` (the Poseidon root of every
     /// published commitment, in order) and opens voting. Nothing about the roll can change after.
+    /// @param electionId The election.
+    /// @param voterRollRoot The Poseidon root of the published roll, in (0, r).
     function openVoting(uint256 electionId, uint256 voterRollRoot) external;
 
     /// @notice Casts one anonymous ballot. Anyone may submit it (for instance a relayer): the
     /// proof binds the ballot, so the submitter cannot change it.
+    /// @param electionId The election.
+    /// @param ballot The ballot (single choice: 2^option).
+    /// @param nullifier The voter's nullifier for this election.
+    /// @param proof The Groth16 proof: [a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y].
     function castVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) external;
 
     /// @notice Casts several ballots in one transaction (for relayers). An entry that castVote
     /// would reject is skipped with a VoteSkipped event instead of reverting the batch.
+    /// @param submissions 1 to MAX_BATCH_SIZE ballots, each with the arguments of castVote.
     /// @return counted How many ballots were counted.
     function castVotes(VoteSubmission[] calldata submissions) external returns (uint256 counted);
 
     /// @notice Closes voting and publishes the final tally. The admin may close at any time
     /// during voting; after the voting window ends, anyone may.
+    /// @param electionId The election.
     function closeElection(uint256 electionId) external;
 }
