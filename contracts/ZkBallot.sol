@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IVoteBatchVerifier} from "./interfaces/IVoteBatchVerifier.sol";
 import {IVoteVerifier} from "./interfaces/IVoteVerifier.sol";
 import {IZkBallot} from "./interfaces/IZkBallot.sol";
 
@@ -28,15 +29,29 @@ contract ZkBallot is IZkBallot {
     /// @notice Most ballots in one castVotes call.
     uint256 public constant MAX_BATCH_SIZE = 100;
 
-    /// @notice Gas given to the verifier for one proof in a batch: a valid proof needs about
-    /// 210k; a malformed one cannot burn more than this.
+    /// @notice Gas given to the verifier for one proof: a valid proof needs about 210k; a
+    /// malformed one cannot burn more than this.
     uint256 public constant PROOF_GAS_CAP = 300_000;
+
+    /// @notice Gas given to the batch verifier: BATCH_GAS_CAP_BASE + BATCH_GAS_CAP_PER_PROOF
+    /// per proof (measured: about 190k + 52k per proof for valid batches).
+    uint256 public constant BATCH_GAS_CAP_BASE = 250_000;
+
+    /// @notice See BATCH_GAS_CAP_BASE.
+    uint256 public constant BATCH_GAS_CAP_PER_PROOF = 65_000;
+
+    /// @dev Gas a capped verifier call needs on top of the gas it forwards (ABI encoding, memory,
+    /// the call itself), with room to spare for batches of MAX_BATCH_SIZE.
+    uint256 private constant VERIFIER_CALL_OVERHEAD = 20_000;
 
     /// @notice Value of an empty leaf; never a valid voter commitment.
     uint256 public constant EMPTY_LEAF = 0;
 
     /// @notice Verifier of the vote circuit's Groth16 proofs.
     IVoteVerifier public immutable VERIFIER;
+
+    /// @notice Verifier of batches of the same proofs (same verification key), for castVotes.
+    IVoteBatchVerifier public immutable BATCH_VERIFIER;
 
     /// @notice Depth of the voter roll tree the verifier's circuit was built for.
     uint256 public immutable ROLL_DEPTH;
@@ -65,13 +80,15 @@ contract ZkBallot is IZkBallot {
     /// @dev Block in which a nullifier was spent; 0 while unspent.
     mapping(uint256 electionId => mapping(uint256 nullifier => uint256 blockNumber)) private _nullifierBlocks;
 
-    /// @notice Deploys an election manager bound to one verifier and one roll depth.
+    /// @notice Deploys an election manager bound to one circuit: its verifiers and roll depth.
     /// @param verifier The vote circuit's Groth16 verifier.
+    /// @param batchVerifier The batch verifier, with the same verification key as `verifier`.
     /// @param rollDepth Depth of the voter roll tree the circuit proves membership in.
-    constructor(IVoteVerifier verifier, uint256 rollDepth) {
-        if (address(verifier) == address(0)) revert ZeroAddress();
+    constructor(IVoteVerifier verifier, IVoteBatchVerifier batchVerifier, uint256 rollDepth) {
+        if (address(verifier) == address(0) || address(batchVerifier) == address(0)) revert ZeroAddress();
         if (rollDepth == 0 || rollDepth > MAX_ROLL_DEPTH) revert InvalidRollDepth(rollDepth);
         VERIFIER = verifier;
+        BATCH_VERIFIER = batchVerifier;
         ROLL_DEPTH = rollDepth;
     }
 
@@ -216,6 +233,7 @@ contract ZkBallot is IZkBallot {
         Election storage election = _elections[electionId];
         (bytes memory rejection, uint256 option) = _checkVote(electionId, election, ballot, nullifier);
         if (rejection.length != 0) _revertWith(rejection);
+        // All the gas is forwarded: if the verifier runs out, the whole transaction reverts.
         if (!_verifyVoteProof(election.voterRollRoot, nullifier, electionScope(electionId), ballot, proof, gasleft())) {
             revert InvalidProof(electionId, nullifier);
         }
@@ -223,34 +241,45 @@ contract ZkBallot is IZkBallot {
     }
 
     /// @inheritdoc IZkBallot
+    /// @dev The rules of castVote are checked for every entry first, against the state before
+    /// the batch. When at least two entries pass them, with no nullifier twice among them, all
+    /// their proofs are checked with one batch verification; if it fails (some proof is bad),
+    /// or the batch does not qualify, the entries are processed one by one exactly as castVote
+    /// would, so the outcome never depends on which path ran.
     function castVotes(VoteSubmission[] calldata submissions) external returns (uint256 counted) {
         uint256 size = submissions.length;
         if (size == 0 || size > MAX_BATCH_SIZE) revert InvalidBatchSize(size, MAX_BATCH_SIZE);
+        if (size == 1) return _castOneByOne(submissions);
+
+        bytes[] memory rejections = new bytes[](size);
+        uint256[] memory options = new uint256[](size);
+        uint256[] memory eligible = new uint256[](size);
+        uint256 eligibleCount;
         for (uint256 i = 0; i < size; ++i) {
             VoteSubmission calldata submission = submissions[i];
-            uint256 electionId = submission.electionId;
-            Election storage election = _elections[electionId];
-            // Effects of earlier entries are already applied, so a nullifier repeated inside
-            // the batch is caught here as spent.
-            (bytes memory rejection, uint256 option) = _checkVote(electionId, election, submission.ballot, submission.nullifier);
-            if (rejection.length == 0) {
-                bool valid = _verifyVoteProof(
-                    election.voterRollRoot,
-                    submission.nullifier,
-                    electionScope(electionId),
-                    submission.ballot,
-                    submission.proof,
-                    PROOF_GAS_CAP
-                );
-                if (!valid) rejection = abi.encodeWithSelector(InvalidProof.selector, electionId, submission.nullifier);
-            }
-            if (rejection.length != 0) {
-                emit VoteSkipped(electionId, submission.nullifier, rejection);
+            (rejections[i], options[i]) = _checkVote(
+                submission.electionId,
+                _elections[submission.electionId],
+                submission.ballot,
+                submission.nullifier
+            );
+            if (rejections[i].length != 0) continue;
+            // A nullifier twice in one batch: only sequential processing says which entry counts.
+            if (_repeatsEarlierEntry(submissions, eligible, eligibleCount, submission)) return _castOneByOne(submissions);
+            eligible[eligibleCount] = i;
+            ++eligibleCount;
+        }
+        if (eligibleCount < 2 || !_verifyBatch(submissions, eligible, eligibleCount)) return _castOneByOne(submissions);
+
+        for (uint256 i = 0; i < size; ++i) {
+            VoteSubmission calldata submission = submissions[i];
+            if (rejections[i].length != 0) {
+                emit VoteSkipped(submission.electionId, submission.nullifier, rejections[i]);
                 continue;
             }
-            _countVote(electionId, option, submission.ballot, submission.nullifier, submission.proof);
-            ++counted;
+            _countVote(submission.electionId, options[i], submission.ballot, submission.nullifier, submission.proof);
         }
+        counted = eligibleCount;
     }
 
     // ---------------------------------------------------------------- views
@@ -346,6 +375,80 @@ contract ZkBallot is IZkBallot {
         emit VoteCast(electionId, nullifier, ballot, proof);
     }
 
+    /// @dev castVotes entry by entry, each one as castVote would take it; an entry castVote
+    /// would revert on is skipped with a VoteSkipped event. Effects of earlier entries are
+    /// applied before later ones are checked, so a repeated nullifier is caught as spent.
+    function _castOneByOne(VoteSubmission[] calldata submissions) private returns (uint256 counted) {
+        uint256 size = submissions.length;
+        for (uint256 i = 0; i < size; ++i) {
+            VoteSubmission calldata submission = submissions[i];
+            uint256 electionId = submission.electionId;
+            Election storage election = _elections[electionId];
+            (bytes memory rejection, uint256 option) = _checkVote(electionId, election, submission.ballot, submission.nullifier);
+            if (rejection.length == 0) {
+                _requireGasForVerifier(PROOF_GAS_CAP);
+                bool valid = _verifyVoteProof(
+                    election.voterRollRoot,
+                    submission.nullifier,
+                    electionScope(electionId),
+                    submission.ballot,
+                    submission.proof,
+                    PROOF_GAS_CAP
+                );
+                if (!valid) rejection = abi.encodeWithSelector(InvalidProof.selector, electionId, submission.nullifier);
+            }
+            if (rejection.length != 0) {
+                emit VoteSkipped(electionId, submission.nullifier, rejection);
+                continue;
+            }
+            _countVote(electionId, option, submission.ballot, submission.nullifier, submission.proof);
+            ++counted;
+        }
+    }
+
+    /// @dev Whether `submission` names the election and nullifier of an eligible entry before it.
+    function _repeatsEarlierEntry(
+        VoteSubmission[] calldata submissions,
+        uint256[] memory eligible,
+        uint256 eligibleCount,
+        VoteSubmission calldata submission
+    ) private pure returns (bool) {
+        for (uint256 k = 0; k < eligibleCount; ++k) {
+            VoteSubmission calldata earlier = submissions[eligible[k]];
+            if (earlier.nullifier == submission.nullifier && earlier.electionId == submission.electionId) return true;
+        }
+        return false;
+    }
+
+    /// @dev One batch verification of the proofs of the eligible entries, each against its
+    /// election's frozen root and scope.
+    function _verifyBatch(
+        VoteSubmission[] calldata submissions,
+        uint256[] memory eligible,
+        uint256 eligibleCount
+    ) private view returns (bool) {
+        uint256[4][] memory publicSignals = new uint256[4][](eligibleCount);
+        uint256[8][] memory proofs = new uint256[8][](eligibleCount);
+        for (uint256 k = 0; k < eligibleCount; ++k) {
+            VoteSubmission calldata submission = submissions[eligible[k]];
+            uint256 electionId = submission.electionId;
+            publicSignals[k] = [
+                _elections[electionId].voterRollRoot,
+                submission.nullifier,
+                electionScope(electionId),
+                submission.ballot
+            ];
+            proofs[k] = submission.proof;
+        }
+        uint256 gasCap = BATCH_GAS_CAP_BASE + BATCH_GAS_CAP_PER_PROOF * eligibleCount;
+        _requireGasForVerifier(gasCap);
+        try BATCH_VERIFIER.verifyBatch{gas: gasCap}(publicSignals, proofs) returns (bool valid) {
+            return valid;
+        } catch {
+            return false;
+        }
+    }
+
     /// @dev Public signals in the circuit's order: voterRollRoot, nullifier, electionScope, ballot.
     /// `gasCap` bounds what a malformed proof can burn: the verifier's precompile calls consume
     /// all the gas they are given when a point is not on the curve.
@@ -367,6 +470,16 @@ contract ZkBallot is IZkBallot {
         } catch {
             return false;
         }
+    }
+
+    /// @dev In castVotes a verifier that runs out of gas would answer "invalid" and the batch
+    /// would go on. Refusing to call it without its full cap (after the 63/64 rule) means a
+    /// verdict never depends on the transaction's gas limit: a submitter cannot get a valid
+    /// ballot reported as InvalidProof by starving it.
+    function _requireGasForVerifier(uint256 gasCap) private view {
+        uint256 required = gasCap + gasCap / 63 + VERIFIER_CALL_OVERHEAD;
+        uint256 available = gasleft();
+        if (available < required) revert InsufficientGasForProof(available, required);
     }
 
     function _revertWith(bytes memory rejection) private pure {

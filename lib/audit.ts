@@ -17,6 +17,7 @@ import { loadVerificationKey, type VotePublicSignals } from "./prover";
 import { fetchContractLogs, findDeploymentBlock, withRetries } from "./chainLogs";
 import { renderVerifierSource } from "./setup";
 import { compileStandalone, stripBytecodeMetadata } from "./solidity";
+import { checkBatchVerifierCode } from "./batchVerifierContract";
 import { VoterRoll } from "./voterRoll";
 
 export type CheckStatus = "pass" | "fail" | "warn";
@@ -81,7 +82,7 @@ export interface AuditOptions {
 const CHECK_TITLES = {
   "election-record": "Election record and operation log",
   "voter-roll": "Voter roll rebuilt from published commitments",
-  "verifier-integrity": "Verifier matches the published verification key",
+  "verifier-integrity": "Verifiers (single and batch) match the published verification key",
   ballots: "Every ballot re-verified",
   tally: "Tally recomputed from verified ballots",
   unexplained: "Nothing on-chain left unexplained",
@@ -134,6 +135,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   });
   const onChainTally = [...(await rpc("tallies", () => zkBallot.tallies(electionId, atHead)))];
   const verifierAddress = await rpc("VERIFIER", () => zkBallot.VERIFIER(atHead));
+  const batchVerifierAddress = await rpc("BATCH_VERIFIER", () => zkBallot.BATCH_VERIFIER(atHead));
   const rollDepth = Number(await rpc("ROLL_DEPTH", () => zkBallot.ROLL_DEPTH(atHead)));
   const electionCount = await rpc("electionCount", () => zkBallot.electionCount(atHead));
   const fromBlock = options.fromBlock ?? (await findDeploymentBlock(provider, contract, head));
@@ -321,12 +323,19 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   const verifier = new CheckBuilder("verifier-integrity");
   const verificationKey = options.verificationKey ?? (loadVerificationKey() as Record<string, unknown>);
   const manifest = options.manifest ?? loadManifest();
-  progress("compiling the verifier from the verification key", 0, 1);
+  progress("compiling the verifiers from the verification key", 0, 2);
   const expected = compileStandalone("VoteVerifier.sol", renderVerifierSource(verificationKey), "Groth16Verifier");
   const deployed = await rpc("eth_getCode", () => provider.getCode(verifierAddress, head));
-  progress("compiling the verifier from the verification key", 1, 1);
+  progress("compiling the verifiers from the verification key", 1, 2);
+  // castVotes checks proofs with the batch verifier: it must hold the same key.
+  const batchVerifierProblems = await rpc("batch verifier", () => checkBatchVerifierCode(provider, batchVerifierAddress, verificationKey, head)).catch(
+    (error: unknown) => [`the batch verifier at ${batchVerifierAddress} cannot be read: ${(error as Error).message.split("\n")[0]}`],
+  );
+  progress("compiling the verifiers from the verification key", 2, 2);
+  for (const problem of batchVerifierProblems) verifier.fail(problem);
   Object.assign(verifier.evidence, {
     verifier: verifierAddress,
+    batchVerifier: batchVerifierAddress,
     deployedCodeBytes: (deployed.length - 2) / 2,
     icPoints: (verificationKey.IC as unknown[] | undefined)?.length,
     setup: manifest.setup.kind,
@@ -435,6 +444,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       votingStartsAt: Number(state.votingStartsAt),
       votingEndsAt: Number(state.votingEndsAt),
       verifier: verifierAddress,
+      batchVerifier: batchVerifierAddress,
       tally: onChainTally.map(String),
     },
     operations,

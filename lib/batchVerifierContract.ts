@@ -6,11 +6,15 @@
  * as snarkjs's Solidity template writes them: for vk_beta_2 = [[x0, x1], [y0, y1], [1, 0]] it
  * takes [x1, x0, y1, y0]. The same swap applies to proofs (lib/prover.ts, toSolidityProof).
  */
-import type { Signer } from "ethers";
+import fs from "node:fs";
+
+import type { BlockTag, Provider, Signer } from "ethers";
 
 import { VoteBatchVerifier__factory, type VoteBatchVerifier } from "../typechain-types";
+import { PROJECT_ROOT, artifactPath } from "./artifacts";
 import { ZkBallotError } from "./errors";
 import { BN254_BASE_FIELD, loadVerificationKey } from "./prover";
+import { compileSources, maskImmutables } from "./solidity";
 
 /** Public signals of the vote circuit: voterRollRoot, nullifier, electionScope, ballot. */
 const VOTE_PUBLIC_SIGNALS = 4;
@@ -93,4 +97,36 @@ export async function deployVoteBatchVerifier(signer: Signer, verificationKey: u
   const verifier = await new VoteBatchVerifier__factory(signer).deploy(...batchVerifierConstructorArgs(verificationKey));
   await verifier.waitForDeployment();
   return verifier;
+}
+
+/** The batch verifier's source and the interface it imports, by the source names solc sees. */
+const BATCH_VERIFIER_SOURCES = ["contracts/verifiers/VoteBatchVerifier.sol", "contracts/interfaces/IVoteBatchVerifier.sol"] as const;
+
+/**
+ * What is wrong with the code at `address` as the batch verifier of `verificationKey`: empty
+ * when it is VoteBatchVerifier compiled from this repository's source with the project's
+ * settings (immutables aside) and its immutables hold exactly that key. Used by the auditor.
+ */
+export async function checkBatchVerifierCode(
+  provider: Provider,
+  address: string,
+  verificationKey: unknown,
+  blockTag?: BlockTag,
+  root = PROJECT_ROOT,
+): Promise<string[]> {
+  const deployed = await provider.getCode(address, blockTag);
+  if (deployed === "0x") return [`no code at the batch verifier address ${address}`];
+  const sources = Object.fromEntries(BATCH_VERIFIER_SOURCES.map((name) => [name, fs.readFileSync(artifactPath(name, root), "utf8")]));
+  const compiled = compileSources(sources, BATCH_VERIFIER_SOURCES[0], "VoteBatchVerifier");
+  if (maskImmutables(deployed, compiled.immutableReferences) !== maskImmutables(compiled.deployedBytecode, compiled.immutableReferences)) {
+    return [`the code at ${address} is not VoteBatchVerifier as compiled from ${BATCH_VERIFIER_SOURCES[0]}`];
+  }
+  const [expected] = batchVerifierConstructorArgs(verificationKey);
+  const stored = await VoteBatchVerifier__factory.connect(address, provider).verificationKey({ blockTag });
+  const same = (a: readonly unknown[], b: readonly unknown[]): boolean => JSON.stringify(a.flat(2).map(String)) === JSON.stringify(b.flat(2).map(String));
+  const problems: string[] = [];
+  for (const part of ["alpha1", "beta2", "gamma2", "delta2", "ic"] as const) {
+    if (!same(stored[part] as unknown as unknown[], expected[part])) problems.push(`the batch verifier's ${part} differs from the published verification key`);
+  }
+  return problems;
 }

@@ -5,6 +5,7 @@
 import { AbiCoder, keccak256, toBeHex, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
 
 import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { deployVoteBatchVerifier } from "./batchVerifierContract";
 import { loadManifest, verifyArtifactHashes, type SetupManifest } from "./artifacts";
 import { fetchContractLogs, findDeploymentBlock } from "./chainLogs";
 import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "./ballot";
@@ -55,7 +56,7 @@ export function assertSetupAllowedOnChain(manifest: Pick<SetupManifest, "setup">
 }
 
 /**
- * Deploys the Groth16 verifier and ZkBallot. Refuses when the committed artifacts do not match
+ * Deploys the Groth16 verifier, the batch verifier and ZkBallot. Refuses when the committed artifacts do not match
  * their manifest, and refuses to put a development setup on any chain but the local Hardhat ones
  * unless `allowInsecureDevSetup` says so.
  */
@@ -72,7 +73,8 @@ export async function deployZkBallot(deployer: Signer, options: DeployOptions = 
   }
   const verifier = await new Groth16Verifier__factory(deployer).deploy();
   await verifier.waitForDeployment();
-  const zkBallot = await new ZkBallot__factory(deployer).deploy(await verifier.getAddress(), manifest.rollDepth);
+  const batchVerifier = await deployVoteBatchVerifier(deployer);
+  const zkBallot = await new ZkBallot__factory(deployer).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), manifest.rollDepth);
   await zkBallot.waitForDeployment();
   return zkBallot;
 }

@@ -3,7 +3,7 @@ import { scope, task } from "hardhat/config";
 
 import { CliError, EXAMPLE_NETWORK, command, parseElectionId, signerAt } from "./cli";
 
-task("deploy", `Operator: deploy the verifier and ZkBallot and record them in deployments/<chainId>.json.  Example: npx hardhat deploy ${EXAMPLE_NETWORK}`)
+task("deploy", `Operator: deploy the verifiers (single and batch) and ZkBallot and record them in deployments/<chainId>.json.  Example: npx hardhat deploy ${EXAMPLE_NETWORK}`)
   .addOptionalParam("account", "index of the deploying account", "0")
   .addFlag("allowInsecureDevSetup", "DANGER: deploy the development trusted setup to a non-local chain (anyone can forge proofs)")
   .addFlag("force", "deploy again even if a deployment is recorded for this chain")
@@ -23,7 +23,7 @@ task("deploy", `Operator: deploy the verifier and ZkBallot and record them in de
       const receipt = await zkBallot.deploymentTransaction()!.wait();
       const record = newDeploymentRecord(chainId, await zkBallot.getAddress(), await zkBallot.VERIFIER(), receipt!.blockNumber, manifest.rollDepth, manifest.setup.secure);
       const file = saveDeployment(record);
-      console.log(`ZkBallot ${record.zkBallot}\nverifier ${record.verifier}\nchain ${chainId}, block ${record.deployBlock}; recorded in ${file}`);
+      console.log(`ZkBallot ${record.zkBallot}\nverifier ${record.verifier}\nbatch verifier ${await zkBallot.BATCH_VERIFIER()}\nchain ${chainId}, block ${record.deployBlock}; recorded in ${file}`);
       if (!manifest.setup.secure) console.error(`note: ${manifest.setup.warning}`);
     }),
   );

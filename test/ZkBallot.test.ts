@@ -5,7 +5,7 @@
  */
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { MaxUint256, ZeroAddress, ZeroHash, id as keccakText } from "ethers";
+import { MaxUint256, ZeroAddress, ZeroHash, id as keccakText, type ContractTransactionReceipt } from "ethers";
 import { ethers, network } from "hardhat";
 
 import { loadManifest } from "../lib/artifacts";
@@ -14,12 +14,14 @@ import {
   Phase,
   computeElectionScope,
   computeVoterRollDigest,
+  decodeContractRevert,
   prepareBallot,
   type PreparedBallot,
 } from "../lib/election";
 import { computeNullifier, identityFromSecret, type VoterIdentity } from "../lib/identity";
 import { BN254_BASE_FIELD, releaseSnarkjs, type SolidityProof } from "../lib/prover";
 import { VoterRoll } from "../lib/voterRoll";
+import { deployVoteBatchVerifier } from "../lib/batchVerifierContract";
 import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
 const R = SNARK_SCALAR_FIELD;
@@ -61,9 +63,10 @@ async function nextElectionId(zkBallot: ZkBallot): Promise<bigint> {
 async function deployFixture() {
   const [admin, registrar, outsider, relayer, newAdmin, newRegistrar] = await ethers.getSigners();
   const verifier = await new Groth16Verifier__factory(admin).deploy();
-  const zkBallot = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), ROLL_DEPTH);
+  const batchVerifier = await deployVoteBatchVerifier(admin);
+  const zkBallot = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), ROLL_DEPTH);
   const { chainId } = await ethers.provider.getNetwork();
-  return { zkBallot, verifier, chainId, admin, registrar, outsider, relayer, newAdmin, newRegistrar };
+  return { zkBallot, verifier, batchVerifier, chainId, admin, registrar, outsider, relayer, newAdmin, newRegistrar };
 }
 
 /** One election (id 1) in Registration, with nothing published. */
@@ -83,8 +86,8 @@ async function registrationFixture() {
  */
 async function votingFixture() {
   const base = await deployFixture();
-  const { zkBallot, verifier, admin, registrar } = base;
-  const zkBallot2 = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), ROLL_DEPTH);
+  const { zkBallot, verifier, batchVerifier, admin, registrar } = base;
+  const zkBallot2 = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), ROLL_DEPTH);
 
   const voters: VoterIdentity[] = [];
   for (let i = 1; i <= 5; i++) voters.push(await identityFromSecret(BigInt(keccakText(`zkballot test voter ${i}`)) >> 4n));
@@ -145,29 +148,33 @@ describe("ZkBallot", function () {
   after(() => releaseSnarkjs());
 
   describe("constructor", () => {
-    it("rejects a zero verifier address", async () => {
-      const [deployer] = await ethers.getSigners();
-      const factory = new ZkBallot__factory(deployer);
-      await expect(factory.deploy(ZeroAddress, ROLL_DEPTH)).to.be.revertedWithCustomError(factory, "ZeroAddress");
+    it("rejects a zero verifier or batch verifier address", async () => {
+      const { verifier, batchVerifier, admin } = await loadFixture(deployFixture);
+      const factory = new ZkBallot__factory(admin);
+      await expect(factory.deploy(ZeroAddress, await batchVerifier.getAddress(), ROLL_DEPTH)).to.be.revertedWithCustomError(factory, "ZeroAddress");
+      await expect(factory.deploy(await verifier.getAddress(), ZeroAddress, ROLL_DEPTH)).to.be.revertedWithCustomError(factory, "ZeroAddress");
     });
 
     it("rejects roll depth 0 and depths above 32", async () => {
-      const { verifier, admin } = await loadFixture(deployFixture);
+      const { verifier, batchVerifier, admin } = await loadFixture(deployFixture);
       const factory = new ZkBallot__factory(admin);
       const verifierAddress = await verifier.getAddress();
-      await expect(factory.deploy(verifierAddress, 0)).to.be.revertedWithCustomError(factory, "InvalidRollDepth").withArgs(0);
-      await expect(factory.deploy(verifierAddress, 33)).to.be.revertedWithCustomError(factory, "InvalidRollDepth").withArgs(33);
-      await expect(factory.deploy(verifierAddress, MaxUint256)).to.be.revertedWithCustomError(factory, "InvalidRollDepth").withArgs(MaxUint256);
+      const batchVerifierAddress = await batchVerifier.getAddress();
+      await expect(factory.deploy(verifierAddress, batchVerifierAddress, 0)).to.be.revertedWithCustomError(factory, "InvalidRollDepth").withArgs(0);
+      await expect(factory.deploy(verifierAddress, batchVerifierAddress, 33)).to.be.revertedWithCustomError(factory, "InvalidRollDepth").withArgs(33);
+      await expect(factory.deploy(verifierAddress, batchVerifierAddress, MaxUint256)).to.be.revertedWithCustomError(factory, "InvalidRollDepth").withArgs(MaxUint256);
     });
 
-    it("accepts depths 1 and 32 and records the verifier and depth", async () => {
-      const { verifier, admin, zkBallot } = await loadFixture(deployFixture);
+    it("accepts depths 1 and 32 and records the verifiers and depth", async () => {
+      const { verifier, batchVerifier, admin, zkBallot } = await loadFixture(deployFixture);
       const factory = new ZkBallot__factory(admin);
       const verifierAddress = await verifier.getAddress();
+      const batchVerifierAddress = await batchVerifier.getAddress();
       for (const depth of [1, 32]) {
-        const deployed = await factory.deploy(verifierAddress, depth);
+        const deployed = await factory.deploy(verifierAddress, batchVerifierAddress, depth);
         expect(await deployed.ROLL_DEPTH()).to.equal(BigInt(depth));
         expect(await deployed.VERIFIER()).to.equal(verifierAddress);
+        expect(await deployed.BATCH_VERIFIER()).to.equal(batchVerifierAddress);
       }
       expect(await zkBallot.ROLL_DEPTH()).to.equal(BigInt(ROLL_DEPTH));
       expect(await zkBallot.SNARK_SCALAR_FIELD()).to.equal(R);
@@ -430,8 +437,8 @@ describe("ZkBallot", function () {
     });
 
     it("VoterRollFull beyond 2^ROLL_DEPTH (a depth-1 deployment holds 2)", async () => {
-      const { verifier, admin, registrar } = await loadFixture(deployFixture);
-      const small = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), 1);
+      const { verifier, batchVerifier, admin, registrar } = await loadFixture(deployFixture);
+      const small = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), 1);
       await small.createElection(config(registrar.address));
       await small.createElection(config(registrar.address));
       const asRegistrar = small.connect(registrar);
@@ -889,6 +896,85 @@ describe("ZkBallot: idempotent roll batches and castVotes", function () {
     expect(skipped[4]!.args.electionId).to.equal(B);
     expect(await zkBallot.tallies(A)).to.deep.equal([1n, 1n, 0n, 1n]); // a2 before, a0 and a1 now
     expect(await zkBallot.tallies(B)).to.deep.equal([0n, 0n, 0n, 0n]);
+  });
+
+  /** Names of the VoteCast / VoteSkipped events of a receipt, in log order, with the nullifier. */
+  function outcomes(zkBallot: ZkBallot, receipt: ContractTransactionReceipt): string[] {
+    return receipt.logs
+      .map((log) => zkBallot.interface.parseLog(log))
+      .filter((event) => event?.name === "VoteCast" || event?.name === "VoteSkipped")
+      .map((event) => {
+        const reason = event!.name === "VoteSkipped" ? `:${zkBallot.interface.parseError(event!.args.reason as string)!.name}` : "";
+        return `${event!.name}${reason}@${(event!.args.nullifier as bigint).toString(16).slice(0, 8)}`;
+      });
+  }
+  const label = (name: string, prepared: PreparedBallot) => `${name}@${prepared.nullifier.toString(16).slice(0, 8)}`;
+
+  it("checks the proofs of a clean batch with one batch verification, in input order with the skipped entries", async () => {
+    const { zkBallot, relayer, A, B, a0, a1, a2 } = await loadFixture(votingFixture);
+    const batch = [submission(a0), submission(a1, { electionId: B }), submission(a1), submission(a2, { ballot: 3n }), submission(a2)];
+    expect(await zkBallot.connect(relayer).castVotes.staticCall(batch)).to.equal(3n);
+    const receipt = (await (await zkBallot.connect(relayer).castVotes(batch)).wait())!;
+    // B's rules pass (open, unspent), so its wrong-scope proof goes into the batch check: the batch fails
+    // and every entry is settled one by one. Without it, one batch verification settles the rest.
+    expect(outcomes(zkBallot, receipt)).to.deep.equal([
+      label("VoteCast", a0),
+      label("VoteSkipped:InvalidProof", a1),
+      label("VoteCast", a1),
+      label("VoteSkipped:InvalidBallot", a2),
+      label("VoteCast", a2),
+    ]);
+    expect(await zkBallot.tallies(A)).to.deep.equal([1n, 1n, 0n, 1n]);
+
+    const { zkBallot: fresh, relayer: freshRelayer, a0: b0, a1: b1, a2: b2 } = await loadFixture(votingFixture);
+    const clean = [submission(b0), submission(b2, { ballot: 3n }), submission(b1), submission(b2)];
+    const cleanReceipt = (await (await fresh.connect(freshRelayer).castVotes(clean)).wait())!;
+    expect(outcomes(fresh, cleanReceipt)).to.deep.equal([label("VoteCast", b0), label("VoteSkipped:InvalidBallot", b2), label("VoteCast", b1), label("VoteCast", b2)]);
+    // The failed batch check plus four single verifications (~210k each) against one batch
+    // verification of three proofs (~190k + ~52k a proof): gas shows which path ran.
+    expect(receipt.gasUsed).to.be.greaterThan(4n * 210_000n);
+    expect(cleanReceipt.gasUsed).to.be.lessThan(3n * 200_000n);
+  });
+
+  it("a bad proof among good ones fails the batch check; every entry is then settled as castVote would settle it", async () => {
+    const { relayer, A, a0, a1, a2 } = await loadFixture(votingFixture);
+    for (const position of [0, 1, 2]) {
+      const { zkBallot: contract } = await loadFixture(votingFixture);
+      const votes = [a0, a1, a2];
+      const tampered = [...votes[position].proof];
+      tampered[7] += 1n;
+      const batch = votes.map((vote, i) => submission(vote, i === position ? { proof: tampered } : {}));
+      const receipt = (await (await contract.connect(relayer).castVotes(batch)).wait())!;
+      expect(outcomes(contract, receipt)).to.deep.equal(votes.map((vote, i) => label(i === position ? "VoteSkipped:InvalidProof" : "VoteCast", vote)));
+      expect(await contract.nullifierSpentInBlock(A, votes[position].nullifier)).to.equal(0n);
+    }
+    // A forged copy ahead of the genuine ballot (same nullifier) does not shadow it.
+    const { zkBallot } = await loadFixture(votingFixture);
+    const forged = [...a0.proof];
+    forged[0] += 1n;
+    const receipt = (await (await zkBallot.connect(relayer).castVotes([submission(a0, { proof: forged }), submission(a0), submission(a1)])).wait())!;
+    expect(outcomes(zkBallot, receipt)).to.deep.equal([label("VoteSkipped:InvalidProof", a0), label("VoteCast", a0), label("VoteCast", a1)]);
+    expect(await zkBallot.tallies(A)).to.deep.equal([1n, 1n, 0n, 0n]);
+  });
+
+  it("InsufficientGasForProof instead of a starved verifier: no gas limit makes a valid batch skip a ballot", async () => {
+    const { zkBallot, relayer, a0, a1 } = await loadFixture(votingFixture);
+    const asRelayer = zkBallot.connect(relayer);
+    for (const batch of [[submission(a0)], [submission(a0), submission(a1)]]) {
+      const enough = await asRelayer.castVotes.estimateGas(batch);
+      let sawGuard = false;
+      for (let gasLimit = 150_000n; gasLimit < enough + 50_000n; gasLimit += 15_000n) {
+        const outcome = await asRelayer.castVotes.staticCall(batch, { gasLimit }).then(
+          (counted) => `counted ${counted}`,
+          (error: unknown) => decodeContractRevert(error)?.name ?? "out of gas",
+        );
+        // Either every ballot counts, or the whole batch reverts: never a valid ballot skipped.
+        expect(["out of gas", "InsufficientGasForProof", `counted ${batch.length}`]).to.include(outcome, `gas limit ${gasLimit}`);
+        if (outcome === "InsufficientGasForProof") sawGuard = true;
+      }
+      expect(sawGuard).to.equal(true);
+      expect(await asRelayer.castVotes.staticCall(batch, { gasLimit: enough })).to.equal(BigInt(batch.length));
+    }
   });
 
   it("InvalidBatchSize for an empty or oversized batch", async () => {

@@ -18,6 +18,7 @@ import { createIdentity, type VoterIdentity } from "../lib/identity";
 import { loadVerificationKey, releaseSnarkjs } from "../lib/prover";
 import { renderVerifierSource } from "../lib/setup";
 import { compileStandalone } from "../lib/solidity";
+import { deployVoteBatchVerifier } from "../lib/batchVerifierContract";
 import { VoterRoll } from "../lib/voterRoll";
 import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
@@ -121,16 +122,43 @@ describe("auditor", function () {
     [otherKey.IC[1], otherKey.IC[2]] = [otherKey.IC[2], otherKey.IC[1]];
     const { bytecode } = compileStandalone("VoteVerifier.sol", renderVerifierSource(otherKey as unknown as Record<string, unknown>), "Groth16Verifier");
     const otherVerifier = await new ethers.ContractFactory(Groth16Verifier__factory.abi, bytecode, operator).deploy();
-    const zkBallot = await new ZkBallot__factory(operator).deploy(await otherVerifier.getAddress(), 20);
+    const batchVerifier = await deployVoteBatchVerifier(operator);
+    const zkBallot = await new ZkBallot__factory(operator).deploy(await otherVerifier.getAddress(), await batchVerifier.getAddress(), 20);
     const { electionId } = await createElection(zkBallot, { title: "Swapped verifier", numOptions: 2, registrar: operator.address });
     const report = await audit(zkBallot, electionId);
     expectOnlyFailures(report, ["verifier-integrity"]);
-    expect(check(report, "verifier-integrity").findings[0].message).to.match(/is not the verifier compiled from the published verification key/);
+    expect(check(report, "verifier-integrity").findings.map((f) => f.message)).to.deep.equal([
+      `the code at ${await otherVerifier.getAddress()} is not the verifier compiled from the published verification key`,
+    ]);
 
     // The clean deployment fails too when audited against the other key.
     const clean = await loadFixture(electionFixture);
     const againstOtherKey = await audit(clean.zkBallot, clean.electionId, { verificationKey: otherKey as unknown as Record<string, unknown> });
     expectOnlyFailures(againstOtherKey, ["verifier-integrity", "ballots", "tally"]);
+  });
+
+  it("fails the verifier check for a batch verifier with another key, or with code that is not VoteBatchVerifier", async () => {
+    const [operator] = await ethers.getSigners();
+    const otherKey = structuredClone(loadVerificationKey()) as { IC: string[][] };
+    [otherKey.IC[1], otherKey.IC[2]] = [otherKey.IC[2], otherKey.IC[1]];
+    const verifier = await new Groth16Verifier__factory(operator).deploy();
+    const otherBatchVerifier = await deployVoteBatchVerifier(operator, otherKey);
+    const withOtherKey = await new ZkBallot__factory(operator).deploy(await verifier.getAddress(), await otherBatchVerifier.getAddress(), 20);
+    const first = await createElection(withOtherKey, { title: "Batch verifier with another key", numOptions: 2, registrar: operator.address });
+    const report = await audit(withOtherKey, first.electionId);
+    expectOnlyFailures(report, ["verifier-integrity"]);
+    expect(check(report, "verifier-integrity").findings.map((f) => f.message)).to.deep.equal(["the batch verifier's ic differs from the published verification key"]);
+    expect(check(report, "verifier-integrity").evidence.batchVerifier).to.equal(await otherBatchVerifier.getAddress());
+
+    // The single-proof verifier in the batch verifier's place: code, not key, differs.
+    const verifierAddress = await verifier.getAddress();
+    const withWrongCode = await new ZkBallot__factory(operator).deploy(verifierAddress, verifierAddress, 20);
+    const second = await createElection(withWrongCode, { title: "Batch verifier with other code", numOptions: 2, registrar: operator.address });
+    const wrongCode = await audit(withWrongCode, second.electionId);
+    expectOnlyFailures(wrongCode, ["verifier-integrity"]);
+    expect(check(wrongCode, "verifier-integrity").findings.map((f) => f.message)).to.deep.equal([
+      `the code at ${verifierAddress} is not VoteBatchVerifier as compiled from contracts/verifiers/VoteBatchVerifier.sol`,
+    ]);
   });
 
   it("fails the tally check when a tally slot is corrupted", async () => {

@@ -32,6 +32,7 @@ import { Phase, computeElectionScope, computeVoterRollDigest, decodeContractReve
 import { identityFromSecret, type VoterIdentity } from "../lib/identity";
 import { BN254_BASE_FIELD, proveVote, releaseSnarkjs, type SolidityProof } from "../lib/prover";
 import { VoterRoll } from "../lib/voterRoll";
+import { deployVoteBatchVerifier } from "../lib/batchVerifierContract";
 import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
 const R = SNARK_SCALAR_FIELD;
@@ -57,7 +58,8 @@ interface PoolProof {
 async function propertyFixture() {
   const [admin, registrar, outsider, relayer] = await ethers.getSigners();
   const verifier = await new Groth16Verifier__factory(admin).deploy();
-  const zkBallot = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), ROLL_DEPTH);
+  const batchVerifier = await deployVoteBatchVerifier(admin);
+  const zkBallot = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), ROLL_DEPTH);
   const address = await zkBallot.getAddress();
   const { chainId } = await ethers.provider.getNetwork();
 

@@ -140,6 +140,9 @@ interface IZkBallot {
     error InvalidRollDepth(uint256 rollDepth);
     error RollIndexMismatch(uint256 electionId, uint256 firstIndex, uint256 voterCount);
     error InvalidBatchSize(uint256 size, uint256 maxSize);
+    /// @notice The transaction has too little gas left to give a proof verifier its full cap;
+    /// raise the gas limit. (Without this, a starved verifier would make a valid proof look invalid.)
+    error InsufficientGasForProof(uint256 gasLeft, uint256 gasRequired);
 
     /// @notice Creates an election with the caller as admin. It starts in the Registration phase.
     /// @param config Title, options, metadata, registrar and voting window.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IVoteBatchVerifier} from "../interfaces/IVoteBatchVerifier.sol";
+
 /// @title VoteBatchVerifier
 /// @notice Verifies many Groth16 proofs of the vote circuit in one call, with n + 3 pairings
 /// instead of the 4n that n calls of VoteVerifier.verifyProof cost.
@@ -28,7 +30,7 @@ pragma solidity 0.8.28;
 /// contract serves any key; verificationKey() returns it for comparison with the published
 /// verification_key.json. G2 coordinates are in the precompile's order, as in the snarkjs
 /// template: x1 = vk[0][1], x2 = vk[0][0], y1 = vk[1][1], y2 = vk[1][0] (imaginary part first).
-contract VoteBatchVerifier {
+contract VoteBatchVerifier is IVoteBatchVerifier {
     /// @notice A Groth16 verification key in the precompiles' coordinate order.
     /// @param alpha1 α ∈ G1: [x, y].
     /// @param beta2 β ∈ G2: [x1, x2, y1, y2] = [x.imaginary, x.real, y.imaginary, y.real].
