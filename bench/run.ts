@@ -343,6 +343,7 @@ async function benchGas(options: Options): Promise<Result[]> {
       note: "every ballot is a fresh nullifier in the same election; min/max show first-write effects",
     },
     notes: "gasUsed of castVote receipts, including the 21,000 base and calldata; the contract is measured as it is in contracts/",
+    target: { comparison: "<=", value: 265_000, source: "issue: ~284k naive -> <= 265k" },
   });
   return r.results;
 }
@@ -358,6 +359,7 @@ async function benchCastVotesGas(options: Options): Promise<Result[]> {
     r.add(`castvotes_gas_per_ballot_batch_${size}`, "gas/ballot", gas.get(size) ?? [], {
       parameters: { batchSize: size, repeats, network: "hardhat (in-process, reset)", proofs: "test/fixtures/relayer-ballots.json" },
       notes: "gasUsed of one castVotes transaction divided by its ballots",
+      ...(size === 50 ? { target: { comparison: "<=" as const, value: 240_000, source: "issue: gas per ballot in a relayer batch of 50 <= 240k" } } : {}),
     });
   }
   return r.results;
@@ -557,6 +559,23 @@ function formatNumber(value: number): string {
   return value.toFixed(2);
 }
 
+/** The results as a Markdown table, for the README (`npm run bench -- --markdown` prints it without running). */
+function markdownTable(file: ResultsFile): string {
+  const m = file.machine;
+  const lines = [
+    `Measured ${file.generatedAt.slice(0, 10)} on ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGB} GB, Node ${m.nodeVersion}, ${m.platform}; no GPU.`,
+    "",
+    "| benchmark | metric | median | unit | spread (min..max, runs) | target |",
+    "|---|---|---:|---|---|---|",
+  ];
+  for (const result of file.results) {
+    const spread = result.stats ? `${formatNumber(result.stats.min)}..${formatNumber(result.stats.max)} (n=${result.stats.runs.length})` : "single run";
+    const target = result.target ? `${result.target.comparison} ${formatNumber(result.target.value)}: ${result.meetsTarget ? "met" : "**missed**"}` : "";
+    lines.push(`| ${result.benchmark} | ${result.metric} | ${formatNumber(result.value)} | ${result.unit} | ${spread} | ${target} |`);
+  }
+  return lines.join("\n");
+}
+
 function printTable(results: Result[]): void {
   const rows = results.map((result) => [
     result.benchmark,
@@ -578,14 +597,18 @@ function printTable(results: Result[]): void {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(`usage: npm run bench [-- <name>...] [--runs N] [--quick] [--out file]\nbenchmarks: ${Object.keys(BENCHMARKS).join(", ")}`);
+    console.log(`usage: npm run bench [-- <name>...] [--runs N] [--quick] [--out file] | npm run bench -- --markdown\nbenchmarks: ${Object.keys(BENCHMARKS).join(", ")}`);
+    return;
+  }
+  const outAt = args.indexOf("--out");
+  const out = outAt >= 0 ? path.resolve(args[outAt + 1]) : path.join(__dirname, "results.json");
+  if (args.includes("--markdown")) {
+    console.log(markdownTable(JSON.parse(fs.readFileSync(out, "utf8")) as ResultsFile));
     return;
   }
   const options: Options = { quick: args.includes("--quick") };
   const runsAt = args.indexOf("--runs");
   if (runsAt >= 0) options.runs = Number(args[runsAt + 1]);
-  const outAt = args.indexOf("--out");
-  const out = outAt >= 0 ? path.resolve(args[outAt + 1]) : path.join(__dirname, "results.json");
   const names = args.filter((arg, i) => !arg.startsWith("--") && args[i - 1] !== "--runs" && args[i - 1] !== "--out");
   const unknown = names.filter((name) => !(name in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(", ")}; choose from ${Object.keys(BENCHMARKS).join(", ")}`);
