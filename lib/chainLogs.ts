@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { Log, Provider } from "ethers";
 
 import { ZkBallotError } from "./errors";
+import { writeFileAtomically } from "./files";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -93,10 +94,8 @@ export async function fetchContractLogs(options: {
     const safeTo = toBlock - options.cacheConfirmations;
     if (safeTo >= fromBlock) {
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-      const temporary = `${cacheFile}.${process.pid}.tmp`;
       const entry: LogCache = { chainId: options.chainId.toString(), contract, fromBlock, toBlock: safeTo, logs: logs.filter((log) => log.blockNumber <= safeTo) };
-      fs.writeFileSync(temporary, JSON.stringify(entry));
-      fs.renameSync(temporary, cacheFile);
+      writeFileAtomically(cacheFile, JSON.stringify(entry));
     }
   }
   return logs;

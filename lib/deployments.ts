@@ -10,6 +10,7 @@ import { getAddress, type Provider, type Signer } from "ethers";
 import { ZkBallot__factory, type ZkBallot } from "../typechain-types";
 import { MANIFEST_FILE, PROJECT_ROOT, artifactPath, sha256File } from "./artifacts";
 import { ZkBallotError } from "./errors";
+import { writeFileAtomically } from "./files";
 
 export interface DeploymentRecord {
   chainId: string;
@@ -33,9 +34,7 @@ export function deploymentFile(chainId: bigint): string {
 export function saveDeployment(record: DeploymentRecord): string {
   const file = deploymentFile(BigInt(record.chainId));
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(record, null, 2) + "\n");
-  fs.renameSync(temporary, file);
+  writeFileAtomically(file, JSON.stringify(record, null, 2) + "\n");
   return file;
 }
 
@@ -47,6 +46,8 @@ export function readDeployment(chainId: bigint): DeploymentRecord | undefined {
     record = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
     getAddress(record.zkBallot);
     getAddress(record.verifier);
+    if (!Number.isInteger(record.rollDepth) || record.rollDepth < 1) throw new Error(`rollDepth ${JSON.stringify(record.rollDepth)} is not a positive integer`);
+    if (!Number.isSafeInteger(record.deployBlock) || record.deployBlock < 0) throw new Error(`deployBlock ${JSON.stringify(record.deployBlock)} is not a block number`);
   } catch (error) {
     throw new ZkBallotError("INVALID_ARGUMENT", `${file} is corrupted: ${(error as Error).message}`, "delete it and deploy again");
   }
@@ -69,7 +70,10 @@ export function newDeploymentRecord(chainId: bigint, zkBallot: string, verifier:
   };
 }
 
-/** The recorded ZkBallot on the runner's chain, after checking that code is there. */
+/**
+ * The recorded ZkBallot on the runner's chain, after checking that it is there and is the one
+ * recorded: code at the address, answering ROLL_DEPTH() and VERIFIER() as the record says.
+ */
 export async function connectDeployment(runner: Signer | Provider): Promise<{ zkBallot: ZkBallot; record: DeploymentRecord }> {
   const provider = "provider" in runner && runner.provider ? runner.provider : (runner as Provider);
   const { chainId } = await provider.getNetwork();
@@ -80,5 +84,23 @@ export async function connectDeployment(runner: Signer | Provider): Promise<{ zk
   if ((await provider.getCode(record.zkBallot)) === "0x") {
     throw new ZkBallotError("INVALID_ARGUMENT", `no contract at the recorded ZkBallot address ${record.zkBallot} on chain ${chainId}`, "a local node forgets everything when restarted: deploy again");
   }
-  return { zkBallot: ZkBallot__factory.connect(record.zkBallot, runner), record };
+  const zkBallot = ZkBallot__factory.connect(record.zkBallot, runner);
+  // A record copied from another network, or a node restarted and redeployed in another order,
+  // can name an address that holds some other contract: say so, rather than fail later with an
+  // ABI decoding error or, worse, talk to the wrong contract (finding F5 in docs/THREATS.md).
+  const mismatch = (what: string) =>
+    new ZkBallotError(
+      "DEPLOYMENT_MISMATCH",
+      `the contract at ${record.zkBallot} on chain ${chainId} is not the ZkBallot recorded in ${path.relative(PROJECT_ROOT, deploymentFile(chainId))}: ${what}`,
+      "the record belongs to another deployment: deploy again (`npx hardhat deploy`), or restore the right record",
+    );
+  let onChain: { rollDepth: bigint; verifier: string };
+  try {
+    onChain = { rollDepth: await zkBallot.ROLL_DEPTH(), verifier: await zkBallot.VERIFIER() };
+  } catch (error) {
+    throw mismatch(`it does not answer ROLL_DEPTH() and VERIFIER() (${(error as Error).message.split("\n")[0].slice(0, 120)})`);
+  }
+  if (onChain.rollDepth !== BigInt(record.rollDepth)) throw mismatch(`its roll depth is ${onChain.rollDepth}, the record says ${record.rollDepth}`);
+  if (getAddress(onChain.verifier) !== getAddress(record.verifier)) throw mismatch(`its verifier is ${onChain.verifier}, the record says ${record.verifier}`);
+  return { zkBallot, record };
 }

@@ -265,6 +265,8 @@ export async function prepareBallot(params: {
   voterRoll: VoterRoll;
   /** Called when every check has passed and proving starts (the slow part, about a second). */
   onProving?: () => void;
+  /** Where the "already voted" check starts reading VoteCast events (default: the deployment block). */
+  logOptions?: LogReadOptions;
 }): Promise<PreparedBallot> {
   const { zkBallot, electionId, identity, option, voterRoll } = params;
   const election = await zkBallot.getElection(electionId).catch((error: unknown) => {
@@ -281,9 +283,18 @@ export async function prepareBallot(params: {
   const { chainId } = await zkBallot.runner!.provider!.getNetwork();
   const electionScope = computeElectionScope(chainId, await zkBallot.getAddress(), electionId);
   const nullifier = await computeNullifier(identity.identitySecret, electionScope);
-  const spentInBlock = await zkBallot.nullifierSpentInBlock(electionId, nullifier);
-  if (spentInBlock !== 0n) {
-    throw new ZkBallotError("ALREADY_VOTED", `this identity already voted in election ${electionId}, in block ${spentInBlock}`, "one ballot per voter; check it with my-ballot");
+  // "Already voted?" is answered from every VoteCast event of the election, compared here:
+  // asking the contract (nullifierSpentInBlock) or filtering logs by the nullifier topic would
+  // show the RPC provider this voter's nullifier, next to their IP address, just before the
+  // ballot carrying it appears on-chain (finding F2 in docs/THREATS.md).
+  const { head, events: votes } = await fetchElectionEvents(zkBallot, electionId, "VoteCast", params.logOptions);
+  const counted = (await zkBallot.tallies(electionId, { blockTag: head })).reduce((sum, votes) => sum + votes, 0n);
+  if (BigInt(votes.length) !== counted) {
+    throw new ZkBallotError("EVENT_DECODE", `the RPC returned ${votes.length} VoteCast events but the tally counts ${counted} ballots`, "the RPC returned incomplete logs; try another endpoint");
+  }
+  const earlier = votes.find(({ event }) => (event.args.nullifier as bigint) === nullifier);
+  if (earlier !== undefined) {
+    throw new ZkBallotError("ALREADY_VOTED", `this identity already voted in election ${electionId}, in block ${earlier.blockNumber}`, "one ballot per voter; check it with my-ballot");
   }
   params.onProving?.();
   const { proof } = await proveVote({ identity, path, voterRollRoot: election.voterRollRoot, electionScope, ballot });

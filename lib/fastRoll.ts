@@ -429,7 +429,7 @@ export async function buildRollLevels(leaves: readonly bigint[], depth: number, 
 
 /**
  * Reads a roll file in the form writeVoterRollFile writes (optional `voterCommitment` header,
- * `#` comments, empty lines, one 0x-prefixed 64-digit hex commitment a line) straight into
+ * `#` comments, empty lines, one 0x-prefixed 64-digit hex commitment a line, a final newline) straight into
  * packed 32-byte values, without a bigint per line. Returns undefined for anything else: a
  * JSON file, another number format, extra columns, or a value readVoterRollFile would refuse
  * (zero, outside the field, duplicate). The caller then uses readVoterRollFile, which accepts
@@ -443,6 +443,7 @@ export function readPackedRollFile(file: string): Buffer | undefined {
   } catch {
     return undefined; // readVoterRollFile reports it
   }
+  if (text.length > 0 && text[text.length - 1] !== 10) return undefined; // maybe cut short: readVoterRollFile explains
   const lineCount = countLines(text);
   const packed = Buffer.from(new ArrayBuffer(lineCount * CANONICAL_BYTES));
   let count = 0;

@@ -7,6 +7,7 @@ import { keccak256 } from "ethers";
 import { COMMITMENT_DOMAIN, NULLIFIER_DOMAIN, SNARK_SCALAR_FIELD } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement, toHex32 } from "./field";
+import { removeQuietly } from "./files";
 import { loadPoseidon } from "./poseidon";
 
 /** A voter identity: a secret field element. Whoever holds it can cast that voter's ballot. */
@@ -113,10 +114,16 @@ export function saveIdentity(identity: VoterIdentity, filePath: string): void {
   const temporary = path.join(path.dirname(filePath), `.${path.basename(filePath)}.${process.pid}.${Date.now()}.tmp`);
   const fd = fs.openSync(temporary, "wx", 0o600);
   try {
-    fs.writeSync(fd, serializeIdentity(identity));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeSync(fd, serializeIdentity(identity));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (error) {
+    // Half a secret, or a whole one the caller is told was not saved: neither may stay on disk.
+    removeQuietly(temporary);
+    throw error;
   }
   try {
     fs.linkSync(temporary, filePath);

@@ -1,7 +1,8 @@
 /**
  * Voter roll files: what a registrar publishes from, and what a voter of a big election can
  * download instead of reading every roll event. CSV (one commitment a line, optional header
- * `voterCommitment`, `#` comments) or JSON (an array, or `{ "voterCommitments": [...] }`).
+ * `voterCommitment`, `#` comments, every line ending with a newline) or JSON (an array, or
+ * `{ "voterCommitments": [...] }`). Commitments are decimal or 0x + 64 hex digits.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,6 +10,10 @@ import * as path from "node:path";
 import { EMPTY_LEAF } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement, toHex32 } from "./field";
+import { writeFileAtomically } from "./files";
+
+/** "0x" and the 64 hex digits of a 32-byte commitment: the form toHex32 writes. */
+const HEX_COMMITMENT_LENGTH = 66;
 
 export function parseVoterRollFile(text: string, source: string): bigint[] {
   const entries: { value: unknown; where: string }[] = [];
@@ -23,14 +28,32 @@ export function parseVoterRollFile(text: string, source: string): bigint[] {
     if (!Array.isArray(list)) throw new ZkBallotError("INVALID_ROLL", `${source} must be a JSON array of commitments or {"voterCommitments": [...]}`);
     list.forEach((value, i) => entries.push({ value, where: `${source} entry ${i}` }));
   } else {
-    text.split(/\r?\n/).forEach((raw, i) => {
+    const lines = text.split(/\r?\n/);
+    lines.forEach((raw, i) => {
       const line = raw.trim();
       if (line === "" || line.startsWith("#") || (i === 0 && /^[A-Za-z_]+$/.test(line))) return;
+      // Every line written by writeVoterRollFile (and most tools) ends with a newline; an entry
+      // without one is where a copy or download may have been cut, leaving a shorter number
+      // that is still a valid field element (finding F3 in docs/THREATS.md).
+      if (i === lines.length - 1) {
+        throw new ZkBallotError(
+          "INVALID_ROLL",
+          `${source} line ${i + 1} does not end with a newline: the file may be cut short there (${JSON.stringify(line.slice(0, 24))}...)`,
+          "get the whole file again; if it is complete, add a newline at its end",
+        );
+      }
       entries.push({ value: line.split(",")[0].trim(), where: `${source} line ${i + 1}` });
     });
   }
   const seen = new Map<bigint, string>();
   return entries.map(({ value, where }) => {
+    if (typeof value === "string" && /^0x/i.test(value.trim()) && value.trim().length !== HEX_COMMITMENT_LENGTH) {
+      throw new ZkBallotError(
+        "INVALID_ROLL",
+        `${where} has ${value.trim().length - 2} hex digits, not 64: ${JSON.stringify(value.slice(0, 70))}`,
+        "hex voter commitments are written 0x + 64 digits (as `identity commitment` prints them); a shorter one is usually a cut file",
+      );
+    }
     let commitment: bigint;
     try {
       commitment = parseFieldElement(value, where);
@@ -57,7 +80,5 @@ export function readVoterRollFile(file: string): bigint[] {
 
 /** Writes a CSV roll atomically (temporary file, then rename), so a crash never leaves half a file. */
 export function writeVoterRollFile(file: string, commitments: readonly bigint[]): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, ["voterCommitment", ...commitments.map(toHex32)].join("\n") + "\n");
-  fs.renameSync(temporary, file);
+  writeFileAtomically(file, ["voterCommitment", ...commitments.map(toHex32)].join("\n") + "\n");
 }

@@ -76,7 +76,7 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
       const voterRoll = await VoterRoll.build(commitments, { depth: record.rollDepth });
 
       let proving: ReturnType<typeof spinner> | undefined;
-      const prepared = await prepareBallot({ zkBallot, electionId, identity: voter, option, voterRoll, onProving: () => (proving = spinner("proving")) });
+      const prepared = await prepareBallot({ zkBallot, electionId, identity: voter, option, voterRoll, onProving: () => (proving = spinner("proving")), logOptions: { fromBlock: record.deployBlock } });
       proving?.stop("proof ready");
       if (args.relayer !== undefined) {
         const { submitToRelayer, waitForRelayedBallot } = await import("../lib/relayer/client");

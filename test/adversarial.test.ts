@@ -41,19 +41,21 @@ import {
   Phase,
   computeElectionScope,
   computeVoterRollDigest,
+  deployZkBallot,
   fetchVoterRoll,
   openVoting,
   prepareBallot,
   publishVoterRoll,
   type PreparedBallot,
 } from "../lib/election";
+import { fetchContractLogs } from "../lib/chainLogs";
+import { connectDeployment, newDeploymentRecord, saveDeployment } from "../lib/deployments";
 import { ZkBallotError, type ZkBallotErrorCode } from "../lib/errors";
 import { toHex32 } from "../lib/field";
 import { computeNullifier, createIdentity, identityFromSecret, loadIdentity, parseIdentity, saveIdentity, serializeIdentity, type VoterIdentity } from "../lib/identity";
 import { proveVote, releaseSnarkjs, verifyVoteProof, type SolidityProof, type VoteProof } from "../lib/prover";
 import { readVoterRollFile, writeVoterRollFile } from "../lib/rollFile";
 import { VoterRoll } from "../lib/voterRoll";
-import { deployVoteBatchVerifier } from "../lib/batchVerifierContract";
 import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
 import { HARDHAT_CLI } from "./helpers/processes";
@@ -210,9 +212,8 @@ const VIEW_VOTER_ROLL_DIGEST = 8;
  */
 async function adversaryFixture() {
   const [admin, registrar, outsider, relayer, builder, voterAccount] = await ethers.getSigners();
-  const verifier = await new Groth16Verifier__factory(admin).deploy();
-  const batchVerifier = await deployVoteBatchVerifier(admin);
-  const zkBallot = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), ROLL_DEPTH);
+  const zkBallot = await deployZkBallot(admin);
+  const verifier = Groth16Verifier__factory.connect(await zkBallot.VERIFIER(), admin);
   const address = await zkBallot.getAddress();
   const { chainId } = await ethers.provider.getNetwork();
 
@@ -265,6 +266,18 @@ async function adversaryFixture() {
     voters, rollA, rollB, partialRoll, A, B, P, REG,
     a0, a1, a2, otherChainScope, otherChain, foreignRoot, staleRoot, brokenVote,
   };
+}
+
+/** Runs `action` with the deployments address book in `directory` (the env variable lib/deployments reads). */
+async function withDeploymentsDir(directory: string, action: () => Promise<void>): Promise<void> {
+  const previous = process.env.ZKBALLOT_DEPLOYMENTS_DIR;
+  process.env.ZKBALLOT_DEPLOYMENTS_DIR = directory;
+  try {
+    await action();
+  } finally {
+    if (previous === undefined) delete process.env.ZKBALLOT_DEPLOYMENTS_DIR;
+    else process.env.ZKBALLOT_DEPLOYMENTS_DIR = previous;
+  }
 }
 
 // ------------------------------------------------------------------------------------- tests
@@ -492,13 +505,17 @@ describe("adversarial", function () {
       expect(await zkBallot.tallies(A)).to.deep.equal([0n, 1n, 0n, 0n]);
     });
 
-    it("the contract fails closed: with a verifier that reverts, a genuine proof is InvalidProof in castVote and skipped in castVotes; with no code at the verifier, both revert", async () => {
+    it("the contract fails closed: with verifiers that revert, a genuine proof is InvalidProof in castVote and skipped in castVotes, alone or in a batch; with no code at the verifier, both revert", async () => {
       const { broken, admin, registrar, relayer, outsider, rollA, brokenVote } = await loadFixture(adversaryFixture);
       const vote = asPrepared(1n, brokenVote);
       expect(await verifyVoteProof(brokenVote.publicSignals, brokenVote.proof)).to.equal(true); // genuine for this election
       await expect(cast(broken.connect(relayer), vote)).to.be.revertedWithCustomError(broken, "InvalidProof").withArgs(1n, vote.nullifier);
       const receipt = (await (await broken.connect(relayer).castVotes([submission(vote)])).wait())!;
       expect(skipReasons(broken, receipt).map((r) => r.name)).to.deep.equal(["InvalidProof"]);
+      // Two entries take the batch path: the reverting batch verifier counts as a failed check.
+      const pair = [submission(vote), submission(vote, { nullifier: vote.nullifier + 1n })];
+      const pairReceipt = (await (await broken.connect(relayer).castVotes(pair)).wait())!;
+      expect(skipReasons(broken, pairReceipt).map((r) => r.name)).to.deep.equal(["InvalidProof", "InvalidProof"]);
       expect(await broken.tallies(1n)).to.deep.equal([0n, 0n, 0n, 0n]);
 
       // A verifier address with no code at all (an account, or a typo).
@@ -672,7 +689,7 @@ describe("adversarial", function () {
       expect(fs.readdirSync(dir).sort()).to.deep.equal(["a-file", "binary.json", "directory.json", "empty.json", "flipped.json", "outside.json"]);
     });
 
-    it("a truncated roll file is refused when read (JSON) or before it is used (CSV): by the chain's count and digest, the election's root, and the registrar's resume check", async () => {
+    it("a truncated roll file is refused when read (JSON, CSV cut mid-line: F3) or, cut at a line boundary, before it is used: by the chain's count and digest, the election's root, and the registrar's resume check", async () => {
       const { zkBallot, registrar, voters, A, REG } = await loadFixture(adversaryFixture);
       const commitments = voters.slice(0, 5).map((voter) => voter.voterCommitment);
       const json = JSON.stringify(commitments.map(toHex32));
@@ -686,21 +703,27 @@ describe("adversarial", function () {
       const csv = fs.readFileSync(file("roll.csv"), "utf8");
       expect(readVoterRollFile(file("roll.csv"))).to.deep.equal(commitments);
       const election = await zkBallot.getElection(A);
-      const truncations: [string, string][] = [
-        ["at a line boundary", csv.slice(0, csv.lastIndexOf("\n", csv.length - 2) + 1)],
+      // Cut in the middle of a line: refused when read (F3), for hex and decimal entries alike.
+      const decimal = ["voterCommitment", ...commitments.map(String)].join("\n") + "\n";
+      const midLine: [string, string][] = [
         ["in the middle of the last line", csv.slice(0, csv.length - 30)],
         ["in the middle of a line, mid-file", csv.slice(0, csv.indexOf("\n", 100) - 20)],
+        ["just before the last newline", csv.slice(0, csv.length - 1)],
+        ["in the middle of a decimal line", decimal.slice(0, decimal.length - 30)],
       ];
+      for (const [where, text] of midLine) {
+        fs.writeFileSync(file("cut.csv"), text);
+        await expectError(() => readVoterRollFile(file("cut.csv")), "INVALID_ROLL", /cut.csv line \d+ does not end with a newline: the file may be cut short/).catch((error: Error) => expect.fail(`${where}: ${error.message}`));
+      }
+      // A shortened hex entry is refused even where a newline follows it (a line lost its end).
+      fs.writeFileSync(file("short.csv"), csv.replace(toHex32(commitments[2]), toHex32(commitments[2]).slice(0, 40)));
+      await expectError(() => readVoterRollFile(file("short.csv")), "INVALID_ROLL", /short.csv line 4 has 38 hex digits, not 64/);
+      // Cut at a line boundary: every line is whole, so only the chain's records can tell.
+      const truncations: [string, string][] = [["at a line boundary", csv.slice(0, csv.lastIndexOf("\n", csv.length - 2) + 1)]];
       for (const [where, text] of truncations) {
         fs.writeFileSync(file("cut.csv"), text);
-        let read: bigint[];
-        try {
-          read = readVoterRollFile(file("cut.csv"));
-        } catch (error) {
-          expect((error as ZkBallotError).code, where).to.equal("INVALID_ROLL"); // refused at once: fine too
-          continue;
-        }
-        expect(read, where).to.not.deep.equal(commitments);
+        const read = readVoterRollFile(file("cut.csv"));
+        expect(read, where).to.deep.equal(commitments.slice(0, 4));
         // `vote --roll-file` compares count and digest with the chain's:
         expect(BigInt(read.length) === election.voterCount && computeVoterRollDigest(read) === election.voterRollDigest, where).to.equal(false);
         // the library refuses to prove against it (before proving):
@@ -743,6 +766,61 @@ describe("adversarial", function () {
       }
       expect((await zkBallot.getElection(REG)).phase).to.equal(BigInt(Phase.Registration));
       expect(await zkBallot.queryFilter(zkBallot.filters.VotingOpened(REG))).to.have.length(0);
+    });
+
+    it("preparing a ballot never shows the RPC the voter's nullifier (F2): no request carries it, yet a second ballot is refused from the election's events, and dropped VoteCast logs are caught", async () => {
+      const { zkBallot, relayer, voters, rollA, A } = await loadFixture(adversaryFixture);
+      const requests: string[] = [];
+      // An EIP-1193 provider that records every JSON-RPC request before passing it to Hardhat.
+      const recording = new ethers.BrowserProvider({
+        request: async (request: { method: string; params?: unknown[] | object }) => {
+          requests.push(JSON.stringify(request).toLowerCase());
+          return network.provider.request(request);
+        },
+      });
+      const asVoter = zkBallot.connect(recording);
+      const nullifier = await computeNullifier(voters[3].identitySecret, await zkBallot.electionScope(A));
+      const shows = () => requests.filter((request) => request.includes(nullifier.toString(16))); // unpadded: in any word or topic
+
+      const prepared = await prepareBallot({ zkBallot: asVoter, electionId: A, identity: voters[3], option: 1, voterRoll: rollA });
+      expect(prepared.nullifier).to.equal(nullifier);
+      expect(requests.length).to.be.greaterThan(3);
+      expect(shows()).to.deep.equal([]);
+      await (await cast(zkBallot.connect(relayer), prepared)).wait();
+
+      requests.length = 0;
+      const again = await expectError(() => prepareBallot({ zkBallot: asVoter, electionId: A, identity: voters[3], option: 2, voterRoll: rollA }), "ALREADY_VOTED", /already voted in election 1, in block \d+/);
+      expect(again.message).to.include(`block ${await zkBallot.nullifierSpentInBlock(A, nullifier)}`);
+      expect(shows()).to.deep.equal([]);
+      // The recorder does see a nullifier when one is sent: the old check would have failed here.
+      await asVoter.nullifierSpentInBlock(A, nullifier);
+      expect(shows()).to.have.length(1);
+
+      // An RPC that hides the voter's earlier ballot cannot make them prove and send a doomed second one unawares.
+      const hiding = hostileProvider({ logs: (logs) => logs.filter((log) => log.topics[2] !== toHex32(nullifier)) });
+      await expectError(() => prepareBallot({ zkBallot: zkBallot.connect(hiding), electionId: A, identity: voters[3], option: 2, voterRoll: rollA }), "EVENT_DECODE", /returned 0 VoteCast events but the tally counts 1 ballots/);
+    });
+
+    it("a deployment record that names another contract is refused with a clear error before anything is sent (F5)", async () => {
+      const { zkBallot, verifier, broken, outsider } = await loadFixture(adversaryFixture);
+      const { chainId } = await ethers.provider.getNetwork();
+      const good = newDeploymentRecord(chainId, await zkBallot.getAddress(), await verifier.getAddress(), 0, ROLL_DEPTH, false);
+      await withDeploymentsDir(file("deployments"), async () => {
+        saveDeployment(good);
+        const connected = await connectDeployment(ethers.provider);
+        expect(await connected.zkBallot.getAddress()).to.equal(good.zkBallot);
+        const cases: [string, Partial<typeof good>, ZkBallotErrorCode, RegExp][] = [
+          ["the verifier's address", { zkBallot: good.verifier }, "DEPLOYMENT_MISMATCH", /is not the ZkBallot recorded in .*31337.json: it does not answer ROLL_DEPTH\(\) and VERIFIER\(\)/],
+          ["another roll depth", { rollDepth: ROLL_DEPTH + 1 }, "DEPLOYMENT_MISMATCH", new RegExp(`its roll depth is ${ROLL_DEPTH}, the record says ${ROLL_DEPTH + 1}`)],
+          ["a ZkBallot with another verifier", { zkBallot: await broken.getAddress() }, "DEPLOYMENT_MISMATCH", /its verifier is 0x[0-9a-fA-F]{40}, the record says/],
+          ["an account without code", { zkBallot: outsider.address }, "INVALID_ARGUMENT", /no contract at the recorded ZkBallot address/],
+          ["a roll depth that is not a number", { rollDepth: "20" as unknown as number }, "INVALID_ARGUMENT", /is corrupted: rollDepth "20" is not a positive integer/],
+        ];
+        for (const [what, change, code, message] of cases) {
+          saveDeployment({ ...good, ...change });
+          await expectError(() => connectDeployment(ethers.provider), code, message).catch((error: Error) => expect.fail(`${what}: ${error.message}`));
+        }
+      });
     });
 
     it("a hostile RPC that lies consistently (forged logs and matching count and digest) can feed the registrar a forged roll, but the root it freezes is caught by the auditor on an honest RPC", async () => {
@@ -814,7 +892,7 @@ describe("adversarial", function () {
       }
     });
 
-    it("nothing is written half-way: a failing identity save leaves no identity file, and a failing roll write leaves the previous roll file intact", async () => {
+    it("nothing is written half-way and no temporary file stays behind (F4): a failing identity save leaves no identity file; a failing roll, deployment or log-cache write leaves the previous file intact", async () => {
       const identity = await createIdentity();
       type BeforeFailure = (original: (...args: unknown[]) => unknown, ...args: unknown[]) => void;
       /** Runs `action` while fs[name] fails (with ENOSPC), after doing `partial` with the real function. */
@@ -825,11 +903,19 @@ describe("adversarial", function () {
           throw Object.assign(new Error(`${name}: injected failure`), { code: "ENOSPC" });
         };
         try {
-          expect(action).to.throw(/injected failure/);
+          let failure: unknown;
+          try {
+            await action();
+          } catch (error) {
+            failure = error;
+          }
+          expect(String(failure), `${name} failed, yet the action succeeded`).to.match(/injected failure/);
         } finally {
           (realFs as unknown as Record<string, unknown>)[name] = original;
         }
       }
+
+      const strays = () => fs.readdirSync(dir, { recursive: true }).map(String).filter((name) => name.endsWith(".tmp"));
 
       // Identity: the disk fills up half-way through the write, fsync fails, or the final link fails.
       const halfWrite: BeforeFailure = (writeSync, fd, data) => void writeSync(fd, String(data).slice(0, 60));
@@ -850,6 +936,23 @@ describe("adversarial", function () {
       await failing("renameSync", () => writeVoterRollFile(file("roll.csv"), [44n, 55n, 66n, 77n]));
       expect(fs.readFileSync(file("roll.csv"), "utf8")).to.equal(before);
       expect(readVoterRollFile(file("roll.csv"))).to.deep.equal(roll);
+
+      // Deployment record and audit log cache: the same, through the same writer.
+      const { zkBallot, verifier } = await loadFixture(adversaryFixture);
+      const { chainId } = await ethers.provider.getNetwork();
+      const record = newDeploymentRecord(chainId, await zkBallot.getAddress(), await verifier.getAddress(), 0, ROLL_DEPTH, false);
+      await withDeploymentsDir(file("deployments"), async () => {
+        const saved = saveDeployment(record);
+        await failing("writeFileSync", () => saveDeployment({ ...record, deployBlock: 7 }), halfFile);
+        await failing("renameSync", () => saveDeployment({ ...record, deployBlock: 7 }));
+        expect(JSON.parse(fs.readFileSync(saved, "utf8"))).to.deep.equal(record);
+      });
+      const logRead = { provider: ethers.provider, contract: await zkBallot.getAddress(), chainId, fromBlock: 0, toBlock: await ethers.provider.getBlockNumber(), blockRange: 5_000, maxRetries: 0, cacheDir: file("cache"), cacheConfirmations: 0 };
+      await failing("renameSync", () => fetchContractLogs(logRead));
+      expect(fs.readdirSync(file("cache"))).to.deep.equal([]);
+      expect(await fetchContractLogs(logRead)).to.have.length.greaterThan(10); // and the cache works once the disk does
+      expect(fs.readdirSync(file("cache"))).to.have.length(1);
+      expect(strays()).to.deep.equal([]);
     });
   });
 });

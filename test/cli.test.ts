@@ -90,7 +90,7 @@ describe("command line against a real hardhat node", function () {
     // the registrar's roll file: the three voters and many others
     while (commitments.length < 120) commitments.push(toHex32((BigInt("0x" + randomBytes(32).toString("hex")) % (SNARK_SCALAR_FIELD - 1n)) + 1n));
     fs.writeFileSync(file("roll.csv"), ["voterCommitment", ...commitments].join("\n") + "\n");
-    fs.writeFileSync(file("dup.csv"), [commitments[0], commitments[1], commitments[0]].join("\n"));
+    fs.writeFileSync(file("dup.csv"), [commitments[0], commitments[1], commitments[0]].join("\n") + "\n");
     refused(local("roll", "publish", "--election", "1", "--file", file("dup.csv")), /dup.csv line 3 duplicates dup.csv line 1/);
 
     // publication killed with SIGKILL part-way, then resumed
@@ -119,7 +119,7 @@ describe("command line against a real hardhat node", function () {
     // voting
     refused(local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "Yes"), /phase Registration, not Voting/);
     expect(ok(local("voting", "open", "--election", "1"))).to.match(/roll frozen at root \d+/);
-    fs.writeFileSync(file("longer.csv"), [...commitments, toHex32(12345n)].join("\n"));
+    fs.writeFileSync(file("longer.csv"), [...commitments, toHex32(12345n)].join("\n") + "\n");
     refused(local("roll", "publish", "--election", "1", "--file", file("longer.csv")), /WrongPhase/);
 
     const cast = ok(local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "yes", "--account", "7"));
@@ -133,7 +133,7 @@ describe("command line against a real hardhat node", function () {
     ok(local("roll", "export", "--election", "1", "--out", file("exported.csv")));
     const exported = fs.readFileSync(file("exported.csv"), "utf8").trim().split("\n").slice(1);
     expect(exported.map(BigInt)).to.deep.equal(commitments.map(BigInt));
-    fs.writeFileSync(file("tampered.csv"), ["voterCommitment", ...exported.slice(0, -1)].join("\n"));
+    fs.writeFileSync(file("tampered.csv"), ["voterCommitment", ...exported.slice(0, -1)].join("\n") + "\n");
     refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "1", "--roll-file", file("tampered.csv")), /not this election's roll/);
     expect(ok(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "1", "--roll-file", file("exported.csv")))).to.match(/option 1 \(No\)/);
 

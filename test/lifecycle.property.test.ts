@@ -28,12 +28,11 @@ import { ethers } from "hardhat";
 
 import { loadManifest } from "../lib/artifacts";
 import { SNARK_SCALAR_FIELD } from "../lib/constants";
-import { Phase, computeElectionScope, computeVoterRollDigest, decodeContractRevert } from "../lib/election";
+import { Phase, computeElectionScope, computeVoterRollDigest, decodeContractRevert, deployZkBallot } from "../lib/election";
 import { identityFromSecret, type VoterIdentity } from "../lib/identity";
 import { BN254_BASE_FIELD, proveVote, releaseSnarkjs, type SolidityProof } from "../lib/prover";
 import { VoterRoll } from "../lib/voterRoll";
-import { deployVoteBatchVerifier } from "../lib/batchVerifierContract";
-import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import type { ZkBallot } from "../typechain-types";
 
 const R = SNARK_SCALAR_FIELD;
 const ROLL_DEPTH = loadManifest().rollDepth;
@@ -57,9 +56,7 @@ interface PoolProof {
 /** Deployment, voters and a pool of real proofs for elections 1 and 2 (not created yet). */
 async function propertyFixture() {
   const [admin, registrar, outsider, relayer] = await ethers.getSigners();
-  const verifier = await new Groth16Verifier__factory(admin).deploy();
-  const batchVerifier = await deployVoteBatchVerifier(admin);
-  const zkBallot = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), ROLL_DEPTH);
+  const zkBallot = await deployZkBallot(admin);
   const address = await zkBallot.getAddress();
   const { chainId } = await ethers.provider.getNetwork();
 

@@ -134,7 +134,7 @@ describe("performance paths give the reference results", function () {
         };
         const plain = path.join(dir, "plain.csv");
         writeVoterRollFile(plain, leaves);
-        const crlf = write("crlf.csv", ["voterCommitment", "# published roll", ...leaves.slice(0, 20).map(hex), "", ...leaves.slice(20).map(hex)].join("\r\n"));
+        const crlf = write("crlf.csv", ["voterCommitment", "# published roll", ...leaves.slice(0, 20).map(hex), "", ...leaves.slice(20).map(hex)].join("\r\n") + "\r\n");
         for (const file of [plain, crlf]) {
           const packed = readPackedRollFile(file);
           expect(packed, file).to.not.equal(undefined);
@@ -143,9 +143,8 @@ describe("performance paths give the reference results", function () {
         }
         // Other forms go to readVoterRollFile, which accepts them...
         const accepted = [
-          write("decimal.csv", leaves.map(String).join("\n")),
-          write("columns.csv", leaves.map((leaf) => `${hex(leaf)},alice`).join("\n")),
-          write("short.csv", ["0x1", ...leaves.slice(1).map(hex)].join("\n")),
+          write("decimal.csv", leaves.map(String).join("\n") + "\n"),
+          write("columns.csv", leaves.map((leaf) => `${hex(leaf)},alice`).join("\n") + "\n"),
           write("roll.json", JSON.stringify(leaves.map(hex))),
         ];
         for (const file of accepted) {
@@ -154,11 +153,13 @@ describe("performance paths give the reference results", function () {
         }
         // ...or refuses them.
         const refused = [
-          write("upper.csv", leaves.map((leaf) => hex(leaf).replace("0x", "0X")).join("\n")),
-          write("zero.csv", [...leaves.slice(0, 5).map(hex), hex(0n)].join("\n")),
-          write("duplicate.csv", [...leaves.map(hex), hex(leaves[17])].join("\n")),
-          write("field.csv", [...leaves.slice(0, 3).map(hex), hex(SNARK_SCALAR_FIELD)].join("\n")),
-          write("garbage.csv", [...leaves.slice(0, 3).map(hex), "0x" + "zz".repeat(32)].join("\n")),
+          write("upper.csv", leaves.map((leaf) => hex(leaf).replace("0x", "0X")).join("\n") + "\n"),
+          write("zero.csv", [...leaves.slice(0, 5).map(hex), hex(0n)].join("\n") + "\n"),
+          write("duplicate.csv", [...leaves.map(hex), hex(leaves[17])].join("\n") + "\n"),
+          write("field.csv", [...leaves.slice(0, 3).map(hex), hex(SNARK_SCALAR_FIELD)].join("\n") + "\n"),
+          write("garbage.csv", [...leaves.slice(0, 3).map(hex), "0x" + "zz".repeat(32)].join("\n") + "\n"),
+          write("short.csv", ["0x1", ...leaves.slice(1).map(hex)].join("\n") + "\n"),
+          write("unterminated.csv", leaves.map(hex).join("\n")),
         ];
         for (const file of refused) {
           expect(readPackedRollFile(file), file).to.equal(undefined);
@@ -186,7 +187,7 @@ describe("performance paths give the reference results", function () {
         expect((error as { code?: string }).code).to.equal("NOT_ON_ROLL");
         // A form only readVoterRollFile reads gives the same answer.
         const decimal = path.join(dir, "roll-decimal.csv");
-        fs.writeFileSync(decimal, leaves.map(String).join("\n"));
+        fs.writeFileSync(decimal, leaves.map(String).join("\n") + "\n");
         expect(await rollPathFromFile(decimal, leaves[1234], { depth: 20 })).to.deep.equal({ root, path: merklePath, size });
         error = undefined;
         fs.appendFileSync(decimal, `\n${leaves[3]}\n`);
