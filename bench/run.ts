@@ -563,15 +563,16 @@ function formatNumber(value: number): string {
 function markdownTable(file: ResultsFile): string {
   const m = file.machine;
   const lines = [
-    `Measured ${file.generatedAt.slice(0, 10)} on ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGB} GB, Node ${m.nodeVersion}, ${m.platform}; no GPU.`,
+    `Measured on ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGB} GB, Node ${m.nodeVersion}, ${m.platform}; no GPU. ` +
+      "Each row is dated: a benchmark not rerun keeps its last result, and this shared machine's speed varies from day to day.",
     "",
-    "| benchmark | metric | median | unit | spread (min..max, runs) | target |",
-    "|---|---|---:|---|---|---|",
+    "| benchmark | metric | median | unit | spread (min..max, runs) | target | measured |",
+    "|---|---|---:|---|---|---|---|",
   ];
   for (const result of file.results) {
     const spread = result.stats ? `${formatNumber(result.stats.min)}..${formatNumber(result.stats.max)} (n=${result.stats.runs.length})` : "single run";
     const target = result.target ? `${result.target.comparison} ${formatNumber(result.target.value)}: ${result.meetsTarget ? "met" : "**missed**"}` : "";
-    lines.push(`| ${result.benchmark} | ${result.metric} | ${formatNumber(result.value)} | ${result.unit} | ${spread} | ${target} |`);
+    lines.push(`| ${result.benchmark} | ${result.metric} | ${formatNumber(result.value)} | ${result.unit} | ${spread} | ${target} | ${result.measuredAt.slice(0, 10)} |`);
   }
   return lines.join("\n");
 }

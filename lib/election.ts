@@ -288,7 +288,7 @@ export async function prepareBallot(params: {
   // show the RPC provider this voter's nullifier, next to their IP address, just before the
   // ballot carrying it appears on-chain (finding F2 in docs/THREATS.md).
   const { head, events: votes } = await fetchElectionEvents(zkBallot, electionId, "VoteCast", params.logOptions);
-  const counted = (await zkBallot.tallies(electionId, { blockTag: head })).reduce((sum, votes) => sum + votes, 0n);
+  const counted = (await zkBallot.tallies(electionId, { blockTag: head })).reduce((sum, count) => sum + count, 0n);
   if (BigInt(votes.length) !== counted) {
     throw new ZkBallotError("EVENT_DECODE", `the RPC returned ${votes.length} VoteCast events but the tally counts ${counted} ballots`, "the RPC returned incomplete logs; try another endpoint");
   }
