@@ -96,7 +96,9 @@ export async function connectDeployment(runner: Signer | Provider): Promise<{ zk
     );
   let onChain: { rollDepth: bigint; verifier: string };
   try {
-    onChain = { rollDepth: await zkBallot.ROLL_DEPTH(), verifier: await zkBallot.VERIFIER() };
+    // Every command connects first: ask both at once, one round trip to a remote RPC.
+    const [rollDepth, verifier] = await Promise.all([zkBallot.ROLL_DEPTH(), zkBallot.VERIFIER()]);
+    onChain = { rollDepth, verifier };
   } catch (error) {
     throw mismatch(`it does not answer ROLL_DEPTH() and VERIFIER() (${(error as Error).message.split("\n")[0].slice(0, 120)})`);
   }
