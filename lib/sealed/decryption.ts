@@ -64,8 +64,12 @@ export async function recoverCounts(
   return counts;
 }
 
-/** The tally check the contract makes: m·G == c2 − Σ λ_i·D_i, for claimed counts. */
-export function countsMatch(totals: readonly Ciphertext[], partials: readonly PartialDecryption[][], threshold: number, counts: readonly bigint[]): boolean {
+/**
+ * The tally check the contract makes: 0 <= m_j <= ballotsCast and m_j·G == c2_j − Σ λ_i·D_ij.
+ * The range check is not optional: m_j + l passes the point equation (scalar multiplication
+ * works mod l), so without it a submitter could record a count that is not the count.
+ */
+export function countsMatch(totals: readonly Ciphertext[], partials: readonly PartialDecryption[][], threshold: number, counts: readonly bigint[], ballotsCast: bigint): boolean {
   if (counts.length !== totals.length || partials.length !== totals.length) return false;
-  return totals.every((total, j) => counts[j] >= 0n && pointsEqual(multiplyGenerator(counts[j]), combinePartialDecryptions(total, partials[j], threshold)));
+  return totals.every((total, j) => counts[j] >= 0n && counts[j] <= ballotsCast && pointsEqual(multiplyGenerator(counts[j]), combinePartialDecryptions(total, partials[j], threshold)));
 }
