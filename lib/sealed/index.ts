@@ -12,3 +12,4 @@ export * from "./dkg";
 export * from "./dleq";
 export * from "./elgamal";
 export * from "./errors";
+export * from "./circuitInput";
