@@ -40,7 +40,9 @@ import {
   partialDecrypt,
   pointFromJson,
   pointToJson,
+  keccakChallengeHash,
   pointsEqual,
+  poseidonChallengeHash,
   proveDleq,
   provePartialDecryptions,
   qualifiedDealers,
@@ -201,32 +203,45 @@ describe("sealed elections library (lib/sealed)", function () {
     const context = [12345n, 1n, 0n];
 
     it("an honest proof verifies; a changed statement, context or domain does not", async () => {
-      const proof = await proveDleq(domain, context, statement, x);
-      expect(await verifyDleq(domain, context, statement, proof)).to.equal(true);
-      expect(await verifyDleq(domain, [12345n, 1n, 1n], statement, proof)).to.equal(false);
-      expect(await verifyDleq(domain, [12345n, 1n], statement, proof)).to.equal(false);
-      expect(await verifyDleq(SEALED_DOMAIN.complaintProof, context, statement, proof)).to.equal(false);
-      expect(await verifyDleq(domain, context, { ...statement, image2: addPoints(statement.image2, GENERATOR) }, proof)).to.equal(false);
-      expect(await verifyDleq(domain, context, { ...statement, image1: addPoints(statement.image1, GENERATOR) }, proof)).to.equal(false);
-      expect(await verifyDleq(domain, context, { ...statement, base2: GENERATOR, image2: statement.image1 }, proof)).to.equal(false);
+      const proof = await proveDleq(poseidonChallengeHash, domain, context, statement, x);
+      expect(await verifyDleq(poseidonChallengeHash, domain, context, statement, proof)).to.equal(true);
+      expect(await verifyDleq(poseidonChallengeHash, domain, [12345n, 1n, 1n], statement, proof)).to.equal(false);
+      expect(await verifyDleq(poseidonChallengeHash, domain, [12345n, 1n], statement, proof)).to.equal(false);
+      expect(await verifyDleq(poseidonChallengeHash, SEALED_DOMAIN.complaintProof, context, statement, proof)).to.equal(false);
+      expect(await verifyDleq(poseidonChallengeHash, domain, context, { ...statement, image2: addPoints(statement.image2, GENERATOR) }, proof)).to.equal(false);
+      expect(await verifyDleq(poseidonChallengeHash, domain, context, { ...statement, image1: addPoints(statement.image1, GENERATOR) }, proof)).to.equal(false);
+      expect(await verifyDleq(poseidonChallengeHash, domain, context, { ...statement, base2: GENERATOR, image2: statement.image1 }, proof)).to.equal(false);
     });
 
     it("a changed challenge or response fails, and their aliases (+ l, which scalar multiplication reduces away) are refused", async () => {
-      const proof = await proveDleq(domain, context, statement, x);
-      expect(await verifyDleq(domain, context, statement, { ...proof, response: modOrder(proof.response + 1n) })).to.equal(false);
-      expect(await verifyDleq(domain, context, statement, { ...proof, challenge: modOrder(proof.challenge + 1n) })).to.equal(false);
+      const proof = await proveDleq(poseidonChallengeHash, domain, context, statement, x);
+      expect(await verifyDleq(poseidonChallengeHash, domain, context, statement, { ...proof, response: modOrder(proof.response + 1n) })).to.equal(false);
+      expect(await verifyDleq(poseidonChallengeHash, domain, context, statement, { ...proof, challenge: modOrder(proof.challenge + 1n) })).to.equal(false);
       // response + l gives the same points, so only the range check stops it.
-      expect(await refusal(() => verifyDleq(domain, context, statement, { ...proof, response: proof.response + SUBGROUP_ORDER }))).to.equal("SCALAR_OUT_OF_RANGE");
-      expect(await refusal(() => verifyDleq(domain, context, statement, { ...proof, challenge: proof.challenge + SUBGROUP_ORDER }))).to.equal("SCALAR_OUT_OF_RANGE");
+      expect(await refusal(() => verifyDleq(poseidonChallengeHash, domain, context, statement, { ...proof, response: proof.response + SUBGROUP_ORDER }))).to.equal("SCALAR_OUT_OF_RANGE");
+      expect(await refusal(() => verifyDleq(poseidonChallengeHash, domain, context, statement, { ...proof, challenge: proof.challenge + SUBGROUP_ORDER }))).to.equal("SCALAR_OUT_OF_RANGE");
     });
 
     it("a point with a small-order component in the statement is refused, not verified", async () => {
-      const proof = await proveDleq(domain, context, statement, x);
-      expect(await refusal(() => verifyDleq(domain, context, { ...statement, image2: addPoints(statement.image2, ORDER_TWO) }, proof))).to.equal("NOT_IN_SUBGROUP");
+      const proof = await proveDleq(poseidonChallengeHash, domain, context, statement, x);
+      expect(await refusal(() => verifyDleq(poseidonChallengeHash, domain, context, { ...statement, image2: addPoints(statement.image2, ORDER_TWO) }, proof))).to.equal("NOT_IN_SUBGROUP");
+    });
+
+    it("a proof under one challenge hash does not verify under the other (keccak for the contract, Poseidon for circuits)", async () => {
+      const proof = await proveDleq(keccakChallengeHash, domain, context, statement, x);
+      expect(await verifyDleq(keccakChallengeHash, domain, context, statement, proof)).to.equal(true);
+      expect(await verifyDleq(poseidonChallengeHash, domain, context, statement, proof)).to.equal(false);
+    });
+
+    it("the keccak challenge is keccak256(abi.encode(uint256...)) reduced into the field, as Solidity computes it", async () => {
+      const words = [1n, 2n, BABYJUB_FIELD - 1n];
+      const { AbiCoder, keccak256 } = await import("ethers");
+      const expected = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "uint256", "uint256"], words))) % BABYJUB_FIELD;
+      expect(await keccakChallengeHash(words)).to.equal(expected);
     });
 
     it("cannot be made for a false statement", async () => {
-      expect(await refusal(() => proveDleq(domain, context, { ...statement, image2: multiplyPoint(base2, x + 1n) }, x))).to.equal("BAD_PROOF");
+      expect(await refusal(() => proveDleq(poseidonChallengeHash, domain, context, { ...statement, image2: multiplyPoint(base2, x + 1n) }, x))).to.equal("BAD_PROOF");
     });
   });
 

@@ -6,7 +6,7 @@
  */
 import { GENERATOR, assertKeyPoint, multiplyGenerator, pointsEqual, type Point } from "./babyjub";
 import { CountRecoveryTable } from "./bsgs";
-import { SEALED_DOMAIN, proveDleq, verifyDleq, type DleqProof } from "./dleq";
+import { SEALED_DOMAIN, poseidonChallengeHash, proveDleq, verifyDleq, type DleqProof } from "./dleq";
 import { assertCiphertext, combinePartialDecryptions, partialDecrypt, type Ciphertext, type PartialDecryption } from "./elgamal";
 import { SealedError } from "./errors";
 
@@ -23,7 +23,7 @@ export async function provePartialDecryptions(electionScope: bigint, trustee: nu
   const out: ProvenPartialDecryption[] = [];
   for (const [option, total] of totals.entries()) {
     const partial = partialDecrypt(secretShare, total);
-    const proof = await proveDleq(SEALED_DOMAIN.decryptionProof, decryptionContext(electionScope, trustee, option), { base1: GENERATOR, image1: shareKey, base2: total.c1, image2: partial }, secretShare);
+    const proof = await proveDleq(poseidonChallengeHash, SEALED_DOMAIN.decryptionProof, decryptionContext(electionScope, trustee, option), { base1: GENERATOR, image1: shareKey, base2: total.c1, image2: partial }, secretShare);
     out.push({ trustee, option, partial, proof });
   }
   return out;
@@ -33,7 +33,7 @@ export async function provePartialDecryptions(electionScope: bigint, trustee: nu
 export async function verifyPartialDecryption(electionScope: bigint, shareKey: Point, total: Ciphertext, partial: ProvenPartialDecryption): Promise<boolean> {
   assertKeyPoint(shareKey, `share key of trustee ${partial.trustee}`);
   assertCiphertext(total, `total of option ${partial.option}`);
-  return verifyDleq(SEALED_DOMAIN.decryptionProof, decryptionContext(electionScope, partial.trustee, partial.option), { base1: GENERATOR, image1: shareKey, base2: total.c1, image2: partial.partial }, partial.proof);
+  return verifyDleq(poseidonChallengeHash, SEALED_DOMAIN.decryptionProof, decryptionContext(electionScope, partial.trustee, partial.option), { base1: GENERATOR, image1: shareKey, base2: total.c1, image2: partial.partial }, partial.proof);
 }
 
 /**

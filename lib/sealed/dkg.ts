@@ -6,8 +6,9 @@
  * 1. Each trustee i publishes a fresh communication key E_i = e_i·G for this election.
  * 2. Dealing: trustee i picks a secret polynomial f_i of degree k−1, publishes Feldman
  *    commitments A_it = a_it·G (t = 0..k−1), and for every other trustee j the share f_i(j)
- *    encrypted as f_i(j) + pad mod l, pad = Poseidon(tag, context, i, j, K_ij) mod l with the
- *    ECDH point K_ij = e_i·E_j = e_j·E_i.
+ *    encrypted as f_i(j) + pad mod l, pad = keccak256(tag, context, i, j, K_ij) mod l with the
+ *    ECDH point K_ij = e_i·E_j = e_j·E_i. (keccak, not Poseidon: no circuit ever opens a share,
+ *    and the contract must recompute the pad to resolve a complaint.)
  * 3. Each recipient decrypts and checks f_i(j)·G == Σ_t j^t·A_it. If not, it complains by
  *    revealing K_ij with a DLEQ proof that K_ij = e_j·E_i (log_G E_j = log_{E_i} K_ij). Anyone
  *    (the contract, an auditor) then decrypts the share and runs the same check: a share that
@@ -16,7 +17,6 @@
  *    The election key is K = Σ_{i∈Q} A_i0; trustee j's share is x_j = Σ_{i∈Q} f_i(j), and its
  *    public share key X_j = x_j·G = Σ_{i∈Q} Σ_t j^t·A_it is computable by anyone.
  */
-import { poseidonHasher } from "../poseidon";
 import {
   BABYJUB_FIELD,
   GENERATOR,
@@ -33,7 +33,7 @@ import {
   sumPoints,
   type Point,
 } from "./babyjub";
-import { SEALED_DOMAIN, proveDleq, verifyDleq, type DleqProof } from "./dleq";
+import { SEALED_DOMAIN, keccakChallengeHash, proveDleq, verifyDleq, type DleqProof } from "./dleq";
 import { assertTrusteeIndex } from "./elgamal";
 import { SealedError } from "./errors";
 
@@ -113,8 +113,8 @@ export function verifyShare(commitments: readonly Point[], recipient: number, sh
 }
 
 async function sharePad(params: DkgParameters, dealer: number, recipient: number, ecdhPoint: Point): Promise<bigint> {
-  const hash = await poseidonHasher();
-  return hash([SEALED_DOMAIN.shareEncryption, params.context, BigInt(dealer), BigInt(recipient), ecdhPoint.x, ecdhPoint.y]) % SUBGROUP_ORDER;
+  const words = [SEALED_DOMAIN.shareEncryption, params.context, BigInt(dealer), BigInt(recipient), ecdhPoint.x, ecdhPoint.y];
+  return (await keccakChallengeHash(words)) % SUBGROUP_ORDER;
 }
 
 function assertCommunicationKeys(params: DkgParameters, keys: readonly Point[]): void {
@@ -221,6 +221,7 @@ export async function createComplaint(params: DkgParameters, complainer: number,
   assertKeyPoint(dealerKey, `communication key of trustee ${dealer}`);
   const ecdhPoint = multiplyPoint(dealerKey, complainerKey.secret);
   const proof = await proveDleq(
+    keccakChallengeHash,
     SEALED_DOMAIN.complaintProof,
     complaintContext(params, dealer, complainer),
     { base1: GENERATOR, image1: complainerKey.publicKey, base2: dealerKey, image2: ecdhPoint },
@@ -251,6 +252,7 @@ export async function resolveComplaint(params: DkgParameters, complaint: Complai
   const dealerKey = communicationKeys[complaint.dealer - 1];
   const complainerKey = communicationKeys[complaint.complainer - 1];
   const proven = await verifyDleq(
+    keccakChallengeHash,
     SEALED_DOMAIN.complaintProof,
     complaintContext(params, complaint.dealer, complaint.complainer),
     { base1: GENERATOR, image1: complainerKey, base2: dealerKey, image2: complaint.ecdhPoint },

@@ -8,8 +8,14 @@
  * both bases, both images and both commitments, so a proof made for one statement, election or
  * use can never be replayed for another. A proof is (challenge, response): the commitments are
  * recomputed by the verifier.
+ *
+ * Two challenge hashes, chosen by where the proof is checked: Poseidon where a circuit may have
+ * to check it (partial decryptions), keccak256 where the contract does (DKG complaints: a
+ * keccak costs the EVM tens of gas, a Poseidon tens of thousands).
  */
-import { poseidonHasher, type PoseidonHasher } from "../poseidon";
+import { solidityPackedKeccak256 } from "ethers";
+
+import { poseidonHasher } from "../poseidon";
 import {
   BABYJUB_FIELD,
   SUBGROUP_ORDER,
@@ -37,6 +43,21 @@ export const SEALED_DOMAIN = Object.freeze({
   /** Key-derivation pad that encrypts a DKG share to its recipient. */
   shareEncryption: 0x5ea1_0003n,
 });
+
+/** Hash of a list of field elements to a field element. */
+export type ChallengeHash = (words: readonly bigint[]) => Promise<bigint>;
+
+/** Poseidon over the words: at most 16 at a time, so longer lists are chained in blocks of 15. */
+export const poseidonChallengeHash: ChallengeHash = async (words) => {
+  const hash = await poseidonHasher();
+  let digest = hash(words.slice(0, 16));
+  for (let at = 16; at < words.length; at += 15) digest = hash([digest, ...words.slice(at, at + 15)]);
+  return digest;
+};
+
+/** keccak256(abi.encode(uint256 w0, uint256 w1, ...)) mod BABYJUB_FIELD: what Solidity computes. */
+export const keccakChallengeHash: ChallengeHash = async (words) =>
+  BigInt(solidityPackedKeccak256(words.map(() => "uint256"), words)) % BABYJUB_FIELD;
 
 export interface DleqStatement {
   /** First base (G for every use in zkballot). */
@@ -69,17 +90,23 @@ function assertContext(domain: bigint, context: readonly bigint[]): void {
   }
 }
 
-function challengeOf(hash: PoseidonHasher, domain: bigint, context: readonly bigint[], s: DleqStatement, commitment1: Point, commitment2: Point): bigint {
-  // Fixed layout: [domain, context padded to 3, 6 statement coordinates... ] = 16 inputs max.
-  // The commitments' and bases' coordinates are 12 values, so base1 (always G in zkballot, but
-  // not assumed) is hashed with the context in a first call and chained.
-  const head = hash([domain, ...context, ...Array<bigint>(3 - context.length).fill(0n), BigInt(context.length), s.base1.x, s.base1.y]);
-  const digest = hash([head, s.image1.x, s.image1.y, s.base2.x, s.base2.y, s.image2.x, s.image2.y, commitment1.x, commitment1.y, commitment2.x, commitment2.y]);
-  return digest % SUBGROUP_ORDER;
+async function challengeOf(hash: ChallengeHash, domain: bigint, context: readonly bigint[], s: DleqStatement, commitment1: Point, commitment2: Point): Promise<bigint> {
+  // Fixed layout: the context is padded to 3 words and its length hashed, so [a, 0] and [a]
+  // cannot collide.
+  const words = [domain, ...context, ...Array<bigint>(3 - context.length).fill(0n), BigInt(context.length)];
+  for (const point of [s.base1, s.image1, s.base2, s.image2, commitment1, commitment2]) words.push(point.x, point.y);
+  return (await hash(words)) % SUBGROUP_ORDER;
 }
 
 /** Proves knowledge of x with image1 = x·base1 and image2 = x·base2. */
-export async function proveDleq(domain: bigint, context: readonly bigint[], statement: DleqStatement, secret: bigint, nonce: bigint = randomScalar()): Promise<DleqProof> {
+export async function proveDleq(
+  hash: ChallengeHash,
+  domain: bigint,
+  context: readonly bigint[],
+  statement: DleqStatement,
+  secret: bigint,
+  nonce: bigint = randomScalar(),
+): Promise<DleqProof> {
   assertContext(domain, context);
   assertStatement(statement);
   assertScalar(secret, "DLEQ secret", true);
@@ -87,8 +114,7 @@ export async function proveDleq(domain: bigint, context: readonly bigint[], stat
   if (!pointsEqual(multiplyPoint(statement.base1, secret), statement.image1) || !pointsEqual(multiplyPoint(statement.base2, secret), statement.image2)) {
     throw new SealedError("BAD_PROOF", "the DLEQ secret does not match the statement", "a proof can only be made for a true statement");
   }
-  const hash = await poseidonHasher();
-  const challenge = challengeOf(hash, domain, context, statement, multiplyPoint(statement.base1, nonce), multiplyPoint(statement.base2, nonce));
+  const challenge = await challengeOf(hash, domain, context, statement, multiplyPoint(statement.base1, nonce), multiplyPoint(statement.base2, nonce));
   return { challenge, response: modOrder(nonce + challenge * secret) };
 }
 
@@ -97,13 +123,12 @@ export async function proveDleq(domain: bigint, context: readonly bigint[], stat
  * off the curve or outside the subgroup, a scalar out of range) throws a SealedError: it is
  * not a proof at all, and callers should report it as such.
  */
-export async function verifyDleq(domain: bigint, context: readonly bigint[], statement: DleqStatement, proof: DleqProof): Promise<boolean> {
+export async function verifyDleq(hash: ChallengeHash, domain: bigint, context: readonly bigint[], statement: DleqStatement, proof: DleqProof): Promise<boolean> {
   assertContext(domain, context);
   assertStatement(statement);
   assertScalar(proof?.challenge, "DLEQ challenge");
   assertScalar(proof?.response, "DLEQ response");
   const commitment1 = subtractPoints(multiplyPoint(statement.base1, proof.response), multiplyPoint(statement.image1, proof.challenge));
   const commitment2 = subtractPoints(multiplyPoint(statement.base2, proof.response), multiplyPoint(statement.image2, proof.challenge));
-  const hash = await poseidonHasher();
-  return challengeOf(hash, domain, context, statement, commitment1, commitment2) === proof.challenge;
+  return (await challengeOf(hash, domain, context, statement, commitment1, commitment2)) === proof.challenge;
 }
