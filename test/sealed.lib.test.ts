@@ -19,6 +19,8 @@ import {
   assertScalar,
   assertSubgroupPoint,
   ballotPlaintexts,
+  clearCofactor,
+  cofactorPreimage,
   combinePartialDecryptions,
   combineReceivedShares,
   countsMatch,
@@ -153,6 +155,17 @@ describe("sealed elections library (lib/sealed)", function () {
       expect(await refusal(() => assertScalar(-1n, "s"))).to.equal("SCALAR_OUT_OF_RANGE");
       expect(await refusal(() => assertScalar(0n, "s", true))).to.equal("SCALAR_OUT_OF_RANGE");
       expect(await refusal(() => assertScalar(5, "s"))).to.equal("SCALAR_OUT_OF_RANGE");
+    });
+
+    it("clearing the cofactor maps any curve point into the subgroup, and the posted preimage clears back to the point", async () => {
+      expect(isInSubgroup(clearCofactor(fullOrderPoint))).to.equal(true);
+      expect(pointsEqual(clearCofactor(ORDER_TWO), IDENTITY)).to.equal(true);
+      const A = multiplyGenerator(randomScalar());
+      expect(pointsEqual(clearCofactor(cofactorPreimage(A)), A)).to.equal(true);
+      // A preimage with a small-order component added clears to the same point: harmless.
+      expect(pointsEqual(clearCofactor(addPoints(cofactorPreimage(A), ORDER_TWO)), A)).to.equal(true);
+      expect(await refusal(() => clearCofactor({ x: 1n, y: 1n }))).to.equal("NOT_ON_CURVE");
+      expect(await refusal(() => cofactorPreimage(fullOrderPoint))).to.equal("NOT_IN_SUBGROUP");
     });
 
     it("points round-trip through JSON, and JSON outside the subgroup is refused", async () => {

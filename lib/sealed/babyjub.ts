@@ -189,6 +189,25 @@ export function multiplyPoint(point: Point, scalar: bigint): Point {
   return multiplyUnchecked(point, modOrder(scalar));
 }
 
+/**
+ * 8·P: maps any curve point into the prime-order subgroup with three doublings. The contract
+ * uses points it cannot otherwise check (keys, Feldman commitments) in this form, so it never
+ * pays for a subgroup check (docs/PROTOCOL.md, 13.1). Refuses a point off the curve.
+ */
+export function clearCofactor(point: Point): Point {
+  if (!isOnCurve(point)) throw new SealedError("NOT_ON_CURVE", "cannot clear the cofactor of a point off the curve");
+  return multiplyUnchecked(point, COFACTOR);
+}
+
+/**
+ * The point to post for a subgroup point Q so that the contract's clearCofactor gives Q back:
+ * (8⁻¹ mod l)·Q.
+ */
+export function cofactorPreimage(point: Point): Point {
+  assertSubgroupPoint(point, "point to post");
+  return multiplyUnchecked(point, invert(COFACTOR, l));
+}
+
 /** scalar·G. */
 export function multiplyGenerator(scalar: bigint): Point {
   return multiplyPoint(GENERATOR, scalar);
