@@ -492,3 +492,22 @@ describe("sealed elections library (lib/sealed)", function () {
     });
   });
 });
+
+describe("lib/sealed stays browser-ready", () => {
+  it("imports no Node built-in module (only circomlibjs, ethers and the project's pure modules)", async () => {
+    const fs = await import("node:fs");
+    const path = await import("node:path");
+    const dir = path.join(__dirname, "..", "lib", "sealed");
+    const files = fs.readdirSync(dir).filter((name) => name.endsWith(".ts"));
+    expect(files.length).to.be.greaterThan(5);
+    for (const name of files) {
+      const source = fs.readFileSync(path.join(dir, name), "utf8");
+      const imports = [...source.matchAll(/^import\s+(type\s+)?[^;]*?from\s+"([^"]+)";/gms)].map((m) => ({ typeOnly: Boolean(m[1]), from: m[2] }));
+      for (const { typeOnly, from } of imports) {
+        const allowed = from.startsWith("./") || ["../poseidon", "../errors", "ethers"].includes(from) || (typeOnly && from === "../voterRoll");
+        expect(allowed, `${name} imports ${from}`).to.equal(true);
+      }
+      expect(source, name).to.not.match(/require\(|from "node:/);
+    }
+  });
+});
