@@ -85,6 +85,34 @@ library BabyJubjub {
     }
 
     /**
+     * @notice p1 += (x, y) for an affine point, in place: the mixed addition (Z2 = 1), which
+     * allocates nothing, so summing a batch of ciphertexts costs no memory growth.
+     * @param p1 The accumulator, overwritten with the sum.
+     * @param x Affine x of the point added (not validated).
+     * @param y Affine y of the point added (not validated).
+     */
+    function addAffineAssign(Extended memory p1, uint256 x, uint256 y) internal pure {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let q := FIELD
+            let x1 := mload(p1)
+            let y1 := mload(add(p1, 0x20))
+            let a := mulmod(x1, x, q)
+            let b := mulmod(y1, y, q)
+            let c := mulmod(mulmod(CURVE_D, mload(add(p1, 0x40)), q), mulmod(x, y, q), q)
+            let d := mload(add(p1, 0x60))
+            let e := addmod(mulmod(addmod(x1, y1, q), addmod(x, y, q), q), sub(q, addmod(a, b, q)), q)
+            let f := addmod(d, sub(q, c), q)
+            let g := addmod(d, c, q)
+            let h := addmod(b, sub(q, mulmod(CURVE_A, a, q)), q)
+            mstore(p1, mulmod(e, f, q))
+            mstore(add(p1, 0x20), mulmod(g, h, q))
+            mstore(add(p1, 0x40), mulmod(e, h, q))
+            mstore(add(p1, 0x60), mulmod(f, g, q))
+        }
+    }
+
+    /**
      * @notice scalar·p by double-and-add over the scalar's bits (a constant 251 doublings for
      * scalars below the subgroup order).
      * @param p The base point (not modified).
