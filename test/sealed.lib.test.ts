@@ -358,8 +358,20 @@ describe("sealed elections library (lib/sealed)", function () {
       expect(await refusal(() => assertDealingWellFormed(params, lowOrderCommitment))).to.equal("NOT_IN_SUBGROUP");
       expect(await refusal(() => assertDealingWellFormed(params, missingShare))).to.equal("BAD_DEALING");
       expect(await refusal(() => assertDealingWellFormed(params, aliasedShare))).to.equal("BAD_DEALING");
-      expect(qualifiedDealers(params, [fewCommitments, lowOrderCommitment, missingShare, aliasedShare, dealing], [])).to.deep.equal([3]);
+      for (const malformed of [fewCommitments, lowOrderCommitment, missingShare, aliasedShare]) expect(qualifiedDealers(params, [malformed], [])).to.deep.equal([]);
+      expect(qualifiedDealers(params, [dealing], [])).to.deep.equal([3]);
+      // A malformed dealing beside a good one from the same dealer is still equivocation.
+      expect(qualifiedDealers(params, [dealing, aliasedShare], [])).to.deep.equal([]);
       expect(await refusal(() => deriveElectionKey(params, [dealing], [3]))).to.equal("TOO_FEW_SHARES");
+    });
+
+    it("a dealer that publishes two dealings is disqualified, even if both are well formed", async () => {
+      const first = (await createDealing(params, 2, keys[1], publicKeys)).dealing;
+      const second = (await createDealing(params, 2, keys[1], publicKeys)).dealing;
+      const others = [];
+      for (const i of [1, 3, 4]) others.push((await createDealing(params, i, keys[i - 1], publicKeys)).dealing);
+      expect(qualifiedDealers(params, [first, ...others], [])).to.deep.equal([1, 2, 3, 4]);
+      expect(qualifiedDealers(params, [first, ...others, second], [])).to.deep.equal([1, 3, 4]);
     });
 
     it("refuses bad parameters and a dealer key that is not the published one", async () => {

@@ -267,11 +267,19 @@ export async function resolveComplaint(params: DkgParameters, complaint: Complai
 }
 
 /**
- * The qualified dealers: every trustee whose dealing is well formed and against whom no
- * complaint was upheld. Malformed dealings and missing dealers are simply left out.
+ * The qualified dealers: every trustee with exactly one dealing, well formed, and no upheld
+ * complaint against it. Malformed dealings and missing dealers are left out; a dealer that
+ * published two dealings (equivocation: different recipients could be shown different
+ * polynomials) is disqualified, whichever of the two is well formed.
  */
 export function qualifiedDealers(params: DkgParameters, dealings: readonly Dealing[], dealersWithUpheldComplaints: readonly number[]): number[] {
   const disqualified = new Set<number>(dealersWithUpheldComplaints);
+  const seen = new Set<unknown>();
+  for (const dealing of dealings) {
+    const dealer = (dealing as Partial<Dealing> | null)?.dealer;
+    if (seen.has(dealer)) disqualified.add(dealer as number);
+    seen.add(dealer);
+  }
   const qualified = new Set<number>();
   for (const dealing of dealings) {
     try {
