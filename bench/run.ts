@@ -9,6 +9,9 @@
  *   roll-root  Poseidon root of a roll of 2^20 random commitments
  *   roll-path  one voter's Merkle path from a 2^20-commitment roll CSV file (read, parse, hash)
  *   audit      off-chain re-verification throughput, batched and one by one
+ *   sealed-bsgs         count recovery (baby-step giant-step) up to 1,000,000 ballots (bench/sealed.ts)
+ *   sealed-constraints  constraint counts of the sealed vote (8 options) and decryption circuits
+ *   sealed-gas          gas of Baby Jubjub scalar multiplication and point sums in Solidity
  *
  * With no name, all run in that order (several minutes). Each metric is the median of repeated
  * runs, with min, max, mean, standard deviation and every run in bench/results.json, together
@@ -539,6 +542,47 @@ async function benchE2e(options: Options): Promise<Result[]> {
   return r.results;
 }
 
+async function benchSealedBsgs(options: Options): Promise<Result[]> {
+  const r = new Recorder("sealed-bsgs");
+  const { measureBsgs } = await import("./sealed");
+  const maxCount = 1_000_000;
+  const optionCount = 8;
+  const runs = options.runs ?? (options.quick ? 2 : 5);
+  const times = measureBsgs(maxCount, optionCount, runs);
+  const parameters = { maxCount, runs, implementation: "lib/sealed/bsgs.ts CountRecoveryTable (x-coordinate Map of j·G, j < ceil(sqrt(maxCount + 1)); bigint extended coordinates)" };
+  r.add("bsgs_table_1m_s", "s", times.tableSeconds, { parameters });
+  r.add("bsgs_recover_count_1m_s", "s", times.recoverMaxSeconds, {
+    target: { comparison: "<=", value: 10, source: "issue 13: count recovery for 1,000,000 ballots <= 10 s" },
+    parameters: { ...parameters, count: maxCount, notes: "worst case for the table: the largest count" },
+  });
+  r.add("bsgs_recover_tally_8_options_1m_s", "s", times.recoverTallySeconds, { parameters: { ...parameters, options: optionCount, counts: "maxCount - 997·j" } });
+  return r.results;
+}
+
+async function benchSealedConstraints(): Promise<Result[]> {
+  const r = new Recorder("sealed-constraints");
+  const { measureSealedCircuits } = await import("./sealed");
+  const rollDepth = loadManifest().rollDepth;
+  const optionCount = 8;
+  const sizes = measureSealedCircuits(rollDepth, optionCount);
+  r.add("sealed_vote_constraints", "constraints", sizes.sealedVoteConstraints, { parameters: { rollDepth, options: optionCount, circuit: "circuits/sealedVote.circom", compiler: "circom2 --O2" } });
+  r.add("sealed_decryption_constraints", "constraints", sizes.sealedDecryptionConstraints, { parameters: { options: optionCount, circuit: "circuits/sealedDecryption.circom", compiler: "circom2 --O2" } });
+  r.add("sealed_circuits_compile_s", "s", sizes.compileSeconds, { parameters: { rollDepth, options: optionCount, outputs: "r1cs, wasm, sym" } });
+  return r.results;
+}
+
+async function benchSealedGas(options: Options): Promise<Result[]> {
+  const r = new Recorder("sealed-gas");
+  const { measureCurveGas } = await import("./sealed");
+  const runs = options.runs ?? (options.quick ? 2 : 5);
+  const gas = await measureCurveGas(runs);
+  const parameters = { network: "hardhat (in-process)", implementation: "contracts/sealed/BabyJubjub.sol (extended coordinates, modexp inversion), gasleft() around the library call" };
+  r.add("babyjub_scalar_mul_gas", "gas", gas.mulGas, { parameters: { ...parameters, scalar: "random, < l (251 bits)" } });
+  r.add("babyjub_sum_16_points_gas", "gas", gas.sum16Gas, { parameters, notes: "an 8-option ballot's 16 points added into extended totals, one inversion" });
+  r.add("babyjub_add_per_point_gas", "gas", gas.perPointGas, { parameters, notes: "marginal cost of one more point in a long sum (256 vs 16 points)" });
+  return r.results;
+}
+
 const BENCHMARKS: Record<string, (options: Options) => Promise<Result[]>> = {
   prove: benchProve,
   gas: benchGas,
@@ -548,6 +592,9 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<Result[]>> = {
   "roll-root": benchRollRoot,
   "roll-path": benchRollPath,
   audit: benchAudit,
+  "sealed-bsgs": benchSealedBsgs,
+  "sealed-constraints": benchSealedConstraints,
+  "sealed-gas": benchSealedGas,
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -17,4 +17,6 @@ export * from "./progress";
 export * from "./prover";
 export * from "./results";
 export * from "./rollFile";
+export * from "./sealed";
+export * from "./sealedCircuits";
 export * from "./voterRoll";
