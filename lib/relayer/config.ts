@@ -80,8 +80,8 @@ export function relayerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rela
     stuckAfterMs: integer(env, "RELAYER_STUCK_AFTER_MS", 60_000, 1_000, 3_600_000),
     rateLimitPerMinute: integer(env, "RELAYER_RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
     finality: finality(env.RELAYER_FINALITY),
-    verifyWorkers: integer(env, "RELAYER_VERIFY_WORKERS", Math.max(1, os.cpus().length - 1), 1, 64),
-    verifyQueue: integer(env, "RELAYER_VERIFY_QUEUE", 256, 1, 100_000),
+    verifyWorkers: integer(env, "RELAYER_VERIFY_WORKERS", Math.max(1, os.availableParallelism()), 1, 64),
+    verifyQueue: integer(env, "RELAYER_VERIFY_QUEUE", 64, 1, 100_000),
     purgeFinishedElections: flag(env, "RELAYER_PURGE_FINISHED", true),
   };
 }

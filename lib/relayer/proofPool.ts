@@ -1,14 +1,15 @@
 /**
  * Groth16 verification for the relayer, fast and off the event loop.
  *
- * Why not snarkjs here: `groth16.verify` takes about 30 ms a proof on this machine, so a flood
+ * Why not snarkjs here: `groth16.verify` takes about 30 ms a proof on an idle 2-core machine, so a flood
  * of well-formed but wrong proofs (valid curve points, fresh random nullifiers: nothing cheaper
  * than the pairing tells them apart from honest ballots) would need several cores to keep up.
  * mcl (WebAssembly, curve BN_SNARK1 = Ethereum's alt_bn128) checks the same equation,
  *
  *   e(A, B) = e(alpha, beta) * e(IC0 + sum x_i IC_i, gamma) * e(C, delta),
  *
- * in a few milliseconds, with e(alpha, beta) and the G2 points precomputed once. Points are
+ * in a few milliseconds, with e(alpha, beta) and the G2 points precomputed once, and the part of
+ * IC0 + sum x_i IC_i that is fixed for an election (root, scope) computed once per election. Points are
  * parsed with mcl's validity checks (on the curve, and B in the order-r subgroup of G2), so an
  * invalid encoding is a failed verification, never a crash. test/relayer.api.test.ts checks
  * that it agrees with snarkjs on valid and tampered proofs.
@@ -29,32 +30,44 @@ import { BN254_BASE_FIELD } from "../prover";
  */
 const VERIFIER_SOURCE = String.raw`
 function makeVerifier(mcl, vk) {
-  mcl.verifyOrderG2(true);
+  // B's subgroup check (the costly part of parsing) runs only for a proof whose equation holds:
+  // junk fails the equation first, and a proof that passes is still refused outside the subgroup.
+  mcl.verifyOrderG2(false);
   const g1 = (p) => { const point = new mcl.G1(); point.setStr("1 " + p[0] + " " + p[1], 10); return point; };
   const g2 = (p) => { const point = new mcl.G2(); point.setStr("1 " + p[0][0] + " " + p[0][1] + " " + p[1][0] + " " + p[1][1], 10); return point; };
   const alphaBeta = mcl.pairing(g1(vk.vk_alpha_1), g2(vk.vk_beta_2));
   const gamma = new mcl.PrecomputedG2(g2(vk.vk_gamma_2));
   const delta = new mcl.PrecomputedG2(g2(vk.vk_delta_2));
   const ic = vk.IC.map(g1);
+  const scalar = (value) => { const x = new mcl.Fr(); x.setStr(value, 10); return x; };
+  // Signals 0 and 2 (roll root, election scope) are the same for every ballot of an election:
+  // IC0 + root * IC1 + scope * IC3 is computed once per election (a few elections at most).
+  const electionBases = new Map();
+  const electionBase = (signals) => {
+    const key = signals[0] + ":" + signals[2];
+    let base = electionBases.get(key);
+    if (base === undefined) {
+      base = mcl.add(ic[0], mcl.add(mcl.mul(ic[1], scalar(signals[0])), mcl.mul(ic[3], scalar(signals[2]))));
+      if (electionBases.size >= 64) electionBases.delete(electionBases.keys().next().value);
+      electionBases.set(key, base);
+    }
+    return base;
+  };
   return function verify(publicSignals, proof) {
-    if (publicSignals.length !== ic.length - 1 || proof.length !== 8) return false;
+    if (publicSignals.length !== 4 || ic.length !== 5 || proof.length !== 8) return false;
     let a, b, c;
     try {
       a = new mcl.G1(); a.setStr("1 " + proof[0] + " " + proof[1], 10);
       b = new mcl.G2(); b.setStr("1 " + proof[3] + " " + proof[2] + " " + proof[5] + " " + proof[4], 10);
       c = new mcl.G1(); c.setStr("1 " + proof[6] + " " + proof[7], 10);
     } catch (error) {
-      return false; // not on the curve, or B outside the subgroup
+      return false; // not on the curve
     }
+    // G1 has cofactor 1: on the curve is in the group.
     if (!a.isValid() || !b.isValid() || !c.isValid() || b.isZero()) return false;
-    let l = ic[0];
-    for (let i = 0; i < publicSignals.length; i++) {
-      const x = new mcl.Fr();
-      x.setStr(publicSignals[i], 10);
-      l = mcl.add(l, mcl.mul(ic[i + 1], x));
-    }
+    const l = mcl.add(electionBase(publicSignals), mcl.add(mcl.mul(ic[2], scalar(publicSignals[1])), mcl.mul(ic[4], scalar(publicSignals[3]))));
     const lhs = mcl.finalExp(mcl.mul(mcl.millerLoop(a, b), mcl.precomputedMillerLoop2(mcl.neg(l), gamma, mcl.neg(c), delta)));
-    return lhs.isEqual(alphaBeta);
+    return lhs.isEqual(alphaBeta) && b.isValidOrder();
   };
 }
 `;
@@ -93,7 +106,7 @@ export class ProofPoolFull extends Error {
 
 export interface ProofPoolOptions {
   verificationKey: unknown;
-  /** Worker threads; default: available cores minus one, at least 1. */
+  /** Worker threads; default: one per available core. */
   workers?: number;
   /** Proofs waiting or being verified at most; beyond that verify() rejects with ProofPoolFull. */
   maxQueued?: number;
@@ -125,8 +138,8 @@ export class ProofPool {
   readonly stats = { verified: 0, refusedFull: 0 };
 
   constructor(private readonly options: ProofPoolOptions) {
-    this.maxQueued = options.maxQueued ?? 256;
-    const count = options.workers ?? Math.max(1, os.cpus().length - 1);
+    this.maxQueued = options.maxQueued ?? 64;
+    const count = options.workers ?? Math.max(1, os.availableParallelism());
     for (let i = 0; i < count; i++) this.workers.push(this.spawn());
   }
 
