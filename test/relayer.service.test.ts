@@ -297,7 +297,7 @@ describe("relayer service: reorgs, chain resets and a database of another node",
     const anvilUrl = `http://127.0.0.1:${port}`;
     const anvilProvider = new JsonRpcProvider(anvilUrl, undefined, { staticNetwork: true });
     try {
-      await waitFor("anvil", 30_000, async () => ((await anvilProvider.getBlockNumber()) >= 0 ? true : undefined));
+      await waitFor("anvil", 30_000, async () => ((await fetch(anvilUrl, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' })).ok ? true : undefined));
       expect((await anvilProvider.getNetwork()).chainId).to.equal(31337n);
       const onAnvil = await openFixtureElection(await anvilProvider.getSigner(0), await anvilProvider.getSigner(1), fixture.voterCommitments.map(BigInt));
       expect(await onAnvil.zkBallot.getAddress(), "same deployer, same address on both nodes").to.equal(fixture.zkBallot);
