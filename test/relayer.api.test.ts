@@ -8,6 +8,7 @@ import * as path from "node:path";
 
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { JsonRpcProvider } from "ethers";
 import { ethers } from "hardhat";
 
 import { execFileSync } from "node:child_process";
@@ -23,6 +24,7 @@ import { RelayQueue, StorageError } from "../lib/relayer/queue";
 import { purgeFinishedElections } from "../lib/relayer/retention";
 import { buildRelayerServer } from "../lib/relayer/server";
 import { VoterRoll } from "../lib/voterRoll";
+import { ZkBallot__factory } from "../typechain-types";
 
 describe("relayer API", function () {
   this.timeout(300_000);
@@ -160,6 +162,42 @@ describe("relayer API", function () {
     }
   });
 
+  it("/health with the node down: 503 with Retry-After and each dependency's state, not a bare 500", async () => {
+    const fixture = await loadFixture(relayerFixture);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-relayer-health-"));
+    const queue = new RelayQueue(path.join(dir, "queue.sqlite"));
+    const deadNode = new JsonRpcProvider("http://127.0.0.1:9", 31337, { staticNetwork: true }); // nothing listens on port 9
+    const proofPool = new ProofPool({ verificationKey: loadVerificationKey(), workers: 1 });
+    const app = await buildRelayerServer({
+      queue,
+      chain: { zkBallot: ZkBallot__factory.connect(await fixture.zkBallot.getAddress(), deadNode), chainId: 31337n, contractAddress: await fixture.zkBallot.getAddress(), verificationKey: loadVerificationKey() },
+      relayerAddress: fixture.voterAccount.address,
+      proofPool,
+      rateLimitPerMinute: 60,
+    });
+    try {
+      const health = await app.inject({ method: "GET", url: "/health" });
+      expect(health.statusCode).to.equal(503);
+      expect(health.headers["retry-after"]).to.equal("10");
+      const report = health.json<{ status: string; database: { ok: boolean }; node: { ok: boolean; error: string }; ballots: Record<string, number> }>();
+      expect(report.status).to.equal("degraded");
+      expect(report.database.ok).to.equal(true);
+      expect(report.node.ok).to.equal(false);
+      expect(report.node.error).to.be.a("string").and.not.equal("");
+      expect(report.ballots).to.deep.equal({ queued: 0, submitted: 0, included: 0, final: 0, rejected: 0 });
+      const post = await app.inject({ method: "POST", url: "/v1/ballots", payload: body(fixture.prepared[0]) });
+      expect(post.statusCode).to.equal(503);
+      expect(post.json<{ error: string }>().error).to.equal("CHAIN_UNAVAILABLE");
+      expect(post.headers["retry-after"]).to.equal("5");
+    } finally {
+      await app.close();
+      await proofPool.close();
+      queue.close();
+      deadNode.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("two different ballots of one voter sent at once: one is accepted, the other gets 409 ALREADY_QUEUED", async () => {
     const fixture = await loadFixture(relayerFixture);
     const { app, queue, close } = await serverFor(fixture, { workers: 2 });
@@ -188,6 +226,10 @@ describe("relayer API", function () {
       const codes = [];
       for (let i = 0; i < 5; i++) codes.push(await app.inject({ method: "POST", url: "/v1/ballots", payload: wrong, remoteAddress: "10.0.0.1" }));
       expect(codes.map((r) => r.statusCode)).to.deep.equal([422, 422, 422, 429, 429]);
+      // the same nullifier written in hex or with leading zeros is the same key
+      const hex = "0x" + a.nullifier.toString(16);
+      const padded = "0x" + a.nullifier.toString(16).padStart(64, "0");
+      for (const nullifier of [hex, padded]) expect((await app.inject({ method: "POST", url: "/v1/ballots", payload: { ...wrong, nullifier } })).statusCode, nullifier).to.equal(429);
       expect(codes[3].json<{ error: string }>().error).to.equal("RATE_LIMITED");
       expect(Number(codes[3].headers["retry-after"])).to.be.within(1, 60);
       // another voter behind the same address is not affected

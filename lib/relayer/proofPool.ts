@@ -166,9 +166,18 @@ export class ProofPool {
       this.dispatch();
     });
     worker.on("error", (error) => {
-      entry.job?.reject(error);
-      if (entry.job) this.inFlight--;
-      entry.job = undefined;
+      if (entry.job) {
+        this.inFlight--;
+        entry.job.reject(error);
+        entry.job = undefined;
+      }
+    });
+    worker.on("exit", () => {
+      // A thread that died (an error, or killed) is replaced, so the pool never waits on it.
+      if (this.closed) return;
+      const index = this.workers.indexOf(entry);
+      if (index >= 0) this.workers[index] = this.spawn();
+      this.dispatch();
     });
     return entry;
   }

@@ -17,6 +17,7 @@
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 
+import { parseFieldElement } from "../field";
 import { ProofPool, ProofPoolFull } from "./proofPool";
 import { sameBallot, StorageError, type QueuedBallot, type RelayQueue } from "./queue";
 import { ballotPublicSignals, ChainView, checkBallotCheaply, checkNullifierUnspent, parseBallotRequest, RelayRejection, type ChainContext } from "./validate";
@@ -40,6 +41,7 @@ const STORAGE_RETRY_AFTER_S = 30;
 /** A storage failure this recent marks the database unhealthy even if the health probe's small write succeeds. */
 const STORAGE_ERROR_MEMORY_MS = 60_000;
 const HEALTH_NODE_TIMEOUT_MS = 3_000;
+const HEALTH_CACHE_MS = 1_000;
 
 export function receiptView(ballot: QueuedBallot): Record<string, unknown> {
   return {
@@ -54,11 +56,19 @@ export function receiptView(ballot: QueuedBallot): Record<string, unknown> {
   };
 }
 
-/** The key a submission is limited by: its (election, nullifier), or none for a body that names none (it fails the schema check). */
+/**
+ * The key a submission is limited by: its (election, nullifier) in canonical form, so that
+ * writing one nullifier in hex, in decimal or with leading zeros does not buy a fresh budget;
+ * none for a body without a valid nullifier (the schema check refuses it, cheaply, anyway).
+ */
 function nullifierKey(request: FastifyRequest): string {
   const body = request.body as { electionId?: unknown; nullifier?: unknown } | null | undefined;
   if (typeof body !== "object" || body === null || typeof body.electionId !== "string" || typeof body.nullifier !== "string") return "";
-  return `ballot:${body.electionId.slice(0, 24)}:${body.nullifier.slice(0, 80)}`;
+  try {
+    return `ballot:${BigInt(body.electionId.slice(0, 24))}:${parseFieldElement(body.nullifier, "nullifier")}`;
+  } catch {
+    return "";
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -129,8 +139,20 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
     },
   );
 
-  /** Each dependency reported as it is: 200 only when the database takes writes, the node answers and the chain is the bound one. */
+  /**
+   * Each dependency reported as it is: 200 only when the database takes writes, the node answers
+   * and the chain is the bound one. Computed at most once a second (its probe is a durable
+   * write), shared by concurrent callers, so polling /health cannot load the disk or the node.
+   */
+  let cachedHealth: { at: number; report: Promise<{ ok: boolean; body: Record<string, unknown> }> } | undefined;
   app.get("/health", async (_request, reply) => {
+    if (!cachedHealth || Date.now() - cachedHealth.at >= HEALTH_CACHE_MS) cachedHealth = { at: Date.now(), report: healthReport() };
+    const { ok, body } = await cachedHealth.report;
+    if (!ok) reply.status(503).header("retry-after", "10");
+    return body;
+  });
+
+  async function healthReport(): Promise<{ ok: boolean; body: Record<string, unknown> }> {
     const database: Record<string, unknown> = { ok: true };
     let ballots: Record<string, number> | null = null;
     try {
@@ -152,8 +174,7 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
     }
     const chainBinding = options.chainStatus?.() ?? { ok: true };
     const ok = database.ok === true && node.ok === true && chainBinding.ok;
-    if (!ok) reply.status(503).header("retry-after", "10");
-    return {
+    const body = {
       status: ok ? "ok" : "degraded",
       chainId: chain.chainId.toString(),
       zkBallot: chain.contractAddress,
@@ -164,7 +185,8 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
       proofVerification: { load: proofPool.load, capacity: proofPool.maxQueued },
       ballots,
     };
-  });
+    return { ok, body };
+  }
 
   return app;
 }
