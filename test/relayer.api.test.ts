@@ -260,6 +260,21 @@ describe("relayer API", function () {
       expect(queue.counts().queued).to.equal(0);
       // and the pool drains: an honest ballot right after is accepted
       expect((await app.inject({ method: "POST", url: "/v1/ballots", payload: body(a) })).statusCode).to.equal(202);
+
+      // first come, first served across retries: a ballot refused as busy is verified in the
+      // priority lane on its retry, even while one-shot junk keeps the normal lane full
+      const b = fixture.prepared[1];
+      let honest = 0;
+      for (let round = 0; round < 5 && honest !== 503; round++) {
+        const burst = Array.from({ length: 6 }, (_, i) => ({ ...body(a), nullifier: (5000n + BigInt(round * 10 + i)).toString() }));
+        const answers = await Promise.all([...burst, body(b)].map((payload) => app.inject({ method: "POST", url: "/v1/ballots", payload })));
+        honest = answers[answers.length - 1].statusCode;
+      }
+      expect(honest, "the honest ballot must meet a full pool once").to.equal(503);
+      const retryBurst = Array.from({ length: 6 }, (_, i) => ({ ...body(a), nullifier: (9000n + BigInt(i)).toString() }));
+      const retried = await Promise.all([...retryBurst, body(b)].map((payload) => app.inject({ method: "POST", url: "/v1/ballots", payload })));
+      expect(retried.map((r) => r.statusCode)).to.include(503); // the normal lane is full again
+      expect(retried[retried.length - 1].statusCode, "the retry goes first").to.equal(202);
     } finally {
       await close();
     }

@@ -108,12 +108,13 @@ export interface ProofPoolOptions {
   verificationKey: unknown;
   /** Worker threads; default: one per available core. */
   workers?: number;
-  /** Proofs waiting or being verified at most; beyond that verify() rejects with ProofPoolFull. */
+  /** Proofs waiting or in verification at most, per lane; beyond that verify() rejects with ProofPoolFull. */
   maxQueued?: number;
 }
 
 interface Job {
   id: number;
+  priority: boolean;
   publicSignals: string[];
   proof: string[];
   resolve(ok: boolean): void;
@@ -130,8 +131,10 @@ interface PoolWorker {
 export class ProofPool {
   private readonly workers: PoolWorker[] = [];
   private readonly waiting: Job[] = [];
+  private readonly priorityWaiting: Job[] = [];
   private nextId = 1;
   private inFlight = 0;
+  private priorityInFlight = 0;
   private closed = false;
   readonly maxQueued: number;
   /** Verifications done, and rejections because the pool was full (for /health and the benchmark). */
@@ -160,14 +163,14 @@ export class ProofPool {
       if (message.id === undefined || entry.job?.id !== message.id) return;
       const job = entry.job;
       entry.job = undefined;
-      this.inFlight--;
+      this.release(job);
       this.stats.verified++;
       job.resolve(message.ok === true);
       this.dispatch();
     });
     worker.on("error", (error) => {
       if (entry.job) {
-        this.inFlight--;
+        this.release(entry.job);
         entry.job.reject(error);
         entry.job = undefined;
       }
@@ -187,31 +190,41 @@ export class ProofPool {
     await Promise.all(this.workers.map((w) => w.ready));
   }
 
-  /** Proofs waiting or being verified. */
-  get load(): number {
-    return this.inFlight;
+  private release(job: Job): void {
+    if (job.priority) this.priorityInFlight--;
+    else this.inFlight--;
   }
 
-  /** Verifies off the event loop; rejects with ProofPoolFull when `maxQueued` proofs are already in the pool. */
-  verify(publicSignals: readonly bigint[], proof: readonly bigint[]): Promise<boolean> {
+  /** Proofs waiting or being verified, both lanes. */
+  get load(): number {
+    return this.inFlight + this.priorityInFlight;
+  }
+
+  /**
+   * Verifies off the event loop; rejects with ProofPoolFull when `maxQueued` proofs are already
+   * in the lane. The priority lane has its own `maxQueued` slots and is served first: the
+   * server puts there a retry of a ballot that was refused as busy before (see server.ts).
+   */
+  verify(publicSignals: readonly bigint[], proof: readonly bigint[], priority = false): Promise<boolean> {
     if (this.closed) return Promise.reject(new Error("the proof pool is closed"));
-    if (this.inFlight >= this.maxQueued) {
+    if ((priority ? this.priorityInFlight : this.inFlight) >= this.maxQueued) {
       this.stats.refusedFull++;
       return Promise.reject(new ProofPoolFull(1));
     }
     if (proof.some((coordinate) => coordinate < 0n || coordinate >= BN254_BASE_FIELD)) return Promise.resolve(false);
-    this.inFlight++;
+    if (priority) this.priorityInFlight++;
+    else this.inFlight++;
     return new Promise<boolean>((resolve, reject) => {
-      this.waiting.push({ id: this.nextId++, publicSignals: publicSignals.map(String), proof: proof.map(String), resolve, reject });
+      (priority ? this.priorityWaiting : this.waiting).push({ id: this.nextId++, priority, publicSignals: publicSignals.map(String), proof: proof.map(String), resolve, reject });
       this.dispatch();
     });
   }
 
   private dispatch(): void {
     for (const entry of this.workers) {
-      if (this.waiting.length === 0) return;
+      if (this.waiting.length === 0 && this.priorityWaiting.length === 0) return;
       if (entry.job) continue;
-      const job = this.waiting.shift()!;
+      const job = (this.priorityWaiting.length > 0 ? this.priorityWaiting : this.waiting).shift()!;
       entry.job = job;
       entry.worker.postMessage({ id: job.id, publicSignals: job.publicSignals, proof: job.proof });
     }
@@ -220,7 +233,7 @@ export class ProofPool {
   /** Fails the waiting jobs and ends the threads. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.waiting.splice(0)) job.reject(new Error("the proof pool is closed"));
+    for (const job of [...this.priorityWaiting.splice(0), ...this.waiting.splice(0)]) job.reject(new Error("the proof pool is closed"));
     await Promise.all(this.workers.map((entry) => entry.worker.terminate()));
   }
 }

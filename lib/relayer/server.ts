@@ -5,7 +5,8 @@
  * schema, the election's phase and window, the ballot range, the queue (already queued?), its
  * per-nullifier limit and the on-chain nullifier check first, all cheap. Verification runs on a
  * bounded pool of worker threads (proofPool.ts); when it is full the answer is 503 with
- * Retry-After, so the event loop keeps answering and queued work stays bounded.
+ * Retry-After, so the event loop keeps answering and queued work stays bounded. A ballot's
+ * retry after such a 503 is verified in the pool's priority lane (BusyRefusals).
  *
  * Limits are per nullifier (submissions) and per receipt (status polls), not per client
  * address: voters behind one NAT, Tor exit or reverse proxy share an address, and each honest
@@ -65,9 +66,33 @@ function nullifierKey(request: FastifyRequest): string {
   const body = request.body as { electionId?: unknown; nullifier?: unknown } | null | undefined;
   if (typeof body !== "object" || body === null || typeof body.electionId !== "string" || typeof body.nullifier !== "string") return "";
   try {
-    return `ballot:${BigInt(body.electionId.slice(0, 24))}:${parseFieldElement(body.nullifier, "nullifier")}`;
+    return ballotKey(BigInt(body.electionId.slice(0, 24)), parseFieldElement(body.nullifier, "nullifier"));
   } catch {
     return "";
+  }
+}
+
+const ballotKey = (electionId: bigint, nullifier: bigint) => `ballot:${electionId}:${nullifier}`;
+
+/**
+ * Ballots refused as busy, remembered so that their retry goes to the verifiers' priority lane:
+ * first come, first served across retries. A voter who waits out Retry-After is then served
+ * before fresh requests, while a flood of one-shot junk keeps competing for the normal lane.
+ * Bounded: the oldest entry makes room.
+ */
+class BusyRefusals {
+  private readonly keys = new Map<string, true>();
+  constructor(private readonly max: number) {}
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+  add(key: string): void {
+    if (this.keys.has(key)) return;
+    if (this.keys.size >= this.max) this.keys.delete(this.keys.keys().next().value!);
+    this.keys.set(key, true);
+  }
+  delete(key: string): void {
+    this.keys.delete(key);
   }
 }
 
@@ -80,6 +105,7 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
   const { queue, chain, proofPool } = options;
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
   const view = new ChainView(chain);
+  const busyRefusals = new BusyRefusals(options.rateLimitKeys ?? 100_000);
   let lastStorageError: { at: number; message: string } | undefined;
 
   await app.register(rateLimit, {
@@ -121,7 +147,15 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
         return reply.status(200).send(receiptView(existing)); // the same ballot resent: idempotent
       }
       await checkNullifierUnspent(chain, ballot);
-      const valid = await proofPool.verify(ballotPublicSignals(election, ballot), ballot.proof);
+      const key = ballotKey(ballot.electionId, ballot.nullifier);
+      let valid: boolean;
+      try {
+        valid = await proofPool.verify(ballotPublicSignals(election, ballot), ballot.proof, busyRefusals.has(key));
+      } catch (error) {
+        if (error instanceof ProofPoolFull) busyRefusals.add(key);
+        throw error;
+      }
+      busyRefusals.delete(key);
       if (!valid) throw new RelayRejection(422, "INVALID_PROOF", "the proof does not verify for this election's roll root, scope, nullifier and ballot");
       const { stored, created } = queue.enqueue(ballot); // durable before we answer
       if (!created && !sameBallot(stored, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
