@@ -132,8 +132,10 @@ export async function postBallots(relayerUrl: string, electionId: bigint, ballot
 }
 
 /** Waits until the relayer has settled `count` ballots; all must be included. */
-export async function waitUntilSettled(relayerUrl: string, count: number): Promise<void> {
+export async function waitUntilSettled(relayerUrl: string, count: number, timeoutMs = 1_800_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`the relayer did not settle ${count} ballots within ${timeoutMs / 1000} s`);
     const health = (await (await fetch(`${relayerUrl}/health`)).json()) as { ballots: Record<string, number> };
     if (health.ballots.included + health.ballots.final + health.ballots.rejected >= count) {
       if (health.ballots.rejected > 0) throw new Error(`${health.ballots.rejected} ballots rejected`);

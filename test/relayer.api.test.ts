@@ -338,6 +338,25 @@ describe("relayer API", function () {
     }
   });
 
+  it("sizes and checkpoints its WAL on purpose", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-relayer-wal-"));
+    const queue = new RelayQueue(path.join(dir, "queue.sqlite"));
+    try {
+      const wal = () => fs.statSync(path.join(dir, "queue.sqlite-wal")).size;
+      const proof = Array.from({ length: 8 }, (_, i) => 10n ** 70n + BigInt(i));
+      for (let i = 0; i < 2_000; i++) queue.enqueue({ electionId: 1n, ballot: 1n, nullifier: BigInt(i + 1) * 10n ** 60n, proof });
+      // automatic checkpoints every 256 pages keep the log near 1 MiB, not SQLite's 4 MiB default
+      expect(wal()).to.be.greaterThan(0).and.at.most(1.25 * 1024 * 1024);
+      const { checkpointed } = queue.checkpoint();
+      expect(checkpointed).to.be.at.least(0);
+      expect(wal(), "TRUNCATE checkpoint empties the log").to.equal(0);
+      expect(queue.counts().queued).to.equal(2_000);
+    } finally {
+      queue.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("binds its database to one chain, ZkBallot and relayer key, and refuses any other in one line", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-relayer-bind-"));
     const file = path.join(dir, "queue.sqlite");

@@ -6,7 +6,7 @@
  * on another at the same chain id; SIGTERM during a long polling interval. Proofs come from
  * test/fixtures/relayer-ballots.json (see lib/relayFixtures.ts). Every wait has a deadline.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,6 +15,7 @@ import { expect } from "chai";
 import { JsonRpcProvider } from "ethers";
 
 import { PROJECT_ROOT } from "../lib/artifacts";
+import { closeElection } from "../lib/election";
 import { loadRelayFixture, openFixtureElection, type RelayFixture } from "../lib/relayFixtures";
 import type { ZkBallot } from "../typechain-types";
 import { TS_NODE_CLI, startHardhatNode, startProcess, randomPort, type HardhatNode } from "./helpers/processes";
@@ -276,6 +277,20 @@ describe("relayer service: reorgs, chain resets and a database of another node",
     const cast = await zkBallot.queryFilter(zkBallot.filters.VoteCast(electionId));
     expect(cast).to.have.length(3);
     expect(final.map((r) => r.transactionHash)).to.deep.equal(ballots.map((b) => cast.find((e) => e.args.nullifier.toString() === b.nullifier)!.transactionHash));
+  });
+
+  it("retention: `npm run relayer -- purge` deletes a closed election's ballots once all are final", async () => {
+    relayer!.child.kill("SIGTERM"); // one process per database: stop the service first
+    expect(await exitOf(relayer!.child, 10_000)).to.equal(0);
+    const { env, url } = relayerEnvFor(node.url, fixture, databaseFile);
+    await closeElection(zkBallot, electionId);
+    const purge = spawnSync(process.execPath, [TS_NODE_CLI, "scripts/relayer.ts", "purge"], { cwd: PROJECT_ROOT, env, encoding: "utf8", timeout: 60_000 });
+    expect(purge.status, purge.stderr).to.equal(0);
+    expect(purge.stdout).to.match(/election 1: 3 ballots deleted/);
+    relayer = await startRelayerProcess(env);
+    const health = (await (await fetch(`${url}/health`)).json()) as { ballots: Record<string, number> };
+    expect(health.ballots).to.deep.equal({ queued: 0, submitted: 0, included: 0, final: 0, rejected: 0 });
+    expect(await zkBallot.queryFilter(zkBallot.filters.VoteCast(electionId)), "the chain keeps the public record").to.have.length(3);
   });
 
   it("exits with a one-line cause when the chain is reset under it, instead of waiting on it", async () => {
