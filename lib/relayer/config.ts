@@ -81,7 +81,7 @@ export function relayerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rela
     rateLimitPerMinute: integer(env, "RELAYER_RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
     finality: finality(env.RELAYER_FINALITY),
     verifyWorkers: integer(env, "RELAYER_VERIFY_WORKERS", Math.max(1, os.availableParallelism()), 1, 64),
-    verifyQueue: integer(env, "RELAYER_VERIFY_QUEUE", 64, 1, 100_000),
+    verifyQueue: integer(env, "RELAYER_VERIFY_QUEUE", 16, 1, 100_000),
     purgeFinishedElections: flag(env, "RELAYER_PURGE_FINISHED", true),
   };
 }

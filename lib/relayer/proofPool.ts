@@ -141,7 +141,7 @@ export class ProofPool {
   readonly stats = { verified: 0, refusedFull: 0 };
 
   constructor(private readonly options: ProofPoolOptions) {
-    this.maxQueued = options.maxQueued ?? 64;
+    this.maxQueued = options.maxQueued ?? 16;
     const count = options.workers ?? Math.max(1, os.availableParallelism());
     for (let i = 0; i < count; i++) this.workers.push(this.spawn());
   }

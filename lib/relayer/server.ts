@@ -116,8 +116,9 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof StorageError) {
+      // One log line a minute at most: a full disk under load must not also fill the log.
+      if (!lastStorageError || Date.now() - lastStorageError.at >= STORAGE_ERROR_MEMORY_MS) options.log?.(`storage error: ${error.message}`);
       lastStorageError = { at: Date.now(), message: error.message };
-      options.log?.(`storage error: ${error.message}`);
       return reply.status(503).header("retry-after", String(STORAGE_RETRY_AFTER_S)).send({ error: "STORAGE_UNAVAILABLE", message: `${error.message}; nothing was stored, retry later` });
     }
     if (error instanceof ProofPoolFull) {
