@@ -15,6 +15,7 @@ import { closeElection, computeElectionScope, createElection, deployZkBallot, op
 import { progressBar } from "../lib/progress";
 import type { VoterIdentity } from "../lib/identity";
 import { fixtureVoter, RELAY_FIXTURE_ELECTION } from "../lib/relayFixtures";
+import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer } from "../lib/relayer/service";
 import { VoterRoll } from "../lib/voterRoll";
 import { startHardhatNode } from "../test/helpers/processes";
@@ -82,6 +83,7 @@ export async function runLargeElection(options: { rollSize: number; ballots: num
       return [await proveBallotsInParallel(voters, roll, ballots, scope, `e2e-${rollSize}-${ballots}`, log), 0];
     });
     const relayer = await startRelayer({
+      ...relayerConfigFromEnv({ RELAYER_PRIVATE_KEY: RELAYER_KEY }),
       rpcUrl: node.url, privateKey: RELAYER_KEY, host: "127.0.0.1", port: 0, databaseFile: path.join(dir, "relayer.sqlite"),
       zkBallotAddress: await zkBallot.getAddress(), batchSize: 50, intervalMs: 50, stuckAfterMs: 60_000, rateLimitPerMinute: 1_000_000,
     });

@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from "../lib/artifacts";
 import { computeElectionScope } from "../lib/election";
 import { progressBar } from "../lib/progress";
 import { fixtureVoter, loadRelayFixture, openFixtureElection, RELAY_FIXTURE_ELECTION } from "../lib/relayFixtures";
+import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer } from "../lib/relayer/service";
 import type { VoterIdentity } from "../lib/identity";
 import { VoterRoll, type MerklePath } from "../lib/voterRoll";
@@ -131,10 +132,12 @@ export async function postBallots(relayerUrl: string, electionId: bigint, ballot
 }
 
 /** Waits until the relayer has settled `count` ballots; all must be included. */
-export async function waitUntilSettled(relayerUrl: string, count: number): Promise<void> {
+export async function waitUntilSettled(relayerUrl: string, count: number, timeoutMs = 1_800_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`the relayer did not settle ${count} ballots within ${timeoutMs / 1000} s`);
     const health = (await (await fetch(`${relayerUrl}/health`)).json()) as { ballots: Record<string, number> };
-    if (health.ballots.included + health.ballots.rejected >= count) {
+    if (health.ballots.included + health.ballots.final + health.ballots.rejected >= count) {
       if (health.ballots.rejected > 0) throw new Error(`${health.ballots.rejected} ballots rejected`);
       return;
     }
@@ -164,6 +167,7 @@ export async function measureRelayerThroughput(count: number, log: (line: string
     const { zkBallot, electionId } = await openFixtureElection(operator, await provider.getSigner(1), commitments);
     if (computeElectionScope((await provider.getNetwork()).chainId, await zkBallot.getAddress(), electionId) !== scope) throw new Error("deployment differs from the cached proofs");
     const relayer = await startRelayer({
+      ...relayerConfigFromEnv({ RELAYER_PRIVATE_KEY: RELAYER_KEY }),
       rpcUrl: node.url, privateKey: RELAYER_KEY, host: "127.0.0.1", port: 0, databaseFile: path.join(dir, "relayer.sqlite"),
       zkBallotAddress: await zkBallot.getAddress(), batchSize: 50, intervalMs: 50, stuckAfterMs: 60_000, rateLimitPerMinute: 1_000_000,
     });

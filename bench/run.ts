@@ -5,6 +5,7 @@
  *   gas        gasUsed of castVote on Hardhat's in-process network
  *   castvotes-gas  castVotes gas per ballot for batches of 1, 10 and 50 (bench/relayer.ts)
  *   relayer    ballots per second through the relayer service and a `hardhat node` (bench/relayer.ts)
+ *   relayer-flood  200 honest voters while 20,000 junk requests arrive in 60 s (bench/relayerFlood.ts)
  *   e2e-1m     a 2^20-voter roll, 1,000 relayed ballots, close and audit on a `hardhat node` (bench/e2e.ts)
  *   roll-root  Poseidon root of a roll of 2^20 random commitments
  *   roll-path  one voter's Merkle path from a 2^20-commitment roll CSV file (read, parse, hash)
@@ -381,6 +382,31 @@ async function benchRelayer(options: Options): Promise<Result[]> {
   return r.results;
 }
 
+/** The relayer process under a flood of junk while honest voters arrive (bench/relayerFlood.ts); one run, it takes about 90 s. */
+async function benchRelayerFlood(): Promise<Result[]> {
+  const r = new Recorder("relayer-flood");
+  const { measureRelayerFlood } = await import("./relayerFlood");
+  const result = await measureRelayerFlood(log);
+  const parameters = {
+    honestVoters: result.honest,
+    honestRatePerSecond: 7.5,
+    junkSent: result.junkSent,
+    junkSeconds: Number(result.junkSeconds.toFixed(1)),
+    junkAnswers: result.junkAnswers,
+    honestRetries: result.honestRetries,
+    honestIncludedOnChain: result.honestIncluded,
+    acceptMaxSeconds: Number(result.acceptMaxSeconds.toFixed(2)),
+    relayer: "npm run relayer (separate process, default limits), hardhat node, loopback",
+  };
+  const source = "issue 16: every honest voter accepted, p99 time to acceptance <= 3 s, relayer RSS <= 400 MB";
+  r.add("flood_honest_accepted", "ballots", result.honestAccepted, { target: { comparison: ">=", value: result.honest, source }, parameters });
+  r.add("flood_accept_p99_s", "s", result.acceptP99Seconds, { target: { comparison: "<=", value: 3, source }, parameters, notes: "first POST to 202, retries after 429/503 included" });
+  r.add("flood_accept_p50_s", "s", result.acceptP50Seconds, { parameters });
+  r.add("flood_relayer_peak_rss_mb", "MB", result.relayerPeakRssMB, { target: { comparison: "<=", value: 400, source }, parameters, notes: "VmRSS of the relayer process, sampled every 250 ms" });
+  r.add("flood_junk_per_s", "requests/s", result.junkSent / result.junkSeconds, { parameters });
+  return r.results;
+}
+
 async function benchRollRoot(options: Options): Promise<Result[]> {
   const r = new Recorder("roll-root");
   const depth = 20;
@@ -588,6 +614,7 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<Result[]>> = {
   gas: benchGas,
   "castvotes-gas": benchCastVotesGas,
   relayer: benchRelayer,
+  "relayer-flood": benchRelayerFlood,
   "e2e-1m": benchE2e,
   "roll-root": benchRollRoot,
   "roll-path": benchRollPath,

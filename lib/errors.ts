@@ -20,7 +20,9 @@ export type ZkBallotErrorCode =
   | "ELECTION_STATE"
   | "ALREADY_VOTED"
   | "CONTRACT_REVERT"
-  | "EVENT_DECODE";
+  | "EVENT_DECODE"
+  | "STORAGE_UNAVAILABLE"
+  | "CHAIN_MISMATCH";
 
 export class ZkBallotError extends Error {
   override readonly name = "ZkBallotError";

@@ -80,11 +80,12 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
       proving?.stop("proof ready");
       if (args.relayer !== undefined) {
         const { submitToRelayer, waitForRelayedBallot } = await import("../lib/relayer/client");
-        const accepted = await submitToRelayer(args.relayer, prepared);
+        const retry = { onRetry: (code: number, waitMs: number) => console.error(`relayer busy (HTTP ${code}); retrying in ${Math.ceil(waitMs / 1000)} s`) };
+        const accepted = await submitToRelayer(args.relayer, prepared, retry);
         console.log(`relayer accepted the ballot: receipt ${accepted.receiptId}`);
-        const final = await waitForRelayedBallot(args.relayer, accepted.receiptId, { onStatus: (receipt) => console.error(`relayer: ${receipt.status}`) });
+        const final = await waitForRelayedBallot(args.relayer, accepted.receiptId, prepared, { retry, onStatus: (receipt) => console.error(`relayer: ${receipt.status}`) });
         if (final.status === "rejected") throw new CliError(`the relayer's transaction did not count the ballot: ${final.reason ?? "no reason given"}`);
-        console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${final.blockNumber}, tx ${final.transactionHash}, via relayer`);
+        console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${final.blockNumber}, tx ${final.transactionHash}, via relayer (${final.status === "final" ? "final" : "included; final after the relayer's confirmation depth"})`);
       } else {
         console.error(
           `warning: this ballot is sent from ${await sender!.getAddress()}; that account is now publicly linked to the ballot's transaction. ` +

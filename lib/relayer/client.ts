@@ -1,73 +1,132 @@
-/** The voter's side of the relayer: hand over a prepared ballot, then follow its receipt. */
+/**
+ * The voter's side of the relayer: hand over a prepared ballot, then follow its receipt.
+ *
+ * A busy relayer answers 429 or 503 with Retry-After; the client waits that long (capped) and
+ * retries a bounded number of times. Every receipt is checked against the ballot it is for, so
+ * a voter is never told that one ballot was cast while the relayer holds another.
+ */
 import { ZkBallotError } from "../errors";
 import type { PreparedBallot } from "../election";
 
+export type RelayStatus = "queued" | "submitted" | "included" | "final" | "rejected";
+const STATUSES: readonly string[] = ["queued", "submitted", "included", "final", "rejected"];
+
 export interface RelayReceipt {
   receiptId: string;
-  status: "queued" | "submitted" | "included" | "rejected";
+  status: RelayStatus;
   electionId: string;
   nullifier: string;
+  ballot: string;
   transactionHash?: string;
   blockNumber?: number;
   reason?: string;
 }
 
-async function request(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
-  let response: Response;
-  try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
-  } catch (error) {
-    throw new ZkBallotError("INVALID_ARGUMENT", `cannot reach the relayer at ${url}: ${(error as Error).message}`, "check --relayer");
-  }
-  let body: Record<string, unknown>;
-  try {
-    body = (await response.json()) as Record<string, unknown>;
-  } catch {
-    throw new ZkBallotError("INVALID_ARGUMENT", `the relayer at ${url} did not answer with JSON (HTTP ${response.status})`);
-  }
-  return { status: response.status, body };
+export interface RetryOptions {
+  /** Retries after 429/503 at most (default 8). */
+  maxRetries?: number;
+  /** A Retry-After above this is capped (default 30 s). */
+  maxWaitMs?: number;
+  /** Waits for tests: defaults to setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  onRetry?: (status: number, waitMs: number) => void;
 }
 
-function checkReceipt(body: Record<string, unknown>): RelayReceipt {
-  if (typeof body.receiptId !== "string" || !["queued", "submitted", "included", "rejected"].includes(body.status as string)) {
+const DEFAULT_RETRY_AFTER_MS = 1_000;
+
+/** Retry-After in ms: delta-seconds or an HTTP date; missing or malformed is 1 s. */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  if (header === null) return DEFAULT_RETRY_AFTER_MS;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, date - now);
+}
+
+async function request(url: string, init: RequestInit | undefined, retry: RetryOptions = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 0; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+    } catch (error) {
+      throw new ZkBallotError("INVALID_ARGUMENT", `cannot reach the relayer at ${url}: ${(error as Error).message}`, "check --relayer");
+    }
+    if ((response.status === 429 || response.status === 503) && attempt < (retry.maxRetries ?? 8)) {
+      const waitMs = Math.min(retryAfterMs(response.headers.get("retry-after")), retry.maxWaitMs ?? 30_000);
+      await response.body?.cancel();
+      retry.onRetry?.(response.status, waitMs);
+      await sleep(waitMs);
+      continue;
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = (await response.json()) as Record<string, unknown>;
+    } catch {
+      throw new ZkBallotError("INVALID_ARGUMENT", `the relayer at ${url} did not answer with JSON (HTTP ${response.status})`);
+    }
+    return { status: response.status, body };
+  }
+}
+
+/** The answer must be a receipt for this very ballot (election, nullifier and ballot). */
+function checkReceipt(body: Record<string, unknown>, expected: { electionId: bigint; nullifier: bigint; ballot: bigint }): RelayReceipt {
+  if (typeof body.receiptId !== "string" || !STATUSES.includes(body.status as string)) {
     throw new ZkBallotError("INVALID_ARGUMENT", "the relayer's answer is not a receipt");
   }
-  return body as unknown as RelayReceipt;
+  const receipt = body as unknown as RelayReceipt;
+  if (receipt.electionId !== expected.electionId.toString() || receipt.nullifier !== expected.nullifier.toString() || receipt.ballot !== expected.ballot.toString()) {
+    throw new ZkBallotError(
+      "CONTRACT_REVERT",
+      `the relayer's receipt ${receipt.receiptId} is not for this ballot (it names election ${String(receipt.electionId)}, ballot ${String(receipt.ballot)})`,
+      "another ballot of yours may already be queued there; check with my-ballot, or vote through another relayer",
+    );
+  }
+  return receipt;
 }
 
-export async function submitToRelayer(relayerUrl: string, prepared: PreparedBallot): Promise<RelayReceipt> {
-  const { status, body } = await request(new URL("/v1/ballots", relayerUrl).toString(), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      electionId: prepared.electionId.toString(),
-      ballot: prepared.ballot.toString(),
-      nullifier: prepared.nullifier.toString(),
-      proof: prepared.proof.map(String),
-    }),
-  });
+export async function submitToRelayer(relayerUrl: string, prepared: PreparedBallot, retry?: RetryOptions): Promise<RelayReceipt> {
+  const { status, body } = await request(
+    new URL("/v1/ballots", relayerUrl).toString(),
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        electionId: prepared.electionId.toString(),
+        ballot: prepared.ballot.toString(),
+        nullifier: prepared.nullifier.toString(),
+        proof: prepared.proof.map(String),
+      }),
+    },
+    retry,
+  );
   if (status !== 200 && status !== 202) {
     throw new ZkBallotError("CONTRACT_REVERT", `the relayer refused the ballot: ${String(body.error)}: ${String(body.message)}`);
   }
-  return checkReceipt(body);
+  return checkReceipt(body, prepared);
 }
 
-export async function relayReceipt(relayerUrl: string, receiptId: string): Promise<RelayReceipt> {
-  const { status, body } = await request(new URL(`/v1/ballots/${encodeURIComponent(receiptId)}`, relayerUrl).toString());
+export async function relayReceipt(relayerUrl: string, receiptId: string, expected: { electionId: bigint; nullifier: bigint; ballot: bigint }, retry?: RetryOptions): Promise<RelayReceipt> {
+  const { status, body } = await request(new URL(`/v1/ballots/${encodeURIComponent(receiptId)}`, relayerUrl).toString(), undefined, retry);
   if (status !== 200) throw new ZkBallotError("INVALID_ARGUMENT", `the relayer has no receipt ${receiptId}: ${String(body.message)}`);
-  return checkReceipt(body);
+  return checkReceipt(body, expected);
 }
 
-/** Polls until the ballot is included or rejected, or the time runs out. */
-export async function waitForRelayedBallot(relayerUrl: string, receiptId: string, options: { timeoutMs?: number; intervalMs?: number; onStatus?: (receipt: RelayReceipt) => void } = {}): Promise<RelayReceipt> {
+/** Polls until the ballot is included (or final, with `until: "final"`) or rejected, or the time runs out. */
+export async function waitForRelayedBallot(
+  relayerUrl: string,
+  receiptId: string,
+  expected: { electionId: bigint; nullifier: bigint; ballot: bigint },
+  options: { timeoutMs?: number; intervalMs?: number; until?: "included" | "final"; onStatus?: (receipt: RelayReceipt) => void; retry?: RetryOptions } = {},
+): Promise<RelayReceipt> {
   const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+  const done: RelayStatus[] = options.until === "final" ? ["final", "rejected"] : ["included", "final", "rejected"];
   let last: string | undefined;
   for (;;) {
-    const receipt = await relayReceipt(relayerUrl, receiptId);
+    const receipt = await relayReceipt(relayerUrl, receiptId, expected, options.retry);
     if (receipt.status !== last) options.onStatus?.(receipt);
     last = receipt.status;
-    if (receipt.status === "included" || receipt.status === "rejected") return receipt;
-    if (Date.now() > deadline) throw new ZkBallotError("INVALID_ARGUMENT", `the relayer has not included receipt ${receiptId} yet (status ${receipt.status})`, "check later with the receipt id");
+    if (done.includes(receipt.status)) return receipt;
+    if (Date.now() > deadline) throw new ZkBallotError("INVALID_ARGUMENT", `the relayer has not ${options.until ?? "included"} receipt ${receiptId} yet (status ${receipt.status})`, "check later with the receipt id");
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1_000));
   }
 }

@@ -1,4 +1,5 @@
 /** The relayer's configuration, from the environment (.env), validated with clear errors. */
+import * as os from "node:os";
 import * as path from "node:path";
 
 import { ZkBallotError } from "../errors";
@@ -15,7 +16,15 @@ export interface RelayerConfig {
   batchSize: number;
   intervalMs: number;
   stuckAfterMs: number;
+  /** Requests per nullifier (submissions) and per receipt (status polls) per minute. */
   rateLimitPerMinute: number;
+  /** Blocks (its own included) after which a ballot is final, or the node's "finalized" / "safe" tag. */
+  finality: number | "finalized" | "safe";
+  /** Proof verifier threads, and proofs waiting or in verification at most (then 503). */
+  verifyWorkers: number;
+  verifyQueue: number;
+  /** Delete the ballots of an election once it is closed and all its ballots are final (see docs/RELAYER.md, retention). */
+  purgeFinishedElections: boolean;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -26,6 +35,27 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ZkBallotError("INVALID_ARGUMENT", `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/** Default confirmations before "final": 12 blocks, for chains without a finalized tag. */
+export const DEFAULT_CONFIRMATIONS = 12;
+
+function finality(raw: string | undefined): RelayerConfig["finality"] {
+  if (raw === undefined || raw === "") return DEFAULT_CONFIRMATIONS;
+  if (raw === "finalized" || raw === "safe") return raw;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 10_000) {
+    throw new ZkBallotError("INVALID_ARGUMENT", `RELAYER_FINALITY must be a number of blocks from 1 to 10000, "finalized" or "safe", got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  throw new ZkBallotError("INVALID_ARGUMENT", `${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
 export function relayerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayerConfig {
@@ -48,6 +78,10 @@ export function relayerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rela
     batchSize: integer(env, "RELAYER_BATCH_SIZE", 50, 1, 100),
     intervalMs: integer(env, "RELAYER_INTERVAL_MS", 1_000, 10, 600_000),
     stuckAfterMs: integer(env, "RELAYER_STUCK_AFTER_MS", 60_000, 1_000, 3_600_000),
-    rateLimitPerMinute: integer(env, "RELAYER_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
+    rateLimitPerMinute: integer(env, "RELAYER_RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
+    finality: finality(env.RELAYER_FINALITY),
+    verifyWorkers: integer(env, "RELAYER_VERIFY_WORKERS", Math.max(1, os.availableParallelism()), 1, 64),
+    verifyQueue: integer(env, "RELAYER_VERIFY_QUEUE", 16, 1, 100_000),
+    purgeFinishedElections: flag(env, "RELAYER_PURGE_FINISHED", true),
   };
 }

@@ -1,39 +1,48 @@
 /**
  * The relayer's HTTP API (Fastify): POST /v1/ballots, GET /v1/ballots/:receiptId, GET /health.
  *
- * Privacy: the client's address is used only, in memory, by the rate limiter; it is never
- * logged or stored, and no log line names a ballot, a nullifier or a receipt next to it.
+ * Under a flood the expensive step, proof verification, is reached last: a request passes the
+ * schema, the election's phase and window, the ballot range, the queue (already queued?), its
+ * per-nullifier limit and the on-chain nullifier check first, all cheap. Verification runs on a
+ * bounded pool of worker threads (proofPool.ts); when it is full the answer is 503 with
+ * Retry-After, so the event loop keeps answering and queued work stays bounded. A ballot's
+ * retry after such a 503 is verified in the pool's priority lane (BusyRefusals).
+ *
+ * Limits are per nullifier (submissions) and per receipt (status polls), not per client
+ * address: voters behind one NAT, Tor exit or reverse proxy share an address, and each honest
+ * voter has a distinct nullifier. @fastify/rate-limit keeps the counters in a bounded LRU
+ * cache, so a flood of fresh keys evicts the oldest counters one by one, never all at once.
+ *
+ * Privacy: no client address is logged or stored, and no log line names a ballot.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import rateLimit from "@fastify/rate-limit";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 
-import type { QueuedBallot, RelayQueue } from "./queue";
-import { checkBallotAgainstChain, parseBallotRequest, RelayRejection, type ChainContext } from "./validate";
+import { parseFieldElement } from "../field";
+import { ProofPool, ProofPoolFull } from "./proofPool";
+import { sameBallot, StorageError, type QueuedBallot, type RelayQueue } from "./queue";
+import { ballotPublicSignals, ChainView, checkBallotCheaply, checkNullifierUnspent, parseBallotRequest, RelayRejection, type ChainContext } from "./validate";
 
 export interface RelayerServerOptions {
   queue: RelayQueue;
   chain: ChainContext;
   relayerAddress: string;
-  /** Requests per client per minute (token bucket). */
+  proofPool: ProofPool;
+  /** Requests per nullifier (POST) and per receipt (GET) per minute. */
   rateLimitPerMinute: number;
+  /** Limiter keys kept (LRU); default 100,000. */
+  rateLimitKeys?: number;
+  /** The service's own view of the chain binding (a reset detected under it), for /health. */
+  chainStatus?: () => { ok: boolean; error?: string };
   log?: (line: string) => void;
 }
 
-/** Token bucket per client key, held in memory only. */
-export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; updatedAt: number }>();
-  constructor(private readonly perMinute: number) {}
-
-  take(key: string, now = Date.now()): boolean {
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, updatedAt: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + ((now - bucket.updatedAt) / 60_000) * this.perMinute);
-    bucket.updatedAt = now;
-    this.buckets.set(key, bucket);
-    if (this.buckets.size > 100_000) this.buckets.clear(); // bounded memory under a flood of addresses
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
-  }
-}
+/** Retry-After for storage trouble: long enough for an operator to react, short enough for a voter. */
+const STORAGE_RETRY_AFTER_S = 30;
+/** A storage failure this recent marks the database unhealthy even if the health probe's small write succeeds. */
+const STORAGE_ERROR_MEMORY_MS = 60_000;
+const HEALTH_NODE_TIMEOUT_MS = 3_000;
+const HEALTH_CACHE_MS = 1_000;
 
 export function receiptView(ballot: QueuedBallot): Record<string, unknown> {
   return {
@@ -41,53 +50,178 @@ export function receiptView(ballot: QueuedBallot): Record<string, unknown> {
     status: ballot.status,
     electionId: ballot.electionId.toString(),
     nullifier: ballot.nullifier.toString(),
+    ballot: ballot.ballot.toString(),
     ...(ballot.txHash ? { transactionHash: ballot.txHash } : {}),
     ...(ballot.blockNumber !== null ? { blockNumber: ballot.blockNumber } : {}),
     ...(ballot.reason ? { reason: ballot.reason } : {}),
   };
 }
 
-export function buildRelayerServer(options: RelayerServerOptions): FastifyInstance {
-  const { queue, chain } = options;
+/**
+ * The key a submission is limited by: its (election, nullifier) in canonical form, so that
+ * writing one nullifier in hex, in decimal or with leading zeros does not buy a fresh budget;
+ * none for a body without a valid nullifier (the schema check refuses it, cheaply, anyway).
+ */
+function nullifierKey(request: FastifyRequest): string {
+  const body = request.body as { electionId?: unknown; nullifier?: unknown } | null | undefined;
+  if (typeof body !== "object" || body === null || typeof body.electionId !== "string" || typeof body.nullifier !== "string") return "";
+  try {
+    return ballotKey(BigInt(body.electionId.slice(0, 24)), parseFieldElement(body.nullifier, "nullifier"));
+  } catch {
+    return "";
+  }
+}
+
+const ballotKey = (electionId: bigint, nullifier: bigint) => `ballot:${electionId}:${nullifier}`;
+
+/**
+ * Ballots refused as busy, remembered so that their retry goes to the verifiers' priority lane:
+ * first come, first served across retries. A voter who waits out Retry-After is then served
+ * before fresh requests, while a flood of one-shot junk keeps competing for the normal lane.
+ * Bounded: the oldest entry makes room.
+ */
+class BusyRefusals {
+  private readonly keys = new Map<string, true>();
+  constructor(private readonly max: number) {}
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+  add(key: string): void {
+    if (this.keys.has(key)) return;
+    if (this.keys.size >= this.max) this.keys.delete(this.keys.keys().next().value!);
+    this.keys.set(key, true);
+  }
+  delete(key: string): void {
+    this.keys.delete(key);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+export async function buildRelayerServer(options: RelayerServerOptions): Promise<FastifyInstance> {
+  const { queue, chain, proofPool } = options;
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
-  const limiter = new RateLimiter(options.rateLimitPerMinute);
+  const view = new ChainView(chain);
+  const busyRefusals = new BusyRefusals(options.rateLimitKeys ?? 100_000);
+  let lastStorageError: { at: number; message: string } | undefined;
+
+  await app.register(rateLimit, {
+    global: false,
+    cache: options.rateLimitKeys ?? 100_000,
+    errorResponseBuilder: (_request, context) => new RelayRejection(429, "RATE_LIMITED", `at most ${context.max} requests a minute for this ballot or receipt; retry in ${context.after}`),
+  });
 
   app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof RelayRejection) return reply.status(error.statusCode).send({ error: error.code, message: error.message });
+    if (error instanceof StorageError) {
+      // One log line a minute at most: a full disk under load must not also fill the log.
+      if (!lastStorageError || Date.now() - lastStorageError.at >= STORAGE_ERROR_MEMORY_MS) options.log?.(`storage error: ${error.message}`);
+      lastStorageError = { at: Date.now(), message: error.message };
+      return reply.status(503).header("retry-after", String(STORAGE_RETRY_AFTER_S)).send({ error: "STORAGE_UNAVAILABLE", message: `${error.message}; nothing was stored, retry later` });
+    }
+    if (error instanceof ProofPoolFull) {
+      return reply.status(503).header("retry-after", String(error.retryAfterSeconds)).send({ error: "BUSY", message: error.message });
+    }
+    if (error instanceof RelayRejection) {
+      if (error.retryAfterSeconds !== undefined && !reply.hasHeader("retry-after")) reply.header("retry-after", String(error.retryAfterSeconds));
+      return reply.status(error.statusCode).send({ error: error.code, message: error.message });
+    }
     const statusCode = (error as { statusCode?: number }).statusCode;
     if (statusCode && statusCode >= 400 && statusCode < 500) return reply.status(statusCode).send({ error: "INVALID_REQUEST", message: (error as Error).message });
     options.log?.(`internal error: ${(error as Error).message}`);
     return reply.status(500).send({ error: "INTERNAL", message: "internal error" });
   });
 
-  app.post("/v1/ballots", async (request, reply) => {
-    if (!limiter.take(request.ip)) throw new RelayRejection(429, "RATE_LIMITED", `at most ${options.rateLimitPerMinute} requests a minute; retry later`);
-    const ballot = parseBallotRequest(request.body);
-    const existing = queue.findByNullifier(ballot.electionId, ballot.nullifier);
-    if (existing) {
-      const same = existing.ballot === ballot.ballot && existing.proof.every((value, i) => value === ballot.proof[i]);
-      if (!same) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
-      return reply.status(200).send(receiptView(existing)); // the same ballot resent: idempotent
+  const perMinute = { max: options.rateLimitPerMinute, timeWindow: 60_000 };
+
+  app.post(
+    "/v1/ballots",
+    { config: { rateLimit: { ...perMinute, hook: "preHandler", keyGenerator: nullifierKey, allowList: (_request: FastifyRequest, key: string) => key === "" } } },
+    async (request, reply) => {
+      const ballot = parseBallotRequest(request.body);
+      const election = await checkBallotCheaply(view, ballot);
+      const existing = queue.findByNullifier(ballot.electionId, ballot.nullifier);
+      if (existing) {
+        if (!sameBallot(existing, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
+        return reply.status(200).send(receiptView(existing)); // the same ballot resent: idempotent
+      }
+      await checkNullifierUnspent(chain, ballot);
+      const key = ballotKey(ballot.electionId, ballot.nullifier);
+      let valid: boolean;
+      try {
+        valid = await proofPool.verify(ballotPublicSignals(election, ballot), ballot.proof, busyRefusals.has(key));
+      } catch (error) {
+        if (error instanceof ProofPoolFull) busyRefusals.add(key);
+        throw error;
+      }
+      busyRefusals.delete(key);
+      if (!valid) throw new RelayRejection(422, "INVALID_PROOF", "the proof does not verify for this election's roll root, scope, nullifier and ballot");
+      const { stored, created } = queue.enqueue(ballot); // durable before we answer
+      if (!created && !sameBallot(stored, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
+      return reply.status(created ? 202 : 200).send(receiptView(stored));
+    },
+  );
+
+  app.get<{ Params: { receiptId: string } }>(
+    "/v1/ballots/:receiptId",
+    { config: { rateLimit: { ...perMinute, keyGenerator: (request: FastifyRequest) => `receipt:${String((request.params as { receiptId?: string }).receiptId).slice(0, 64)}` } } },
+    async (request) => {
+      const ballot = queue.get(request.params.receiptId);
+      if (!ballot) throw new RelayRejection(404, "RECEIPT_NOT_FOUND", "no ballot with this receipt id (or its election was purged after it ended)");
+      return receiptView(ballot);
+    },
+  );
+
+  /**
+   * Each dependency reported as it is: 200 only when the database takes writes, the node answers
+   * and the chain is the bound one. Computed at most once a second (its probe is a durable
+   * write), shared by concurrent callers, so polling /health cannot load the disk or the node.
+   */
+  let cachedHealth: { at: number; report: Promise<{ ok: boolean; body: Record<string, unknown> }> } | undefined;
+  app.get("/health", async (_request, reply) => {
+    if (!cachedHealth || Date.now() - cachedHealth.at >= HEALTH_CACHE_MS) cachedHealth = { at: Date.now(), report: healthReport() };
+    const { ok, body } = await cachedHealth.report;
+    if (!ok) reply.status(503).header("retry-after", "10");
+    return body;
+  });
+
+  async function healthReport(): Promise<{ ok: boolean; body: Record<string, unknown> }> {
+    const database: Record<string, unknown> = { ok: true };
+    let ballots: Record<string, number> | null = null;
+    try {
+      ballots = queue.counts();
+      queue.probeWrite();
+      if (lastStorageError && Date.now() - lastStorageError.at < STORAGE_ERROR_MEMORY_MS) {
+        Object.assign(database, { ok: false, error: `a write failed ${Math.round((Date.now() - lastStorageError.at) / 1000)} s ago: ${lastStorageError.message}` });
+      }
+    } catch (error) {
+      Object.assign(database, { ok: false, error: (error as Error).message });
     }
-    await checkBallotAgainstChain(chain, ballot);
-    const { receiptId, existing: raced } = queue.enqueue(ballot); // durable before we answer
-    if (raced) return reply.status(200).send(receiptView(raced));
-    options.log?.("accepted a ballot");
-    return reply.status(202).send(receiptView(queue.get(receiptId)!));
-  });
-
-  app.get<{ Params: { receiptId: string } }>("/v1/ballots/:receiptId", async (request) => {
-    if (!limiter.take(request.ip)) throw new RelayRejection(429, "RATE_LIMITED", `at most ${options.rateLimitPerMinute} requests a minute; retry later`);
-    const ballot = queue.get(request.params.receiptId);
-    if (!ballot) throw new RelayRejection(404, "RECEIPT_NOT_FOUND", "no ballot with this receipt id");
-    return receiptView(ballot);
-  });
-
-  app.get("/health", async () => {
-    const provider = chain.zkBallot.runner!.provider!;
-    const [blockNumber, balance] = await Promise.all([provider.getBlockNumber(), provider.getBalance(options.relayerAddress)]);
-    return { status: "ok", chainId: chain.chainId.toString(), zkBallot: chain.contractAddress, relayer: options.relayerAddress, balance: balance.toString(), blockNumber, ballots: queue.counts() };
-  });
+    const node: Record<string, unknown> = { ok: true };
+    try {
+      const provider = chain.zkBallot.runner!.provider!;
+      const [blockNumber, balance] = await withTimeout(Promise.all([provider.getBlockNumber(), provider.getBalance(options.relayerAddress)]), HEALTH_NODE_TIMEOUT_MS, "the node");
+      Object.assign(node, { blockNumber, balance: balance.toString() });
+    } catch (error) {
+      Object.assign(node, { ok: false, error: (error as Error).message.split("\n")[0].slice(0, 200) });
+    }
+    const chainBinding = options.chainStatus?.() ?? { ok: true };
+    const ok = database.ok === true && node.ok === true && chainBinding.ok;
+    const body = {
+      status: ok ? "ok" : "degraded",
+      chainId: chain.chainId.toString(),
+      zkBallot: chain.contractAddress,
+      relayer: options.relayerAddress,
+      database,
+      node,
+      chain: chainBinding,
+      proofVerification: { load: proofPool.load, capacity: proofPool.maxQueued },
+      ballots,
+    };
+    return { ok, body };
+  }
 
   return app;
 }

@@ -1,4 +1,4 @@
-/** Wires the relayer together: chain connection, queue, HTTP server and submission loop. */
+/** Wires the relayer together: chain connection, queue, proof pool, HTTP server and submission loop. */
 import { JsonRpcProvider, Wallet } from "ethers";
 
 import { ZkBallot__factory } from "../../typechain-types";
@@ -6,17 +6,33 @@ import { readDeployment } from "../deployments";
 import { ZkBallotError } from "../errors";
 import { loadVerificationKey } from "../prover";
 import type { RelayerConfig } from "./config";
+import { ProofPool } from "./proofPool";
 import { RelayQueue } from "./queue";
+import { purgeFinishedElections } from "./retention";
 import { buildRelayerServer } from "./server";
 import { BatchSubmitter } from "./submitter";
 
 export interface RunningRelayer {
   url: string;
   address: string;
+  /** Resolves when the submission loop has ended (after stop(), or on a fatal chain mismatch). */
+  loopEnded: Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startRelayer(config: RelayerConfig, log: (line: string) => void = () => undefined): Promise<RunningRelayer> {
+export interface RelayerHooks {
+  /** The chain under the relayer is no longer the one its database belongs to (a reset, or another node). */
+  onFatal?: (error: ZkBallotError) => void;
+}
+
+/** The block whose hash pins the chain: block 1 exists once anything (ZkBallot) is deployed, and differs between two nodes or a node and its reset. */
+const PIN_BLOCK = 1;
+/** How long stop() waits for a submission round in flight before closing anyway (the queue is write-ahead, so an interrupted round is safe). */
+const STOP_GRACE_MS = 2_000;
+/** Housekeeping (WAL checkpoint, retention) once a minute. */
+const HOUSEKEEPING_MS = 60_000;
+
+export async function startRelayer(config: RelayerConfig, log: (line: string) => void = () => undefined, hooks: RelayerHooks = {}): Promise<RunningRelayer> {
   const provider = new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: true });
   let chainId: bigint;
   try {
@@ -32,21 +48,89 @@ export async function startRelayer(config: RelayerConfig, log: (line: string) =>
   }
   const wallet = new Wallet(config.privateKey, provider);
   const zkBallot = ZkBallot__factory.connect(contractAddress, wallet);
-  const queue = new RelayQueue(config.databaseFile);
-  const submitter = new BatchSubmitter({ wallet, zkBallot, queue, chainId, batchSize: config.batchSize, stuckAfterMs: config.stuckAfterMs, log });
-  await submitter.reconcile(); // first settle whatever a previous run left in flight
+  let queue: RelayQueue;
+  try {
+    queue = new RelayQueue(config.databaseFile);
+  } catch (error) {
+    provider.destroy();
+    throw error;
+  }
+  const pinNumber = queue.binding()?.pinBlockNumber ?? PIN_BLOCK;
+  let pin;
+  try {
+    pin = queue.bindTo({ chainId, zkBallot: contractAddress, relayer: wallet.address }, { number: pinNumber, hash: (await provider.getBlock(pinNumber))?.hash ?? undefined });
+  } catch (error) {
+    queue.close();
+    provider.destroy();
+    throw error;
+  }
+  const proofPool = new ProofPool({ verificationKey: loadVerificationKey(), workers: config.verifyWorkers, maxQueued: config.verifyQueue });
+  const cleanUp = async () => {
+    await proofPool.close();
+    queue.close();
+    provider.destroy();
+  };
+  const submitter = new BatchSubmitter({ wallet, zkBallot, queue, chainId, batchSize: config.batchSize, stuckAfterMs: config.stuckAfterMs, finality: config.finality, log });
+  let chainState: { ok: boolean; error?: string } = { ok: true };
+  let server;
+  let url: string;
+  try {
+    await proofPool.ready();
+    await submitter.reconcile(); // first settle whatever a previous run left in flight
+    server = await buildRelayerServer({ queue, chain: { zkBallot, chainId, contractAddress, verificationKey: loadVerificationKey() }, relayerAddress: wallet.address, proofPool, rateLimitPerMinute: config.rateLimitPerMinute, chainStatus: () => chainState, log });
+    url = await server.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
 
-  const server = buildRelayerServer({ queue, chain: { zkBallot, chainId, contractAddress, verificationKey: loadVerificationKey() }, relayerAddress: wallet.address, rateLimitPerMinute: config.rateLimitPerMinute, log });
-  const url = await server.listen({ host: config.host, port: config.port });
+  /** The pinned block still has its hash? A node reset or swapped under us fails this at the next round, not after a stuck-transaction timeout. */
+  const chainStillBound = async (): Promise<ZkBallotError | undefined> => {
+    let block;
+    try {
+      block = await provider.getBlock(pin.pinBlockNumber);
+    } catch {
+      return undefined; // the node is unreachable: not a reset; /health reports it and the round retries
+    }
+    if (block?.hash === pin.pinBlockHash) return undefined;
+    return new ZkBallotError(
+      "CHAIN_MISMATCH",
+      `the chain under the relayer changed: block ${pin.pinBlockNumber} is now ${block?.hash ?? "missing"}, the database ${config.databaseFile} was made for ${pin.pinBlockHash} (the node was reset or replaced)`,
+      "the ballots in this database belong to the old chain; start the relayer with a new RELAYER_DB for the new chain",
+    );
+  };
+
   let stopped = false;
+  let wake: () => void = () => undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  let lastHousekeeping = Date.now();
   const loop = async () => {
     while (!stopped) {
+      const mismatch = await chainStillBound();
+      if (mismatch) {
+        chainState = { ok: false, error: mismatch.message };
+        log(mismatch.message);
+        hooks.onFatal?.(mismatch);
+        return;
+      }
       try {
         await submitter.tick();
+        if (Date.now() - lastHousekeeping >= HOUSEKEEPING_MS) {
+          lastHousekeeping = Date.now();
+          queue.checkpoint();
+          if (config.purgeFinishedElections) await purgeFinishedElections(queue, zkBallot, log);
+        }
       } catch (error) {
-        log(`submission round failed, retrying: ${(error as Error).message.split("\n")[0]}`);
+        if (!stopped) log(`submission round failed, retrying: ${(error as Error).message.split("\n")[0]}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, config.intervalMs));
+      if (!stopped) await sleep(config.intervalMs);
     }
   };
   const running = loop();
@@ -54,12 +138,36 @@ export async function startRelayer(config: RelayerConfig, log: (line: string) =>
   return {
     url,
     address: wallet.address,
+    loopEnded: running,
     async stop() {
       stopped = true;
-      await server.close();
-      await running;
-      queue.close();
-      provider.destroy();
+      wake();
+      await server.close(); // no new requests; requests in flight finish (each stores its ballot or refuses it)
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
+      clearTimeout(timer);
+      await cleanUp();
     },
   };
+}
+
+/** `npm run relayer -- purge`: the retention rule run once, on the database the service would open (and only if it belongs to this chain). */
+export async function purgeElectionsOnce(config: RelayerConfig, log: (line: string) => void = () => undefined) {
+  const provider = new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: true });
+  try {
+    const chainId = (await provider.getNetwork()).chainId;
+    const contractAddress = config.zkBallotAddress ?? readDeployment(chainId)?.zkBallot;
+    if (!contractAddress) throw new ZkBallotError("INVALID_ARGUMENT", `no ZkBallot found on chain ${chainId}`, "set ZKBALLOT_ADDRESS");
+    const wallet = new Wallet(config.privateKey, provider);
+    const queue = new RelayQueue(config.databaseFile);
+    try {
+      const pinNumber = queue.binding()?.pinBlockNumber ?? PIN_BLOCK;
+      queue.bindTo({ chainId, zkBallot: contractAddress, relayer: wallet.address }, { number: pinNumber, hash: (await provider.getBlock(pinNumber))?.hash ?? undefined });
+      return await purgeFinishedElections(queue, ZkBallot__factory.connect(contractAddress, provider), log);
+    } finally {
+      queue.close();
+    }
+  } finally {
+    provider.destroy();
+  }
 }

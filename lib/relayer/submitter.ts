@@ -15,6 +15,11 @@ export interface SubmitterOptions {
   batchSize: number;
   /** A transaction unmined for this long is replaced with higher fees. */
   stuckAfterMs: number;
+  /**
+   * When an included ballot becomes final: after this many blocks (its own counts as one), or
+   * "finalized" / "safe" to follow the node's block tags (a proof-of-stake chain's finality).
+   */
+  finality: number | "finalized" | "safe";
   log?: (line: string) => void;
 }
 
@@ -49,6 +54,7 @@ export class BatchSubmitter {
     this.busy = true;
     try {
       await this.reconcile();
+      await this.trackConfirmations();
       if (this.options.queue.pendingTransactions().length === 0) await this.submitNextBatch();
     } finally {
       this.busy = false;
@@ -105,14 +111,65 @@ export class BatchSubmitter {
         outcome.set(ballot.receiptId, { included: false, reason: reason ? `${reason.name}(${[...reason.args].join(", ")})` : "skipped" });
       }
     }
-    queue.settleMined(txId, receipt.hash, receipt.blockNumber, outcome);
+    queue.settleMined(txId, receipt.hash, { number: receipt.blockNumber, hash: receipt.blockHash }, outcome);
+    // Skipped because its nullifier was spent: by this very ballot in another transaction of
+    // ours (the one a reorg dropped and the chain re-mined)? Then it is included there.
+    for (const ballot of byKey.values()) {
+      if (outcome.get(ballot.receiptId)?.reason?.startsWith("NullifierAlreadySpent")) await this.settleFromChain(queue.get(ballot.receiptId)!, true);
+    }
     const included = [...outcome.values()].filter((o) => o.included).length;
     this.log(`transaction ${receipt.hash} mined in block ${receipt.blockNumber}: ${included} ballots counted, ${byKey.size - included} rejected`);
   }
 
+  /**
+   * Included ballots are watched until final: a receipt that vanished, or moved to another
+   * block, means a reorg dropped the block, and the ballots go back to the queue (the next
+   * round finds them counted again, or resubmits them).
+   */
+  async trackConfirmations(): Promise<void> {
+    const { queue, finality } = this.options;
+    const watched = queue.includedNotFinal();
+    if (watched.length === 0) return;
+    let finalAt: number;
+    if (typeof finality === "number") finalAt = (await this.provider.getBlockNumber()) - finality + 1;
+    else finalAt = (await this.provider.getBlock(finality))?.number ?? -1;
+    const byTransaction = new Map<string, QueuedBallot[]>();
+    for (const ballot of watched) byTransaction.set(ballot.txHash!, [...(byTransaction.get(ballot.txHash!) ?? []), ballot]);
+    for (const [txHash, ballots] of byTransaction) {
+      const receipt = await this.provider.getTransactionReceipt(txHash);
+      const canonical = receipt !== null && ballots.every((ballot) => ballot.blockHash === null || ballot.blockHash === receipt.blockHash);
+      if (!canonical) {
+        queue.requeueReorged(ballots.map((ballot) => ballot.receiptId));
+        this.log(`transaction ${txHash} left the chain (reorg): ${ballots.length} ballots queued again`);
+        continue;
+      }
+      if (receipt.blockNumber <= finalAt) queue.markFinal(ballots.map((ballot) => ballot.receiptId));
+    }
+  }
+
+  /** A ballot whose nullifier is spent on-chain: included if the VoteCast carries this very ballot, else rejected. */
+  private async settleFromChain(ballot: QueuedBallot, wasSkipped = false): Promise<void> {
+    const { queue, zkBallot } = this.options;
+    const spentInBlock = await zkBallot.nullifierSpentInBlock(ballot.electionId, ballot.nullifier);
+    if (spentInBlock === 0n) return;
+    const [cast] = await zkBallot.queryFilter(zkBallot.filters.VoteCast(ballot.electionId, ballot.nullifier), Number(spentInBlock), Number(spentInBlock));
+    if (cast && cast.args.ballot === ballot.ballot) {
+      if (wasSkipped) queue.reincludeRejected(ballot.receiptId, cast.transactionHash, { number: cast.blockNumber, hash: cast.blockHash });
+      else queue.markIncluded(ballot.receiptId, cast.transactionHash, { number: cast.blockNumber, hash: cast.blockHash });
+    } else if (!wasSkipped) {
+      queue.rejectQueued(ballot.receiptId, `NullifierAlreadySpent(${ballot.electionId}, ${ballot.nullifier}, ${spentInBlock})`);
+    }
+  }
+
+  /**
+   * The next nonce: the node's pending count, or one past the highest nonce of a transaction we
+   * recorded and have not seen settled (it may not have reached the node yet). Mined nonces are
+   * not counted from the database: after a reorg or rollback the chain's count is the truth.
+   */
   private async nextNonce(): Promise<number> {
     const chainPending = await this.provider.getTransactionCount(this.address, "pending");
-    return Math.max(chainPending, this.options.queue.highestNonce() + 1);
+    const recorded = this.options.queue.pendingTransactions().reduce((highest, tx) => Math.max(highest, tx.nonce), -1);
+    return Math.max(chainPending, recorded + 1);
   }
 
   /** Sends the next batch of queued ballots; returns how many it sent. */
@@ -127,9 +184,7 @@ export class BatchSubmitter {
         continue;
       }
       // Spent: by this very ballot (a transaction of ours whose receipt we missed), or by another.
-      const [cast] = await zkBallot.queryFilter(zkBallot.filters.VoteCast(ballot.electionId, ballot.nullifier), Number(spentInBlock), Number(spentInBlock));
-      if (cast && cast.args.ballot === ballot.ballot) queue.markIncluded(ballot.receiptId, cast.transactionHash, cast.blockNumber);
-      else queue.rejectQueued(ballot.receiptId, `NullifierAlreadySpent(${ballot.electionId}, ${ballot.nullifier}, ${spentInBlock})`);
+      await this.settleFromChain(ballot);
     }
     if (batch.length === 0) return 0;
     const submissions = batch.map((ballot) => ({ electionId: ballot.electionId, ballot: ballot.ballot, nullifier: ballot.nullifier, proof: ballot.proof }));

@@ -7,13 +7,15 @@ import { decodeSingleChoiceBallot } from "../ballot";
 import { computeElectionScope, decodeContractRevert, Phase } from "../election";
 import { ZkBallotError } from "../errors";
 import { parseFieldElement } from "../field";
-import { parseSolidityProof, verifyVoteProof } from "../prover";
+import { parseSolidityProof, publicSignalsArray } from "../prover";
 
 export class RelayRejection extends Error {
   constructor(
     readonly statusCode: 400 | 404 | 409 | 422 | 429 | 503,
     readonly code: string,
     message: string,
+    /** Seconds a client should wait before retrying (sent as Retry-After with 429 and 503). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -63,33 +65,109 @@ export interface ChainContext {
   verificationKey: unknown;
 }
 
-/** The checks that need the chain: election phase and window, ballot range, nullifier unspent, proof valid. */
-export async function checkBallotAgainstChain(context: ChainContext, request: BallotRequest): Promise<void> {
-  const { zkBallot } = context;
-  let election: Awaited<ReturnType<ZkBallot["getElection"]>>;
-  try {
-    election = await zkBallot.getElection(request.electionId);
-  } catch (error) {
-    if (decodeContractRevert(error)?.name === "ElectionNotFound") {
-      throw new RelayRejection(404, "ELECTION_NOT_FOUND", `election ${request.electionId} does not exist`);
+/** What the cheap checks need of an election, read from the chain. */
+export interface ElectionFacts {
+  phase: Phase;
+  numOptions: number;
+  votingStartsAt: bigint;
+  votingEndsAt: bigint;
+  voterRollRoot: bigint;
+  electionScope: bigint;
+}
+
+/** How long a read of an election or of the chain's time is reused: one RPC a second, not one per request. */
+const CHAIN_VIEW_TTL_MS = 1_000;
+/** Elections (including unknown ids) remembered at most; the oldest entry makes room, never all at once. */
+const CHAIN_VIEW_MAX_ELECTIONS = 1_024;
+
+/**
+ * A short-lived, bounded cache of the chain reads every request needs, so that a flood of
+ * requests costs a handful of RPC calls a second, not several per request. Concurrent requests
+ * share one read (single flight). A failed read is not cached.
+ */
+export class ChainView {
+  private readonly elections = new Map<string, { at: number; facts: Promise<ElectionFacts | "not-found"> }>();
+  private clock?: { at: number; timestamp: Promise<bigint> };
+
+  constructor(private readonly context: ChainContext, private readonly ttlMs = CHAIN_VIEW_TTL_MS) {}
+
+  election(electionId: bigint, now = Date.now()): Promise<ElectionFacts | "not-found"> {
+    const key = electionId.toString();
+    const cached = this.elections.get(key);
+    if (cached && now - cached.at < this.ttlMs) return cached.facts;
+    const facts = this.readElection(electionId);
+    this.elections.delete(key);
+    if (this.elections.size >= CHAIN_VIEW_MAX_ELECTIONS) this.elections.delete(this.elections.keys().next().value!);
+    this.elections.set(key, { at: now, facts });
+    facts.catch(() => this.elections.get(key)?.facts === facts && this.elections.delete(key));
+    return facts;
+  }
+
+  private async readElection(electionId: bigint): Promise<ElectionFacts | "not-found"> {
+    try {
+      const election = await this.context.zkBallot.getElection(electionId);
+      return {
+        phase: Number(election.phase) as Phase,
+        numOptions: Number(election.numOptions),
+        votingStartsAt: election.votingStartsAt,
+        votingEndsAt: election.votingEndsAt,
+        voterRollRoot: election.voterRollRoot,
+        electionScope: computeElectionScope(this.context.chainId, this.context.contractAddress, electionId),
+      };
+    } catch (error) {
+      if (decodeContractRevert(error)?.name === "ElectionNotFound") return "not-found";
+      throw chainUnavailable();
     }
-    throw new RelayRejection(503, "CHAIN_UNAVAILABLE", "the relayer cannot read the chain right now; retry later");
   }
-  if (Number(election.phase) !== Phase.Voting) {
-    throw new RelayRejection(409, "ELECTION_NOT_VOTING", `election ${request.electionId} is in phase ${Phase[Number(election.phase)]}, not Voting`);
+
+  /** The latest block's timestamp: the contract's notion of now. */
+  chainTime(now = Date.now()): Promise<bigint> {
+    if (this.clock && now - this.clock.at < this.ttlMs) return this.clock.timestamp;
+    const timestamp = (async () => {
+      const latest = await this.context.zkBallot.runner!.provider!.getBlock("latest");
+      if (!latest) throw chainUnavailable();
+      return BigInt(latest.timestamp);
+    })();
+    this.clock = { at: now, timestamp };
+    timestamp.catch(() => this.clock?.timestamp === timestamp && (this.clock = undefined));
+    return timestamp;
   }
-  const latest = await zkBallot.runner!.provider!.getBlock("latest");
-  const now = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000));
+}
+
+function chainUnavailable(): RelayRejection {
+  return new RelayRejection(503, "CHAIN_UNAVAILABLE", "the relayer cannot read the chain right now; retry later", 5);
+}
+
+/** The cheap checks (no proof verification, cached chain reads): election exists, is voting, window open, ballot in range. */
+export async function checkBallotCheaply(view: ChainView, request: BallotRequest): Promise<ElectionFacts> {
+  const election = await view.election(request.electionId);
+  if (election === "not-found") throw new RelayRejection(404, "ELECTION_NOT_FOUND", `election ${request.electionId} does not exist`);
+  if (election.phase !== Phase.Voting) {
+    throw new RelayRejection(409, "ELECTION_NOT_VOTING", `election ${request.electionId} is in phase ${Phase[election.phase]}, not Voting`);
+  }
+  const now = await view.chainTime();
   if (now < election.votingStartsAt) throw new RelayRejection(409, "ELECTION_NOT_VOTING", `voting in election ${request.electionId} starts at ${election.votingStartsAt}`);
   if (election.votingEndsAt !== 0n && now >= election.votingEndsAt) throw new RelayRejection(409, "ELECTION_NOT_VOTING", `voting in election ${request.electionId} ended at ${election.votingEndsAt}`);
   try {
-    decodeSingleChoiceBallot(request.ballot, Number(election.numOptions));
+    decodeSingleChoiceBallot(request.ballot, election.numOptions);
   } catch (error) {
     throw new RelayRejection(422, "INVALID_BALLOT", (error as Error).message);
   }
-  const spentInBlock = await zkBallot.nullifierSpentInBlock(request.electionId, request.nullifier);
+  return election;
+}
+
+/** One RPC call: has this nullifier voted on-chain? */
+export async function checkNullifierUnspent(context: ChainContext, request: BallotRequest): Promise<void> {
+  let spentInBlock: bigint;
+  try {
+    spentInBlock = await context.zkBallot.nullifierSpentInBlock(request.electionId, request.nullifier);
+  } catch {
+    throw chainUnavailable();
+  }
   if (spentInBlock !== 0n) throw new RelayRejection(409, "NULLIFIER_SPENT", `this nullifier already voted in block ${spentInBlock}`);
-  const electionScope = computeElectionScope(context.chainId, context.contractAddress, request.electionId);
-  const valid = await verifyVoteProof({ voterRollRoot: election.voterRollRoot, nullifier: request.nullifier, electionScope, ballot: request.ballot }, request.proof, context.verificationKey);
-  if (!valid) throw new RelayRejection(422, "INVALID_PROOF", "the proof does not verify for this election's roll root, scope, nullifier and ballot");
+}
+
+/** The public signals the proof must verify against. */
+export function ballotPublicSignals(election: ElectionFacts, request: BallotRequest): bigint[] {
+  return publicSignalsArray({ voterRollRoot: election.voterRollRoot, nullifier: request.nullifier, electionScope: election.electionScope, ballot: request.ballot });
 }
