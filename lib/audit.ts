@@ -13,7 +13,7 @@ import { EMPTY_LEAF, SNARK_SCALAR_FIELD } from "./constants";
 import { computeElectionScope, computeVoterRollDigest, Phase } from "./election";
 import { ZkBallotError } from "./errors";
 import { verifyVoteProofs } from "./batchVerify";
-import { loadVerificationKey, type VotePublicSignals } from "./prover";
+import { findNonCanonicalCoordinate, loadVerificationKey, type VotePublicSignals } from "./prover";
 import { fetchContractLogs, findDeploymentBlock, withRetries } from "./chainLogs";
 import { renderVerifierSource } from "./setup";
 import { compileStandalone, stripBytecodeMetadata } from "./solidity";
@@ -23,6 +23,8 @@ import { VoterRoll } from "./voterRoll";
 export type CheckStatus = "pass" | "fail" | "warn";
 
 export interface Finding {
+  /** A stable name for findings a reader may want to match, e.g. "NON_CANONICAL_PROOF". */
+  code?: string;
   message: string;
   blockNumber?: number;
   transactionHash?: string;
@@ -95,8 +97,8 @@ class CheckBuilder {
   readonly warnings: string[] = [];
   readonly evidence: Record<string, unknown> = {};
   constructor(readonly id: CheckId) {}
-  fail(message: string, at?: { blockNumber?: number; transactionHash?: string }): void {
-    this.findings.push({ message, ...(at?.blockNumber !== undefined ? { blockNumber: at.blockNumber } : {}), ...(at?.transactionHash ? { transactionHash: at.transactionHash } : {}) });
+  fail(message: string, at?: { blockNumber?: number; transactionHash?: string }, code?: string): void {
+    this.findings.push({ ...(code ? { code } : {}), message, ...(at?.blockNumber !== undefined ? { blockNumber: at.blockNumber } : {}), ...(at?.transactionHash ? { transactionHash: at.transactionHash } : {}) });
   }
   result(): CheckResult {
     const status: CheckStatus = this.findings.length > 0 ? "fail" : this.warnings.length > 0 ? "warn" : "pass";
@@ -354,6 +356,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   const electionScope = computeElectionScope(chainId, contract, electionId);
   const recount = new Array<bigint>(numOptions).fill(0n);
   const nullifierFirstSeen = new Map<bigint, DecodedLog>();
+  let nonCanonicalProofs = 0;
   // Every rule but the proof, ballot by ballot; then all proofs at once, batched across both
   // cores (lib/batchVerify.ts gives exactly snarkjs's verdict for each proof).
   const checked: { log: DecodedLog; option: number | undefined; valid: boolean; signals?: VotePublicSignals; proof: bigint[] }[] = [];
@@ -382,8 +385,21 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       ballots.fail(`ballot cast at ${timestamp}, outside the voting window [${window.startsAt}, ${window.endsAt === 0n ? "none" : window.endsAt})`, at(log));
       valid = false;
     }
-    const signals = voterRollRoot === undefined ? undefined : { voterRollRoot, nullifier, electionScope, ballot };
-    checked.push({ log, option, valid: valid && signals !== undefined, signals, proof: [...(log.event.args.proof as bigint[])] });
+    const proof = [...(log.event.args.proof as bigint[])];
+    const nonCanonical = findNonCanonicalCoordinate(proof);
+    if (nonCanonical) {
+      // The verifier this contract calls reduces A.y, so a re-encoded copy of a genuine ballot
+      // can be counted on-chain; no off-chain verifier accepts it (docs/THREATS.md).
+      ballots.fail(
+        `non-canonical proof encoding: coordinate ${nonCanonical.index} (${nonCanonical.name}) is ${nonCanonical.value}, not below the base field order q; the contract counted a proof that no off-chain verifier accepts (a re-encoded copy, which a ZkBallot that refuses coordinates >= q rejects)`,
+        at(log),
+        "NON_CANONICAL_PROOF",
+      );
+      nonCanonicalProofs++;
+      valid = false;
+    }
+    const signals = voterRollRoot === undefined || nonCanonical ? undefined : { voterRollRoot, nullifier, electionScope, ballot };
+    checked.push({ log, option, valid: valid && signals !== undefined, signals, proof });
   }
   const toVerify = checked.filter((entry) => entry.signals !== undefined);
   const verdicts = await verifyVoteProofs(
@@ -403,7 +419,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       recount[entry.option]++;
     }
   }
-  Object.assign(ballots.evidence, { voteCastEvents: votes.length, verified, skippedInBatches: skippedBallots, electionScope: electionScope.toString() });
+  Object.assign(ballots.evidence, { voteCastEvents: votes.length, verified, nonCanonicalProofs, skippedInBatches: skippedBallots, electionScope: electionScope.toString() });
 
   // ------------------------------------------------------------------ 5. tally
   const tally = new CheckBuilder("tally");

@@ -20,7 +20,9 @@ import { renderVerifierSource } from "../lib/setup";
 import { compileStandalone } from "../lib/solidity";
 import { deployVoteBatchVerifier } from "../lib/batchVerifierContract";
 import { VoterRoll } from "../lib/voterRoll";
-import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { Groth16Verifier__factory, ZkBallotWithoutCoordinateCheck__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { BN254_BASE_FIELD } from "../lib/constants";
+import { checkMyBallot } from "../lib/results";
 
 // Storage layout of ZkBallot (constants and immutables take no slot).
 const ELECTIONS_SLOT = 1n;
@@ -99,6 +101,44 @@ describe("auditor", function () {
     const html = renderAuditHtml(report, ["a", "b", "c"]);
     expect(html).to.match(/<svg[^>]*aria-label="tally"/);
     expect(html).to.include("PASS");
+  });
+
+  it("on a contract that lets non-canonical proofs in (the pre-fix check path), names each such ballot, fails ballots and tally, and my-ballot reports it without throwing", async () => {
+    const [operator, registrar, relayer] = await ethers.getSigners();
+    const current = await deployZkBallot(operator); // for its verifiers
+    const legacy = await new ZkBallotWithoutCoordinateCheck__factory(operator).deploy(await current.VERIFIER(), await current.BATCH_VERIFIER(), await current.ROLL_DEPTH());
+    const zkBallot = ZkBallot__factory.connect(await legacy.getAddress(), relayer);
+    const { electionId } = await createElection(zkBallot.connect(operator), { title: "Re-encoded", numOptions: 3, registrar: registrar.address });
+    const voters = [await createIdentity(), await createIdentity(), await createIdentity()];
+    await publishVoterRoll(zkBallot.connect(registrar), electionId, voters.map((v) => v.voterCommitment));
+    await openVoting(zkBallot.connect(registrar), electionId);
+    const voterRoll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId));
+    const [b0, b1, b2] = await Promise.all([0, 1, 2].map((i) => prepareBallot({ zkBallot, electionId, identity: voters[i], option: i, voterRoll })));
+    // A.y re-encoded as y + 2^256 - q: the generated verifier reduces it to the honest value.
+    const reencode = (proof: readonly bigint[]) => proof.map((v, i) => (i === 1 ? v + (1n << 256n) - BN254_BASE_FIELD : v)) as typeof b0.proof;
+    const viaCastVote = await castPreparedBallot(zkBallot, { ...b0, proof: reencode(b0.proof) });
+    const entry = (b: typeof b0, proof = b.proof) => ({ electionId, ballot: b.ballot, nullifier: b.nullifier, proof });
+    // Batch of two: the batch verifier refuses the alias, the one-by-one fallback counts it.
+    const viaFallback = (await (await zkBallot.castVotes([entry(b1), entry(b2, reencode(b2.proof))])).wait())!;
+    expect(await zkBallot.tallies(electionId)).to.deep.equal([1n, 1n, 1n]);
+
+    const report = await audit(zkBallot, electionId);
+    expectOnlyFailures(report, ["ballots", "tally"]);
+    const named = check(report, "ballots").findings.filter((f) => f.code === "NON_CANONICAL_PROOF");
+    expect(named.map((f) => f.transactionHash)).to.deep.equal([viaCastVote.hash, viaFallback.hash]);
+    expect(named[0].message).to.match(/non-canonical proof encoding: coordinate 1 \(A\.y\) .* not below the base field order q/);
+    expect(check(report, "ballots").evidence).to.include({ voteCastEvents: 3, verified: 1, nonCanonicalProofs: 2 });
+    expect(check(report, "tally").evidence.recount).to.deep.equal(["0", "1", "0"]);
+    expect(formatAuditSummary(report)).to.match(/RESULT: FAIL/);
+
+    const mine = await checkMyBallot(zkBallot, electionId, voters[0]);
+    expect(mine).to.include({ voted: true, proofVerifiedOffChain: false });
+    expect(mine.proofProblem?.code).to.equal("NON_CANONICAL_PROOF");
+    expect(mine.proofProblem?.message).to.match(/coordinate 1 \(A\.y\)/);
+    expect(mine.record?.transactionHash).to.equal(viaCastVote.hash);
+    const honest = await checkMyBallot(zkBallot, electionId, voters[1]);
+    expect(honest).to.include({ voted: true, proofVerifiedOffChain: true, countedInTally: true });
+    expect(honest.proofProblem).to.equal(undefined);
   });
 
   it("fails the roll check when the frozen root is not the root of the published commitments", async () => {

@@ -137,6 +137,13 @@ interface IZkBallot {
     error NullifierOutOfField(uint256 nullifier);
     error NullifierAlreadySpent(uint256 electionId, uint256 nullifier, uint256 spentInBlock);
     error InvalidProof(uint256 electionId, uint256 nullifier);
+    /// @notice A proof coordinate is not below the BN254 base field order q. Refused before any
+    /// verifier runs: a non-canonical encoding of a valid proof can verify on-chain yet fails
+    /// every off-chain re-verification, so accepting it would let anyone who copies a pending
+    /// ballot make an honest election fail its audit.
+    /// @param index Position in the proof's uint256[8]: 0 A.x, 1 A.y, 2 B.x1, 3 B.x0, 4 B.y1, 5 B.y0, 6 C.x, 7 C.y.
+    /// @param value The coordinate as submitted.
+    error ProofCoordinateOutOfField(uint256 index, uint256 value);
     error InvalidRollDepth(uint256 rollDepth);
     error RollIndexMismatch(uint256 electionId, uint256 firstIndex, uint256 voterCount);
     error InvalidBatchSize(uint256 size, uint256 maxSize);
