@@ -164,7 +164,7 @@ contract ZkBallot is IZkBallot {
         Election storage election = _elections[electionId];
         _requirePhase(electionId, election.phase, Phase.Registration);
         if (newRegistrar == address(0)) revert ZeroAddress();
-        emit RegistrarChanged(electionId, election.registrar, newRegistrar);
+        emit RegistrarChanged(electionId, election.registrar, newRegistrar, msg.sender);
         election.registrar = newRegistrar;
     }
 
@@ -201,7 +201,7 @@ contract ZkBallot is IZkBallot {
         election.voterRollDigest = digest;
         election.voterCount = uint64(firstIndex + count);
 
-        emit VoterCommitmentsPublished(electionId, firstIndex, voterCommitments, digest);
+        emit VoterCommitmentsPublished(electionId, msg.sender, firstIndex, voterCommitments, digest);
     }
 
     /// @inheritdoc IZkBallot
@@ -217,7 +217,7 @@ contract ZkBallot is IZkBallot {
         election.voterRollRoot = voterRollRoot;
         election.phase = Phase.Voting;
 
-        emit VotingOpened(electionId, voterRollRoot, election.voterCount, election.voterRollDigest);
+        emit VotingOpened(electionId, msg.sender, voterRollRoot, election.voterCount, election.voterRollDigest);
     }
 
     /// @inheritdoc IZkBallot

@@ -796,7 +796,7 @@ describe("adversarial", function () {
           if (event?.name !== "VoterCommitmentsPublished" || event.args.firstIndex !== 2n) return log;
           const forged = [...(event.args.voterCommitments as bigint[])];
           forged[2] = 12345n;
-          return withData(log, iface.encodeEventLog(published, [REG, 2n, forged, event.args.voterRollDigest]));
+          return withData(log, iface.encodeEventLog(published, [REG, event.args.registrar, 2n, forged, event.args.voterRollDigest]));
         });
       const lies: [string, Forgery, RegExp][] = [
         ["a forged commitment", { logs: forgeCommitment }, /do not match the on-chain count and digest/],
@@ -886,7 +886,7 @@ describe("adversarial", function () {
           logs.map((log) => {
             const event = iface.parseLog(log);
             if (event?.name !== "VoterCommitmentsPublished" || event.args.firstIndex !== 2n) return log;
-            return withData(log, iface.encodeEventLog(published, [REG, 2n, forgedRoll.slice(2), forgedDigest]));
+            return withData(log, iface.encodeEventLog(published, [REG, event.args.registrar, 2n, forgedRoll.slice(2), forgedDigest]));
           }),
         call: lyingElectionView(zkBallot, REG, { [VIEW_VOTER_ROLL_DIGEST]: forgedDigest }),
       });
