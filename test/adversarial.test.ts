@@ -56,7 +56,7 @@ import { computeNullifier, createIdentity, identityFromSecret, loadIdentity, par
 import { proveVote, releaseSnarkjs, verifyVoteProof, type SolidityProof, type VoteProof } from "../lib/prover";
 import { readVoterRollFile, writeVoterRollFile } from "../lib/rollFile";
 import { VoterRoll } from "../lib/voterRoll";
-import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { Groth16Verifier__factory, VoteBatchVerifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
 import { HARDHAT_CLI } from "./helpers/processes";
 
@@ -490,6 +490,12 @@ describe("adversarial", function () {
       for (const alias of aliases) expect(await verify(withCoordinate(a0.proof, 1, alias)), `A.y alias ${alias}`).to.equal(true);
       expect(await verify(withCoordinate(a0.proof, 1, a0.proof[1] + Q)), "A.y + q").to.equal(false);
       for (const i of [0, 2, 3, 4, 5, 6, 7]) expect(await verify(withCoordinate(a0.proof, i, a0.proof[i] + Q)), `coordinate ${i} + q`).to.equal(false);
+      // The batch verifier refuses the alias (it checks every coordinate < q): in the pre-fix
+      // castVotes this sent the batch to the one-by-one path, where VoteVerifier accepted it.
+      const batchVerifier = VoteBatchVerifier__factory.connect(await zkBallot.BATCH_VERIFIER(), ethers.provider);
+      const signals: [bigint, bigint, bigint, bigint] = [rollA.root, a0.nullifier, scope, a0.ballot];
+      expect(await batchVerifier.verifyBatch([signals, signals], [a0.proof, a0.proof])).to.equal(true);
+      expect(await batchVerifier.verifyBatch([signals, signals], [a0.proof, withCoordinate(a0.proof, 1, aliases[0])])).to.equal(false);
       // The off-chain verifier refuses the alias by name rather than reducing it.
       await expectError(() => verifyVoteProof({ voterRollRoot: rollA.root, nullifier: a0.nullifier, electionScope: scope, ballot: a0.ballot }, withCoordinate(a0.proof, 1, aliases[0])), "NON_CANONICAL_PROOF", /coordinate 1 \(A\.y\)/);
     });
