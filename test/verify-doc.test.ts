@@ -13,6 +13,8 @@ import { expect } from "chai";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 
 import { PROJECT_ROOT } from "../lib/artifacts";
+import { BN254_BASE_FIELD } from "../lib/constants";
+import { ZkBallotWithoutCoordinateCheck__factory, ZkBallot__factory } from "../typechain-types";
 import { createElection, deployZkBallot, fetchVoterRoll, openVoting, prepareBallot, publishVoterRoll, castPreparedBallot, closeElection } from "../lib/election";
 import { createIdentity } from "../lib/identity";
 import { releaseSnarkjs } from "../lib/prover";
@@ -104,6 +106,23 @@ describe("docs/VERIFY.md against a real node", function () {
     expect(tampered.status).to.not.equal(0);
     expect(tampered.stdout + tampered.stderr).to.match(/Invalid proof/);
     expect(tampered.stdout + tampered.stderr).not.to.match(/OK!/);
+
+    // A ballot let in by a contract without the coordinate check (the pre-fix behaviour), A.y
+    // re-encoded as y + 2^256 - q: snarkjs alone would reduce it, the documented check refuses it.
+    const legacy = ZkBallot__factory.connect(
+      await (await (await new ZkBallotWithoutCoordinateCheck__factory(operator).deploy(await zkBallot.VERIFIER(), await zkBallot.BATCH_VERIFIER(), await zkBallot.ROLL_DEPTH())).waitForDeployment()).getAddress(),
+      operator,
+    );
+    const legacyElection = (await createElection(legacy, { title: "Re-encoded", numOptions: 3, registrar: await registrar.getAddress() })).electionId;
+    await publishVoterRoll(legacy.connect(registrar), legacyElection, voters.map((v) => v.voterCommitment));
+    await openVoting(legacy.connect(registrar), legacyElection);
+    const genuine = await prepareBallot({ zkBallot: legacy, electionId: legacyElection, identity: voters[3], option: 1, voterRoll });
+    const aliasedAy = genuine.proof[1] + (1n << 256n) - BN254_BASE_FIELD;
+    const reencoded = await castPreparedBallot(legacy, { ...genuine, proof: genuine.proof.map((v, i) => (i === 1 ? aliasedAy : v)) as typeof genuine.proof });
+    const refused = runSteps(steps.slice(0, 5).map((s) => s.code).join("\n"), workDir, { ...env, ZKBALLOT: await legacy.getAddress(), ELECTION_ID: legacyElection.toString(), TX: reencoded.hash });
+    expect(refused.status, refused.stdout + refused.stderr).to.not.equal(0);
+    expect(refused.stdout + refused.stderr).to.include(`non-canonical proof coordinate ${aliasedAy} (>= q)`);
+    expect(refused.stdout + refused.stderr).not.to.match(/OK!/);
 
     // A key that differs in one value (IC0.x + 1) is not the deployed verifier's.
     const key = JSON.parse(fs.readFileSync(env.VKEY, "utf8")) as { IC: string[][] };
