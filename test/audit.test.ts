@@ -186,7 +186,7 @@ describe("auditor", function () {
     ]);
   });
 
-  it("on a chain that is not a local development chain (anvil with chain id 11155111), a development setup fails the verdict", async () => {
+  it("on a chain that is not a local development chain (against a real anvil node with chain id 11155111), a development setup fails the verdict", async () => {
     const node = await startAnvil({ chainId: 11155111 });
     try {
       const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });

@@ -44,7 +44,7 @@ function runSteps(code: string, cwd: string, env: Record<string, string>): { sta
   return { status: result.status, stdout: plain(result.stdout), stderr: plain(result.stderr) };
 }
 
-describe("docs/VERIFY.md against a real node", function () {
+describe("docs/VERIFY.md against a real anvil node", function () {
   this.timeout(600_000);
   let node: HardhatNode;
   let workDir: string;
