@@ -64,8 +64,8 @@ function restoreVerifier(config, { sources, contract }) {
 
 module.exports = {
   skipFiles: ["verifiers/VoteVerifier.sol", "verifiers/VoteBatchVerifier.sol", "interfaces/", "test/"],
-  // Tests that start their own `hardhat node` deploy from the artifacts in another process,
-  // where the instrumented ZkBallot exceeds the 24 KB code-size limit: they run in `npm test`.
-  mocha: { timeout: 600000, grep: "against a real hardhat node", invert: true },
+  // Tests that deploy to their own `hardhat node` or anvil (another process, which enforces the
+  // 24 KB code-size limit the instrumented ZkBallot exceeds): they run in `npm test`.
+  mocha: { timeout: 600000, grep: "against a real (hardhat|anvil) node", invert: true },
   onCompileComplete: async (config) => VERIFIERS.forEach((verifier) => restoreVerifier(config, verifier)),
 };

@@ -17,6 +17,13 @@ contract ZkBallot is IZkBallot {
     uint256 public constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
+    /// @notice Order of the BN254 base field, the field of every proof coordinate.
+    uint256 public constant BN254_BASE_FIELD =
+        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+
+    /// @notice Number of uint256 words in a proof: A (x, y), B (x1, x0, y1, y0), C (x, y).
+    uint256 public constant PROOF_WORDS = 8;
+
     /// @notice Most options an election may have; a ballot is a bit set over them.
     uint256 public constant MAX_OPTIONS = 32;
 
@@ -157,7 +164,7 @@ contract ZkBallot is IZkBallot {
         Election storage election = _elections[electionId];
         _requirePhase(electionId, election.phase, Phase.Registration);
         if (newRegistrar == address(0)) revert ZeroAddress();
-        emit RegistrarChanged(electionId, election.registrar, newRegistrar);
+        emit RegistrarChanged(electionId, election.registrar, newRegistrar, msg.sender);
         election.registrar = newRegistrar;
     }
 
@@ -194,7 +201,7 @@ contract ZkBallot is IZkBallot {
         election.voterRollDigest = digest;
         election.voterCount = uint64(firstIndex + count);
 
-        emit VoterCommitmentsPublished(electionId, firstIndex, voterCommitments, digest);
+        emit VoterCommitmentsPublished(electionId, msg.sender, firstIndex, voterCommitments, digest);
     }
 
     /// @inheritdoc IZkBallot
@@ -210,7 +217,7 @@ contract ZkBallot is IZkBallot {
         election.voterRollRoot = voterRollRoot;
         election.phase = Phase.Voting;
 
-        emit VotingOpened(electionId, voterRollRoot, election.voterCount, election.voterRollDigest);
+        emit VotingOpened(electionId, msg.sender, voterRollRoot, election.voterCount, election.voterRollDigest);
     }
 
     /// @inheritdoc IZkBallot
@@ -231,7 +238,7 @@ contract ZkBallot is IZkBallot {
     /// @inheritdoc IZkBallot
     function castVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) external {
         Election storage election = _elections[electionId];
-        (bytes memory rejection, uint256 option) = _checkVote(electionId, election, ballot, nullifier);
+        (bytes memory rejection, uint256 option) = _checkVote(electionId, election, ballot, nullifier, proof);
         if (rejection.length != 0) _revertWith(rejection);
         // All the gas is forwarded: if the verifier runs out, the whole transaction reverts.
         if (!_verifyVoteProof(election.voterRollRoot, nullifier, electionScope(electionId), ballot, proof, gasleft())) {
@@ -261,7 +268,8 @@ contract ZkBallot is IZkBallot {
                 submission.electionId,
                 _elections[submission.electionId],
                 submission.ballot,
-                submission.nullifier
+                submission.nullifier,
+                submission.proof
             );
             if (rejections[i].length != 0) continue;
             // A nullifier twice in one batch: only sequential processing says which entry counts.
@@ -346,7 +354,8 @@ contract ZkBallot is IZkBallot {
         uint256 electionId,
         Election storage election,
         uint256 ballot,
-        uint256 nullifier
+        uint256 nullifier,
+        uint256[8] calldata proof
     ) private view returns (bytes memory rejection, uint256 option) {
         Phase phase = election.phase;
         if (phase == Phase.None) return (abi.encodeWithSelector(ElectionNotFound.selector, electionId), 0);
@@ -363,9 +372,25 @@ contract ZkBallot is IZkBallot {
         (validBallot, option) = _singleChoiceOption(ballot, election.numOptions);
         if (!validBallot) return (abi.encodeWithSelector(InvalidBallot.selector, electionId, ballot), 0);
         if (nullifier >= SNARK_SCALAR_FIELD) return (abi.encodeWithSelector(NullifierOutOfField.selector, nullifier), 0);
+        rejection = _checkProofEncoding(proof);
+        if (rejection.length != 0) return (rejection, 0);
         uint256 spentInBlock = _nullifierBlocks[electionId][nullifier];
         if (spentInBlock != 0) {
             return (abi.encodeWithSelector(NullifierAlreadySpent.selector, electionId, nullifier, spentInBlock), 0);
+        }
+    }
+
+    /// @dev Every proof coordinate must be canonical, below the base field order q. The verifiers
+    /// do not all refuse a larger one: the generated VoteVerifier negates A.y as
+    /// (q - y) mod q after a 256-bit subtraction, so y + 2^256 - k*q (k = 1..5, while >= q)
+    /// verifies like y. Such a copy of a pending ballot would count the same choice, yet no
+    /// off-chain verifier accepts it (docs/THREATS.md, "Non-canonical proof coordinates").
+    /// Virtual only so that a test contract can rebuild the unchecked behaviour for the auditor's tests.
+    function _checkProofEncoding(uint256[8] calldata proof) internal pure virtual returns (bytes memory rejection) {
+        for (uint256 i = 0; i < PROOF_WORDS; ++i) {
+            if (proof[i] >= BN254_BASE_FIELD) {
+                return abi.encodeWithSelector(ProofCoordinateOutOfField.selector, i, proof[i]);
+            }
         }
     }
 
@@ -384,7 +409,13 @@ contract ZkBallot is IZkBallot {
             VoteSubmission calldata submission = submissions[i];
             uint256 electionId = submission.electionId;
             Election storage election = _elections[electionId];
-            (bytes memory rejection, uint256 option) = _checkVote(electionId, election, submission.ballot, submission.nullifier);
+            (bytes memory rejection, uint256 option) = _checkVote(
+                electionId,
+                election,
+                submission.ballot,
+                submission.nullifier,
+                submission.proof
+            );
             if (rejection.length == 0) {
                 _requireGasForVerifier(PROOF_GAS_CAP);
                 bool valid = _verifyVoteProof(

@@ -41,6 +41,15 @@ export interface SetupManifest {
   files: Record<string, string>;
 }
 
+/**
+ * Whether a setup is a development one: made from public beacons only, so anyone can forge
+ * proofs. The one place that decides it (deploy refuses such a setup off the local chains; the
+ * auditor fails it there); a setup kind with a ceremony transcript extends this test.
+ */
+export function isInsecureSetup(manifest: Pick<SetupManifest, "setup">): boolean {
+  return manifest.setup.kind === "development" || !manifest.setup.secure;
+}
+
 export function sha256File(filePath: string): string {
   return createHash("sha256").update(fs.readFileSync(filePath)).digest("hex");
 }

@@ -4,16 +4,19 @@
  * universal verifiability). Each check passes or fails with evidence; every failure names
  * the offending block and transaction.
  */
-import { getAddress, type LogDescription, type Provider } from "ethers";
+import { createHash } from "node:crypto";
+
+import { getAddress, keccak256, type LogDescription, type Provider } from "ethers";
 
 import { ZkBallot__factory } from "../typechain-types";
-import { loadManifest, type SetupManifest } from "./artifacts";
+import { isInsecureSetup, loadManifest, proverArtifacts, sha256File, type SetupManifest } from "./artifacts";
 import { decodeSingleChoiceBallot } from "./ballot";
-import { EMPTY_LEAF, SNARK_SCALAR_FIELD } from "./constants";
+import { EMPTY_LEAF, LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "./constants";
+import { toHex32 } from "./field";
 import { computeElectionScope, computeVoterRollDigest, Phase } from "./election";
 import { ZkBallotError } from "./errors";
 import { verifyVoteProofs } from "./batchVerify";
-import { loadVerificationKey, type VotePublicSignals } from "./prover";
+import { findNonCanonicalCoordinate, loadVerificationKey, type VotePublicSignals } from "./prover";
 import { fetchContractLogs, findDeploymentBlock, withRetries } from "./chainLogs";
 import { renderVerifierSource } from "./setup";
 import { compileStandalone, stripBytecodeMetadata } from "./solidity";
@@ -23,6 +26,8 @@ import { VoterRoll } from "./voterRoll";
 export type CheckStatus = "pass" | "fail" | "warn";
 
 export interface Finding {
+  /** A stable name for findings a reader may want to match, e.g. "NON_CANONICAL_PROOF". */
+  code?: string;
   message: string;
   blockNumber?: number;
   transactionHash?: string;
@@ -41,13 +46,28 @@ export interface OperatorAction {
   action: string;
   blockNumber: number;
   transactionHash: string;
-  sender: string;
+  /** The acting address, read from the event (the contract's msg.sender): a Safe, not its signer. */
+  actor: string;
+  /** Who sent the transaction (tx.from), for information only: a multisig's executor, a relayer. */
+  transactionFrom: string;
   details: Record<string, string>;
+}
+
+/** One counted ballot as the chain records it, for a voter to find their own (by nullifier). */
+export interface BallotEntry {
+  nullifier: string;
+  ballot: string;
+  /** The option it decodes to, or null when it does not decode. */
+  option: number | null;
+  blockNumber: number;
+  transactionHash: string;
+  /** It passed every rule and its proof re-verified. */
+  verified: boolean;
 }
 
 export interface AuditReport {
   tool: "zkballot-audit";
-  reportVersion: 1;
+  reportVersion: 2;
   generatedAt: string;
   chainId: string;
   contract: string;
@@ -55,6 +75,7 @@ export interface AuditReport {
   blocks: { from: number; to: number };
   election: Record<string, unknown>;
   operations: OperatorAction[];
+  ballots: BallotEntry[];
   checks: CheckResult[];
   result: { ok: boolean; passed: number; failed: number; warned: number };
 }
@@ -65,6 +86,8 @@ export interface AuditOptions {
   electionId: bigint;
   /** The verification key the election claims; default: circuits/build/verification_key.json. */
   verificationKey?: Record<string, unknown>;
+  /** SHA-256 of the file `verificationKey` was read from (shown as evidence); default: of its JSON text. */
+  verificationKeySha256?: string;
   /** Its setup label; default: circuits/build/manifest.json. */
   manifest?: SetupManifest;
   fromBlock?: number;
@@ -95,8 +118,8 @@ class CheckBuilder {
   readonly warnings: string[] = [];
   readonly evidence: Record<string, unknown> = {};
   constructor(readonly id: CheckId) {}
-  fail(message: string, at?: { blockNumber?: number; transactionHash?: string }): void {
-    this.findings.push({ message, ...(at?.blockNumber !== undefined ? { blockNumber: at.blockNumber } : {}), ...(at?.transactionHash ? { transactionHash: at.transactionHash } : {}) });
+  fail(message: string, at?: { blockNumber?: number; transactionHash?: string }, code?: string): void {
+    this.findings.push({ ...(code ? { code } : {}), message, ...(at?.blockNumber !== undefined ? { blockNumber: at.blockNumber } : {}), ...(at?.transactionHash ? { transactionHash: at.transactionHash } : {}) });
   }
   result(): CheckResult {
     const status: CheckStatus = this.findings.length > 0 ? "fail" : this.warnings.length > 0 ? "warn" : "pass";
@@ -112,6 +135,21 @@ interface DecodedLog {
 }
 
 const at = (log: { blockNumber: number; transactionHash: string }) => ({ blockNumber: log.blockNumber, transactionHash: log.transactionHash });
+
+/** The field of each operator event that holds the acting address (msg.sender); docs/PROTOCOL.md, "Events". */
+const ACTOR_FIELD: Record<string, string> = {
+  ElectionCreated: "admin",
+  AdminTransferred: "previousAdmin",
+  RegistrarChanged: "admin",
+  VoterCommitmentsPublished: "registrar",
+  VotingOpened: "registrar",
+  ElectionClosed: "closedBy",
+};
+
+function actorOf(event: LogDescription): string | undefined {
+  const field = ACTOR_FIELD[event.name];
+  return field === undefined ? undefined : getAddress(event.args[field] as string);
+}
 
 export async function auditElection(options: AuditOptions): Promise<AuditReport> {
   const { provider, electionId } = options;
@@ -166,7 +204,8 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
     unexplained.fail(`the contract counts ${electionCount} elections but ${electionsCreated} ElectionCreated events exist`);
   }
 
-  // Senders of operator actions and timestamps of blocks, fetched once each.
+  // Transaction senders of operator actions (shown, never trusted as the actor) and timestamps
+  // of blocks, fetched once each.
   const senders = new Map<string, string>();
   const senderOf = async (hash: string) => {
     if (!senders.has(hash)) {
@@ -211,16 +250,22 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       votes.push(log);
       continue;
     }
-    const sender = await senderOf(log.transactionHash);
+    // The acting address is the event's own field (the contract's msg.sender), so an operator
+    // that is a contract (a Safe) is seen as itself, not as whoever sent the transaction.
+    const actor = actorOf(log.event);
+    if (actor === undefined) {
+      unexplained.fail(`unexpected event ${name} for this election`, at(log));
+      continue;
+    }
+    const transactionFrom = await senderOf(log.transactionHash);
     const details: Record<string, string> = {};
     switch (name) {
       case "ElectionCreated": {
         if (phase !== Phase.None) unexplained.fail("a second ElectionCreated for this election", at(log));
-        admin = getAddress(args.admin as string);
+        admin = actor;
         registrar = getAddress(args.registrar as string);
         window = { startsAt: args.votingStartsAt as bigint, endsAt: args.votingEndsAt as bigint };
         phase = Phase.Registration;
-        if (sender !== admin) record.fail(`ElectionCreated names admin ${admin} but was sent by ${sender}`, at(log));
         Object.assign(details, { title: args.title as string, numOptions: String(args.numOptions), registrar, votingStartsAt: String(window.startsAt), votingEndsAt: String(window.endsAt) });
         const fields: [string, unknown, unknown][] = [
           ["title", args.title, state.title], ["numOptions", args.numOptions, state.numOptions], ["metadataURI", args.metadataURI, state.metadataURI],
@@ -232,25 +277,25 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
         break;
       }
       case "AdminTransferred":
-        if (sender !== admin) record.fail(`admin transferred by ${sender}, who was not the admin (${admin})`, at(log));
+        if (actor !== admin) record.fail(`admin transferred by ${actor}, who was not the admin (${admin})`, at(log));
         if (phase === Phase.Closed) unexplained.fail("AdminTransferred after the election closed", at(log));
         admin = getAddress(args.newAdmin as string);
         details.newAdmin = admin;
         break;
       case "RegistrarChanged":
-        if (sender !== admin) record.fail(`registrar changed by ${sender}, who was not the admin (${admin})`, at(log));
+        if (actor !== admin) record.fail(`registrar changed by ${actor}, who was not the admin (${admin})`, at(log));
         if (phase !== Phase.Registration) unexplained.fail(`RegistrarChanged while the election was ${Phase[phase]}`, at(log));
         registrar = getAddress(args.newRegistrar as string);
         details.newRegistrar = registrar;
         break;
       case "VoterCommitmentsPublished":
-        if (sender !== registrar) record.fail(`commitments published by ${sender}, who was not the registrar (${registrar})`, at(log));
+        if (actor !== registrar) record.fail(`commitments published by ${actor}, who was not the registrar (${registrar})`, at(log));
         if (phase !== Phase.Registration) unexplained.fail(`roll changed while the election was ${Phase[phase]} (after the freeze)`, at(log));
         rollBatches.push(log);
         Object.assign(details, { firstIndex: String(args.firstIndex), count: String((args.voterCommitments as bigint[]).length) });
         break;
       case "VotingOpened":
-        if (sender !== registrar) record.fail(`voting opened by ${sender}, who was not the registrar (${registrar})`, at(log));
+        if (actor !== registrar) record.fail(`voting opened by ${actor}, who was not the registrar (${registrar})`, at(log));
         if (phase !== Phase.Registration) unexplained.fail(`VotingOpened while the election was ${Phase[phase]}`, at(log));
         phase = Phase.Voting;
         openedAt = log;
@@ -258,9 +303,8 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
         break;
       case "ElectionClosed": {
         if (phase !== Phase.Voting) unexplained.fail(`ElectionClosed while the election was ${Phase[phase]}`, at(log));
-        if (getAddress(args.closedBy as string) !== sender) record.fail(`ElectionClosed names ${String(args.closedBy)} but was sent by ${sender}`, at(log));
-        if (sender !== admin && (window.endsAt === 0n || BigInt(await timestampOf(log.blockNumber)) < window.endsAt)) {
-          record.fail(`closed by ${sender}, who is not the admin, before the end of the voting window`, at(log));
+        if (actor !== admin && (window.endsAt === 0n || BigInt(await timestampOf(log.blockNumber)) < window.endsAt)) {
+          record.fail(`closed by ${actor}, who is not the admin, before the end of the voting window`, at(log));
         }
         phase = Phase.Closed;
         closedAt = log;
@@ -270,7 +314,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       default:
         unexplained.fail(`unexpected event ${name} for this election`, at(log));
     }
-    operations.push({ action: name, blockNumber: log.blockNumber, transactionHash: log.transactionHash, sender, details });
+    operations.push({ action: name, blockNumber: log.blockNumber, transactionHash: log.transactionHash, actor, transactionFrom, details });
   }
   if (phase !== Number(state.phase)) unexplained.fail(`the contract says phase ${Phase[Number(state.phase)]} but its events lead to ${Phase[phase]}`);
   if (admin !== undefined && admin !== getAddress(state.admin)) unexplained.fail(`the contract's admin ${state.admin} is not the one the events lead to (${admin})`);
@@ -317,11 +361,23 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       roll.warnings.push("the roll is not frozen yet (voting has not opened)");
     }
   }
-  Object.assign(roll.evidence, { voterCount: commitments.length, voterRollDigest: digest, batches: rollBatches.length, rollDepth });
+  Object.assign(roll.evidence, {
+    voterCount: commitments.length,
+    onChainVoterCount: Number(state.voterCount),
+    voterRollDigest: digest,
+    onChainVoterRollDigest: state.voterRollDigest,
+    batches: rollBatches.length,
+    rollDepth,
+  });
 
   // ------------------------------------------------------------------ 3. verifier integrity
   const verifier = new CheckBuilder("verifier-integrity");
   const verificationKey = options.verificationKey ?? (loadVerificationKey() as Record<string, unknown>);
+  // The published file's SHA-256 (as in manifest.json) when the key is the committed one.
+  const verificationKeyHash =
+    options.verificationKey === undefined
+      ? sha256File(proverArtifacts().verificationKey)
+      : (options.verificationKeySha256 ?? createHash("sha256").update(JSON.stringify(options.verificationKey)).digest("hex"));
   const manifest = options.manifest ?? loadManifest();
   progress("compiling the verifiers from the verification key", 0, 2);
   const expected = compileStandalone("VoteVerifier.sol", renderVerifierSource(verificationKey), "Groth16Verifier");
@@ -338,6 +394,9 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
     batchVerifier: batchVerifierAddress,
     deployedCodeBytes: (deployed.length - 2) / 2,
     icPoints: (verificationKey.IC as unknown[] | undefined)?.length,
+    verifierCodeHash: keccak256(deployed),
+    batchVerifierCodeHash: keccak256(await rpc("eth_getCode", () => provider.getCode(batchVerifierAddress, head))),
+    verificationKeySha256: verificationKeyHash,
     setup: manifest.setup.kind,
     setupSecure: manifest.setup.secure,
   });
@@ -347,13 +406,23 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   }
   if (Number(verificationKey.nPublic) !== 4) verifier.fail(`the verification key has ${String(verificationKey.nPublic)} public signals, the protocol has 4`);
   if (rollDepth !== manifest.rollDepth) verifier.fail(`the contract's ROLL_DEPTH ${rollDepth} differs from the circuit's depth ${manifest.rollDepth}`);
-  if (!manifest.setup.secure) verifier.warnings.push(`INSECURE trusted setup: ${manifest.setup.warning}`);
+  if (isInsecureSetup(manifest)) {
+    if (LOCAL_DEV_CHAIN_IDS.includes(chainId)) verifier.warnings.push(`INSECURE trusted setup: ${manifest.setup.warning}`);
+    else {
+      verifier.fail(
+        `INSECURE trusted setup on chain ${chainId}, which is not a local development chain: anyone can forge proofs, so no ballot count can be trusted. ${manifest.setup.warning}`,
+        undefined,
+        "INSECURE_SETUP",
+      );
+    }
+  }
 
   // ------------------------------------------------------------------ 4. ballots
   const ballots = new CheckBuilder("ballots");
   const electionScope = computeElectionScope(chainId, contract, electionId);
   const recount = new Array<bigint>(numOptions).fill(0n);
   const nullifierFirstSeen = new Map<bigint, DecodedLog>();
+  let nonCanonicalProofs = 0;
   // Every rule but the proof, ballot by ballot; then all proofs at once, batched across both
   // cores (lib/batchVerify.ts gives exactly snarkjs's verdict for each proof).
   const checked: { log: DecodedLog; option: number | undefined; valid: boolean; signals?: VotePublicSignals; proof: bigint[] }[] = [];
@@ -382,8 +451,21 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       ballots.fail(`ballot cast at ${timestamp}, outside the voting window [${window.startsAt}, ${window.endsAt === 0n ? "none" : window.endsAt})`, at(log));
       valid = false;
     }
-    const signals = voterRollRoot === undefined ? undefined : { voterRollRoot, nullifier, electionScope, ballot };
-    checked.push({ log, option, valid: valid && signals !== undefined, signals, proof: [...(log.event.args.proof as bigint[])] });
+    const proof = [...(log.event.args.proof as bigint[])];
+    const nonCanonical = findNonCanonicalCoordinate(proof);
+    if (nonCanonical) {
+      // The verifier this contract calls reduces A.y, so a re-encoded copy of a genuine ballot
+      // can be counted on-chain; no off-chain verifier accepts it (docs/THREATS.md).
+      ballots.fail(
+        `non-canonical proof encoding: coordinate ${nonCanonical.index} (${nonCanonical.name}) is ${nonCanonical.value}, not below the base field order q; the contract counted a proof that no off-chain verifier accepts (a re-encoded copy, which a ZkBallot that refuses coordinates >= q rejects)`,
+        at(log),
+        "NON_CANONICAL_PROOF",
+      );
+      nonCanonicalProofs++;
+      valid = false;
+    }
+    const signals = voterRollRoot === undefined || nonCanonical ? undefined : { voterRollRoot, nullifier, electionScope, ballot };
+    checked.push({ log, option, valid: valid && signals !== undefined, signals, proof });
   }
   const toVerify = checked.filter((entry) => entry.signals !== undefined);
   const verdicts = await verifyVoteProofs(
@@ -397,13 +479,23 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
     }
   });
   let verified = 0;
+  const ballotList: BallotEntry[] = [];
   for (const entry of checked) {
-    if (entry.valid && entry.option !== undefined) {
+    const countsHere = entry.valid && entry.option !== undefined;
+    if (countsHere) {
       verified++;
-      recount[entry.option]++;
+      recount[entry.option!]++;
     }
+    ballotList.push({
+      nullifier: toHex32(entry.log.event.args.nullifier as bigint),
+      ballot: String(entry.log.event.args.ballot),
+      option: entry.option ?? null,
+      blockNumber: entry.log.blockNumber,
+      transactionHash: entry.log.transactionHash,
+      verified: countsHere,
+    });
   }
-  Object.assign(ballots.evidence, { voteCastEvents: votes.length, verified, skippedInBatches: skippedBallots, electionScope: electionScope.toString() });
+  Object.assign(ballots.evidence, { voteCastEvents: votes.length, verified, nonCanonicalProofs, skippedInBatches: skippedBallots, electionScope: electionScope.toString() });
 
   // ------------------------------------------------------------------ 5. tally
   const tally = new CheckBuilder("tally");
@@ -425,7 +517,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   const failed = checks.filter((check) => check.status === "fail").length;
   return {
     tool: "zkballot-audit",
-    reportVersion: 1,
+    reportVersion: 2,
     generatedAt: new Date().toISOString(),
     chainId: chainId.toString(),
     contract,
@@ -448,6 +540,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       tally: onChainTally.map(String),
     },
     operations,
+    ballots: ballotList,
     checks,
     result: { ok: failed === 0, passed: checks.filter((c) => c.status === "pass").length, failed, warned: checks.filter((c) => c.status === "warn").length },
   };
@@ -460,7 +553,7 @@ export function formatAuditSummary(report: AuditReport): string {
     lines.push(`  [${check.status.toUpperCase().padEnd(4)}] ${check.id.padEnd(18)} ${check.title}`);
     for (const finding of check.findings) {
       const where = finding.blockNumber !== undefined ? ` (block ${finding.blockNumber}${finding.transactionHash ? `, tx ${finding.transactionHash}` : ""})` : "";
-      lines.push(`         - ${finding.message}${where}`);
+      lines.push(`         - ${finding.code ? `${finding.code}: ` : ""}${finding.message}${where}`);
     }
     for (const warning of check.warnings) lines.push(`         ! ${warning}`);
   }
@@ -470,7 +563,48 @@ export function formatAuditSummary(report: AuditReport): string {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A self-contained HTML report with a bar chart of the result (inline SVG, no scripts). */
+/** The comparisons a reader checks by eye: each value the auditor recomputed next to the one the chain states. */
+function evidenceRows(report: AuditReport): [string, string, string][] {
+  const evidence = (id: string) => report.checks.find((check) => check.id === id)?.evidence ?? {};
+  const text = (value: unknown) => (value === undefined || value === null ? "(none)" : Array.isArray(value) ? value.join(", ") : String(value));
+  const roll = evidence("voter-roll");
+  const verifier = evidence("verifier-integrity");
+  const ballots = evidence("ballots");
+  const tally = evidence("tally");
+  return [
+    ["voter roll root", `recomputed from the published commitments: ${text(roll.recomputedRoot)}`, `frozen in VotingOpened: ${text(roll.frozenRoot)}`],
+    ["voters on the roll", `published in events: ${text(roll.voterCount)} (in ${text(roll.batches)} batches)`, `contract: ${text(roll.onChainVoterCount)}`],
+    ["roll digest", `recomputed: ${text(roll.voterRollDigest)}`, `contract: ${text(roll.onChainVoterRollDigest)}`],
+    ["vote verifier", `code hash (keccak256 of the code at ${text(verifier.verifier)}): ${text(verifier.verifierCodeHash)}`, "compared with the verifier compiled from the verification key"],
+    ["batch verifier", `code hash (keccak256 of the code at ${text(verifier.batchVerifier)}): ${text(verifier.batchVerifierCodeHash)}`, "compared with VoteBatchVerifier and the key it returns"],
+    ["verification key", `SHA-256: ${text(verifier.verificationKeySha256)}`, `setup: ${text(verifier.setup)}${verifier.setupSecure === true ? "" : " (INSECURE: anyone can forge proofs)"}`],
+    ["ballots", `VoteCast events: ${text(ballots.voteCastEvents)}; re-verified: ${text(ballots.verified)}; non-canonical: ${text(ballots.nonCanonicalProofs)}`, `skipped in batches (not counted): ${text(ballots.skippedInBatches)}`],
+    ["tally", `recount of verified ballots: ${text(tally.recount)}`, `on-chain: ${text(tally.onChain)}${tally.final === undefined ? "" : `; final (ElectionClosed): ${text(tally.final)}`}`],
+  ];
+}
+
+/** Filters the ballot table as the voter types (no request leaves the page). */
+const BALLOT_SEARCH_SCRIPT = `(function () {
+  var input = document.getElementById("ballot-search");
+  var rows = document.querySelectorAll("#ballots tbody tr");
+  var shown = document.getElementById("ballot-count");
+  input.addEventListener("input", function () {
+    var query = input.value.trim().toLowerCase();
+    var count = 0;
+    for (var i = 0; i < rows.length; i++) {
+      var match = query === "" || rows[i].textContent.toLowerCase().indexOf(query) >= 0;
+      rows[i].hidden = !match;
+      if (match) count++;
+    }
+    shown.textContent = String(count);
+  });
+})();`;
+
+/**
+ * A self-contained HTML report: the verdict, the tally as an inline SVG chart, every check with
+ * its evidence, the recomputed values next to the chain's, the operator record and every ballot
+ * (searchable by a small inline script). No external requests; long values wrap.
+ */
 export function renderAuditHtml(report: AuditReport, optionNames: string[]): string {
   const tally = (report.election.tally as string[]).map(Number);
   const max = Math.max(1, ...tally);
@@ -481,26 +615,45 @@ export function renderAuditHtml(report: AuditReport, optionNames: string[]): str
       return `<text x="0" y="${y + 17}" font-size="13">${escapeHtml(optionNames[i] ?? `option ${i}`)}</text><rect x="170" y="${y}" width="${width}" height="24" fill="#3b6ea5"/><text x="${176 + width}" y="${y + 17}" font-size="13">${votes}</text>`;
     })
     .join("");
+  const evidenceList = (evidence: Record<string, unknown>) =>
+    Object.entries(evidence)
+      .map(([key, value]) => `<li>${escapeHtml(key)}: <code>${escapeHtml(Array.isArray(value) ? value.join(", ") : String(value))}</code></li>`)
+      .join("");
   const rows = report.checks
     .map((check) => {
       const color = check.status === "pass" ? "#1a7f37" : check.status === "warn" ? "#9a6700" : "#cf222e";
-      const notes = [...check.findings.map((f) => `${f.message}${f.blockNumber !== undefined ? ` (block ${f.blockNumber}${f.transactionHash ? `, tx ${f.transactionHash}` : ""})` : ""}`), ...check.warnings]
+      const notes = [
+        ...check.findings.map((f) => `${f.code ? `${f.code}: ` : ""}${f.message}${f.blockNumber !== undefined ? ` (block ${f.blockNumber}${f.transactionHash ? `, tx ${f.transactionHash}` : ""})` : ""}`),
+        ...check.warnings,
+      ]
         .map((note) => `<li>${escapeHtml(note)}</li>`)
         .join("");
-      return `<tr><td style="color:${color};font-weight:bold">${check.status.toUpperCase()}</td><td>${escapeHtml(check.title)}</td><td><ul>${notes}</ul></td></tr>`;
+      return `<tr><td style="color:${color};font-weight:bold">${check.status.toUpperCase()}</td><td>${escapeHtml(check.title)}</td><td><ul>${notes}</ul></td><td><ul class="evidence">${evidenceList(check.evidence)}</ul></td></tr>`;
     })
     .join("");
-  const operations = report.operations
-    .map((op) => `<tr><td>${op.blockNumber}</td><td>${escapeHtml(op.action)}</td><td><code>${escapeHtml(op.sender)}</code></td><td>${escapeHtml(Object.entries(op.details).map(([k, v]) => `${k}=${v}`).join(", "))}</td></tr>`)
+  const comparisons = evidenceRows(report)
+    .map(([what, recomputed, stated]) => `<tr><td>${escapeHtml(what)}</td><td>${escapeHtml(recomputed)}</td><td>${escapeHtml(stated)}</td></tr>`)
     .join("");
-  return `<!doctype html><html><head><meta charset="utf-8"><title>zkballot audit: election ${escapeHtml(report.electionId)}</title>
-<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}ul{margin:0;padding-left:1.2em}code{font-size:12px}</style></head><body>
+  const operations = report.operations
+    .map((op) => `<tr><td>${op.blockNumber}</td><td>${escapeHtml(op.action)}</td><td><code>${escapeHtml(op.actor)}</code></td><td><code>${escapeHtml(op.transactionFrom)}</code></td><td><code>${escapeHtml(op.transactionHash)}</code></td><td>${escapeHtml(Object.entries(op.details).map(([k, v]) => `${k}=${v}`).join(", "))}</td></tr>`)
+    .join("");
+  const ballots = report.ballots
+    .map((b) => `<tr><td><code>${escapeHtml(b.nullifier)}</code></td><td>${b.option === null ? "(invalid)" : escapeHtml(`${b.option} (${optionNames[b.option] ?? `option ${b.option}`})`)}</td><td>${b.blockNumber}</td><td><code>${escapeHtml(b.transactionHash)}</code></td><td>${b.verified ? "yes" : "NO"}</td></tr>`)
+    .join("");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>zkballot audit: election ${escapeHtml(report.electionId)}</title>
+<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;width:100%;table-layout:fixed}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word}ul{margin:0;padding-left:1.2em}code{font-size:12px;overflow-wrap:anywhere;word-break:break-all}input{font-size:1em;width:100%;max-width:40em;padding:4px}</style></head><body>
 <h1>${escapeHtml(String(report.election.title))}</h1>
 <p>Election ${escapeHtml(report.electionId)} at <code>${escapeHtml(report.contract)}</code> on chain ${escapeHtml(report.chainId)}, blocks ${report.blocks.from}-${report.blocks.to}. Audited ${escapeHtml(report.generatedAt)}.</p>
-<h2 style="color:${report.result.ok ? "#1a7f37" : "#cf222e"}">${report.result.ok ? "PASS" : "FAIL"}: ${report.result.passed} passed, ${report.result.warned} warnings, ${report.result.failed} failed</h2>
+<h2 id="verdict" style="color:${report.result.ok ? "#1a7f37" : "#cf222e"}">${report.result.ok ? "PASS" : "FAIL"}: ${report.result.passed} passed, ${report.result.warned} warnings, ${report.result.failed} failed</h2>
 <h2>Result</h2><svg width="640" height="${20 + tally.length * 34}" role="img" aria-label="tally">${bars}</svg>
-<h2>Checks</h2><table><tr><th>status</th><th>check</th><th>findings</th></tr>${rows}</table>
-<h2>Operation record</h2><table><tr><th>block</th><th>action</th><th>sender</th><th>details</th></tr>${operations}</table>
+<h2>Checks</h2><table id="checks"><thead><tr><th style="width:4em">status</th><th style="width:14em">check</th><th>findings</th><th>evidence</th></tr></thead><tbody>${rows}</tbody></table>
+<h2>Evidence: recomputed next to stated</h2><table id="evidence"><thead><tr><th style="width:10em">what</th><th>recomputed by this audit</th><th>stated by the chain</th></tr></thead><tbody>${comparisons}</tbody></table>
+<h2>Operation record</h2><p>The actor is the address the contract saw (msg.sender), read from the event; a multisig is shown as itself. The transaction sender is who paid for the transaction.</p>
+<table id="operations"><thead><tr><th style="width:5em">block</th><th style="width:12em">action</th><th>actor</th><th>transaction sender</th><th>transaction</th><th>details</th></tr></thead><tbody>${operations}</tbody></table>
+<h2>Ballots (${report.ballots.length})</h2><p>Find yours by its nullifier (<code>npx hardhat my-ballot</code> prints it) or its transaction.</p>
+<p><label for="ballot-search">Search: </label><input id="ballot-search" type="search" placeholder="nullifier, transaction hash or block"> <span id="ballot-count">${report.ballots.length}</span> shown</p>
+<table id="ballots"><thead><tr><th>nullifier</th><th style="width:9em">option</th><th style="width:5em">block</th><th>transaction</th><th style="width:6em">verified</th></tr></thead><tbody>${ballots}</tbody></table>
+<script>${BALLOT_SEARCH_SCRIPT}</script>
 </body></html>
 `;
 }

@@ -29,7 +29,7 @@ import { randomBytes } from "node:crypto";
 
 import * as snarkjs from "snarkjs";
 
-import { SNARK_SCALAR_FIELD } from "./constants";
+import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "./constants";
 import { loadVerificationKey, parseSolidityProof, publicSignalsArray, verifyVoteProof, type VotePublicSignals } from "./prover";
 
 export interface ProofItem {
@@ -101,7 +101,7 @@ const R = SNARK_SCALAR_FIELD;
 /** BN254 seed u; p = r + 6u^2, so psi acts on G2 as multiplication by 6u^2. */
 const BN_SEED = 4965661367192848881n;
 const PSI_SCALAR = 6n * BN_SEED * BN_SEED;
-const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+const BASE_FIELD = BN254_BASE_FIELD;
 
 let curvePromise: Promise<Curve> | undefined;
 

@@ -7,6 +7,13 @@
 export const SNARK_SCALAR_FIELD =
   21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
+/**
+ * Order of the BN254 base field: every proof coordinate is below it. A coordinate at or above
+ * it is refused everywhere, never reduced (docs/THREATS.md, "Non-canonical proof coordinates").
+ */
+export const BN254_BASE_FIELD =
+  21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+
 /** Poseidon domain tag of a voter commitment: Poseidon(COMMITMENT_DOMAIN, identitySecret). */
 export const COMMITMENT_DOMAIN = 1n;
 

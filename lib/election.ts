@@ -6,7 +6,7 @@ import { AbiCoder, keccak256, toBeHex, type ContractTransactionReceipt, type Int
 
 import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 import { deployVoteBatchVerifier } from "./batchVerifierContract";
-import { loadManifest, verifyArtifactHashes, type SetupManifest } from "./artifacts";
+import { isInsecureSetup, loadManifest, verifyArtifactHashes, type SetupManifest } from "./artifacts";
 import { fetchContractLogs, findDeploymentBlock } from "./chainLogs";
 import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "./ballot";
 import { LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "./constants";
@@ -44,7 +44,7 @@ export interface DeployOptions {
  * Returns "insecure-override" when the override was needed, so the caller can warn loudly.
  */
 export function assertSetupAllowedOnChain(manifest: Pick<SetupManifest, "setup">, chainId: bigint, allowInsecureDevSetup: boolean): "ok" | "insecure-override" {
-  if (manifest.setup.secure || LOCAL_DEV_CHAIN_IDS.includes(chainId)) return "ok";
+  if (!isInsecureSetup(manifest) || LOCAL_DEV_CHAIN_IDS.includes(chainId)) return "ok";
   if (!allowInsecureDevSetup) {
     throw new ZkBallotError(
       "INSECURE_SETUP_REFUSED",

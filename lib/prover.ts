@@ -3,14 +3,16 @@ import * as fs from "node:fs";
 import * as snarkjs from "snarkjs";
 
 import { proverArtifacts } from "./artifacts";
+import { BN254_BASE_FIELD } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement } from "./field";
 import { computeNullifier, type VoterIdentity } from "./identity";
 import { rootFromPath, type MerklePath } from "./voterRoll";
 
-/** Order of the BN254 base field: every proof coordinate is below it. */
-export const BN254_BASE_FIELD =
-  21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+export { BN254_BASE_FIELD };
+
+/** Names of the eight words of a SolidityProof, in order (B's imaginary parts first). */
+export const PROOF_COORDINATE_NAMES = ["A.x", "A.y", "B.x1", "B.x0", "B.y1", "B.y0", "C.x", "C.y"] as const;
 
 /** The four public signals, named as in the circuit, in its order. */
 export interface VotePublicSignals {
@@ -97,6 +99,16 @@ export function fromSolidityProof(proof: readonly bigint[]): snarkjs.Groth16Proo
   };
 }
 
+/**
+ * The first coordinate of a proof that is at or above the base field order q, if any. Such an
+ * encoding is never reduced: the on-chain verifier reduces A.y and would accept an alias that
+ * no off-chain verifier does (docs/THREATS.md, "Non-canonical proof coordinates").
+ */
+export function findNonCanonicalCoordinate(proof: readonly bigint[]): { index: number; name: string; value: bigint } | undefined {
+  const index = proof.findIndex((coordinate) => coordinate >= BN254_BASE_FIELD);
+  return index < 0 ? undefined : { index, name: PROOF_COORDINATE_NAMES[index] ?? `word ${index}`, value: proof[index] };
+}
+
 /** Validates the shape of a proof from outside: eight coordinates, each below the base field order. */
 export function parseSolidityProof(values: readonly unknown[]): SolidityProof {
   if (!Array.isArray(values) || values.length !== 8) {
@@ -109,8 +121,13 @@ export function parseSolidityProof(values: readonly unknown[]): SolidityProof {
     } catch {
       throw new ZkBallotError("INVALID_PROOF", `proof coordinate ${i} is not a number`);
     }
-    if (coordinate < 0n || coordinate >= BN254_BASE_FIELD) {
-      throw new ZkBallotError("INVALID_PROOF", `proof coordinate ${i} is outside the BN254 base field`);
+    if (coordinate < 0n) throw new ZkBallotError("INVALID_PROOF", `proof coordinate ${i} (${PROOF_COORDINATE_NAMES[i]}) is negative`);
+    if (coordinate >= BN254_BASE_FIELD) {
+      throw new ZkBallotError(
+        "NON_CANONICAL_PROOF",
+        `proof coordinate ${i} (${PROOF_COORDINATE_NAMES[i]}) is ${coordinate}, not below the BN254 base field order q: a non-canonical encoding`,
+        "submit the proof as the prover wrote it, every coordinate reduced below q",
+      );
     }
     return coordinate;
   }) as SolidityProof;

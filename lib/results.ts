@@ -8,7 +8,7 @@ import { computeElectionScope, fetchVoteRecords, Phase, type LogReadOptions, typ
 import { decodeElectionMetadata } from "./electionSpec";
 import { toHex32 } from "./field";
 import { computeNullifier, type VoterIdentity } from "./identity";
-import { verifyVoteProof } from "./prover";
+import { findNonCanonicalCoordinate, verifyVoteProof } from "./prover";
 
 export interface ElectionStatus {
   electionId: string;
@@ -57,6 +57,12 @@ export interface MyBallotReport {
   voted: boolean;
   record?: VoteRecord & { optionName: string };
   proofVerifiedOffChain?: boolean;
+  /**
+   * Why the proof did not verify, when it is not simply false: "NON_CANONICAL_PROOF" when a
+   * coordinate is at or above q (someone re-encoded the ballot; the contract of this deployment
+   * accepted an encoding no off-chain verifier does).
+   */
+  proofProblem?: { code: "NON_CANONICAL_PROOF"; message: string };
   /** The recount of every VoteCast event equals the on-chain tally, and includes this ballot. */
   countedInTally?: boolean;
 }
@@ -72,10 +78,15 @@ export async function checkMyBallot(zkBallot: ZkBallot, electionId: bigint, iden
   if (mine === undefined) return { nullifier: toHex32(nullifier), voted: false };
 
   const election = await zkBallot.getElection(electionId);
-  const proofVerifiedOffChain = await verifyVoteProof(
+  const nonCanonical = findNonCanonicalCoordinate(mine.proof);
+  const proofProblem = nonCanonical && {
+    code: "NON_CANONICAL_PROOF" as const,
+    message: `proof coordinate ${nonCanonical.index} (${nonCanonical.name}) of your recorded ballot is ${nonCanonical.value}, not below the base field order q: a non-canonical re-encoding, which no off-chain verifier accepts (this deployment's contract does not refuse it; see docs/THREATS.md)`,
+  };
+  const proofVerifiedOffChain = proofProblem === undefined && (await verifyVoteProof(
     { voterRollRoot: election.voterRollRoot, nullifier, electionScope, ballot: mine.ballot },
     mine.proof,
-  );
+  ));
   const recount = status.options.map(() => 0n);
   for (const record of records) if (record.option !== undefined) recount[record.option]++;
   const option = decodeSingleChoiceBallot(mine.ballot, status.options.length);
@@ -85,6 +96,7 @@ export async function checkMyBallot(zkBallot: ZkBallot, electionId: bigint, iden
     voted: true,
     record: { ...mine, optionName: status.options[option].name },
     proofVerifiedOffChain,
+    ...(proofProblem ? { proofProblem } : {}),
     countedInTally,
   };
 }

@@ -90,16 +90,19 @@ task("audit", `Anyone: re-verify a whole election from chain data alone (roll, v
       const fromBlock = args.fromBlock === undefined ? (args.address === undefined ? recorded?.deployBlock : undefined) : Number(args.fromBlock);
       if (fromBlock !== undefined && (!Number.isInteger(fromBlock) || fromBlock < 0)) throw new CliError(`--from-block must be a block number, got ${args.fromBlock}`);
       let verificationKey: Record<string, unknown> | undefined;
+      let verificationKeySha256: string | undefined;
       if (args.vkey) {
         try {
-          verificationKey = JSON.parse(fs.readFileSync(args.vkey, "utf8")) as Record<string, unknown>;
+          const text = fs.readFileSync(args.vkey);
+          verificationKey = JSON.parse(text.toString("utf8")) as Record<string, unknown>;
+          verificationKeySha256 = (await import("node:crypto")).createHash("sha256").update(text).digest("hex");
         } catch (error) {
           throw new CliError(`cannot read verification key ${args.vkey}: ${(error as Error).message}`);
         }
       }
       const bars = new Map<string, ReturnType<typeof progressBar>>();
       const report = await auditElection({
-        provider, contractAddress: address, electionId, fromBlock, blockRange, verificationKey, cacheDir: args.cacheDir,
+        provider, contractAddress: address, electionId, fromBlock, blockRange, verificationKey, verificationKeySha256, cacheDir: args.cacheDir,
         onProgress: (stage, done, total) => {
           if (!bars.has(stage)) bars.set(stage, progressBar(stage, total, process.stderr, { quietForMs: 1_000 }));
           bars.get(stage)!.update(done);

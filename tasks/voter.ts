@@ -128,6 +128,7 @@ task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof 
       console.log(`your ballot: option ${report.record.option} (${report.record.optionName})`);
       console.log(`recorded in block ${report.record.blockNumber}, tx ${report.record.transactionHash}`);
       console.log(`proof re-verified off-chain: ${report.proofVerifiedOffChain ? "valid" : "INVALID"}`);
+      if (report.proofProblem) console.log(`  ${report.proofProblem.code}: ${report.proofProblem.message}`);
       console.log(`counted in the tally: ${report.countedInTally ? "yes (the recount of all ballots matches the on-chain tally)" : "NO"}`);
       if (!report.proofVerifiedOffChain || !report.countedInTally) process.exitCode = 1;
     }),

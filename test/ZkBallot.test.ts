@@ -342,7 +342,7 @@ describe("ZkBallot", function () {
       const { zkBallot, admin, registrar, newRegistrar, electionId } = await loadFixture(registrationFixture);
       await expect(zkBallot.connect(admin).setRegistrar(electionId, newRegistrar.address))
         .to.emit(zkBallot, "RegistrarChanged")
-        .withArgs(electionId, registrar.address, newRegistrar.address);
+        .withArgs(electionId, registrar.address, newRegistrar.address, admin.address);
       expect((await zkBallot.getElection(electionId)).registrar).to.equal(newRegistrar.address);
 
       await expect(zkBallot.connect(registrar).publishVoterCommitments(electionId, await rollIndex(zkBallot.connect(registrar), electionId), [1n]))
@@ -414,17 +414,17 @@ describe("ZkBallot", function () {
 
       await expect(asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), roll))
         .to.emit(zkBallot, "VoterCommitmentsPublished")
-        .withArgs(electionId, 0, roll, computeVoterRollDigest(roll));
+        .withArgs(electionId, registrar.address, 0, roll, computeVoterRollDigest(roll));
 
       await expect(asRegistrar.publishVoterCommitments(other, await rollIndex(asRegistrar, other), roll.slice(0, 1)))
         .to.emit(zkBallot, "VoterCommitmentsPublished")
-        .withArgs(other, 0, roll.slice(0, 1), computeVoterRollDigest(roll.slice(0, 1)));
+        .withArgs(other, registrar.address, 0, roll.slice(0, 1), computeVoterRollDigest(roll.slice(0, 1)));
       await expect(asRegistrar.publishVoterCommitments(other, await rollIndex(asRegistrar, other), roll.slice(1, 3)))
         .to.emit(zkBallot, "VoterCommitmentsPublished")
-        .withArgs(other, 1, roll.slice(1, 3), computeVoterRollDigest(roll.slice(0, 3)));
+        .withArgs(other, registrar.address, 1, roll.slice(1, 3), computeVoterRollDigest(roll.slice(0, 3)));
       await expect(asRegistrar.publishVoterCommitments(other, await rollIndex(asRegistrar, other), roll.slice(3)))
         .to.emit(zkBallot, "VoterCommitmentsPublished")
-        .withArgs(other, 3, roll.slice(3), computeVoterRollDigest(roll));
+        .withArgs(other, registrar.address, 3, roll.slice(3), computeVoterRollDigest(roll));
 
       const one = await zkBallot.getElection(electionId);
       const split = await zkBallot.getElection(other);
@@ -446,7 +446,7 @@ describe("ZkBallot", function () {
       await expect(asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [1n, 2n, 3n])).to.be.revertedWithCustomError(small, "VoterRollFull").withArgs(2, 3);
       await asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [1n]);
       await expect(asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [2n, 3n])).to.be.revertedWithCustomError(small, "VoterRollFull").withArgs(2, 3);
-      await expect(asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [2n])).to.emit(small, "VoterCommitmentsPublished").withArgs(1n, 1, [2n], computeVoterRollDigest([1n, 2n]));
+      await expect(asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [2n])).to.emit(small, "VoterCommitmentsPublished").withArgs(1n, registrar.address, 1, [2n], computeVoterRollDigest([1n, 2n]));
       await expect(asRegistrar.publishVoterCommitments(1n, await rollIndex(asRegistrar, 1n), [3n])).to.be.revertedWithCustomError(small, "VoterRollFull").withArgs(2, 3);
       // capacity is per election
       await expect(asRegistrar.publishVoterCommitments(2n, await rollIndex(asRegistrar, 2n), [1n, 2n])).to.emit(small, "VoterCommitmentsPublished");
@@ -485,7 +485,7 @@ describe("ZkBallot", function () {
       await expect(asRegistrar.openVoting(electionId, R - 1n)).to.emit(zkBallot, "VotingOpened");
     });
 
-    it("emits VotingOpened(root, count, digest), freezes the roll and refuses a second open (WrongPhase)", async () => {
+    it("emits VotingOpened(registrar, root, count, digest), freezes the roll and refuses a second open (WrongPhase)", async () => {
       const { zkBallot, registrar, electionId } = await loadFixture(registrationFixture);
       const asRegistrar = zkBallot.connect(registrar);
       const commitments = [101n, 202n, 303n];
@@ -494,7 +494,7 @@ describe("ZkBallot", function () {
       await asRegistrar.publishVoterCommitments(electionId, await rollIndex(asRegistrar, electionId), commitments.slice(2));
       await expect(asRegistrar.openVoting(electionId, roll.root))
         .to.emit(zkBallot, "VotingOpened")
-        .withArgs(electionId, roll.root, 3, computeVoterRollDigest(commitments));
+        .withArgs(electionId, registrar.address, roll.root, 3, computeVoterRollDigest(commitments));
       const election = await zkBallot.getElection(electionId);
       expect(election.phase).to.equal(BigInt(Phase.Voting));
       expect(election.voterRollRoot).to.equal(roll.root);
@@ -659,7 +659,7 @@ describe("ZkBallot", function () {
       expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(BigInt(firstReceipt!.blockNumber));
     });
 
-    it("InvalidProof for a tampered proof coordinate", async () => {
+    it("InvalidProof for a tampered proof coordinate (ProofCoordinateOutOfField for one + q)", async () => {
       const { zkBallot, outsider, A, a0 } = await loadFixture(votingFixture);
       const asOutsider = zkBallot.connect(outsider);
       const tampered: bigint[][] = [];
@@ -673,12 +673,12 @@ describe("ZkBallot", function () {
       tampered.push(negatedA);
       const swappedAC = [a0.proof[6], a0.proof[7], ...a0.proof.slice(2, 6), a0.proof[0], a0.proof[1]];
       tampered.push(swappedAC);
-      const coordinatePlusQ = [...a0.proof];
-      coordinatePlusQ[0] += BN254_BASE_FIELD; // same point modulo q, but not a canonical coordinate
-      tampered.push(coordinatePlusQ);
       for (const proof of tampered) {
         await expect(cast(asOutsider, a0, { proof })).to.be.revertedWithCustomError(zkBallot, "InvalidProof").withArgs(A, a0.nullifier);
       }
+      const coordinatePlusQ = [...a0.proof];
+      coordinatePlusQ[0] += BN254_BASE_FIELD; // same point modulo q, but not a canonical coordinate
+      await expect(cast(asOutsider, a0, { proof: coordinatePlusQ })).to.be.revertedWithCustomError(zkBallot, "ProofCoordinateOutOfField").withArgs(0n, coordinatePlusQ[0]);
       expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(0n);
       await expect(cast(asOutsider, a0)).to.emit(zkBallot, "VoteCast"); // the genuine proof still works
     });
@@ -719,7 +719,7 @@ describe("ZkBallot", function () {
       expect(await zkBallot2.tallies(1n)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
 
-    it("garbage proofs (zeros, points off the curve, coordinates >= q, all ones bits) revert InvalidProof, not a panic", async () => {
+    it("garbage proofs (zeros, points off the curve) revert InvalidProof, and coordinates >= q (all ones bits) ProofCoordinateOutOfField, not a panic", async () => {
       const { zkBallot, outsider, A, a0 } = await loadFixture(votingFixture);
       const asOutsider = zkBallot.connect(outsider);
       const garbage: bigint[][] = [
@@ -728,11 +728,12 @@ describe("ZkBallot", function () {
         [1n, 2n, 0n, 0n, 0n, 0n, 1n, 2n], // generator for A and C, B at infinity
         [1n, 3n, ...a0.proof.slice(2)], // A off the curve
         [...a0.proof.slice(0, 2), 1n, 2n, 3n, 4n, ...a0.proof.slice(6)], // B off the twist
-        new Array(8).fill(BN254_BASE_FIELD),
-        new Array(8).fill(MaxUint256),
       ];
       for (const proof of garbage) {
         await expect(cast(asOutsider, a0, { proof })).to.be.revertedWithCustomError(zkBallot, "InvalidProof").withArgs(A, a0.nullifier);
+      }
+      for (const value of [BN254_BASE_FIELD, MaxUint256]) {
+        await expect(cast(asOutsider, a0, { proof: new Array(8).fill(value) })).to.be.revertedWithCustomError(zkBallot, "ProofCoordinateOutOfField").withArgs(0n, value);
       }
       expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(0n);
       expect(await zkBallot.tallies(A)).to.deep.equal([0n, 0n, 0n, 0n]);
@@ -835,7 +836,7 @@ describe("ZkBallot: idempotent roll batches and castVotes", function () {
     await expect(asRegistrar.publishVoterCommitments(electionId, 3, [13n]))
       .to.be.revertedWithCustomError(zkBallot, "RollIndexMismatch")
       .withArgs(electionId, 3, 2);
-    await expect(asRegistrar.publishVoterCommitments(electionId, 2, [13n])).to.emit(zkBallot, "VoterCommitmentsPublished").withArgs(electionId, 2, [13n], computeVoterRollDigest([11n, 12n, 13n]));
+    await expect(asRegistrar.publishVoterCommitments(electionId, 2, [13n])).to.emit(zkBallot, "VoterCommitmentsPublished").withArgs(electionId, registrar.address, 2, [13n], computeVoterRollDigest([11n, 12n, 13n]));
     expect((await zkBallot.getElection(electionId)).voterCount).to.equal(3n);
   });
 

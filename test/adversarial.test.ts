@@ -36,7 +36,7 @@ import { ethers, network } from "hardhat";
 
 import { PROJECT_ROOT, loadManifest } from "../lib/artifacts";
 import { auditElection, formatAuditSummary, type AuditReport } from "../lib/audit";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
+import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "../lib/constants";
 import {
   Phase,
   computeElectionScope,
@@ -56,7 +56,7 @@ import { computeNullifier, createIdentity, identityFromSecret, loadIdentity, par
 import { proveVote, releaseSnarkjs, verifyVoteProof, type SolidityProof, type VoteProof } from "../lib/prover";
 import { readVoterRollFile, writeVoterRollFile } from "../lib/rollFile";
 import { VoterRoll } from "../lib/voterRoll";
-import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { Groth16Verifier__factory, VoteBatchVerifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
 import { HARDHAT_CLI } from "./helpers/processes";
 
@@ -64,6 +64,9 @@ import { HARDHAT_CLI } from "./helpers/processes";
 const realFs = require("node:fs") as typeof import("node:fs"); // the module object itself, so a test can make one call fail
 
 const R = SNARK_SCALAR_FIELD;
+const Q = BN254_BASE_FIELD;
+const TWO_256 = 1n << 256n;
+const withCoordinate = (proof: readonly bigint[], index: number, value: bigint) => proof.map((v, i) => (i === index ? value : v)) as SolidityProof;
 const ROLL_DEPTH = loadManifest().rollDepth;
 const NUM_OPTIONS = 4;
 /** Explicit gas: no estimate first, so a transaction that reverts is still mined (and the error is the contract's). */
@@ -470,6 +473,60 @@ describe("adversarial", function () {
     });
   });
 
+  describe("non-canonical proof coordinates", () => {
+    // The generated VoteVerifier negates A.y as mod(sub(q, y'), q). sub wraps mod 2^256, so for
+    // y' in [q, 2^256) it computes (2^256 + q - y') mod q, which equals the honest (q - y) mod q
+    // exactly when y' = y + 2^256 - k*q. Those are the aliases; y + q is not one.
+    const nonCanonicalAy = (y: bigint) => [1n, 2n, 3n, 4n, 5n].map((k) => y + TWO_256 - k * Q).filter((v) => v >= Q && v < TWO_256);
+
+    it("the generated verifier accepts A.y re-encoded as y + 2^256 - k*q (k = 1..4 or 5), refuses A.y + q, and refuses every other coordinate + q at a precompile", async () => {
+      const { zkBallot, verifier, A, rollA, a0 } = await loadFixture(adversaryFixture);
+      const scope = await zkBallot.electionScope(A);
+      const verify = (p: readonly bigint[]) =>
+        verifier.verifyProof([p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], [rollA.root, a0.nullifier, scope, a0.ballot]);
+      expect(await verify(a0.proof)).to.equal(true);
+      const aliases = nonCanonicalAy(a0.proof[1]);
+      expect(aliases.length).to.be.within(4, 5);
+      for (const alias of aliases) expect(await verify(withCoordinate(a0.proof, 1, alias)), `A.y alias ${alias}`).to.equal(true);
+      expect(await verify(withCoordinate(a0.proof, 1, a0.proof[1] + Q)), "A.y + q").to.equal(false);
+      for (const i of [0, 2, 3, 4, 5, 6, 7]) expect(await verify(withCoordinate(a0.proof, i, a0.proof[i] + Q)), `coordinate ${i} + q`).to.equal(false);
+      // The batch verifier refuses the alias (it checks every coordinate < q): in the pre-fix
+      // castVotes this sent the batch to the one-by-one path, where VoteVerifier accepted it.
+      const batchVerifier = VoteBatchVerifier__factory.connect(await zkBallot.BATCH_VERIFIER(), ethers.provider);
+      const signals: [bigint, bigint, bigint, bigint] = [rollA.root, a0.nullifier, scope, a0.ballot];
+      expect(await batchVerifier.verifyBatch([signals, signals], [a0.proof, a0.proof])).to.equal(true);
+      expect(await batchVerifier.verifyBatch([signals, signals], [a0.proof, withCoordinate(a0.proof, 1, aliases[0])])).to.equal(false);
+      // The off-chain verifier refuses the alias by name rather than reducing it.
+      await expectError(() => verifyVoteProof({ voterRollRoot: rollA.root, nullifier: a0.nullifier, electionScope: scope, ballot: a0.ballot }, withCoordinate(a0.proof, 1, aliases[0])), "NON_CANONICAL_PROOF", /coordinate 1 \(A\.y\)/);
+    });
+
+    it("ZkBallot refuses every coordinate >= q before any verifier runs: castVote reverts ProofCoordinateOutOfField, castVotes skips the entry alone and in a batch, and the nullifier stays unspent", async () => {
+      const { zkBallot, relayer, A, a0, a1, a2 } = await loadFixture(adversaryFixture);
+      const asRelayer = zkBallot.connect(relayer);
+      const reencoded: [number, bigint][] = [
+        ...nonCanonicalAy(a0.proof[1]).map((v): [number, bigint] => [1, v]),
+        ...[0, 1, 2, 3, 4, 5, 6, 7].map((i): [number, bigint] => [i, a0.proof[i] + Q]),
+        [7, TWO_256 - 1n],
+      ];
+      for (const [index, value] of reencoded) {
+        const proof = withCoordinate(a0.proof, index, value);
+        await expect(cast(asRelayer, a0, { proof }), `castVote ${index}=${value}`).to.be.revertedWithCustomError(zkBallot, "ProofCoordinateOutOfField").withArgs(index, value);
+        const alone = (await (await asRelayer.castVotes([submission(a0, { proof })])).wait())!;
+        expect(skipReasons(zkBallot, alone).map((r) => [r.name, r.args])).to.deep.equal([["ProofCoordinateOutOfField", [BigInt(index), value]]]);
+      }
+      expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(0n);
+      // In a batch with two honest ballots: they count through the batch verifier, the alias is skipped.
+      const [alias] = nonCanonicalAy(a0.proof[1]);
+      const receipt = (await (await asRelayer.castVotes([submission(a0, { proof: withCoordinate(a0.proof, 1, alias) }), submission(a1), submission(a2)])).wait())!;
+      expect(skipReasons(zkBallot, receipt).map((r) => [r.name, r.args])).to.deep.equal([["ProofCoordinateOutOfField", [1n, alias]]]);
+      expect(await zkBallot.nullifierSpentInBlock(A, a0.nullifier)).to.equal(0n);
+      expect(await zkBallot.tallies(A)).to.deep.equal([1n, 0n, 1n, 0n]);
+      // The voter's own canonical ballot still counts afterwards.
+      await expect(cast(asRelayer, a0)).to.emit(zkBallot, "VoteCast").withArgs(A, a0.nullifier, a0.ballot, a0.proof);
+      expect(await zkBallot.tallies(A)).to.deep.equal([1n, 1n, 1n, 0n]);
+    });
+  });
+
   describe("malformed proofs and calldata", () => {
     it("raw transactions with truncated, garbage, lying-length or empty calldata, or with ether, revert and change nothing; appended bytes change nothing", async () => {
       const { zkBallot, relayer, A, a0 } = await loadFixture(adversaryFixture);
@@ -745,7 +802,7 @@ describe("adversarial", function () {
           if (event?.name !== "VoterCommitmentsPublished" || event.args.firstIndex !== 2n) return log;
           const forged = [...(event.args.voterCommitments as bigint[])];
           forged[2] = 12345n;
-          return withData(log, iface.encodeEventLog(published, [REG, 2n, forged, event.args.voterRollDigest]));
+          return withData(log, iface.encodeEventLog(published, [REG, event.args.registrar, 2n, forged, event.args.voterRollDigest]));
         });
       const lies: [string, Forgery, RegExp][] = [
         ["a forged commitment", { logs: forgeCommitment }, /do not match the on-chain count and digest/],
@@ -835,7 +892,7 @@ describe("adversarial", function () {
           logs.map((log) => {
             const event = iface.parseLog(log);
             if (event?.name !== "VoterCommitmentsPublished" || event.args.firstIndex !== 2n) return log;
-            return withData(log, iface.encodeEventLog(published, [REG, 2n, forgedRoll.slice(2), forgedDigest]));
+            return withData(log, iface.encodeEventLog(published, [REG, event.args.registrar, 2n, forgedRoll.slice(2), forgedDigest]));
           }),
         call: lyingElectionView(zkBallot, REG, { [VIEW_VOTER_ROLL_DIGEST]: forgedDigest }),
       });

@@ -1,6 +1,8 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { AbiCoder, keccak256, toBeHex, zeroPadValue, type Provider } from "ethers";
+import { runInNewContext } from "node:vm";
+
+import { AbiCoder, JsonRpcProvider, NonceManager, Wallet, keccak256, toBeHex, zeroPadValue, type Interface, type Provider } from "ethers";
 import { ethers, network } from "hardhat";
 
 import { auditElection, formatAuditSummary, renderAuditHtml, type AuditReport } from "../lib/audit";
@@ -20,7 +22,12 @@ import { renderVerifierSource } from "../lib/setup";
 import { compileStandalone } from "../lib/solidity";
 import { deployVoteBatchVerifier } from "../lib/batchVerifierContract";
 import { VoterRoll } from "../lib/voterRoll";
-import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { loadManifest } from "../lib/artifacts";
+import { toHex32 } from "../lib/field";
+import { ANVIL_KEYS, startAnvil } from "./helpers/processes";
+import { Groth16Verifier__factory, OperatorForwarder__factory, ZkBallotWithoutCoordinateCheck__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { BN254_BASE_FIELD } from "../lib/constants";
+import { checkMyBallot } from "../lib/results";
 
 // Storage layout of ZkBallot (constants and immutables take no slot).
 const ELECTIONS_SLOT = 1n;
@@ -89,16 +96,158 @@ describe("auditor", function () {
     expect(check(report, "tally").status).to.equal("pass");
     expect(check(report, "ballots").evidence.verified).to.equal(3);
     expect(check(report, "tally").evidence.recount).to.deep.equal(["1", "0", "2"]);
-    expect(report.operations.map((op) => [op.action, op.sender])).to.deep.equal([
-      ["ElectionCreated", operator.address],
-      ["VoterCommitmentsPublished", registrar.address],
-      ["VoterCommitmentsPublished", registrar.address],
-      ["VotingOpened", registrar.address],
-      ["ElectionClosed", operator.address],
+    expect(report.operations.map((op) => [op.action, op.actor, op.transactionFrom])).to.deep.equal([
+      ["ElectionCreated", operator.address, operator.address],
+      ["VoterCommitmentsPublished", registrar.address, registrar.address],
+      ["VoterCommitmentsPublished", registrar.address, registrar.address],
+      ["VotingOpened", registrar.address, registrar.address],
+      ["ElectionClosed", operator.address, operator.address],
     ]);
     const html = renderAuditHtml(report, ["a", "b", "c"]);
     expect(html).to.match(/<svg[^>]*aria-label="tally"/);
     expect(html).to.include("PASS");
+  });
+
+  it("shows the evidence of passing checks in the JSON and the HTML, lists every ballot with a working search, wraps long values and makes no external request", async () => {
+    const { zkBallot, electionId, prepared, voters } = await loadFixture(electionFixture);
+    await closeElection(zkBallot, electionId);
+    const report = await audit(zkBallot, electionId);
+    expect(report.result.ok, formatAuditSummary(report)).to.equal(true);
+    const election = await zkBallot.getElection(electionId);
+    const roll = check(report, "voter-roll").evidence;
+    expect(roll).to.include({ recomputedRoot: election.voterRollRoot.toString(), frozenRoot: election.voterRollRoot.toString(), voterCount: voters.length, onChainVoterCount: voters.length, voterRollDigest: election.voterRollDigest, onChainVoterRollDigest: election.voterRollDigest });
+    const verifier = check(report, "verifier-integrity").evidence;
+    expect(verifier.verifierCodeHash).to.equal(keccak256(await ethers.provider.getCode(await zkBallot.VERIFIER())));
+    expect(verifier.batchVerifierCodeHash).to.equal(keccak256(await ethers.provider.getCode(await zkBallot.BATCH_VERIFIER())));
+    expect(verifier.verificationKeySha256).to.equal(loadManifest().files["circuits/build/verification_key.json"]);
+    expect(check(report, "tally").evidence).to.deep.include({ recount: ["1", "0", "2"], onChain: ["1", "0", "2"], final: ["1", "0", "2"] });
+    expect(report.ballots.map((b) => [b.nullifier, b.option, b.verified])).to.deep.equal(prepared.map((p, i) => [toHex32(p.nullifier), [0, 2, 2][i], true]));
+    expect(report.ballots.every((b) => /^0x[0-9a-f]{64}$/.test(b.transactionHash) && b.blockNumber > 0)).to.equal(true);
+
+    const html = renderAuditHtml(report, ["a", "b", "c"]);
+    // Evidence next to what the chain states, in the comparison table.
+    const evidenceTable = html.slice(html.indexOf('<table id="evidence">'), html.indexOf("</table>", html.indexOf('<table id="evidence">')));
+    for (const value of [election.voterRollRoot.toString(), election.voterRollDigest, String(verifier.verifierCodeHash), String(verifier.batchVerifierCodeHash), String(verifier.verificationKeySha256), "recount of verified ballots: 1, 0, 2", "on-chain: 1, 0, 2"]) {
+      expect(evidenceTable, value).to.include(value);
+    }
+    expect(evidenceTable.split(election.voterRollRoot.toString()).length - 1).to.equal(2); // recomputed and frozen
+    for (const b of report.ballots) expect(html).to.include(b.nullifier).and.to.include(b.transactionHash);
+    // Self-contained: no external resource of any kind.
+    expect(html).not.to.match(/<(link|img|iframe)\b|\bsrc=|href=|url\(|@import|fetch\(|XMLHttpRequest/i);
+    expect(html).to.match(/td,th\{[^}]*overflow-wrap:anywhere/);
+    expect(html).to.match(/code\{[^}]*overflow-wrap:anywhere/);
+
+    // The inline search, run against a minimal DOM: typing a nullifier leaves only that ballot's row.
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1];
+    const rows = report.ballots.map((b) => ({ textContent: `${b.nullifier} ${b.option} ${b.blockNumber} ${b.transactionHash}`, hidden: false }));
+    let onInput: () => void = () => undefined;
+    const input = { value: "", addEventListener: (_: string, listener: () => void) => (onInput = listener) };
+    const count = { textContent: "" };
+    const document = { getElementById: (id: string) => (id === "ballot-search" ? input : count), querySelectorAll: () => rows };
+    runInNewContext(script, { document });
+    input.value = ` ${report.ballots[1].nullifier.slice(0, 20).toUpperCase()} `;
+    onInput();
+    expect(rows.map((row) => row.hidden)).to.deep.equal([true, false, true]);
+    expect(count.textContent).to.equal("1");
+    input.value = "";
+    onInput();
+    expect(rows.map((row) => row.hidden)).to.deep.equal([false, false, false]);
+  });
+
+  it("reads the acting operator from the events: an admin and a registrar that are contracts (a multisig stand-in) pass the audit", async () => {
+    const [operator, registrar, relayer] = await ethers.getSigners();
+    const zkBallot = await deployZkBallot(operator);
+    const adminWallet = await new OperatorForwarder__factory(operator).deploy();
+    const registrarWallet = await new OperatorForwarder__factory(registrar).deploy();
+    const [adminAddress, registrarAddress, target] = [await adminWallet.getAddress(), await registrarWallet.getAddress(), await zkBallot.getAddress()];
+    const iface = zkBallot.interface as unknown as Interface;
+    const asAdmin = (fn: string, args: unknown[]) => adminWallet.forward(target, iface.encodeFunctionData(fn, args)).then((tx) => tx.wait());
+    const asRegistrar = (fn: string, args: unknown[]) => registrarWallet.forward(target, iface.encodeFunctionData(fn, args)).then((tx) => tx.wait());
+
+    await asAdmin("createElection", [{ title: "Run by a multisig", numOptions: 2, metadataURI: "", metadataHash: keccak256("0x"), registrar: registrar.address, votingStartsAt: 0, votingEndsAt: 0 }]);
+    const electionId = await zkBallot.electionCount();
+    expect((await zkBallot.getElection(electionId)).admin).to.equal(adminAddress);
+    await asAdmin("setRegistrar", [electionId, registrarAddress]);
+    const voters = [await createIdentity(), await createIdentity()];
+    await asRegistrar("publishVoterCommitments", [electionId, 0, voters.map((v) => v.voterCommitment)]);
+    const voterRoll = await VoterRoll.build(voters.map((v) => v.voterCommitment));
+    await asRegistrar("openVoting", [electionId, voterRoll.root]);
+    await castPreparedBallot(zkBallot.connect(relayer), await prepareBallot({ zkBallot: zkBallot.connect(relayer), electionId, identity: voters[0], option: 1, voterRoll }));
+    await asAdmin("closeElection", [electionId]);
+
+    const report = await audit(zkBallot, electionId);
+    expect(report.result.ok, formatAuditSummary(report)).to.equal(true);
+    expect(report.operations.map((op) => [op.action, op.actor, op.transactionFrom])).to.deep.equal([
+      ["ElectionCreated", adminAddress, operator.address],
+      ["RegistrarChanged", adminAddress, operator.address],
+      ["VoterCommitmentsPublished", registrarAddress, registrar.address],
+      ["VotingOpened", registrarAddress, registrar.address],
+      ["ElectionClosed", adminAddress, operator.address],
+    ]);
+  });
+
+  it("on a chain that is not a local development chain (against a real anvil node with chain id 11155111), a development setup fails the verdict", async () => {
+    const node = await startAnvil({ chainId: 11155111 });
+    try {
+      const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+      const [operator, registrar] = ANVIL_KEYS.map((key) => new NonceManager(new Wallet(key, provider)));
+      const zkBallot = await deployZkBallot(operator, { allowInsecureDevSetup: true });
+      const { electionId } = await createElection(zkBallot, { title: "Testnet rehearsal", numOptions: 2, registrar: await registrar.getAddress() });
+      const voters = [await createIdentity(), await createIdentity()];
+      await publishVoterRoll(zkBallot.connect(registrar), electionId, voters.map((v) => v.voterCommitment));
+      await openVoting(zkBallot.connect(registrar), electionId);
+      const voterRoll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId));
+      await castPreparedBallot(zkBallot, await prepareBallot({ zkBallot, electionId, identity: voters[1], option: 0, voterRoll }));
+      const report = await auditElection({ provider, contractAddress: await zkBallot.getAddress(), electionId });
+      expect(report.chainId).to.equal("11155111");
+      expectOnlyFailures(report, ["verifier-integrity"]);
+      expect(report.checks.filter((c) => c.status === "fail").map((c) => c.id)).to.deep.equal(["verifier-integrity"]);
+      const finding = check(report, "verifier-integrity").findings.find((f) => f.code === "INSECURE_SETUP");
+      expect(finding?.message).to.match(/INSECURE trusted setup on chain 11155111, which is not a local development chain/);
+      expect(formatAuditSummary(report)).to.match(/RESULT: FAIL/);
+      expect(renderAuditHtml(report, ["yes", "no"])).to.match(/<h2 id="verdict"[^>]*>FAIL/);
+      expect(check(report, "ballots").status).to.equal("pass"); // everything else holds
+    } finally {
+      node.stop();
+    }
+  });
+
+  it("on a contract that lets non-canonical proofs in (the pre-fix check path), names each such ballot, fails ballots and tally, and my-ballot reports it without throwing", async () => {
+    const [operator, registrar, relayer] = await ethers.getSigners();
+    const current = await deployZkBallot(operator); // for its verifiers
+    const legacy = await new ZkBallotWithoutCoordinateCheck__factory(operator).deploy(await current.VERIFIER(), await current.BATCH_VERIFIER(), await current.ROLL_DEPTH());
+    const zkBallot = ZkBallot__factory.connect(await legacy.getAddress(), relayer);
+    const { electionId } = await createElection(zkBallot.connect(operator), { title: "Re-encoded", numOptions: 3, registrar: registrar.address });
+    const voters = [await createIdentity(), await createIdentity(), await createIdentity()];
+    await publishVoterRoll(zkBallot.connect(registrar), electionId, voters.map((v) => v.voterCommitment));
+    await openVoting(zkBallot.connect(registrar), electionId);
+    const voterRoll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId));
+    const [b0, b1, b2] = await Promise.all([0, 1, 2].map((i) => prepareBallot({ zkBallot, electionId, identity: voters[i], option: i, voterRoll })));
+    // A.y re-encoded as y + 2^256 - q: the generated verifier reduces it to the honest value.
+    const reencode = (proof: readonly bigint[]) => proof.map((v, i) => (i === 1 ? v + (1n << 256n) - BN254_BASE_FIELD : v)) as typeof b0.proof;
+    const viaCastVote = await castPreparedBallot(zkBallot, { ...b0, proof: reencode(b0.proof) });
+    const entry = (b: typeof b0, proof = b.proof) => ({ electionId, ballot: b.ballot, nullifier: b.nullifier, proof });
+    // Batch of two: the batch verifier refuses the alias, the one-by-one fallback counts it.
+    const viaFallback = (await (await zkBallot.castVotes([entry(b1), entry(b2, reencode(b2.proof))])).wait())!;
+    expect(await zkBallot.tallies(electionId)).to.deep.equal([1n, 1n, 1n]);
+
+    const report = await audit(zkBallot, electionId);
+    expectOnlyFailures(report, ["ballots", "tally"]);
+    const named = check(report, "ballots").findings.filter((f) => f.code === "NON_CANONICAL_PROOF");
+    expect(named.map((f) => f.transactionHash)).to.deep.equal([viaCastVote.hash, viaFallback.hash]);
+    expect(named[0].message).to.match(/non-canonical proof encoding: coordinate 1 \(A\.y\) .* not below the base field order q/);
+    expect(check(report, "ballots").evidence).to.include({ voteCastEvents: 3, verified: 1, nonCanonicalProofs: 2 });
+    expect(check(report, "tally").evidence.recount).to.deep.equal(["0", "1", "0"]);
+    expect(formatAuditSummary(report)).to.match(/RESULT: FAIL/);
+
+    const mine = await checkMyBallot(zkBallot, electionId, voters[0]);
+    expect(mine).to.include({ voted: true, proofVerifiedOffChain: false });
+    expect(mine.proofProblem?.code).to.equal("NON_CANONICAL_PROOF");
+    expect(mine.proofProblem?.message).to.match(/coordinate 1 \(A\.y\)/);
+    expect(mine.record?.transactionHash).to.equal(viaCastVote.hash);
+    const honest = await checkMyBallot(zkBallot, electionId, voters[1]);
+    expect(honest).to.include({ voted: true, proofVerifiedOffChain: true, countedInTally: true });
+    expect(honest.proofProblem).to.equal(undefined);
   });
 
   it("fails the roll check when the frozen root is not the root of the published commitments", async () => {

@@ -204,7 +204,9 @@ describe("library", () => {
 
     it("rejects proofs of the wrong shape or outside the base field", async () => {
       await expectError(() => parseSolidityProof([1n, 2n]), "INVALID_PROOF", /8 coordinates, got 2/);
-      await expectError(() => parseSolidityProof([1n, 2n, 3n, 4n, 5n, 6n, 7n, BN254_BASE_FIELD]), "INVALID_PROOF", /coordinate 7/);
+      await expectError(() => parseSolidityProof([1n, 2n, 3n, 4n, 5n, 6n, 7n, BN254_BASE_FIELD]), "NON_CANONICAL_PROOF", /coordinate 7 \(C\.y\) .* not below the BN254 base field order q/);
+      // Refused, never reduced: the A.y alias the generated verifier would accept on-chain.
+      await expectError(() => parseSolidityProof([1n, 2n + (1n << 256n) - BN254_BASE_FIELD, 3n, 4n, 5n, 6n, 7n, 8n]), "NON_CANONICAL_PROOF", /coordinate 1 \(A\.y\)/);
       await expectError(() => parseSolidityProof([1n, 2n, 3n, 4n, 5n, 6n, "x", 8n]), "INVALID_PROOF", /coordinate 6 is not a number/);
       await expectError(() => parseSolidityProof([1n, 2n, 3n, 4n, 5n, 6n, 7n, -1n]), "INVALID_PROOF");
     });

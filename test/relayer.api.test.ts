@@ -130,7 +130,9 @@ describe("relayer API", function () {
       ["nullifier aliased (+ r)", { ...body(a), nullifier: (a.nullifier + SNARK_SCALAR_FIELD).toString() }, 400, "INVALID_FIELD_ELEMENT"],
       ["ballot outside the field", { ...body(a), ballot: SNARK_SCALAR_FIELD.toString() }, 400, "INVALID_FIELD_ELEMENT"],
       ["proof of 7 coordinates", { ...body(a), proof: body(a).proof.slice(0, 7) }, 400, "INVALID_PROOF"],
-      ["proof coordinate outside the base field", { ...body(a), proof: [BN254_BASE_FIELD.toString(), ...body(a).proof.slice(1)] }, 400, "INVALID_PROOF"],
+      ["proof coordinate outside the base field", { ...body(a), proof: [BN254_BASE_FIELD.toString(), ...body(a).proof.slice(1)] }, 400, "NON_CANONICAL_PROOF"],
+      // The alias the on-chain verifier would accept (it reduces A.y after a 256-bit subtraction).
+      ["A.y re-encoded as y + 2^256 - q", { ...body(a), proof: body(a).proof.map((v, i) => (i === 1 ? (BigInt(v) + (1n << 256n) - BN254_BASE_FIELD).toString() : v)) }, 400, "NON_CANONICAL_PROOF"],
       ["unknown election", { ...body(a), electionId: "99" }, 404, "ELECTION_NOT_FOUND"],
       ["election not in voting", { ...body(a), electionId: fixture.notOpen.toString() }, 409, "ELECTION_NOT_VOTING"],
       ["ballot out of range", { ...body(a), ballot: "8" }, 422, "INVALID_BALLOT"],

@@ -53,7 +53,7 @@ interface IZkBallot {
 
     /// @notice A new election, in the Registration phase, with every creation parameter.
     /// @param electionId The new election's id.
-    /// @param admin The creator, who holds the admin role.
+    /// @param admin The creator (msg.sender), who holds the admin role: the acting address.
     /// @param registrar The account that publishes the roll and opens voting.
     /// @param title Human-readable title.
     /// @param numOptions Number of options (2 to 32).
@@ -74,31 +74,47 @@ interface IZkBallot {
     );
     /// @notice The admin role changed hands.
     /// @param electionId The election.
-    /// @param previousAdmin The admin who handed over the role.
+    /// @param previousAdmin The admin who handed over the role (msg.sender): the acting address.
     /// @param newAdmin The new admin.
     event AdminTransferred(uint256 indexed electionId, address indexed previousAdmin, address indexed newAdmin);
     /// @notice The admin replaced the registrar during registration.
     /// @param electionId The election.
     /// @param previousRegistrar The registrar replaced.
     /// @param newRegistrar The new registrar.
-    event RegistrarChanged(uint256 indexed electionId, address indexed previousRegistrar, address indexed newRegistrar);
+    /// @param admin The admin who made the change (msg.sender): the acting address. Not indexed,
+    /// as an event has at most three indexed fields.
+    event RegistrarChanged(
+        uint256 indexed electionId,
+        address indexed previousRegistrar,
+        address indexed newRegistrar,
+        address admin
+    );
     /// @notice A batch of the voter roll. Leaf indices run from firstIndex, in calldata order.
     /// @param electionId The election.
+    /// @param registrar The registrar who published the batch (msg.sender): the acting address.
     /// @param firstIndex Leaf index of the batch's first commitment.
     /// @param voterCommitments The commitments, in leaf order.
     /// @param voterRollDigest The running roll digest after this batch.
     event VoterCommitmentsPublished(
         uint256 indexed electionId,
+        address indexed registrar,
         uint256 firstIndex,
         uint256[] voterCommitments,
         bytes32 voterRollDigest
     );
     /// @notice The roll is frozen at voterRollRoot; ballots are accepted from now on (within the window).
     /// @param electionId The election.
+    /// @param registrar The registrar who opened voting (msg.sender): the acting address.
     /// @param voterRollRoot The Poseidon root stated by the registrar.
     /// @param voterCount Number of commitments on the frozen roll.
     /// @param voterRollDigest The roll digest at the freeze.
-    event VotingOpened(uint256 indexed electionId, uint256 voterRollRoot, uint256 voterCount, bytes32 voterRollDigest);
+    event VotingOpened(
+        uint256 indexed electionId,
+        address indexed registrar,
+        uint256 voterRollRoot,
+        uint256 voterCount,
+        bytes32 voterRollDigest
+    );
     /// @notice One counted ballot, with everything needed to re-verify its proof off-chain.
     /// @param electionId The election.
     /// @param nullifier The voter's nullifier for this election, now spent.
@@ -113,7 +129,7 @@ interface IZkBallot {
     event VoteSkipped(uint256 indexed electionId, uint256 indexed nullifier, bytes reason);
     /// @notice The final result: tally[i] ballots for option i.
     /// @param electionId The election.
-    /// @param closedBy The account that closed it.
+    /// @param closedBy The account that closed it (msg.sender): the acting address.
     /// @param tally Ballots per option.
     event ElectionClosed(uint256 indexed electionId, address indexed closedBy, uint256[] tally);
 
@@ -137,6 +153,13 @@ interface IZkBallot {
     error NullifierOutOfField(uint256 nullifier);
     error NullifierAlreadySpent(uint256 electionId, uint256 nullifier, uint256 spentInBlock);
     error InvalidProof(uint256 electionId, uint256 nullifier);
+    /// @notice A proof coordinate is not below the BN254 base field order q. Refused before any
+    /// verifier runs: a non-canonical encoding of a valid proof can verify on-chain yet fails
+    /// every off-chain re-verification, so accepting it would let anyone who copies a pending
+    /// ballot make an honest election fail its audit.
+    /// @param index Position in the proof's uint256[8]: 0 A.x, 1 A.y, 2 B.x1, 3 B.x0, 4 B.y1, 5 B.y0, 6 C.x, 7 C.y.
+    /// @param value The coordinate as submitted.
+    error ProofCoordinateOutOfField(uint256 index, uint256 value);
     error InvalidRollDepth(uint256 rollDepth);
     error RollIndexMismatch(uint256 electionId, uint256 firstIndex, uint256 voterCount);
     error InvalidBatchSize(uint256 size, uint256 maxSize);

@@ -69,3 +69,29 @@ export function runHardhatCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
   const result = spawnSync(process.execPath, [HARDHAT_CLI, ...args], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+export const ANVIL_BIN = path.join(PROJECT_ROOT, "node_modules", ".bin", "anvil");
+
+/** Anvil's first two default accounts (its well-known test mnemonic): an operator and a registrar. */
+export const ANVIL_KEYS = [
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+] as const;
+
+/** Starts Foundry's anvil (from npm) on a random port, optionally with another chain id (11155111 stands in for a testnet). */
+export async function startAnvil(options: { chainId?: number } = {}): Promise<HardhatNode> {
+  const port = randomPort();
+  const args = ["--port", String(port), ...(options.chainId === undefined ? [] : ["--chain-id", String(options.chainId)])];
+  const { child } = await startProcess(ANVIL_BIN, args, process.env, /Listening on/);
+  child.removeAllListeners("exit");
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    child,
+    async rpc(method, params) {
+      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+      return ((await response.json()) as { result: unknown }).result;
+    },
+    stop: () => child.kill("SIGKILL"),
+  };
+}
