@@ -25,7 +25,7 @@ identity
           ? "backup: the same wallet re-derives this identity with `identity new --from-signer`; keep the file private all the same"
           : "backup: copy this file somewhere safe and private; whoever holds it can vote as you, and a lost file cannot be recovered",
       );
-    }),
+    }, { contracts: false }),
   );
 
 identity
@@ -36,7 +36,7 @@ identity
       const { loadIdentity } = await import("../lib/identity");
       const { toHex32 } = await import("../lib/field");
       console.log(toHex32((await loadIdentity(args.identity)).voterCommitment));
-    }),
+    }, { contracts: false }),
   );
 
 task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: npx hardhat vote --election 1 --identity alice.identity.json --option 2 ${EXAMPLE_NETWORK}`)
