@@ -1,5 +1,7 @@
 /** Voter commands: identity new/commitment, vote, my-ballot. */
+import type { Signer } from "ethers";
 import { scope, task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { CliError, EXAMPLE_NETWORK, command, parseElectionId, printJson, signerAt } from "./cli";
 
@@ -39,15 +41,19 @@ identity
     }, { contracts: false }),
   );
 
-task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: npx hardhat vote --election 1 --identity alice.identity.json --option 2 ${EXAMPLE_NETWORK}`)
+task(
+  "vote",
+  `Voter: prove you are on the roll and cast your ballot, through a relayer (--relayer URL, private) or from an account you choose (--account N on a local node, --private-key-env VAR).  Example: npx hardhat vote --election 1 --identity alice.identity.json --option 2 --relayer http://127.0.0.1:8645 ${EXAMPLE_NETWORK}`,
+)
   .addParam("election", "election id")
   .addParam("identity", "your identity file")
   .addParam("option", "option number (0, 1, ...) or option name")
   .addOptionalParam("rollFile", "roll file (from `roll export`) instead of reading every roll event; checked against the chain")
-  .addOptionalParam("account", "index of the account that sends the transaction (not used with --relayer)", "0")
-  .addOptionalParam("relayer", "URL of a zkballot relayer: it submits the ballot, so no account of yours appears on-chain")
+  .addOptionalParam("relayer", "URL of a zkballot relayer: it submits the ballot, so no account of yours appears on-chain (the private path)")
+  .addOptionalParam("account", "send the transaction yourself from the network's account N (a local node's unlocked accounts)")
+  .addOptionalParam("privateKeyEnv", "send the transaction yourself from the key in this environment variable (e.g. VOTER_PRIVATE_KEY in .env)")
   .setAction(
-    command(async (args: { election: string; identity: string; option: string; rollFile?: string; account: string; relayer?: string }, hre) => {
+    command(async (args: { election: string; identity: string; option: string; rollFile?: string; account?: string; relayer?: string; privateKeyEnv?: string }, hre) => {
       const { loadIdentity } = await import("../lib/identity");
       const { castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/election");
       const { connectDeployment } = await import("../lib/deployments");
@@ -56,9 +62,8 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
       const { VoterRoll } = await import("../lib/voterRoll");
       const { spinner } = await import("../lib/progress");
       const electionId = parseElectionId(args.election);
+      const sender = await chooseBallotSender(hre, args);
       const voter = await loadIdentity(args.identity);
-      if (args.relayer !== undefined && !/^https?:\/\/[^\s]+$/.test(args.relayer)) throw new CliError(`--relayer must be an http(s) URL, got ${args.relayer}`);
-      const sender = args.relayer === undefined ? await signerAt(hre, args.account) : undefined;
       const { zkBallot, record } = await connectDeployment(sender ?? hre.ethers.provider);
 
       const status = await readElectionStatus(zkBallot, electionId);
@@ -86,8 +91,10 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
         if (final.status === "rejected") throw new CliError(`the relayer's transaction did not count the ballot: ${final.reason ?? "no reason given"}`);
         console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${final.blockNumber}, tx ${final.transactionHash}, via relayer`);
       } else {
+        const from = await sender!.getAddress();
+        const role = [from === status.admin && "admin", from === status.registrar && "registrar"].filter(Boolean).join(" and ");
         console.error(
-          `warning: this ballot is sent from ${await sender!.getAddress()}; that account is now publicly linked to the ballot's transaction. ` +
+          `warning: this ballot is sent from ${from}${role ? `, the election's ${role}` : ""}; that account is now publicly linked to the ballot's transaction. ` +
             "For anonymity send from an account with no link to you, or use --relayer.",
         );
         const receipt = await castPreparedBallot(zkBallot, prepared);
@@ -96,6 +103,29 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
       console.log(`check it any time: npx hardhat my-ballot --election ${electionId} --identity ${args.identity} --network ${hre.network.name}`);
     }),
   );
+
+/**
+ * Who submits the ballot: the relayer (undefined), or the account the voter named. There is no
+ * default: account 0 of a local node and the key of `--network testnet` are the operator's, and
+ * a ballot sent from them would link the operator's account to it (issue 11, point 4).
+ */
+async function chooseBallotSender(hre: HardhatRuntimeEnvironment, args: { relayer?: string; account?: string; privateKeyEnv?: string }): Promise<Signer | undefined> {
+  const chosen = [args.relayer !== undefined && "--relayer", args.account !== undefined && "--account", args.privateKeyEnv !== undefined && "--private-key-env"].filter(Boolean);
+  if (chosen.length === 0) {
+    throw new CliError(
+      "vote needs to know who submits the ballot",
+      "pass --relayer URL (private: no account of yours on-chain), or send it yourself with --account N (a local node) or --private-key-env VAR (a variable holding the voter account's key)",
+    );
+  }
+  if (chosen.length > 1) throw new CliError(`choose one of --relayer, --account and --private-key-env, not ${chosen.join(" and ")}`);
+  if (args.relayer !== undefined) {
+    if (!/^https?:\/\/[^\s]+$/.test(args.relayer)) throw new CliError(`--relayer must be an http(s) URL, got ${args.relayer}`);
+    return undefined;
+  }
+  if (args.account !== undefined) return signerAt(hre, args.account);
+  const { walletFromEnv } = await import("../lib/keys");
+  return walletFromEnv(args.privateKeyEnv!, hre.ethers.provider);
+}
 
 function resolveOption(value: string, names: string[]): number {
   if (/^[0-9]+$/.test(value)) {

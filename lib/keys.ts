@@ -1,0 +1,32 @@
+/**
+ * Private keys handed to the tools through the environment (or .env), never on the command
+ * line, where they would land in shell history and in every process listing.
+ */
+import { Wallet, type Provider } from "ethers";
+
+import { ZkBallotError } from "./errors";
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * The wallet whose private key is in environment variable `variable`. Errors name the variable,
+ * never its value.
+ */
+export function walletFromEnv(variable: string, provider: Provider, env: NodeJS.ProcessEnv = process.env): Wallet {
+  if (!ENV_NAME.test(variable)) {
+    throw new ZkBallotError("INVALID_ARGUMENT", `${JSON.stringify(variable)} is not an environment variable name`, "name the variable that holds the key, e.g. --private-key-env VOTER_PRIVATE_KEY; never put the key itself on the command line");
+  }
+  const value = env[variable];
+  if (value === undefined || value === "") {
+    throw new ZkBallotError("INVALID_ARGUMENT", `environment variable ${variable} is not set`, `put ${variable}=0x... (the voter account's private key) in .env, or export it in this shell`);
+  }
+  if (!PRIVATE_KEY.test(value.trim())) {
+    throw new ZkBallotError("INVALID_ARGUMENT", `environment variable ${variable} is not a private key (0x and 64 hex digits)`, `check ${variable} in .env`);
+  }
+  try {
+    return new Wallet(value.trim(), provider);
+  } catch {
+    throw new ZkBallotError("INVALID_ARGUMENT", `environment variable ${variable} is not a valid secp256k1 private key`, `check ${variable} in .env`);
+  }
+}
