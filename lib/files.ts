@@ -2,6 +2,7 @@
  * Writing files so that a crash, a full disk or a failed rename never leaves half a file or a
  * stray temporary one (finding F4 in docs/THREATS.md).
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -99,4 +100,26 @@ function lockOwnerIsRunning(lockFile: string): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** The root of the git work tree that contains `file` (a `.git` directory or file above it), if any. */
+export function gitWorkTreeOf(file: string): string | undefined {
+  let dir = path.dirname(path.resolve(file));
+  for (;;) {
+    if (fs.existsSync(path.join(dir, ".git"))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * Whether git ignores `file` in work tree `root` (`git check-ignore`: .gitignore, info/exclude,
+ * core.excludesFile); undefined when git cannot answer (not installed, or not a repository).
+ */
+export function gitIgnores(file: string, root: string): boolean | undefined {
+  const result = spawnSync("git", ["-C", root, "check-ignore", "--quiet", "--", path.relative(root, path.resolve(file))], { stdio: "ignore" });
+  if (result.status === 0) return true;
+  if (result.status === 1) return false;
+  return undefined;
 }

@@ -5,22 +5,37 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { CliError, EXAMPLE_NETWORK, command, parseElectionId, printJson, signerAt } from "./cli";
 
+const IDENTITY_PARAM = "your identity: a name (alice: ~/.zkballot/identities/alice.identity.json) or a path";
+
 const identity = scope("identity", "Voter: your anonymous voter identity");
 
 identity
-  .task("new", "Create a voter identity file (mode 0600; never overwrites).  Example: npx hardhat identity new --out alice.identity.json")
-  .addParam("out", "identity file to create")
+  .task(
+    "new",
+    "Create a voter identity file (mode 0600; never overwrites). A bare name is stored in ~/.zkballot/identities/ ($ZKBALLOT_HOME/identities); a path inside a git work tree that git does not ignore is refused.  Example: npx hardhat identity new --out alice",
+  )
+  .addOptionalParam("out", "a name (alice: ~/.zkballot/identities/alice.identity.json) or a path for the identity file", "voter")
+  .addFlag("allowGitWorkTree", "write the file even where `git add .` would commit it (inside a git work tree, not ignored)")
   .addFlag("fromSigner", "derive the identity from a signature of the --account wallet, so it can be re-derived later")
   .addOptionalParam("account", "with --from-signer: index of the wallet account", "0")
   .setAction(
-    command(async (args: { out: string; fromSigner: boolean; account: string }, hre) => {
-      const { createIdentity, identityFromSignature, saveIdentity, IDENTITY_DERIVATION_MESSAGE } = await import("../lib/identity");
+    command(async (args: { out: string; allowGitWorkTree: boolean; fromSigner: boolean; account: string }, hre) => {
+      const { createIdentity, identityFromSignature, prepareIdentityLocation, resolveIdentityPath, saveIdentity, IDENTITY_DERIVATION_MESSAGE } = await import("../lib/identity");
       const { toHex32 } = await import("../lib/field");
+      const file = resolveIdentityPath(args.out);
+      const location = prepareIdentityLocation(file, { allowInWorkTree: args.allowGitWorkTree });
       const voter = args.fromSigner
         ? await identityFromSignature(await (await signerAt(hre, args.account)).signMessage(IDENTITY_DERIVATION_MESSAGE))
         : await createIdentity();
-      saveIdentity(voter, args.out);
-      console.log(`identity written to ${args.out} (readable by you only)`);
+      saveIdentity(voter, file);
+      console.log(`identity written to ${file} (readable by you only)`);
+      if (location.workTree !== undefined) {
+        console.error(
+          location.ignoredByGit
+            ? `note: ${file} is inside the git work tree ${location.workTree}; git ignores it, but copies of that directory carry your secret`
+            : `warning: ${file} is inside the git work tree ${location.workTree} and git does not ignore it: \`git add .\` would commit your secret`,
+        );
+      }
       console.log(`voter commitment (give this to the registrar): ${toHex32(voter.voterCommitment)}`);
       console.log(
         args.fromSigner
@@ -31,22 +46,22 @@ identity
   );
 
 identity
-  .task("commitment", "Print the voter commitment of an identity file: what you hand to the registrar.  Example: npx hardhat identity commitment --identity alice.identity.json")
-  .addParam("identity", "identity file")
+  .task("commitment", "Print the voter commitment of an identity file: what you hand to the registrar.  Example: npx hardhat identity commitment --identity alice")
+  .addParam("identity", IDENTITY_PARAM)
   .setAction(
     command(async (args: { identity: string }) => {
-      const { loadIdentity } = await import("../lib/identity");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
       const { toHex32 } = await import("../lib/field");
-      console.log(toHex32((await loadIdentity(args.identity)).voterCommitment));
+      console.log(toHex32((await loadIdentity(resolveIdentityPath(args.identity))).voterCommitment));
     }, { contracts: false }),
   );
 
 task(
   "vote",
-  `Voter: prove you are on the roll and cast your ballot, through a relayer (--relayer URL, private) or from an account you choose (--account N on a local node, --private-key-env VAR).  Example: npx hardhat vote --election 1 --identity alice.identity.json --option 2 --relayer http://127.0.0.1:8645 ${EXAMPLE_NETWORK}`,
+  `Voter: prove you are on the roll and cast your ballot, through a relayer (--relayer URL, private) or from an account you choose (--account N on a local node, --private-key-env VAR).  Example: npx hardhat vote --election 1 --identity alice --option 2 --relayer http://127.0.0.1:8645 ${EXAMPLE_NETWORK}`,
 )
   .addParam("election", "election id")
-  .addParam("identity", "your identity file")
+  .addParam("identity", IDENTITY_PARAM)
   .addParam("option", "option number (0, 1, ...) or option name")
   .addOptionalParam("rollFile", "roll file (from `roll export`) instead of reading every roll event; checked against the chain")
   .addOptionalParam("relayer", "URL of a zkballot relayer: it submits the ballot, so no account of yours appears on-chain (the private path)")
@@ -54,7 +69,7 @@ task(
   .addOptionalParam("privateKeyEnv", "send the transaction yourself from the key in this environment variable (e.g. VOTER_PRIVATE_KEY in .env)")
   .setAction(
     command(async (args: { election: string; identity: string; option: string; rollFile?: string; account?: string; relayer?: string; privateKeyEnv?: string }, hre) => {
-      const { loadIdentity } = await import("../lib/identity");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
       const { castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/election");
       const { connectDeployment } = await import("../lib/deployments");
       const { readVoterRollFile } = await import("../lib/rollFile");
@@ -63,7 +78,7 @@ task(
       const { spinner } = await import("../lib/progress");
       const electionId = parseElectionId(args.election);
       const sender = await chooseBallotSender(hre, args);
-      const voter = await loadIdentity(args.identity);
+      const voter = await loadIdentity(resolveIdentityPath(args.identity));
       const { zkBallot, record } = await connectDeployment(sender ?? hre.ethers.provider);
 
       const status = await readElectionStatus(zkBallot, electionId);
@@ -138,17 +153,17 @@ function resolveOption(value: string, names: string[]): number {
   return index;
 }
 
-task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof and is counted.  Example: npx hardhat my-ballot --election 1 --identity alice.identity.json ${EXAMPLE_NETWORK}`)
+task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof and is counted.  Example: npx hardhat my-ballot --election 1 --identity alice ${EXAMPLE_NETWORK}`)
   .addParam("election", "election id")
-  .addParam("identity", "your identity file")
+  .addParam("identity", IDENTITY_PARAM)
   .addFlag("json", "print JSON")
   .setAction(
     command(async (args: { election: string; identity: string; json: boolean }, hre) => {
-      const { loadIdentity } = await import("../lib/identity");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
       const { connectDeployment } = await import("../lib/deployments");
       const { checkMyBallot } = await import("../lib/results");
       const { zkBallot, record } = await connectDeployment(hre.ethers.provider);
-      const report = await checkMyBallot(zkBallot, parseElectionId(args.election), await loadIdentity(args.identity), { fromBlock: record.deployBlock });
+      const report = await checkMyBallot(zkBallot, parseElectionId(args.election), await loadIdentity(resolveIdentityPath(args.identity)), { fromBlock: record.deployBlock });
       if (args.json) return printJson(report);
       if (!report.voted || report.record === undefined) {
         console.log(`no ballot from this identity in election ${args.election} (nullifier ${report.nullifier})`);
