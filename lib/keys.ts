@@ -14,8 +14,12 @@ const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
  * never its value.
  */
 export function walletFromEnv(variable: string, provider: Provider, env: NodeJS.ProcessEnv = process.env): Wallet {
+  if (/^(0x)?[0-9a-fA-F]{64}$/.test(variable)) {
+    // Do not echo it: it is most likely the key itself.
+    throw new ZkBallotError("INVALID_ARGUMENT", "--private-key-env takes the name of an environment variable, and this looks like a private key", "put the key in .env (VOTER_PRIVATE_KEY=0x...) and pass --private-key-env VOTER_PRIVATE_KEY; a key on the command line lands in your shell history");
+  }
   if (!ENV_NAME.test(variable)) {
-    throw new ZkBallotError("INVALID_ARGUMENT", `${JSON.stringify(variable)} is not an environment variable name`, "name the variable that holds the key, e.g. --private-key-env VOTER_PRIVATE_KEY; never put the key itself on the command line");
+    throw new ZkBallotError("INVALID_ARGUMENT", `${JSON.stringify(variable)} is not an environment variable name`, "name the variable that holds the key, e.g. --private-key-env VOTER_PRIVATE_KEY");
   }
   const value = env[variable];
   if (value === undefined || value === "") {
