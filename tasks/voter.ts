@@ -70,7 +70,7 @@ task(
   .setAction(
     command(async (args: { election: string; identity: string; option: string; rollFile?: string; account?: string; relayer?: string; privateKeyEnv?: string }, hre) => {
       const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
-      const { castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/election");
+      const { assertVotingAllowed, castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/election");
       const { connectDeployment } = await import("../lib/deployments");
       const { readVoterRollFile } = await import("../lib/rollFile");
       const { readElectionStatus } = await import("../lib/results");
@@ -82,11 +82,13 @@ task(
       const { zkBallot, record } = await connectDeployment(sender ?? hre.ethers.provider);
 
       const status = await readElectionStatus(zkBallot, electionId);
+      // Phase and window first, before the roll is read and the proof made, each refusal naming the real state.
+      const [election, latest] = await Promise.all([zkBallot.getElection(electionId), zkBallot.runner!.provider!.getBlock("latest")]);
+      assertVotingAllowed(electionId, election, BigInt(latest!.timestamp));
       const option = resolveOption(args.option, status.options.map((o) => o.name));
       let commitments: bigint[];
       if (args.rollFile) {
         commitments = readVoterRollFile(args.rollFile);
-        const election = await zkBallot.getElection(electionId);
         if (BigInt(commitments.length) !== election.voterCount || computeVoterRollDigest(commitments) !== election.voterRollDigest) {
           throw new CliError(`${args.rollFile} is not this election's roll: its count or digest differs from the chain's`, "re-export it with `roll export`");
         }
