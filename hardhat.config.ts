@@ -50,6 +50,6 @@ const config: HardhatUserConfig = {
 };
 
 // Every task is defined now: an unknown flag or command becomes one line with the valid flags.
-checkCommandLine();
+checkCommandLine(["hardhat", ...Object.keys(config.networks ?? {})]);
 
 export default config;

@@ -110,12 +110,12 @@ export function printJson(value: unknown): void {
 /**
  * Checks the command line with Hardhat's own argument parser before Hardhat does, so that an
  * unknown flag, a missing value or an unknown command is one line naming the command's valid
- * flags instead of Hardhat's error and stack trace. Called by hardhat.config.ts once every task
- * is defined; does nothing unless this process is the Hardhat CLI (tests and scripts that import
- * hardhat have their own arguments). Uses Hardhat internals: hardhat is pinned to an exact
+ * flags (or an unknown --network, with the configured ones) instead of Hardhat's error and
+ * stack trace. Called by hardhat.config.ts once every task is defined; does nothing unless this
+ * process is the Hardhat CLI (tests and scripts that import hardhat have their own arguments). Uses Hardhat internals: hardhat is pinned to an exact
  * version in package.json, and test/cli.test.ts fails if they change.
  */
-export function checkCommandLine(argv: string[] = process.argv.slice(2)): void {
+export function checkCommandLine(networks: string[], argv: string[] = process.argv.slice(2)): void {
   if (!/[\\/]hardhat[\\/]internal[\\/]cli[\\/](bootstrap|cli)\.js$/.test(require.main?.filename ?? "")) return;
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { ArgumentsParser } = require("hardhat/internal/cli/ArgumentsParser") as typeof import("hardhat/internal/cli/ArgumentsParser");
@@ -132,6 +132,9 @@ export function checkCommandLine(argv: string[] = process.argv.slice(2)): void {
   try {
     const { hardhatArguments, scopeOrTaskName, allUnparsedCLAs } = parser.parseHardhatArguments(HARDHAT_PARAM_DEFINITIONS, getEnvHardhatArguments(HARDHAT_PARAM_DEFINITIONS, process.env), argv);
     if (hardhatArguments.help || hardhatArguments.version || scopeOrTaskName === undefined || scopeOrTaskName === "vars" || scopeOrTaskName === "init") return;
+    if (hardhatArguments.network !== undefined && !networks.includes(hardhatArguments.network)) {
+      throw new CliError(`unknown network ${JSON.stringify(hardhatArguments.network)}`, `use --network ${networks.join(", --network ")}`);
+    }
     const { scopeName, taskName, unparsedCLAs } = parser.parseScopeAndTaskNames(allUnparsedCLAs, dsl.getTaskDefinitions(), dsl.getScopesDefinitions());
     commandName = scopeName === undefined ? taskName : `${scopeName} ${taskName}`;
     definition = dsl.getTaskDefinition(scopeName, taskName);

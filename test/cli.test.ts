@@ -22,7 +22,7 @@ const ANVIL = path.join(PROJECT_ROOT, "node_modules", ".bin", "anvil");
 const VOTER_WALLET = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), "m/44'/60'/0'/0/9");
 
 describe("command line against a real hardhat node", function () {
-  this.timeout(600_000);
+  this.timeout(900_000); // about 3 min on an idle 2-core machine; far longer on a loaded one
   let node: HardhatNode;
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -73,7 +73,8 @@ describe("command line against a real hardhat node", function () {
     const sepoliaPort = randomPort();
     const sepolia = await startProcess(ANVIL, ["--port", String(sepoliaPort), "--chain-id", "11155111"], env, /Listening on/);
     try {
-      const [unknownFlag, missingValue, unknownCommand, noSender, twoSenders, unsetVariable, keyAsVariable, insecureDeploy] = await Promise.all([
+      const [unknownNetwork, unknownFlag, missingValue, unknownCommand, noSender, twoSenders, unsetVariable, keyAsVariable, insecureDeploy] = await Promise.all([
+        runHardhatCliAsync(["status", "--network", "sepolia"], env),
         run(["vote", "--election", "1", "--identity", file("nobody.json"), "--choice", "Bob"]),
         run(["tally", "--election"]),
         run(["votes", "--election", "1"]),
@@ -83,6 +84,7 @@ describe("command line against a real hardhat node", function () {
         run([...vote, "--private-key-env", keyOnCommandLine]),
         run(["deploy"], { LOCALHOST_RPC_URL: `http://127.0.0.1:${sepoliaPort}` }),
       ]);
+      oneLine(unknownNetwork, /^error: unknown network "sepolia" \(hint: use --network hardhat, --network localhost, --network testnet\)/);
       oneLine(unknownFlag, /^error: vote: unknown flag --choice \(hint: `vote` takes --election <value> --identity <value> --option <value> .*\[--relayer <value>\] \[--account <value>\] \[--private-key-env <value>\]/);
       oneLine(missingValue, /^error: tally: The '--election' parameter of task 'tally' expects a value, but none was passed \(hint: `tally` takes --election <value> \[--json\]/);
       oneLine(unknownCommand, /^error: Unrecognized task 'votes' \(hint: `npx hardhat help` lists the commands\)/);
