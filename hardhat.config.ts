@@ -8,6 +8,7 @@ import type { HardhatUserConfig } from "hardhat/config";
 
 import { SOLIDITY_SETTINGS, SOLIDITY_VERSION } from "./lib/solidity";
 import "./tasks";
+import { checkCommandLine } from "./tasks/cli";
 
 dotenv.config({ quiet: true });
 
@@ -47,5 +48,8 @@ const config: HardhatUserConfig = {
     enabled: process.env.REPORT_GAS === "true",
   },
 };
+
+// Every task is defined now: an unknown flag or command becomes one line with the valid flags.
+checkCommandLine(["hardhat", ...Object.keys(config.networks ?? {})]);
 
 export default config;

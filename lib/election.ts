@@ -49,7 +49,7 @@ export function assertSetupAllowedOnChain(manifest: Pick<SetupManifest, "setup">
     throw new ZkBallotError(
       "INSECURE_SETUP_REFUSED",
       `refusing to deploy a development trusted setup to chain ${chainId}: anyone can forge proofs against it`,
-      "run a real phase-2 ceremony, or pass the allowInsecureDevSetup override for a throwaway test deployment",
+      "run a real phase-2 ceremony, or pass --allow-insecure-dev-setup (library: allowInsecureDevSetup: true) for a throwaway test deployment",
     );
   }
   return "insecure-override";
@@ -111,6 +111,11 @@ export function explainContractError(error: unknown, contractInterface: Interfac
   if (decoded.name === "WrongPhase") {
     const [electionId, current, required] = decoded.args.map(Number);
     return new ZkBallotError("CONTRACT_REVERT", `contract refused: WrongPhase(election ${electionId} is in ${Phase[current]}, this needs ${Phase[required]})`);
+  }
+  if (decoded.name === "VotingNotStarted" || decoded.name === "VotingEnded") {
+    const [electionId, time] = decoded.args.map((arg) => BigInt(arg as bigint));
+    const what = decoded.name === "VotingNotStarted" ? "voting has not started; it starts at" : "voting ended at";
+    return new ZkBallotError("CONTRACT_REVERT", `contract refused: ${decoded.name}(election ${electionId}: ${what} ${isoTime(time)})`);
   }
   const args = decoded.args.map((arg) => String(arg)).join(", ");
   return new ZkBallotError("CONTRACT_REVERT", `contract refused: ${decoded.name}(${args})`);
@@ -272,9 +277,7 @@ export async function prepareBallot(params: {
   const election = await zkBallot.getElection(electionId).catch((error: unknown) => {
     throw explainContractError(error);
   });
-  if (Number(election.phase) !== Phase.Voting) {
-    throw new ZkBallotError("ELECTION_STATE", `election ${electionId} is in phase ${Phase[Number(election.phase)]}, not Voting`, "wait until the registrar opens voting");
-  }
+  assertVotingAllowed(electionId, election); // the phase; the window is the submitter's concern (a ballot may be prepared ahead)
   const ballot = encodeSingleChoiceBallot(option, Number(election.numOptions));
   if (voterRoll.root !== election.voterRollRoot) {
     throw new ZkBallotError("INVALID_ROLL", "the local voter roll's root differs from the election's frozen root", "rebuild the roll from the chain (fetchVoterRoll)");
@@ -299,6 +302,56 @@ export async function prepareBallot(params: {
   params.onProving?.();
   const { proof } = await proveVote({ identity, path, voterRollRoot: election.voterRollRoot, electionScope, ballot });
   return { electionId, ballot, nullifier, proof };
+}
+
+/**
+ * Refuses a ballot the contract would refuse for the election's state, naming that state:
+ * Registration (not opened yet) or Closed (over), before the start time or after the end time.
+ * `now` is the latest block's timestamp, the clock the contract uses; without it only the phase
+ * is checked.
+ */
+export function assertVotingAllowed(
+  electionId: bigint,
+  election: { phase: bigint; votingStartsAt: bigint; votingEndsAt: bigint },
+  now?: bigint,
+): void {
+  const phase = Number(election.phase);
+  if (phase === Phase.None) {
+    throw new ZkBallotError("ELECTION_STATE", `election ${electionId} does not exist`, "list elections with `npx hardhat status`");
+  }
+  if (phase === Phase.Registration) {
+    throw new ZkBallotError(
+      "ELECTION_STATE",
+      `election ${electionId} is in phase Registration, not Voting: voting has not been opened yet`,
+      `wait until the registrar opens voting (\`npx hardhat voting open --election ${electionId}\`); \`npx hardhat status --election ${electionId}\` shows the phase`,
+    );
+  }
+  if (phase === Phase.Closed) {
+    throw new ZkBallotError(
+      "ELECTION_STATE",
+      `election ${electionId} is in phase Closed, not Voting: voting is over and no ballot can be added`,
+      `see the result with \`npx hardhat tally --election ${electionId}\``,
+    );
+  }
+  if (now === undefined) return;
+  if (now < election.votingStartsAt) {
+    throw new ZkBallotError(
+      "ELECTION_STATE",
+      `voting in election ${electionId} has not started: it starts at ${isoTime(election.votingStartsAt)}, the chain's time is ${isoTime(now)}`,
+      "vote after the start time",
+    );
+  }
+  if (election.votingEndsAt !== 0n && now >= election.votingEndsAt) {
+    throw new ZkBallotError(
+      "ELECTION_STATE",
+      `voting in election ${electionId} ended at ${isoTime(election.votingEndsAt)} (the chain's time is ${isoTime(now)}); the election is still in phase Voting until someone closes it`,
+      `anyone may close it now with \`npx hardhat election close --election ${electionId}\`; then \`npx hardhat tally --election ${electionId}\` shows the result`,
+    );
+  }
+}
+
+function isoTime(unixSeconds: bigint): string {
+  return new Date(Number(unixSeconds) * 1000).toISOString().replace(".000Z", "Z");
 }
 
 export async function castPreparedBallot(zkBallot: ZkBallot, prepared: PreparedBallot): Promise<ContractTransactionReceipt> {

@@ -3,19 +3,32 @@
  * stack trace), signer selection and argument parsing. Library modules are imported lazily
  * inside actions because hardhat.config.ts loads this file before typechain-types exists.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
 import type { Signer } from "ethers";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { TASK_COMPILE } from "hardhat/builtin-tasks/task-names";
+import type { HardhatRuntimeEnvironment, TaskDefinition } from "hardhat/types";
 
 export const EXAMPLE_NETWORK = "--network localhost";
 
 type Action<A> = (args: A, hre: HardhatRuntimeEnvironment) => Promise<void>;
 
+export interface CommandOptions {
+  /**
+   * The command talks to the contracts, so it needs artifacts/ and typechain-types/, which a
+   * fresh clone does not have (default true; the identity commands need neither).
+   */
+  contracts?: boolean;
+}
+
 /** Wraps a task action: known failures print `error: <cause> (hint: ...)` and exit 1. */
-export function command<A>(action: Action<A>): Action<A> {
+export function command<A>(action: Action<A>, options: CommandOptions = {}): Action<A> {
   return async (args, hre) => {
     let failed = false;
     try {
       checkNetworkConfig(hre);
+      if (options.contracts ?? true) await compileContracts(hre);
       await action(args, hre);
     } catch (error) {
       failed = true;
@@ -26,6 +39,26 @@ export function command<A>(action: Action<A>): Action<A> {
     }
     if (failed) process.exit(1);
   };
+}
+
+/**
+ * Runs Hardhat's compile task first, as `hardhat run` and `hardhat test` do: on a fresh clone it
+ * generates the artifacts and the TypeChain bindings the library imports, after a `git pull` it
+ * rebuilds changed contracts, and otherwise it finds nothing to do (a fraction of a second).
+ * Concurrent commands take turns (a lock file), so two compilations never write the same files
+ * at once. Compiler output goes to stderr: stdout is the command's own (JSON, a commitment).
+ */
+async function compileContracts(hre: HardhatRuntimeEnvironment): Promise<void> {
+  const { withFileLock } = await import("../lib/files");
+  const bindings = path.resolve(hre.config.paths.root, hre.config.typechain.outDir, "index.ts");
+  if (!fs.existsSync(bindings)) console.error("compiling the contracts and their TypeScript bindings (first run only)");
+  const log = console.log;
+  console.log = console.error; // "Compiled N Solidity files" ignores quiet: keep stdout for the command's own output
+  try {
+    await withFileLock(path.join(hre.config.paths.cache, "zkballot-compile.lock"), () => hre.run(TASK_COMPILE, { quiet: true }));
+  } finally {
+    console.log = log;
+  }
 }
 
 function checkNetworkConfig(hre: HardhatRuntimeEnvironment): void {
@@ -72,4 +105,64 @@ export function parseElectionId(value: string | undefined): bigint {
 
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+}
+
+/**
+ * Checks the command line with Hardhat's own argument parser before Hardhat does, so that an
+ * unknown flag, a missing value or an unknown command is one line naming the command's valid
+ * flags (or an unknown --network, with the configured ones) instead of Hardhat's error and
+ * stack trace. Called by hardhat.config.ts once every task is defined; does nothing unless this
+ * process is the Hardhat CLI (tests and scripts that import hardhat have their own arguments). Uses Hardhat internals: hardhat is pinned to an exact
+ * version in package.json, and test/cli.test.ts fails if they change.
+ */
+export function checkCommandLine(networks: string[], argv: string[] = process.argv.slice(2)): void {
+  if (!/[\\/]hardhat[\\/]internal[\\/]cli[\\/](bootstrap|cli)\.js$/.test(require.main?.filename ?? "")) return;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ArgumentsParser } = require("hardhat/internal/cli/ArgumentsParser") as typeof import("hardhat/internal/cli/ArgumentsParser");
+  const { HARDHAT_PARAM_DEFINITIONS } = require("hardhat/internal/core/params/hardhat-params") as typeof import("hardhat/internal/core/params/hardhat-params");
+  const { getEnvHardhatArguments } = require("hardhat/internal/core/params/env-variables") as typeof import("hardhat/internal/core/params/env-variables");
+  const { HardhatContext } = require("hardhat/internal/context") as typeof import("hardhat/internal/context");
+  const { HardhatError } = require("hardhat/internal/core/errors") as typeof import("hardhat/internal/core/errors");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  if (!HardhatContext.isCreated()) return;
+  const dsl = HardhatContext.getHardhatContext().tasksDSL;
+  const parser = new ArgumentsParser();
+  let commandName: string | undefined;
+  let definition: TaskDefinition | undefined;
+  try {
+    const { hardhatArguments, scopeOrTaskName, allUnparsedCLAs } = parser.parseHardhatArguments(HARDHAT_PARAM_DEFINITIONS, getEnvHardhatArguments(HARDHAT_PARAM_DEFINITIONS, process.env), argv);
+    if (hardhatArguments.help || hardhatArguments.version || scopeOrTaskName === undefined || scopeOrTaskName === "vars" || scopeOrTaskName === "init") return;
+    if (hardhatArguments.network !== undefined && !networks.includes(hardhatArguments.network)) {
+      throw new CliError(`unknown network ${JSON.stringify(hardhatArguments.network)}`, `use --network ${networks.join(", --network ")}`);
+    }
+    const { scopeName, taskName, unparsedCLAs } = parser.parseScopeAndTaskNames(allUnparsedCLAs, dsl.getTaskDefinitions(), dsl.getScopesDefinitions());
+    commandName = scopeName === undefined ? taskName : `${scopeName} ${taskName}`;
+    definition = dsl.getTaskDefinition(scopeName, taskName);
+    if (definition === undefined || definition.isSubtask) {
+      throw new CliError(`unknown command \`${commandName}\``, "`npx hardhat help` lists the commands");
+    }
+    parser.parseTaskArguments(definition, unparsedCLAs);
+  } catch (error) {
+    let line: string;
+    if (error instanceof CliError) line = error.message;
+    else if (HardhatError.isHardhatError(error)) {
+      const cause = error.message.replace(/^HH\d+: /, "").replace(/^Unrecognized param /, "unknown flag ").replace(/\.$/, "").split("\n")[0];
+      line = definition === undefined
+        ? `${cause} (hint: \`npx hardhat help\` lists the commands)`
+        : `${commandName}: ${cause} (hint: \`${commandName}\` takes ${describeFlags(definition)} and --network NAME; \`npx hardhat help ${commandName}\` explains them)`;
+    } else return; // not an argument error: Hardhat reports it
+    console.error(`error: ${line}`);
+    process.exit(1);
+  }
+}
+
+/** `--election <value> [--account <value>] [--json]`: required first, then optional values, then flags. */
+export function describeFlags(definition: TaskDefinition): string {
+  const flagName = (name: string) => "--" + name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const params = Object.values(definition.paramDefinitions);
+  const required = params.filter((p) => !p.isFlag && !p.isOptional).map((p) => `${flagName(p.name)} <value>`);
+  const optional = params.filter((p) => !p.isFlag && p.isOptional).map((p) => `[${flagName(p.name)} <value>]`);
+  const flags = params.filter((p) => p.isFlag).map((p) => `[${flagName(p.name)}]`);
+  const positional = definition.positionalParamDefinitions.map((p) => (p.isOptional ? `[${p.name}]` : p.name));
+  return [...required, ...optional, ...flags, ...positional].join(" ") || "no flags";
 }

@@ -1,72 +1,94 @@
 /** Voter commands: identity new/commitment, vote, my-ballot. */
+import type { Signer } from "ethers";
 import { scope, task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { CliError, EXAMPLE_NETWORK, command, parseElectionId, printJson, signerAt } from "./cli";
+
+const IDENTITY_PARAM = "your identity: a name (alice: ~/.zkballot/identities/alice.identity.json) or a path";
 
 const identity = scope("identity", "Voter: your anonymous voter identity");
 
 identity
-  .task("new", "Create a voter identity file (mode 0600; never overwrites).  Example: npx hardhat identity new --out alice.identity.json")
-  .addParam("out", "identity file to create")
+  .task(
+    "new",
+    "Create a voter identity file (mode 0600; never overwrites). A bare name is stored in ~/.zkballot/identities/ ($ZKBALLOT_HOME/identities); a path inside a git work tree that git does not ignore is refused.  Example: npx hardhat identity new --out alice",
+  )
+  .addOptionalParam("out", "a name (alice: ~/.zkballot/identities/alice.identity.json) or a path for the identity file", "voter")
+  .addFlag("allowGitWorkTree", "write the file even where `git add .` would commit it (inside a git work tree, not ignored)")
   .addFlag("fromSigner", "derive the identity from a signature of the --account wallet, so it can be re-derived later")
   .addOptionalParam("account", "with --from-signer: index of the wallet account", "0")
   .setAction(
-    command(async (args: { out: string; fromSigner: boolean; account: string }, hre) => {
-      const { createIdentity, identityFromSignature, saveIdentity, IDENTITY_DERIVATION_MESSAGE } = await import("../lib/identity");
+    command(async (args: { out: string; allowGitWorkTree: boolean; fromSigner: boolean; account: string }, hre) => {
+      const { createIdentity, identityFromSignature, prepareIdentityLocation, resolveIdentityPath, saveIdentity, IDENTITY_DERIVATION_MESSAGE } = await import("../lib/identity");
       const { toHex32 } = await import("../lib/field");
+      const file = resolveIdentityPath(args.out);
+      const location = prepareIdentityLocation(file, { allowInWorkTree: args.allowGitWorkTree });
       const voter = args.fromSigner
         ? await identityFromSignature(await (await signerAt(hre, args.account)).signMessage(IDENTITY_DERIVATION_MESSAGE))
         : await createIdentity();
-      saveIdentity(voter, args.out);
-      console.log(`identity written to ${args.out} (readable by you only)`);
+      saveIdentity(voter, file);
+      console.log(`identity written to ${file} (readable by you only)`);
+      if (location.workTree !== undefined) {
+        console.error(
+          location.ignoredByGit
+            ? `note: ${file} is inside the git work tree ${location.workTree}; git ignores it, but copies of that directory carry your secret`
+            : `warning: ${file} is inside the git work tree ${location.workTree} and git does not ignore it: \`git add .\` would commit your secret`,
+        );
+      }
       console.log(`voter commitment (give this to the registrar): ${toHex32(voter.voterCommitment)}`);
       console.log(
         args.fromSigner
           ? "backup: the same wallet re-derives this identity with `identity new --from-signer`; keep the file private all the same"
           : "backup: copy this file somewhere safe and private; whoever holds it can vote as you, and a lost file cannot be recovered",
       );
-    }),
+    }, { contracts: false }),
   );
 
 identity
-  .task("commitment", "Print the voter commitment of an identity file: what you hand to the registrar.  Example: npx hardhat identity commitment --identity alice.identity.json")
-  .addParam("identity", "identity file")
+  .task("commitment", "Print the voter commitment of an identity file: what you hand to the registrar.  Example: npx hardhat identity commitment --identity alice")
+  .addParam("identity", IDENTITY_PARAM)
   .setAction(
     command(async (args: { identity: string }) => {
-      const { loadIdentity } = await import("../lib/identity");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
       const { toHex32 } = await import("../lib/field");
-      console.log(toHex32((await loadIdentity(args.identity)).voterCommitment));
-    }),
+      console.log(toHex32((await loadIdentity(resolveIdentityPath(args.identity))).voterCommitment));
+    }, { contracts: false }),
   );
 
-task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: npx hardhat vote --election 1 --identity alice.identity.json --option 2 ${EXAMPLE_NETWORK}`)
+task(
+  "vote",
+  `Voter: prove you are on the roll and cast your ballot, through a relayer (--relayer URL, private) or from an account you choose (--account N on a local node, --private-key-env VAR).  Example: npx hardhat vote --election 1 --identity alice --option 2 --relayer http://127.0.0.1:8645 ${EXAMPLE_NETWORK}`,
+)
   .addParam("election", "election id")
-  .addParam("identity", "your identity file")
+  .addParam("identity", IDENTITY_PARAM)
   .addParam("option", "option number (0, 1, ...) or option name")
   .addOptionalParam("rollFile", "roll file (from `roll export`) instead of reading every roll event; checked against the chain")
-  .addOptionalParam("account", "index of the account that sends the transaction (not used with --relayer)", "0")
-  .addOptionalParam("relayer", "URL of a zkballot relayer: it submits the ballot, so no account of yours appears on-chain")
+  .addOptionalParam("relayer", "URL of a zkballot relayer: it submits the ballot, so no account of yours appears on-chain (the private path)")
+  .addOptionalParam("account", "send the transaction yourself from the network's account N (a local node's unlocked accounts)")
+  .addOptionalParam("privateKeyEnv", "send the transaction yourself from the key in this environment variable (e.g. VOTER_PRIVATE_KEY in .env)")
   .setAction(
-    command(async (args: { election: string; identity: string; option: string; rollFile?: string; account: string; relayer?: string }, hre) => {
-      const { loadIdentity } = await import("../lib/identity");
-      const { castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/election");
+    command(async (args: { election: string; identity: string; option: string; rollFile?: string; account?: string; relayer?: string; privateKeyEnv?: string }, hre) => {
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
+      const { assertVotingAllowed, castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/election");
       const { connectDeployment } = await import("../lib/deployments");
       const { readVoterRollFile } = await import("../lib/rollFile");
       const { readElectionStatus } = await import("../lib/results");
       const { VoterRoll } = await import("../lib/voterRoll");
       const { spinner } = await import("../lib/progress");
       const electionId = parseElectionId(args.election);
-      const voter = await loadIdentity(args.identity);
-      if (args.relayer !== undefined && !/^https?:\/\/[^\s]+$/.test(args.relayer)) throw new CliError(`--relayer must be an http(s) URL, got ${args.relayer}`);
-      const sender = args.relayer === undefined ? await signerAt(hre, args.account) : undefined;
+      const sender = await chooseBallotSender(hre, args);
+      const voter = await loadIdentity(resolveIdentityPath(args.identity));
       const { zkBallot, record } = await connectDeployment(sender ?? hre.ethers.provider);
 
       const status = await readElectionStatus(zkBallot, electionId);
+      // Phase and window first, before the roll is read and the proof made, each refusal naming the real state.
+      const [election, latest] = await Promise.all([zkBallot.getElection(electionId), zkBallot.runner!.provider!.getBlock("latest")]);
+      assertVotingAllowed(electionId, election, BigInt(latest!.timestamp));
       const option = resolveOption(args.option, status.options.map((o) => o.name));
       let commitments: bigint[];
       if (args.rollFile) {
         commitments = readVoterRollFile(args.rollFile);
-        const election = await zkBallot.getElection(electionId);
         if (BigInt(commitments.length) !== election.voterCount || computeVoterRollDigest(commitments) !== election.voterRollDigest) {
           throw new CliError(`${args.rollFile} is not this election's roll: its count or digest differs from the chain's`, "re-export it with `roll export`");
         }
@@ -87,8 +109,10 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
         if (final.status === "rejected") throw new CliError(`the relayer's transaction did not count the ballot: ${final.reason ?? "no reason given"}`);
         console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${final.blockNumber}, tx ${final.transactionHash}, via relayer (${final.status === "final" ? "final" : "included; final after the relayer's confirmation depth"})`);
       } else {
+        const from = await sender!.getAddress();
+        const role = [from === status.admin && "admin", from === status.registrar && "registrar"].filter(Boolean).join(" and ");
         console.error(
-          `warning: this ballot is sent from ${await sender!.getAddress()}; that account is now publicly linked to the ballot's transaction. ` +
+          `warning: this ballot is sent from ${from}${role ? `, the election's ${role}` : ""}; that account is now publicly linked to the ballot's transaction. ` +
             "For anonymity send from an account with no link to you, or use --relayer.",
         );
         const receipt = await castPreparedBallot(zkBallot, prepared);
@@ -97,6 +121,29 @@ task("vote", `Voter: prove you are on the roll and cast your ballot.  Example: n
       console.log(`check it any time: npx hardhat my-ballot --election ${electionId} --identity ${args.identity} --network ${hre.network.name}`);
     }),
   );
+
+/**
+ * Who submits the ballot: the relayer (undefined), or the account the voter named. There is no
+ * default: account 0 of a local node and the key of `--network testnet` are the operator's, and
+ * a ballot sent from them would link the operator's account to it (issue 11, point 4).
+ */
+async function chooseBallotSender(hre: HardhatRuntimeEnvironment, args: { relayer?: string; account?: string; privateKeyEnv?: string }): Promise<Signer | undefined> {
+  const chosen = [args.relayer !== undefined && "--relayer", args.account !== undefined && "--account", args.privateKeyEnv !== undefined && "--private-key-env"].filter(Boolean);
+  if (chosen.length === 0) {
+    throw new CliError(
+      "vote needs to know who submits the ballot",
+      "pass --relayer URL (private: no account of yours on-chain), or send it yourself with --account N (a local node) or --private-key-env VAR (a variable holding the voter account's key)",
+    );
+  }
+  if (chosen.length > 1) throw new CliError(`choose one of --relayer, --account and --private-key-env, not ${chosen.join(" and ")}`);
+  if (args.relayer !== undefined) {
+    if (!/^https?:\/\/[^\s]+$/.test(args.relayer)) throw new CliError(`--relayer must be an http(s) URL, got ${args.relayer}`);
+    return undefined;
+  }
+  if (args.account !== undefined) return signerAt(hre, args.account);
+  const { walletFromEnv } = await import("../lib/keys");
+  return walletFromEnv(args.privateKeyEnv!, hre.ethers.provider);
+}
 
 function resolveOption(value: string, names: string[]): number {
   if (/^[0-9]+$/.test(value)) {
@@ -109,17 +156,17 @@ function resolveOption(value: string, names: string[]): number {
   return index;
 }
 
-task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof and is counted.  Example: npx hardhat my-ballot --election 1 --identity alice.identity.json ${EXAMPLE_NETWORK}`)
+task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof and is counted.  Example: npx hardhat my-ballot --election 1 --identity alice ${EXAMPLE_NETWORK}`)
   .addParam("election", "election id")
-  .addParam("identity", "your identity file")
+  .addParam("identity", IDENTITY_PARAM)
   .addFlag("json", "print JSON")
   .setAction(
     command(async (args: { election: string; identity: string; json: boolean }, hre) => {
-      const { loadIdentity } = await import("../lib/identity");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
       const { connectDeployment } = await import("../lib/deployments");
       const { checkMyBallot } = await import("../lib/results");
       const { zkBallot, record } = await connectDeployment(hre.ethers.provider);
-      const report = await checkMyBallot(zkBallot, parseElectionId(args.election), await loadIdentity(args.identity), { fromBlock: record.deployBlock });
+      const report = await checkMyBallot(zkBallot, parseElectionId(args.election), await loadIdentity(resolveIdentityPath(args.identity)), { fromBlock: record.deployBlock });
       if (args.json) return printJson(report);
       if (!report.voted || report.record === undefined) {
         console.log(`no ballot from this identity in election ${args.election} (nullifier ${report.nullifier})`);

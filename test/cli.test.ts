@@ -8,17 +8,21 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { expect } from "chai";
-import { AbiCoder, keccak256, toBeHex, zeroPadValue } from "ethers";
+import { AbiCoder, HDNodeWallet, Mnemonic, keccak256, toBeHex, zeroPadValue } from "ethers";
 
 import { PROJECT_ROOT } from "../lib/artifacts";
 import { computeVoterRollDigest } from "../lib/election";
 import { toHex32 } from "../lib/field";
 import { SNARK_SCALAR_FIELD } from "../lib/constants";
 
-import { HARDHAT_CLI, runHardhatCli, startHardhatNode, type CliRun as Run, type HardhatNode } from "./helpers/processes";
+import { HARDHAT_CLI, randomPort, runHardhatCli, runHardhatCliAsync, startHardhatNode, startProcess, type CliRun as Run, type HardhatNode } from "./helpers/processes";
+
+const ANVIL = path.join(PROJECT_ROOT, "node_modules", ".bin", "anvil");
+/** Account 9 of the local nodes' well-known test mnemonic: a voter's own funded account. */
+const VOTER_WALLET = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), "m/44'/60'/0'/0/9");
 
 describe("command line against a real hardhat node", function () {
-  this.timeout(600_000);
+  this.timeout(900_000); // about 3 min on an idle 2-core machine; far longer on a loaded one
   let node: HardhatNode;
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -55,6 +59,45 @@ describe("command line against a real hardhat node", function () {
     refused(cli(["status", "--network", "testnet"]), /TESTNET_RPC_URL is not set \(hint: copy .env.example/);
     refused(cli(["status", "--network", "localhost"], { LOCALHOST_RPC_URL: "http://127.0.0.1:9" }), /cannot reach the RPC of network "localhost"/);
     expect(ok(cli(["help", "vote"]))).to.match(/Example: npx hardhat vote --election 1/);
+  });
+
+  it("refuses bad command lines in one line that names the valid flags, and vote without an explicit sender", async () => {
+    const oneLine = (run: Run, message: RegExp) => {
+      refused(run, message);
+      expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
+    };
+    const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runHardhatCliAsync([...args, "--network", "localhost"], { ...env, ...extraEnv });
+    const vote = ["vote", "--election", "1", "--identity", file("nobody.json"), "--option", "Bob"];
+    const keyOnCommandLine = VOTER_WALLET.privateKey;
+    // A chain that is not a local development chain, for the deploy refusal.
+    const sepoliaPort = randomPort();
+    const sepolia = await startProcess(ANVIL, ["--port", String(sepoliaPort), "--chain-id", "11155111"], env, /Listening on/);
+    try {
+      const [unknownNetwork, unknownFlag, missingValue, unknownCommand, noSender, twoSenders, unsetVariable, keyAsVariable, insecureDeploy] = await Promise.all([
+        runHardhatCliAsync(["status", "--network", "sepolia"], env),
+        run(["vote", "--election", "1", "--identity", file("nobody.json"), "--choice", "Bob"]),
+        run(["tally", "--election"]),
+        run(["votes", "--election", "1"]),
+        run(vote),
+        run([...vote, "--relayer", "http://127.0.0.1:9", "--account", "1"]),
+        run([...vote, "--private-key-env", "ZKBALLOT_TEST_UNSET_KEY"]),
+        run([...vote, "--private-key-env", keyOnCommandLine]),
+        run(["deploy"], { LOCALHOST_RPC_URL: `http://127.0.0.1:${sepoliaPort}` }),
+      ]);
+      oneLine(unknownNetwork, /^error: unknown network "sepolia" \(hint: use --network hardhat, --network localhost, --network testnet\)/);
+      oneLine(unknownFlag, /^error: vote: unknown flag --choice \(hint: `vote` takes --election <value> --identity <value> --option <value> .*\[--relayer <value>\] \[--account <value>\] \[--private-key-env <value>\]/);
+      oneLine(missingValue, /^error: tally: The '--election' parameter of task 'tally' expects a value, but none was passed \(hint: `tally` takes --election <value> \[--json\]/);
+      oneLine(unknownCommand, /^error: Unrecognized task 'votes' \(hint: `npx hardhat help` lists the commands\)/);
+      oneLine(noSender, /^error: vote needs to know who submits the ballot \(hint: pass --relayer URL \(private: no account of yours on-chain\), or send it yourself with --account N \(a local node\) or --private-key-env VAR/);
+      oneLine(twoSenders, /choose one of --relayer, --account and --private-key-env, not --relayer and --account/);
+      oneLine(unsetVariable, /environment variable ZKBALLOT_TEST_UNSET_KEY is not set \(hint: put ZKBALLOT_TEST_UNSET_KEY=0x\.\.\. .* in .env/);
+      oneLine(keyAsVariable, /--private-key-env takes the name of an environment variable, and this looks like a private key/);
+      expect(keyAsVariable.stderr + keyAsVariable.stdout).to.not.include(keyOnCommandLine.slice(2));
+      refused(insecureDeploy, /refusing to deploy a development trusted setup to chain 11155111: anyone can forge proofs against it \(hint: run a real phase-2 ceremony, or pass --allow-insecure-dev-setup/);
+      expect(insecureDeploy.stderr).to.not.match(/allowInsecureDevSetup override/);
+    } finally {
+      sepolia.child.kill("SIGKILL");
+    }
   });
 
   it("runs an election from identity creation to tally and my-ballot, refusing what it must", async () => {
@@ -117,7 +160,9 @@ describe("command line against a real hardhat node", function () {
     expect(ok(local("roll", "publish", "--election", "1", "--file", file("roll.csv")))).to.match(/120 commitments on-chain \(0 transactions now/);
 
     // voting
-    refused(local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "Yes"), /phase Registration, not Voting/);
+    const registration = local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "Yes", "--account", "7");
+    refused(registration, /election 1 is in phase Registration, not Voting: voting has not been opened yet/);
+    expect(registration.stderr).to.match(/hint: wait until the registrar opens voting \(`npx hardhat voting open --election 1`\)/);
     expect(ok(local("voting", "open", "--election", "1"))).to.match(/roll frozen at root \d+/);
     fs.writeFileSync(file("longer.csv"), [...commitments, toHex32(12345n)].join("\n") + "\n");
     refused(local("roll", "publish", "--election", "1", "--file", file("longer.csv")), /WrongPhase/);
@@ -125,17 +170,23 @@ describe("command line against a real hardhat node", function () {
     const cast = ok(local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "yes", "--account", "7"));
     expect(cast).to.match(/ballot cast in election 1: option 0 \(Yes\), block (\d+)/);
     const castBlock = /block (\d+)/.exec(cast)![1];
-    refused(local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "No"), new RegExp(`already voted in election 1, in block ${castBlock}`));
-    refused(local("vote", "--election", "1", "--identity", file("mallory.json"), "--option", "No"), /not on the voter roll/);
-    refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "3"), /option 3 is out of range: this election has options 0 to 2/);
-    refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "Maybe"), /no option named "Maybe"/);
+    refused(local("vote", "--election", "1", "--identity", file("alice.json"), "--option", "No", "--account", "7"), new RegExp(`already voted in election 1, in block ${castBlock}`));
+    refused(local("vote", "--election", "1", "--identity", file("mallory.json"), "--option", "No", "--account", "7"), /not on the voter roll/);
+    refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "3", "--account", "7"), /option 3 is out of range: this election has options 0 to 2/);
+    refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "Maybe", "--account", "7"), /no option named "Maybe"/);
 
     ok(local("roll", "export", "--election", "1", "--out", file("exported.csv")));
     const exported = fs.readFileSync(file("exported.csv"), "utf8").trim().split("\n").slice(1);
     expect(exported.map(BigInt)).to.deep.equal(commitments.map(BigInt));
     fs.writeFileSync(file("tampered.csv"), ["voterCommitment", ...exported.slice(0, -1)].join("\n") + "\n");
-    refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "1", "--roll-file", file("tampered.csv")), /not this election's roll/);
-    expect(ok(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "1", "--roll-file", file("exported.csv")))).to.match(/option 1 \(No\)/);
+    refused(local("vote", "--election", "1", "--identity", file("bob.json"), "--option", "1", "--roll-file", file("tampered.csv"), "--account", "7"), /not this election's roll/);
+    // Bob sends from an account of his own, its key in an environment variable (never on the command line).
+    const bobVote = cli(["vote", "--election", "1", "--identity", file("bob.json"), "--option", "1", "--roll-file", file("exported.csv"), "--private-key-env", "BOB_PRIVATE_KEY", "--network", "localhost"], { BOB_PRIVATE_KEY: VOTER_WALLET.privateKey });
+    expect(ok(bobVote)).to.match(/option 1 \(No\)/);
+    expect(bobVote.stderr).to.include(`warning: this ballot is sent from ${VOTER_WALLET.address};`);
+    expect(bobVote.stdout + bobVote.stderr).to.not.include(VOTER_WALLET.privateKey.slice(2));
+    const bobTx = (await node.rpc("eth_getTransactionByHash", [/tx (0x[0-9a-f]{64})/.exec(bobVote.stdout)![1]])) as { from: string };
+    expect(bobTx.from.toLowerCase()).to.equal(VOTER_WALLET.address.toLowerCase());
 
     // individual verifiability
     const mine = ok(local("my-ballot", "--election", "1", "--identity", file("alice.json")));
@@ -151,6 +202,9 @@ describe("command line against a real hardhat node", function () {
     // closing and the result
     refused(local("election", "close", "--election", "1", "--account", "3"), /NotAdmin/);
     expect(ok(local("election", "close", "--election", "1"))).to.match(/tally: 1, 1, 0/);
+    const closed = local("vote", "--election", "1", "--identity", file("carol.json"), "--option", "Yes", "--account", "7");
+    refused(closed, /election 1 is in phase Closed, not Voting: voting is over and no ballot can be added \(hint: see the result with `npx hardhat tally --election 1`\)/);
+    expect(closed.stderr).to.not.match(/opens voting/);
     const tally = JSON.parse(ok(local("tally", "--election", "1", "--json"))) as { phase: string; options: { name: string; votes: string }[] };
     expect(tally.phase).to.equal("Closed");
     expect(tally.options.map((o) => [o.name, o.votes])).to.deep.equal([["Yes", "1"], ["No", "1"], ["Abstain", "0"]]);
@@ -169,5 +223,24 @@ describe("command line against a real hardhat node", function () {
     expect(failing.status).to.equal(1);
     expect(failing.stdout).to.match(/\[FAIL\] tally/);
     expect(failing.stdout).to.match(/RESULT: FAIL/);
+  });
+  it("names the voting window when a ballot comes before the start time or after the end time", async () => {
+    const { timestamp } = (await node.rpc("eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
+    const startsAt = Number(timestamp) + 3_600;
+    const endsAt = startsAt + 3_600;
+    const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+    fs.writeFileSync(file("window.yaml"), `title: Window\noptions: [Yes, No]\nvotingStartsAt: ${startsAt}\nvotingEndsAt: ${endsAt}\n`);
+    expect(ok(local("election", "create", "--spec", file("window.yaml")))).to.match(/election 2 created/);
+    const alice = ok(cli(["identity", "commitment", "--identity", file("alice.json")])).trim();
+    fs.writeFileSync(file("window.csv"), `${alice}\n`);
+    ok(local("roll", "publish", "--election", "2", "--file", file("window.csv")));
+    ok(local("voting", "open", "--election", "2"));
+    const early = local("vote", "--election", "2", "--identity", file("alice.json"), "--option", "Yes", "--account", "7");
+    refused(early, new RegExp(`voting in election 2 has not started: it starts at ${iso(startsAt)}, the chain's time is .* \\(hint: vote after the start time\\)`));
+    await node.rpc("evm_increaseTime", [7_300]);
+    await node.rpc("evm_mine", []);
+    const late = local("vote", "--election", "2", "--identity", file("alice.json"), "--option", "Yes", "--account", "7");
+    refused(late, new RegExp(`voting in election 2 ended at ${iso(endsAt)} .*still in phase Voting until someone closes it \\(hint: anyone may close it now with \`npx hardhat election close --election 2\``));
+    expect(ok(local("election", "close", "--election", "2", "--account", "3"))).to.match(/election 2 closed/);
   });
 });

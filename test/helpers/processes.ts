@@ -95,3 +95,15 @@ export async function startAnvil(options: { chainId?: number } = {}): Promise<Ha
     stop: () => child.kill("SIGKILL"),
   };
 }
+
+/** runHardhatCli without blocking the event loop, so independent commands can run at once. */
+export function runHardhatCliAsync(args: string[], env: NodeJS.ProcessEnv, cwd = PROJECT_ROOT): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [HARDHAT_CLI, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
