@@ -43,9 +43,8 @@ export interface HardhatNode {
   stop(): void;
 }
 
-export async function startHardhatNode(env: NodeJS.ProcessEnv = process.env): Promise<HardhatNode> {
-  const port = randomPort();
-  const { child } = await startProcess(process.execPath, [HARDHAT_CLI, "node", "--port", String(port)], env, /Started HTTP/);
+/** A started local node (hardhat node or anvil) listening on loopback `port`, as a HardhatNode handle. */
+function localNode(child: ChildProcess, port: number): HardhatNode {
   child.removeAllListeners("exit");
   const url = `http://127.0.0.1:${port}`;
   return {
@@ -57,6 +56,12 @@ export async function startHardhatNode(env: NodeJS.ProcessEnv = process.env): Pr
     },
     stop: () => child.kill("SIGKILL"),
   };
+}
+
+export async function startHardhatNode(env: NodeJS.ProcessEnv = process.env): Promise<HardhatNode> {
+  const port = randomPort();
+  const { child } = await startProcess(process.execPath, [HARDHAT_CLI, "node", "--port", String(port)], env, /Started HTTP/);
+  return localNode(child, port);
 }
 
 export interface CliRun {
@@ -83,17 +88,7 @@ export async function startAnvil(options: { chainId?: number } = {}): Promise<Ha
   const port = randomPort();
   const args = ["--port", String(port), ...(options.chainId === undefined ? [] : ["--chain-id", String(options.chainId)])];
   const { child } = await startProcess(ANVIL_BIN, args, process.env, /Listening on/);
-  child.removeAllListeners("exit");
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    child,
-    async rpc(method, params) {
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-      return ((await response.json()) as { result: unknown }).result;
-    },
-    stop: () => child.kill("SIGKILL"),
-  };
+  return localNode(child, port);
 }
 
 /** runHardhatCli without blocking the event loop, so independent commands can run at once. */
