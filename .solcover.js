@@ -7,7 +7,7 @@
 // byte for byte by the auditor (below); contracts/test/ would hold test-only helpers.
 //
 // Coverage compiles everything with the optimizer off, skipped files included. The auditor
-// (lib/audit.ts, check "verifier-integrity") compares both deployed verifiers with the code
+// (lib/audit/audit.ts, check "verifier-integrity") compares both deployed verifiers with the code
 // compiled with the project's settings (optimizer on), so unoptimized verifiers would fail
 // every audit in the test suite. onCompileComplete therefore puts the production builds of the
 // verifiers (not instrumented: they are skipped) back into the artifacts and the TypeChain
@@ -40,7 +40,7 @@ function findFile(dir, name) {
 /** Replaces the coverage build of a verifier with its production build. */
 function restoreVerifier(config, { sources, contract }) {
   const root = config.paths.root;
-  // lib/solidity.ts holds the project's compiler and settings (Hardhat has ts-node registered here).
+  // lib/proving/solidity.ts holds the project's compiler and settings (Hardhat has ts-node registered here).
   const { compileSources } = require(path.join(root, "lib", "solidity"));
   const source = sources[0];
   const contents = Object.fromEntries(sources.map((name) => [name, fs.readFileSync(path.join(root, name), "utf8")]));

@@ -6,7 +6,7 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 
-import { SOLIDITY_SETTINGS, SOLIDITY_VERSION } from "./lib/solidity";
+import { SOLIDITY_SETTINGS, SOLIDITY_VERSION } from "./lib/proving/solidity";
 import "./tasks";
 import { checkCommandLine } from "./tasks/cli";
 

@@ -9,15 +9,15 @@ import * as path from "node:path";
 
 import { JsonRpcProvider, type ContractTransactionReceipt } from "ethers";
 
-import { auditElection } from "../lib/audit";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
-import { closeElection, computeElectionScope, createElection, deployZkBallot, openVoting, publishVoterRoll } from "../lib/election";
-import { progressBar } from "../lib/progress";
-import type { VoterIdentity } from "../lib/identity";
-import { fixtureVoter, RELAY_FIXTURE_ELECTION } from "../lib/relayFixtures";
+import { auditElection } from "../lib/audit/audit";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import { closeElection, computeElectionScope, createElection, deployZkBallot, openVoting, publishVoterRoll } from "../lib/chain/election";
+import { progressBar } from "../lib/node/progress";
+import type { VoterIdentity } from "../lib/core/identity";
+import { fixtureVoter, RELAY_FIXTURE_ELECTION } from "../test/helpers/relayFixtures";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer } from "../lib/relayer/service";
-import { VoterRoll } from "../lib/voterRoll";
+import { VoterRoll } from "../lib/core/voterRoll";
 import { startHardhatNode } from "../test/helpers/processes";
 import { postBallots, proveBallotsInParallel, waitUntilSettled } from "./relayer";
 

@@ -1,8 +1,8 @@
 /** A proving process for bench/relayer.ts: proves requests [from, to) of a request file. */
 import * as fs from "node:fs";
 
-import { identityFromSecret } from "../lib/identity";
-import { proveVote, releaseSnarkjs } from "../lib/prover";
+import { identityFromSecret } from "../lib/core/identity";
+import { proveVote, releaseSnarkjs } from "../lib/proving/prover";
 
 async function main(): Promise<void> {
   const [file, from, to, out] = process.argv.slice(2);

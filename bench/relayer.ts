@@ -9,14 +9,14 @@ import * as path from "node:path";
 
 import { JsonRpcProvider } from "ethers";
 
-import { PROJECT_ROOT } from "../lib/artifacts";
-import { computeElectionScope } from "../lib/election";
-import { progressBar } from "../lib/progress";
-import { fixtureVoter, loadRelayFixture, openFixtureElection, RELAY_FIXTURE_ELECTION } from "../lib/relayFixtures";
+import { PROJECT_ROOT } from "../lib/proving/artifacts";
+import { computeElectionScope } from "../lib/chain/election";
+import { progressBar } from "../lib/node/progress";
+import { fixtureVoter, loadRelayFixture, openFixtureElection, RELAY_FIXTURE_ELECTION } from "../test/helpers/relayFixtures";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer } from "../lib/relayer/service";
-import type { VoterIdentity } from "../lib/identity";
-import { VoterRoll, type MerklePath } from "../lib/voterRoll";
+import type { VoterIdentity } from "../lib/core/identity";
+import { VoterRoll, type MerklePath } from "../lib/core/voterRoll";
 import { startHardhatNode } from "../test/helpers/processes";
 
 /** Hardhat's public test key #19 (test funds only). */

@@ -23,11 +23,11 @@ import * as path from "node:path";
 
 import { JsonRpcProvider } from "ethers";
 
-import { PROJECT_ROOT } from "../lib/artifacts";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
-import type { PreparedBallot } from "../lib/election";
-import { BN254_BASE_FIELD } from "../lib/prover";
-import { loadRelayFixture, openFixtureElection } from "../lib/relayFixtures";
+import { PROJECT_ROOT } from "../lib/proving/artifacts";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import type { PreparedBallot } from "../lib/chain/election";
+import { BN254_BASE_FIELD } from "../lib/proving/prover";
+import { loadRelayFixture, openFixtureElection } from "../test/helpers/relayFixtures";
 import { submitToRelayer } from "../lib/relayer/client";
 import { startHardhatNode, randomPort } from "../test/helpers/processes";
 

@@ -28,16 +28,16 @@ import * as path from "node:path";
 
 import * as snarkjs from "snarkjs";
 
-import { loadManifest, proverArtifacts } from "../lib/artifacts";
-import { verifyVoteProofsOneByOne, verifyVoteProofsWithStats, type ProofItem } from "../lib/batchVerify";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
-import { buildFastRollTree, readPackedRollFile, rollPathFromFile, terminateRollWorkers } from "../lib/fastRoll";
-import { createIdentity, type VoterIdentity } from "../lib/identity";
-import { poseidonHasher } from "../lib/poseidon";
-import { progressBar } from "../lib/progress";
-import { proveVote, releaseSnarkjs, toSolidityProof, verifyVoteProof, type ProveVoteRequest } from "../lib/prover";
-import { readVoterRollFile, writeVoterRollFile } from "../lib/rollFile";
-import { VoterRoll, rootFromPath } from "../lib/voterRoll";
+import { loadManifest, proverArtifacts } from "../lib/proving/artifacts";
+import { verifyVoteProofsOneByOne, verifyVoteProofsWithStats, type ProofItem } from "../lib/proving/batchVerify";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import { buildFastRollTree, readPackedRollFile, rollPathFromFile, terminateRollWorkers } from "../lib/node/fastRoll";
+import { createIdentity, type VoterIdentity } from "../lib/core/identity";
+import { poseidonHasher } from "../lib/core/poseidon";
+import { progressBar } from "../lib/node/progress";
+import { proveVote, releaseSnarkjs, toSolidityProof, verifyVoteProof, type ProveVoteRequest } from "../lib/proving/prover";
+import { readVoterRollFile, writeVoterRollFile } from "../lib/node/rollFile";
+import { VoterRoll, rootFromPath } from "../lib/core/voterRoll";
 
 // ---------------------------------------------------------------------------------------------
 // Results.
@@ -243,7 +243,7 @@ async function benchProve(options: Options): Promise<Result[]> {
   });
   r.add("proof_generation_ms", "ms", times.slice(1), {
     target: { comparison: "<=", value: 900, source: "issue: ~1.05 s plain -> <= 0.9 s median" },
-    parameters: { ...circuit, api: "proveVote (lib/prover.ts, unchanged)", runs: times.length - 1, threads: "ffjavascript default (one worker per core)" },
+    parameters: { ...circuit, api: "proveVote (lib/proving/prover.ts, unchanged)", runs: times.length - 1, threads: "ffjavascript default (one worker per core)" },
   });
 
   // What caching the artifacts in memory would give (a library change described, not made).
@@ -265,7 +265,7 @@ async function benchProve(options: Options): Promise<Result[]> {
   }
   r.add("proof_generation_buffers_ms", "ms", bufferTimes, {
     parameters: { ...circuit, api: "groth16.fullProve with the wasm and zkey bytes read once", runs: bufferRuns },
-    notes: "the smallest change to lib/prover.ts: pass cached bytes instead of paths",
+    notes: "the smallest change to lib/proving/prover.ts: pass cached bytes instead of paths",
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { WitnessCalculatorBuilder } = require("circom_runtime") as { WitnessCalculatorBuilder(code: Uint8Array): Promise<{ calculateWTNSBin(input: unknown, sanityCheck: number): Promise<Uint8Array> }> };
@@ -293,7 +293,7 @@ async function benchProve(options: Options): Promise<Result[]> {
   cachedBar.done();
   r.add("proof_generation_cached_artifacts_ms", "ms", cachedTimes, {
     parameters: { ...circuit, api: "witness calculator built once + groth16.prove with the zkey bytes in memory", runs: cachedRuns },
-    notes: "the in-memory caching proposed for lib/prover.ts",
+    notes: "the in-memory caching proposed for lib/proving/prover.ts",
   });
 
   const singleRuns = options.quick ? 2 : 4;
@@ -316,7 +316,7 @@ async function benchGas(options: Options): Promise<Result[]> {
   log("  loading Hardhat (in-process network) and compiling");
   const hre = (await import("hardhat")).default;
   await hre.run("compile", { quiet: true });
-  const election = await import("../lib/election");
+  const election = await import("../lib/chain/election");
   const [operator, registrar, submitter] = await hre.ethers.getSigners();
   const zkBallot = await election.deployZkBallot(operator);
   const { electionId } = await election.createElection(zkBallot, { title: "Benchmark", numOptions: 4, registrar: await registrar.getAddress() });
@@ -437,7 +437,7 @@ async function benchRollRoot(options: Options): Promise<Result[]> {
   const singleLeaves = leaves.slice(0, 1 << 16);
   const [, singleMs] = await timed(() => buildFastRollTree(singleLeaves, { depth: 16, workers: 0 }));
   r.add("fast_poseidon_hashes_per_s_one_core", "hashes/s", Math.round(((singleLeaves.length - 1) / singleMs) * 1000), {
-    parameters: { leaves: singleLeaves.length, threads: 1, implementation: "lib/fastPoseidon.ts (generated WebAssembly SIMD, 4 hashes at once)" },
+    parameters: { leaves: singleLeaves.length, threads: 1, implementation: "lib/node/fastPoseidon.ts (generated WebAssembly SIMD, 4 hashes at once)" },
   });
 
   const times: number[] = [];
@@ -457,7 +457,7 @@ async function benchRollRoot(options: Options): Promise<Result[]> {
       hashes: size - 1,
       workers: Math.min(os.availableParallelism(), 8),
       input: "bigint[] of random field elements (conversion to bytes included)",
-      implementation: "lib/fastRoll.ts buildFastRollTree",
+      implementation: "lib/node/fastRoll.ts buildFastRollTree",
       rootPrefix: `0x${root.toString(16).padStart(64, "0").slice(0, 16)}...`,
       verifiedAgainstVoterRoll: "4096-leaf prefix in this run; test/perf.test.ts for shapes and depth 20",
     },
@@ -494,14 +494,14 @@ async function benchRollPath(options: Options): Promise<Result[]> {
         format: "CSV as writeVoterRollFile writes it (header, 0x-hex, one a line)",
         voterIndex,
         steps: "read the file, parse and check it (field, zero, duplicates: the files readVoterRollFile accepts), fast tree, path",
-        implementation: "lib/fastRoll.ts rollPathFromFile (readPackedRollFile + buildFastRollTree)",
+        implementation: "lib/node/fastRoll.ts rollPathFromFile (readPackedRollFile + buildFastRollTree)",
       },
     });
     // Where the time goes: the parse alone, fast and reference.
     const [, fastParseMs] = await timed(async () => readPackedRollFile(file));
     r.add("roll_file_parse_fast_s", "s", fastParseMs / 1000, { parameters: { commitments: size, fileBytes: bytes, implementation: "readPackedRollFile: bytes straight to packed values" } });
     const [, referenceParseMs] = await timed(async () => readVoterRollFile(file));
-    r.add("roll_file_parse_reference_s", "s", referenceParseMs / 1000, { parameters: { commitments: size, fileBytes: bytes, implementation: "readVoterRollFile (lib/rollFile.ts): a bigint per line" } });
+    r.add("roll_file_parse_reference_s", "s", referenceParseMs / 1000, { parameters: { commitments: size, fileBytes: bytes, implementation: "readVoterRollFile (lib/node/rollFile.ts): a bigint per line" } });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -526,7 +526,7 @@ async function benchAudit(options: Options): Promise<Result[]> {
   }
   r.add("audit_batch_ballots_per_s", "ballots/s", batchRates, {
     target: { comparison: ">=", value: 150, source: "issue: ~33 ms a proof one at a time -> >= 150 ballots/s on 2 cores" },
-    parameters: { ...parameters, runs, batchSize: 64, implementation: "lib/batchVerify.ts verifyVoteProofs (random linear combination, n + 3 Miller loops a batch, ffjavascript worker threads)" },
+    parameters: { ...parameters, runs, batchSize: 64, implementation: "lib/proving/batchVerify.ts verifyVoteProofs (random linear combination, n + 3 Miller loops a batch, ffjavascript worker threads)" },
   });
 
   // Two invalid proofs among the 200: batches fail and are bisected.

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { CountRecoveryTable, multiplyGenerator, randomScalar, type Point } from "../lib/sealed";
-import { compileSealedCircuit } from "../lib/sealedCircuits";
+import { compileSealedCircuit } from "../lib/proving/sealedCircuits";
 
 export interface BsgsTimes {
   tableSeconds: number[];

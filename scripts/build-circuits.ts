@@ -7,10 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { MANIFEST_FILE, PROJECT_ROOT, artifactPath, sha256File, verifyArtifactHashes } from "../lib/artifacts";
-import { ZkBallotError } from "../lib/errors";
-import { releaseSnarkjs } from "../lib/prover";
-import { buildCircuitArtifacts } from "../lib/setup";
+import { MANIFEST_FILE, PROJECT_ROOT, artifactPath, sha256File, verifyArtifactHashes } from "../lib/proving/artifacts";
+import { ZkBallotError } from "../lib/core/errors";
+import { releaseSnarkjs } from "../lib/proving/prover";
+import { buildCircuitArtifacts } from "../lib/proving/setup";
 
 function parseArgs(argv: string[]): { check: boolean; rollDepth?: number } {
   let check = false;

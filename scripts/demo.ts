@@ -1,9 +1,9 @@
-/** npm run demo: the whole election on Hardhat's in-process network. See lib/demo.ts. */
+/** npm run demo: the whole election on Hardhat's in-process network. See scripts/lib/demo.ts. */
 import { ethers } from "hardhat";
 
-import { runDemo } from "../lib/demo";
-import { ZkBallotError } from "../lib/errors";
-import { releaseSnarkjs } from "../lib/prover";
+import { runDemo } from "./lib/demo";
+import { ZkBallotError } from "../lib/core/errors";
+import { releaseSnarkjs } from "../lib/proving/prover";
 
 async function main(): Promise<void> {
   const [operator, registrar, submitter] = await ethers.getSigners();

@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 
 import { ethers } from "hardhat";
 
-import { releaseSnarkjs } from "../lib/prover";
-import { RELAY_FIXTURE_FILE, makeRelayFixture } from "../lib/relayFixtures";
+import { releaseSnarkjs } from "../lib/proving/prover";
+import { RELAY_FIXTURE_FILE, makeRelayFixture } from "../test/helpers/relayFixtures";
 
 async function main(): Promise<void> {
   const [operator, registrar] = await ethers.getSigners();

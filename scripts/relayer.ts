@@ -5,8 +5,8 @@
  */
 import * as dotenv from "dotenv";
 
-import { ZkBallotError } from "../lib/errors";
-import { releaseSnarkjs } from "../lib/prover";
+import { ZkBallotError } from "../lib/core/errors";
+import { releaseSnarkjs } from "../lib/proving/prover";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { purgeElectionsOnce, startRelayer } from "../lib/relayer/service";
 

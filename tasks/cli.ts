@@ -34,7 +34,7 @@ export function command<A>(action: Action<A>, options: CommandOptions = {}): Act
       failed = true;
       console.error(`error: ${describeError(error, hre)}`);
     } finally {
-      const { releaseSnarkjs } = await import("../lib/prover");
+      const { releaseSnarkjs } = await import("../lib/proving/prover");
       await releaseSnarkjs();
     }
     if (failed) process.exit(1);
@@ -49,7 +49,7 @@ export function command<A>(action: Action<A>, options: CommandOptions = {}): Act
  * at once. Compiler output goes to stderr: stdout is the command's own (JSON, a commitment).
  */
 async function compileContracts(hre: HardhatRuntimeEnvironment): Promise<void> {
-  const { withFileLock } = await import("../lib/files");
+  const { withFileLock } = await import("../lib/node/files");
   const bindings = path.resolve(hre.config.paths.root, hre.config.typechain.outDir, "index.ts");
   if (!fs.existsSync(bindings)) console.error("compiling the contracts and their TypeScript bindings (first run only)");
   const log = console.log;

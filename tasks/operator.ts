@@ -9,9 +9,9 @@ task("deploy", `Operator: deploy the verifiers (single and batch) and ZkBallot a
   .addFlag("force", "deploy again even if a deployment is recorded for this chain")
   .setAction(
     command(async (args: { account: string; allowInsecureDevSetup: boolean; force: boolean }, hre) => {
-      const { deployZkBallot } = await import("../lib/election");
-      const { loadManifest } = await import("../lib/artifacts");
-      const { newDeploymentRecord, readDeployment, saveDeployment } = await import("../lib/deployments");
+      const { deployZkBallot } = await import("../lib/chain/election");
+      const { loadManifest } = await import("../lib/proving/artifacts");
+      const { newDeploymentRecord, readDeployment, saveDeployment } = await import("../lib/chain/deployments");
       const deployer = await signerAt(hre, args.account);
       const { chainId } = await deployer.provider!.getNetwork();
       const existing = readDeployment(chainId);
@@ -36,9 +36,9 @@ election
   .addOptionalParam("account", "index of the admin account", "0")
   .setAction(
     command(async (args: { spec: string; account: string }, hre) => {
-      const { readElectionSpec, encodeElectionMetadata } = await import("../lib/electionSpec");
-      const { createElection } = await import("../lib/election");
-      const { connectDeployment } = await import("../lib/deployments");
+      const { readElectionSpec, encodeElectionMetadata } = await import("../lib/chain/electionSpec");
+      const { createElection } = await import("../lib/chain/election");
+      const { connectDeployment } = await import("../lib/chain/deployments");
       const spec = readElectionSpec(args.spec);
       const admin = await signerAt(hre, args.account);
       const { zkBallot } = await connectDeployment(admin);
@@ -55,8 +55,8 @@ election
   .addOptionalParam("account", "index of the closing account", "0")
   .setAction(
     command(async (args: { election: string; account: string }, hre) => {
-      const { closeElection } = await import("../lib/election");
-      const { connectDeployment } = await import("../lib/deployments");
+      const { closeElection } = await import("../lib/chain/election");
+      const { connectDeployment } = await import("../lib/chain/deployments");
       const { zkBallot } = await connectDeployment(await signerAt(hre, args.account));
       const { tally, receipt } = await closeElection(zkBallot, parseElectionId(args.election));
       console.log(`election ${args.election} closed in block ${receipt.blockNumber}; tally: ${tally.join(", ")}`);
@@ -73,10 +73,10 @@ roll
   .addOptionalParam("account", "index of the registrar account", "0")
   .setAction(
     command(async (args: { election: string; file: string; batchSize: string; account: string }, hre) => {
-      const { readVoterRollFile } = await import("../lib/rollFile");
-      const { publishVoterRoll } = await import("../lib/election");
-      const { connectDeployment } = await import("../lib/deployments");
-      const { progressBar } = await import("../lib/progress");
+      const { readVoterRollFile } = await import("../lib/node/rollFile");
+      const { publishVoterRoll } = await import("../lib/chain/election");
+      const { connectDeployment } = await import("../lib/chain/deployments");
+      const { progressBar } = await import("../lib/node/progress");
       const electionId = parseElectionId(args.election);
       const batchSize = Number(args.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new CliError(`--batch-size must be an integer from 1 to 5000, got ${args.batchSize}`);
@@ -107,9 +107,9 @@ roll
   .addParam("out", "CSV file to write")
   .setAction(
     command(async (args: { election: string; out: string }, hre) => {
-      const { fetchVoterRoll } = await import("../lib/election");
-      const { connectDeployment } = await import("../lib/deployments");
-      const { writeVoterRollFile } = await import("../lib/rollFile");
+      const { fetchVoterRoll } = await import("../lib/chain/election");
+      const { connectDeployment } = await import("../lib/chain/deployments");
+      const { writeVoterRollFile } = await import("../lib/node/rollFile");
       const { zkBallot, record } = await connectDeployment(hre.ethers.provider);
       const commitments = await fetchVoterRoll(zkBallot, parseElectionId(args.election), { fromBlock: record.deployBlock });
       writeVoterRollFile(args.out, commitments);
@@ -123,8 +123,8 @@ scope("voting", "Operator: open voting")
   .addOptionalParam("account", "index of the registrar account", "0")
   .setAction(
     command(async (args: { election: string; account: string }, hre) => {
-      const { openVoting } = await import("../lib/election");
-      const { connectDeployment } = await import("../lib/deployments");
+      const { openVoting } = await import("../lib/chain/election");
+      const { connectDeployment } = await import("../lib/chain/deployments");
       const { zkBallot, record } = await connectDeployment(await signerAt(hre, args.account));
       const { voterRollRoot, receipt } = await openVoting(zkBallot, parseElectionId(args.election), { fromBlock: record.deployBlock });
       console.log(`voting open in election ${args.election} (block ${receipt.blockNumber}); roll frozen at root ${voterRollRoot}`);

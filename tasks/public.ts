@@ -8,8 +8,8 @@ task("status", `Anyone: an election's phase, roles, roll and times; without --el
   .addFlag("json", "print JSON")
   .setAction(
     command(async (args: { election?: string; json: boolean }, hre) => {
-      const { connectDeployment } = await import("../lib/deployments");
-      const { readElectionStatus, formatTable } = await import("../lib/results");
+      const { connectDeployment } = await import("../lib/chain/deployments");
+      const { readElectionStatus, formatTable } = await import("../lib/chain/results");
       const { zkBallot, record } = await connectDeployment(hre.ethers.provider);
       if (args.election === undefined) {
         const count = Number(await zkBallot.electionCount());
@@ -46,8 +46,8 @@ task("tally", `Anyone: ballots per option (final once the election is closed).  
   .addFlag("json", "print JSON")
   .setAction(
     command(async (args: { election: string; json: boolean }, hre) => {
-      const { connectDeployment } = await import("../lib/deployments");
-      const { readElectionStatus, formatTable } = await import("../lib/results");
+      const { connectDeployment } = await import("../lib/chain/deployments");
+      const { readElectionStatus, formatTable } = await import("../lib/chain/results");
       const { zkBallot } = await connectDeployment(hre.ethers.provider);
       const status = await readElectionStatus(zkBallot, parseElectionId(args.election));
       if (args.json) return printJson({ electionId: status.electionId, title: status.title, phase: status.phase, options: status.options, ballotsCounted: status.ballotsCounted });
@@ -75,10 +75,10 @@ task("audit", `Anyone: re-verify a whole election from chain data alone (roll, v
   .setAction(
     command(async (args: { election: string; address?: string; fromBlock?: string; blockRange: string; vkey?: string; out?: string; html?: string; cacheDir?: string; json: boolean }, hre) => {
       const fs = await import("node:fs");
-      const { auditElection, formatAuditSummary, renderAuditHtml } = await import("../lib/audit");
-      const { readDeployment } = await import("../lib/deployments");
-      const { decodeElectionMetadata } = await import("../lib/electionSpec");
-      const { progressBar } = await import("../lib/progress");
+      const { auditElection, formatAuditSummary, renderAuditHtml } = await import("../lib/audit/audit");
+      const { readDeployment } = await import("../lib/chain/deployments");
+      const { decodeElectionMetadata } = await import("../lib/chain/electionSpec");
+      const { progressBar } = await import("../lib/node/progress");
       const electionId = parseElectionId(args.election);
       const provider = hre.ethers.provider;
       const { chainId } = await provider.getNetwork();

@@ -20,8 +20,8 @@ identity
   .addOptionalParam("account", "with --from-signer: index of the wallet account", "0")
   .setAction(
     command(async (args: { out: string; allowGitWorkTree: boolean; fromSigner: boolean; account: string }, hre) => {
-      const { createIdentity, identityFromSignature, prepareIdentityLocation, resolveIdentityPath, saveIdentity, IDENTITY_DERIVATION_MESSAGE } = await import("../lib/identity");
-      const { toHex32 } = await import("../lib/field");
+      const { createIdentity, identityFromSignature, prepareIdentityLocation, resolveIdentityPath, saveIdentity, IDENTITY_DERIVATION_MESSAGE } = await import("../lib/core/identity");
+      const { toHex32 } = await import("../lib/core/field");
       const file = resolveIdentityPath(args.out);
       const location = prepareIdentityLocation(file, { allowInWorkTree: args.allowGitWorkTree });
       const voter = args.fromSigner
@@ -50,8 +50,8 @@ identity
   .addParam("identity", IDENTITY_PARAM)
   .setAction(
     command(async (args: { identity: string }) => {
-      const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
-      const { toHex32 } = await import("../lib/field");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/core/identity");
+      const { toHex32 } = await import("../lib/core/field");
       console.log(toHex32((await loadIdentity(resolveIdentityPath(args.identity))).voterCommitment));
     }, { contracts: false }),
   );
@@ -69,13 +69,13 @@ task(
   .addOptionalParam("privateKeyEnv", "send the transaction yourself from the key in this environment variable (e.g. VOTER_PRIVATE_KEY in .env)")
   .setAction(
     command(async (args: { election: string; identity: string; option: string; rollFile?: string; account?: string; relayer?: string; privateKeyEnv?: string }, hre) => {
-      const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
-      const { assertVotingAllowed, castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/election");
-      const { connectDeployment } = await import("../lib/deployments");
-      const { readVoterRollFile } = await import("../lib/rollFile");
-      const { readElectionStatus } = await import("../lib/results");
-      const { VoterRoll } = await import("../lib/voterRoll");
-      const { spinner } = await import("../lib/progress");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/core/identity");
+      const { assertVotingAllowed, castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/chain/election");
+      const { connectDeployment } = await import("../lib/chain/deployments");
+      const { readVoterRollFile } = await import("../lib/node/rollFile");
+      const { readElectionStatus } = await import("../lib/chain/results");
+      const { VoterRoll } = await import("../lib/core/voterRoll");
+      const { spinner } = await import("../lib/node/progress");
       const electionId = parseElectionId(args.election);
       const sender = await chooseBallotSender(hre, args);
       const voter = await loadIdentity(resolveIdentityPath(args.identity));
@@ -141,7 +141,7 @@ async function chooseBallotSender(hre: HardhatRuntimeEnvironment, args: { relaye
     return undefined;
   }
   if (args.account !== undefined) return signerAt(hre, args.account);
-  const { walletFromEnv } = await import("../lib/keys");
+  const { walletFromEnv } = await import("../lib/node/keys");
   return walletFromEnv(args.privateKeyEnv!, hre.ethers.provider);
 }
 
@@ -162,9 +162,9 @@ task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof 
   .addFlag("json", "print JSON")
   .setAction(
     command(async (args: { election: string; identity: string; json: boolean }, hre) => {
-      const { loadIdentity, resolveIdentityPath } = await import("../lib/identity");
-      const { connectDeployment } = await import("../lib/deployments");
-      const { checkMyBallot } = await import("../lib/results");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/core/identity");
+      const { connectDeployment } = await import("../lib/chain/deployments");
+      const { checkMyBallot } = await import("../lib/chain/results");
       const { zkBallot, record } = await connectDeployment(hre.ethers.provider);
       const report = await checkMyBallot(zkBallot, parseElectionId(args.election), await loadIdentity(resolveIdentityPath(args.identity)), { fromBlock: record.deployBlock });
       if (args.json) return printJson(report);

@@ -9,13 +9,13 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { encodeSingleChoiceBallot } from "../lib/ballot";
-import { batchVerifierConstructorArgs, deployVoteBatchVerifier, type BatchVerificationKey } from "../lib/batchVerifierContract";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
-import { computeElectionScope } from "../lib/election";
-import { createIdentity } from "../lib/identity";
-import { BN254_BASE_FIELD, loadVerificationKey, proveVote, publicSignalsArray, releaseSnarkjs } from "../lib/prover";
-import { VoterRoll } from "../lib/voterRoll";
+import { encodeSingleChoiceBallot } from "../lib/core/ballot";
+import { batchVerifierConstructorArgs, deployVoteBatchVerifier, type BatchVerificationKey } from "../lib/proving/batchVerifierContract";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import { computeElectionScope } from "../lib/chain/election";
+import { createIdentity } from "../lib/core/identity";
+import { BN254_BASE_FIELD, loadVerificationKey, proveVote, publicSignalsArray, releaseSnarkjs } from "../lib/proving/prover";
+import { VoterRoll } from "../lib/core/voterRoll";
 import { Groth16Verifier__factory, VoteBatchVerifier__factory, type Groth16Verifier, type VoteBatchVerifier } from "../typechain-types";
 
 const R = SNARK_SCALAR_FIELD;

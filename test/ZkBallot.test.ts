@@ -8,8 +8,8 @@ import { expect } from "chai";
 import { MaxUint256, ZeroAddress, ZeroHash, id as keccakText, type ContractTransactionReceipt } from "ethers";
 import { ethers, network } from "hardhat";
 
-import { loadManifest } from "../lib/artifacts";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
+import { loadManifest } from "../lib/proving/artifacts";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
 import {
   Phase,
   computeElectionScope,
@@ -17,11 +17,11 @@ import {
   decodeContractRevert,
   prepareBallot,
   type PreparedBallot,
-} from "../lib/election";
-import { computeNullifier, identityFromSecret, type VoterIdentity } from "../lib/identity";
-import { BN254_BASE_FIELD, releaseSnarkjs, type SolidityProof } from "../lib/prover";
-import { VoterRoll } from "../lib/voterRoll";
-import { deployVoteBatchVerifier } from "../lib/batchVerifierContract";
+} from "../lib/chain/election";
+import { computeNullifier, identityFromSecret, type VoterIdentity } from "../lib/core/identity";
+import { BN254_BASE_FIELD, releaseSnarkjs, type SolidityProof } from "../lib/proving/prover";
+import { VoterRoll } from "../lib/core/voterRoll";
+import { deployVoteBatchVerifier } from "../lib/proving/batchVerifierContract";
 import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
 const R = SNARK_SCALAR_FIELD;

@@ -34,9 +34,9 @@ import {
 } from "ethers";
 import { ethers, network } from "hardhat";
 
-import { PROJECT_ROOT, loadManifest } from "../lib/artifacts";
-import { auditElection, formatAuditSummary, type AuditReport } from "../lib/audit";
-import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "../lib/constants";
+import { PROJECT_ROOT, loadManifest } from "../lib/proving/artifacts";
+import { auditElection, formatAuditSummary, type AuditReport } from "../lib/audit/audit";
+import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "../lib/core/constants";
 import {
   Phase,
   computeElectionScope,
@@ -47,15 +47,15 @@ import {
   prepareBallot,
   publishVoterRoll,
   type PreparedBallot,
-} from "../lib/election";
-import { fetchContractLogs } from "../lib/chainLogs";
-import { connectDeployment, newDeploymentRecord, saveDeployment } from "../lib/deployments";
-import { ZkBallotError, type ZkBallotErrorCode } from "../lib/errors";
-import { toHex32 } from "../lib/field";
-import { computeNullifier, createIdentity, identityFromSecret, loadIdentity, parseIdentity, saveIdentity, serializeIdentity, type VoterIdentity } from "../lib/identity";
-import { proveVote, releaseSnarkjs, verifyVoteProof, type SolidityProof, type VoteProof } from "../lib/prover";
-import { readVoterRollFile, writeVoterRollFile } from "../lib/rollFile";
-import { VoterRoll } from "../lib/voterRoll";
+} from "../lib/chain/election";
+import { fetchContractLogs } from "../lib/chain/chainLogs";
+import { connectDeployment, newDeploymentRecord, saveDeployment } from "../lib/chain/deployments";
+import { ZkBallotError, type ZkBallotErrorCode } from "../lib/core/errors";
+import { toHex32 } from "../lib/core/field";
+import { computeNullifier, createIdentity, identityFromSecret, loadIdentity, parseIdentity, saveIdentity, serializeIdentity, type VoterIdentity } from "../lib/core/identity";
+import { proveVote, releaseSnarkjs, verifyVoteProof, type SolidityProof, type VoteProof } from "../lib/proving/prover";
+import { readVoterRollFile, writeVoterRollFile } from "../lib/node/rollFile";
+import { VoterRoll } from "../lib/core/voterRoll";
 import { Groth16Verifier__factory, VoteBatchVerifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
 import { HARDHAT_CLI } from "./helpers/processes";

@@ -5,7 +5,7 @@ import { runInNewContext } from "node:vm";
 import { AbiCoder, JsonRpcProvider, NonceManager, Wallet, keccak256, toBeHex, zeroPadValue, type Interface, type Provider } from "ethers";
 import { ethers, network } from "hardhat";
 
-import { auditElection, formatAuditSummary, renderAuditHtml, type AuditReport } from "../lib/audit";
+import { auditElection, formatAuditSummary, renderAuditHtml, type AuditReport } from "../lib/audit/audit";
 import {
   castPreparedBallot,
   closeElection,
@@ -15,19 +15,19 @@ import {
   openVoting,
   prepareBallot,
   publishVoterRoll,
-} from "../lib/election";
-import { createIdentity, type VoterIdentity } from "../lib/identity";
-import { loadVerificationKey, releaseSnarkjs } from "../lib/prover";
-import { renderVerifierSource } from "../lib/setup";
-import { compileStandalone } from "../lib/solidity";
-import { deployVoteBatchVerifier } from "../lib/batchVerifierContract";
-import { VoterRoll } from "../lib/voterRoll";
-import { loadManifest } from "../lib/artifacts";
-import { toHex32 } from "../lib/field";
+} from "../lib/chain/election";
+import { createIdentity, type VoterIdentity } from "../lib/core/identity";
+import { loadVerificationKey, releaseSnarkjs } from "../lib/proving/prover";
+import { renderVerifierSource } from "../lib/proving/setup";
+import { compileStandalone } from "../lib/proving/solidity";
+import { deployVoteBatchVerifier } from "../lib/proving/batchVerifierContract";
+import { VoterRoll } from "../lib/core/voterRoll";
+import { loadManifest } from "../lib/proving/artifacts";
+import { toHex32 } from "../lib/core/field";
 import { ANVIL_KEYS, startAnvil } from "./helpers/processes";
 import { Groth16Verifier__factory, OperatorForwarder__factory, ZkBallotWithoutCoordinateCheck__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
-import { BN254_BASE_FIELD } from "../lib/constants";
-import { checkMyBallot } from "../lib/results";
+import { BN254_BASE_FIELD } from "../lib/core/constants";
+import { checkMyBallot } from "../lib/chain/results";
 
 // Storage layout of ZkBallot (constants and immutables take no slot).
 const ELECTIONS_SLOT = 1n;

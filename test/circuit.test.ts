@@ -17,10 +17,10 @@ import * as path from "node:path";
 import { expect } from "chai";
 import * as snarkjs from "snarkjs";
 
-import { ARTIFACT_FILES, PROJECT_ROOT, artifactPath, loadManifest, sha256File, verifyArtifactHashes } from "../lib/artifacts";
-import { DEFAULT_ROLL_DEPTH, SNARK_SCALAR_FIELD } from "../lib/constants";
-import { computeNullifier, createIdentity, type VoterIdentity } from "../lib/identity";
-import { poseidonHasher } from "../lib/poseidon";
+import { ARTIFACT_FILES, PROJECT_ROOT, artifactPath, loadManifest, sha256File, verifyArtifactHashes } from "../lib/proving/artifacts";
+import { DEFAULT_ROLL_DEPTH, SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import { computeNullifier, createIdentity, type VoterIdentity } from "../lib/core/identity";
+import { poseidonHasher } from "../lib/core/poseidon";
 import {
   BN254_BASE_FIELD,
   proveVote,
@@ -30,9 +30,9 @@ import {
   type SolidityProof,
   type VoteProof,
   type VotePublicSignals,
-} from "../lib/prover";
-import { PUBLIC_SIGNAL_NAMES, compileVoteCircuit, mainComponentSource } from "../lib/setup";
-import { VoterRoll, rootFromPath, type MerklePath } from "../lib/voterRoll";
+} from "../lib/proving/prover";
+import { PUBLIC_SIGNAL_NAMES, compileVoteCircuit, mainComponentSource } from "../lib/proving/setup";
+import { VoterRoll, rootFromPath, type MerklePath } from "../lib/core/voterRoll";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -10,10 +10,10 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { AbiCoder, HDNodeWallet, Mnemonic, keccak256, toBeHex, zeroPadValue } from "ethers";
 
-import { PROJECT_ROOT } from "../lib/artifacts";
-import { computeVoterRollDigest } from "../lib/election";
-import { toHex32 } from "../lib/field";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
+import { PROJECT_ROOT } from "../lib/proving/artifacts";
+import { computeVoterRollDigest } from "../lib/chain/election";
+import { toHex32 } from "../lib/core/field";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
 
 import { HARDHAT_CLI, randomPort, runHardhatCli, runHardhatCliAsync, startHardhatNode, startProcess, type CliRun as Run, type HardhatNode } from "./helpers/processes";
 

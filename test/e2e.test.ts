@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { runDemo } from "../lib/demo";
+import { runDemo } from "../scripts/lib/demo";
 import {
   createElection,
   deployZkBallot,
@@ -9,11 +9,11 @@ import {
   openVoting,
   prepareBallot,
   publishVoterRoll,
-} from "../lib/election";
-import { ZkBallotError } from "../lib/errors";
-import { createIdentity } from "../lib/identity";
-import { releaseSnarkjs } from "../lib/prover";
-import { VoterRoll } from "../lib/voterRoll";
+} from "../lib/chain/election";
+import { ZkBallotError } from "../lib/core/errors";
+import { createIdentity } from "../lib/core/identity";
+import { releaseSnarkjs } from "../lib/proving/prover";
+import { VoterRoll } from "../lib/core/voterRoll";
 
 describe("end to end", () => {
   after(() => releaseSnarkjs());

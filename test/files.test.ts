@@ -8,7 +8,7 @@ import * as path from "node:path";
 
 import { expect } from "chai";
 
-import { withFileLock } from "../lib/files";
+import { withFileLock } from "../lib/node/files";
 
 describe("withFileLock", () => {
   let dir: string;

@@ -5,11 +5,11 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { ZeroHash } from "ethers";
 
-import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "../lib/ballot";
-import { COMMITMENT_DOMAIN, NULLIFIER_DOMAIN, SNARK_SCALAR_FIELD } from "../lib/constants";
-import { assertSetupAllowedOnChain, computeVoterRollDigest, explainContractError } from "../lib/election";
-import { ZkBallotError, type ZkBallotErrorCode } from "../lib/errors";
-import { parseFieldElement, toHex32 } from "../lib/field";
+import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "../lib/core/ballot";
+import { COMMITMENT_DOMAIN, NULLIFIER_DOMAIN, SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import { assertSetupAllowedOnChain, computeVoterRollDigest, explainContractError } from "../lib/chain/election";
+import { ZkBallotError, type ZkBallotErrorCode } from "../lib/core/errors";
+import { parseFieldElement, toHex32 } from "../lib/core/field";
 import {
   computeNullifier,
   createIdentity,
@@ -18,10 +18,10 @@ import {
   parseIdentity,
   saveIdentity,
   serializeIdentity,
-} from "../lib/identity";
-import { loadPoseidon, poseidonHasher } from "../lib/poseidon";
-import { BN254_BASE_FIELD, fromSolidityProof, parseSolidityProof, toSolidityProof } from "../lib/prover";
-import { VoterRoll, rootFromPath, zeroHashes } from "../lib/voterRoll";
+} from "../lib/core/identity";
+import { loadPoseidon, poseidonHasher } from "../lib/core/poseidon";
+import { BN254_BASE_FIELD, fromSolidityProof, parseSolidityProof, toSolidityProof } from "../lib/proving/prover";
+import { VoterRoll, rootFromPath, zeroHashes } from "../lib/core/voterRoll";
 import { ZkBallot__factory } from "../typechain-types";
 
 async function expectError(action: () => unknown, code: ZkBallotErrorCode, message?: RegExp): Promise<ZkBallotError> {

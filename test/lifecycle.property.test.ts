@@ -26,12 +26,12 @@ import type { ContractTransactionResponse, TransactionReceipt } from "ethers";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 
-import { loadManifest } from "../lib/artifacts";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
-import { Phase, computeElectionScope, computeVoterRollDigest, decodeContractRevert, deployZkBallot } from "../lib/election";
-import { identityFromSecret, type VoterIdentity } from "../lib/identity";
-import { BN254_BASE_FIELD, proveVote, releaseSnarkjs, type SolidityProof } from "../lib/prover";
-import { VoterRoll } from "../lib/voterRoll";
+import { loadManifest } from "../lib/proving/artifacts";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import { Phase, computeElectionScope, computeVoterRollDigest, decodeContractRevert, deployZkBallot } from "../lib/chain/election";
+import { identityFromSecret, type VoterIdentity } from "../lib/core/identity";
+import { BN254_BASE_FIELD, proveVote, releaseSnarkjs, type SolidityProof } from "../lib/proving/prover";
+import { VoterRoll } from "../lib/core/voterRoll";
 import type { ZkBallot } from "../typechain-types";
 
 const R = SNARK_SCALAR_FIELD;

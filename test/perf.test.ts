@@ -10,15 +10,15 @@ import * as path from "node:path";
 import { expect } from "chai";
 import * as snarkjs from "snarkjs";
 
-import { g2MembershipTest, verifyVoteProofs, verifyVoteProofsWithStats, type ProofItem } from "../lib/batchVerify";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
-import { PoseidonWasm } from "../lib/fastPoseidon";
-import { buildFastRollTree, buildRollLevels, fastRollRoot, fastZeroHashes, readPackedRollFile, rollPathFromFile, terminateRollWorkers } from "../lib/fastRoll";
-import { createIdentity } from "../lib/identity";
-import { poseidonHasher } from "../lib/poseidon";
-import { BN254_BASE_FIELD, proveVote, releaseSnarkjs, verifyVoteProof } from "../lib/prover";
-import { readVoterRollFile, writeVoterRollFile } from "../lib/rollFile";
-import { VoterRoll, rootFromPath, zeroHashes } from "../lib/voterRoll";
+import { g2MembershipTest, verifyVoteProofs, verifyVoteProofsWithStats, type ProofItem } from "../lib/proving/batchVerify";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import { PoseidonWasm } from "../lib/node/fastPoseidon";
+import { buildFastRollTree, buildRollLevels, fastRollRoot, fastZeroHashes, readPackedRollFile, rollPathFromFile, terminateRollWorkers } from "../lib/node/fastRoll";
+import { createIdentity } from "../lib/core/identity";
+import { poseidonHasher } from "../lib/core/poseidon";
+import { BN254_BASE_FIELD, proveVote, releaseSnarkjs, verifyVoteProof } from "../lib/proving/prover";
+import { readVoterRollFile, writeVoterRollFile } from "../lib/node/rollFile";
+import { VoterRoll, rootFromPath, zeroHashes } from "../lib/core/voterRoll";
 
 function randomField(): bigint {
   for (;;) {

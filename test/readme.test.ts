@@ -11,7 +11,7 @@ import * as path from "node:path";
 
 import { expect } from "chai";
 
-import { PROJECT_ROOT } from "../lib/artifacts";
+import { PROJECT_ROOT } from "../lib/proving/artifacts";
 
 import { randomPort } from "./helpers/processes";
 

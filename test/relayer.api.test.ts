@@ -14,16 +14,16 @@ import { ethers } from "hardhat";
 import { execFileSync } from "node:child_process";
 import * as http from "node:http";
 
-import { BN254_BASE_FIELD, loadVerificationKey, publicSignalsArray, releaseSnarkjs, verifyVoteProof } from "../lib/prover";
-import { SNARK_SCALAR_FIELD } from "../lib/constants";
-import { closeElection, computeElectionScope, createElection, deployZkBallot, fetchVoterRoll, openVoting, prepareBallot, publishVoterRoll, castPreparedBallot } from "../lib/election";
-import { createIdentity } from "../lib/identity";
+import { BN254_BASE_FIELD, loadVerificationKey, publicSignalsArray, releaseSnarkjs, verifyVoteProof } from "../lib/proving/prover";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import { closeElection, computeElectionScope, createElection, deployZkBallot, fetchVoterRoll, openVoting, prepareBallot, publishVoterRoll, castPreparedBallot } from "../lib/chain/election";
+import { createIdentity } from "../lib/core/identity";
 import { retryAfterMs, submitToRelayer } from "../lib/relayer/client";
 import { inThreadVerifier, ProofPool } from "../lib/relayer/proofPool";
 import { RelayQueue, StorageError } from "../lib/relayer/queue";
 import { purgeFinishedElections } from "../lib/relayer/retention";
 import { buildRelayerServer } from "../lib/relayer/server";
-import { VoterRoll } from "../lib/voterRoll";
+import { VoterRoll } from "../lib/core/voterRoll";
 import { ZkBallot__factory } from "../typechain-types";
 
 describe("relayer API", function () {

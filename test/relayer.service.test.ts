@@ -4,7 +4,7 @@
  * every accepted ballot counted exactly once; a reorg (evm_snapshot / evm_revert) that drops the
  * block carrying ballots; a chain reset under a running relayer; a database of one node refused
  * on another at the same chain id; SIGTERM during a long polling interval. Proofs come from
- * test/fixtures/relayer-ballots.json (see lib/relayFixtures.ts). Every wait has a deadline.
+ * test/fixtures/relayer-ballots.json (see test/helpers/relayFixtures.ts). Every wait has a deadline.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -14,9 +14,9 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider } from "ethers";
 
-import { PROJECT_ROOT } from "../lib/artifacts";
-import { closeElection } from "../lib/election";
-import { loadRelayFixture, openFixtureElection, type RelayFixture } from "../lib/relayFixtures";
+import { PROJECT_ROOT } from "../lib/proving/artifacts";
+import { closeElection } from "../lib/chain/election";
+import { loadRelayFixture, openFixtureElection, type RelayFixture } from "./helpers/relayFixtures";
 import type { ZkBallot } from "../typechain-types";
 import { TS_NODE_CLI, startHardhatNode, startProcess, randomPort, type HardhatNode } from "./helpers/processes";
 

@@ -2,7 +2,7 @@
  * Tests of the sealed circuits (circuits/sealedVote.circom, circuits/sealedDecryption.circom),
  * compiled from source into a temp dir, checked against their R1CS (test/helpers/r1cs.ts):
  *
- *  - they compile with no `--inspect` warning but the one read and accepted in lib/sealedCircuits.ts,
+ *  - they compile with no `--inspect` warning but the one read and accepted in lib/proving/sealedCircuits.ts,
  *    and a circuit that really leaves a signal unconstrained fails that build;
  *  - honest witnesses satisfy the R1CS, and the circuit's ciphertexts, root and nullifier are
  *    exactly the library's;
@@ -17,9 +17,9 @@ import * as path from "node:path";
 
 import { expect } from "chai";
 
-import { PROJECT_ROOT } from "../lib/artifacts";
-import { DEFAULT_ROLL_DEPTH } from "../lib/constants";
-import { computeNullifier, createIdentity, type VoterIdentity } from "../lib/identity";
+import { PROJECT_ROOT } from "../lib/proving/artifacts";
+import { DEFAULT_ROLL_DEPTH } from "../lib/core/constants";
+import { computeNullifier, createIdentity, type VoterIdentity } from "../lib/core/identity";
 import {
   BABYJUB_FIELD,
   GENERATOR,
@@ -37,8 +37,8 @@ import {
   type Point,
   type SelectionRule,
 } from "../lib/sealed";
-import { compileSealedCircuit, type CompiledSealedCircuit } from "../lib/sealedCircuits";
-import { VoterRoll, type MerklePath } from "../lib/voterRoll";
+import { compileSealedCircuit, type CompiledSealedCircuit } from "../lib/proving/sealedCircuits";
+import { VoterRoll, type MerklePath } from "../lib/core/voterRoll";
 import { SymbolMap, computeWitness, loadR1cs, modP, violations, wiresOf, witnessError, type R1cs } from "./helpers/r1cs";
 
 const OPTIONS = SEALED_MAX_OPTIONS;

@@ -9,10 +9,10 @@ import * as path from "node:path";
 
 import { expect } from "chai";
 
-import { PROJECT_ROOT } from "../lib/artifacts";
-import { ZkBallotError } from "../lib/errors";
-import { gitIgnores, gitWorkTreeOf } from "../lib/files";
-import { identityStoreDir, prepareIdentityLocation, resolveIdentityPath } from "../lib/identity";
+import { PROJECT_ROOT } from "../lib/proving/artifacts";
+import { ZkBallotError } from "../lib/core/errors";
+import { gitIgnores, gitWorkTreeOf } from "../lib/node/files";
+import { identityStoreDir, prepareIdentityLocation, resolveIdentityPath } from "../lib/core/identity";
 
 import { runHardhatCliAsync } from "./helpers/processes";
 
@@ -42,7 +42,7 @@ describe("secrets out of git", function () {
     for (const file of ["deployments/11155111.json", "deployments/31337.json", "alice.identity.json", "voters/bob.identity.json", "relayer.sqlite", "relayer.sqlite-wal", "relayer.sqlite-shm"]) {
       expect(gitIgnores(path.join(repo, file), repo), file).to.equal(true);
     }
-    for (const file of ["README.md", "lib/identity.ts", "alice.json"]) expect(gitIgnores(path.join(repo, file), repo), file).to.equal(false);
+    for (const file of ["README.md", "lib/core/identity.ts", "alice.json"]) expect(gitIgnores(path.join(repo, file), repo), file).to.equal(false);
   });
 
   it("a bare name is a file in ~/.zkballot/identities ($ZKBALLOT_HOME); anything with a dot or a slash is a path", () => {

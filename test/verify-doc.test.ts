@@ -12,13 +12,13 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 
-import { PROJECT_ROOT } from "../lib/artifacts";
-import { BN254_BASE_FIELD } from "../lib/constants";
+import { PROJECT_ROOT } from "../lib/proving/artifacts";
+import { BN254_BASE_FIELD } from "../lib/core/constants";
 import { ZkBallotWithoutCoordinateCheck__factory, ZkBallot__factory } from "../typechain-types";
-import { createElection, deployZkBallot, fetchVoterRoll, openVoting, prepareBallot, publishVoterRoll, castPreparedBallot, closeElection } from "../lib/election";
-import { createIdentity } from "../lib/identity";
-import { releaseSnarkjs } from "../lib/prover";
-import { VoterRoll } from "../lib/voterRoll";
+import { createElection, deployZkBallot, fetchVoterRoll, openVoting, prepareBallot, publishVoterRoll, castPreparedBallot, closeElection } from "../lib/chain/election";
+import { createIdentity } from "../lib/core/identity";
+import { releaseSnarkjs } from "../lib/proving/prover";
+import { VoterRoll } from "../lib/core/voterRoll";
 
 import { ANVIL_KEYS, startAnvil, type HardhatNode } from "./helpers/processes";
 

@@ -5,8 +5,8 @@
  * retries a bounded number of times. Every receipt is checked against the ballot it is for, so
  * a voter is never told that one ballot was cast while the relayer holds another.
  */
-import { ZkBallotError } from "../errors";
-import type { PreparedBallot } from "../election";
+import { ZkBallotError } from "../core/errors";
+import type { PreparedBallot } from "../chain/election";
 
 export type RelayStatus = "queued" | "submitted" | "included" | "final" | "rejected";
 const STATUSES: readonly string[] = ["queued", "submitted", "included", "final", "rejected"];

@@ -2,8 +2,8 @@
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { ZkBallotError } from "../errors";
-import { PROJECT_ROOT } from "../artifacts";
+import { ZkBallotError } from "../core/errors";
+import { PROJECT_ROOT } from "../proving/artifacts";
 
 export interface RelayerConfig {
   rpcUrl: string;

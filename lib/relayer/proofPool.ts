@@ -21,7 +21,7 @@
 import * as os from "node:os";
 import { Worker } from "node:worker_threads";
 
-import { BN254_BASE_FIELD } from "../prover";
+import { BN254_BASE_FIELD } from "../proving/prover";
 
 /**
  * `makeVerifier(mcl, vk)` as JavaScript source, so that the worker threads and the calling

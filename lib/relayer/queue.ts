@@ -17,7 +17,7 @@ import { randomUUID } from "node:crypto";
 
 import Database from "better-sqlite3";
 
-import { ZkBallotError } from "../errors";
+import { ZkBallotError } from "../core/errors";
 
 /** included = in a block with fewer than the configured confirmations; final = deep enough (or at the node's finalized block). */
 export type BallotStatus = "queued" | "submitted" | "included" | "final" | "rejected";

@@ -5,7 +5,7 @@
  * only them (docs/RELAYER.md, "Retention"). The chain keeps the public record.
  */
 import type { ZkBallot } from "../../typechain-types";
-import { decodeContractRevert, Phase } from "../election";
+import { decodeContractRevert, Phase } from "../chain/election";
 import type { RelayQueue } from "./queue";
 
 export interface PurgeResult {

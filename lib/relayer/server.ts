@@ -18,7 +18,7 @@
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 
-import { parseFieldElement } from "../field";
+import { parseFieldElement } from "../core/field";
 import { ProofPool, ProofPoolFull } from "./proofPool";
 import { sameBallot, StorageError, type QueuedBallot, type RelayQueue } from "./queue";
 import { ballotPublicSignals, ChainView, checkBallotCheaply, checkNullifierUnspent, parseBallotRequest, RelayRejection, type ChainContext } from "./validate";

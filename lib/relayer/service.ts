@@ -2,9 +2,9 @@
 import { JsonRpcProvider, Wallet } from "ethers";
 
 import { ZkBallot__factory } from "../../typechain-types";
-import { readDeployment } from "../deployments";
-import { ZkBallotError } from "../errors";
-import { loadVerificationKey } from "../prover";
+import { readDeployment } from "../chain/deployments";
+import { ZkBallotError } from "../core/errors";
+import { loadVerificationKey } from "../proving/prover";
 import type { RelayerConfig } from "./config";
 import { ProofPool } from "./proofPool";
 import { RelayQueue } from "./queue";

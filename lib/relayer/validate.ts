@@ -3,11 +3,11 @@
  * ballot the contract would refuse. Each refusal has an HTTP status and a stable code.
  */
 import type { ZkBallot } from "../../typechain-types";
-import { decodeSingleChoiceBallot } from "../ballot";
-import { computeElectionScope, decodeContractRevert, Phase } from "../election";
-import { ZkBallotError } from "../errors";
-import { parseFieldElement } from "../field";
-import { parseSolidityProof, publicSignalsArray } from "../prover";
+import { decodeSingleChoiceBallot } from "../core/ballot";
+import { computeElectionScope, decodeContractRevert, Phase } from "../chain/election";
+import { ZkBallotError } from "../core/errors";
+import { parseFieldElement } from "../core/field";
+import { parseSolidityProof, publicSignalsArray } from "../proving/prover";
 
 export class RelayRejection extends Error {
   constructor(

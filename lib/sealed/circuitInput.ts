@@ -3,7 +3,7 @@
  * circuits/sealedDecryption.circom. Pure data shaping, checked with the same rules the
  * circuits enforce, so a prover is never handed a witness the circuit would refuse.
  */
-import type { MerklePath } from "../voterRoll";
+import type { MerklePath } from "../core/voterRoll";
 import { assertKeyPoint, assertScalar, assertSubgroupPoint, type Point } from "./babyjub";
 import { assertValidPlaintexts, type SelectionRule } from "./ballot";
 import { SealedError } from "./errors";

@@ -15,7 +15,7 @@
  */
 import { solidityPackedKeccak256 } from "ethers";
 
-import { poseidonHasher } from "../poseidon";
+import { poseidonHasher } from "../core/poseidon";
 import {
   BABYJUB_FIELD,
   SUBGROUP_ORDER,

@@ -1,4 +1,4 @@
-import { ZkBallotError, type ZkBallotErrorCode } from "../errors";
+import { ZkBallotError, type ZkBallotErrorCode } from "../core/errors";
 
 /**
  * Why a sealed-election input was refused. The `code` of the ZkBallotError says which family

@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 
-import { PROJECT_ROOT } from "../../lib/artifacts";
+import { PROJECT_ROOT } from "../../lib/proving/artifacts";
 
 export const HARDHAT_CLI = path.join(PROJECT_ROOT, "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
 export const TS_NODE_CLI = path.join(PROJECT_ROOT, "node_modules", "ts-node", "dist", "bin.js");

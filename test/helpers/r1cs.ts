@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import * as snarkjs from "snarkjs";
 
-import { SNARK_SCALAR_FIELD } from "../../lib/constants";
+import { SNARK_SCALAR_FIELD } from "../../lib/core/constants";
 
 const p = SNARK_SCALAR_FIELD;
 export const modP = (x: bigint): bigint => ((x % p) + p) % p;

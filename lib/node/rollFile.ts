@@ -7,9 +7,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { EMPTY_LEAF } from "./constants";
-import { ZkBallotError } from "./errors";
-import { parseFieldElement, toHex32 } from "./field";
+import { EMPTY_LEAF } from "../core/constants";
+import { ZkBallotError } from "../core/errors";
+import { parseFieldElement, toHex32 } from "../core/field";
 import { writeFileAtomically } from "./files";
 
 /** "0x" and the 64 hex digits of a 32-byte commitment: the form toHex32 writes. */

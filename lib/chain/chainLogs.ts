@@ -8,8 +8,8 @@ import * as path from "node:path";
 
 import type { Log, Provider } from "ethers";
 
-import { ZkBallotError } from "./errors";
-import { writeFileAtomically } from "./files";
+import { ZkBallotError } from "../core/errors";
+import { writeFileAtomically } from "../node/files";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -7,10 +7,10 @@ import * as path from "node:path";
 
 import { getAddress, type Provider, type Signer } from "ethers";
 
-import { ZkBallot__factory, type ZkBallot } from "../typechain-types";
-import { MANIFEST_FILE, PROJECT_ROOT, artifactPath, sha256File } from "./artifacts";
-import { ZkBallotError } from "./errors";
-import { writeFileAtomically } from "./files";
+import { ZkBallot__factory, type ZkBallot } from "../../typechain-types";
+import { MANIFEST_FILE, PROJECT_ROOT, artifactPath, sha256File } from "../proving/artifacts";
+import { ZkBallotError } from "../core/errors";
+import { writeFileAtomically } from "../node/files";
 
 export interface DeploymentRecord {
   chainId: string;

@@ -29,7 +29,7 @@ import { randomBytes } from "node:crypto";
 
 import * as snarkjs from "snarkjs";
 
-import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "./constants";
+import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "../core/constants";
 import { loadVerificationKey, parseSolidityProof, publicSignalsArray, verifyVoteProof, type VotePublicSignals } from "./prover";
 
 export interface ProofItem {

@@ -4,15 +4,15 @@
  *
  * The contract takes G2 points in the pairing precompile's order, imaginary part first, exactly
  * as snarkjs's Solidity template writes them: for vk_beta_2 = [[x0, x1], [y0, y1], [1, 0]] it
- * takes [x1, x0, y1, y0]. The same swap applies to proofs (lib/prover.ts, toSolidityProof).
+ * takes [x1, x0, y1, y0]. The same swap applies to proofs (lib/proving/prover.ts, toSolidityProof).
  */
 import fs from "node:fs";
 
 import type { BlockTag, Provider, Signer } from "ethers";
 
-import { VoteBatchVerifier__factory, type VoteBatchVerifier } from "../typechain-types";
+import { VoteBatchVerifier__factory, type VoteBatchVerifier } from "../../typechain-types";
 import { PROJECT_ROOT, artifactPath } from "./artifacts";
-import { ZkBallotError } from "./errors";
+import { ZkBallotError } from "../core/errors";
 import { BN254_BASE_FIELD, loadVerificationKey } from "./prover";
 import { compileSources, maskImmutables } from "./solidity";
 

@@ -3,11 +3,11 @@ import * as fs from "node:fs";
 import * as snarkjs from "snarkjs";
 
 import { proverArtifacts } from "./artifacts";
-import { BN254_BASE_FIELD } from "./constants";
-import { ZkBallotError } from "./errors";
-import { parseFieldElement } from "./field";
-import { computeNullifier, type VoterIdentity } from "./identity";
-import { rootFromPath, type MerklePath } from "./voterRoll";
+import { BN254_BASE_FIELD } from "../core/constants";
+import { ZkBallotError } from "../core/errors";
+import { parseFieldElement } from "../core/field";
+import { computeNullifier, type VoterIdentity } from "../core/identity";
+import { rootFromPath, type MerklePath } from "../core/voterRoll";
 
 export { BN254_BASE_FIELD };
 

@@ -9,10 +9,10 @@ import * as path from "node:path";
 
 import { keccak256, toUtf8Bytes, type Signer } from "ethers";
 
-import { PROJECT_ROOT } from "./artifacts";
-import { createElection, deployZkBallot, openVoting, prepareBallot, publishVoterRoll } from "./election";
-import { identityFromSecret, type VoterIdentity } from "./identity";
-import { VoterRoll } from "./voterRoll";
+import { PROJECT_ROOT } from "../../lib/proving/artifacts";
+import { createElection, deployZkBallot, openVoting, prepareBallot, publishVoterRoll } from "../../lib/chain/election";
+import { identityFromSecret, type VoterIdentity } from "../../lib/core/identity";
+import { VoterRoll } from "../../lib/core/voterRoll";
 
 export const RELAY_FIXTURE_FILE = path.join(PROJECT_ROOT, "test", "fixtures", "relayer-ballots.json");
 

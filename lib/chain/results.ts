@@ -2,13 +2,13 @@
  * What anyone can read about an election (status, tally) and what a voter can check about
  * their own ballot (individual verifiability), from the chain alone.
  */
-import type { ZkBallot } from "../typechain-types";
-import { decodeSingleChoiceBallot } from "./ballot";
+import type { ZkBallot } from "../../typechain-types";
+import { decodeSingleChoiceBallot } from "../core/ballot";
 import { computeElectionScope, fetchVoteRecords, Phase, type LogReadOptions, type VoteRecord } from "./election";
 import { decodeElectionMetadata } from "./electionSpec";
-import { toHex32 } from "./field";
-import { computeNullifier, type VoterIdentity } from "./identity";
-import { findNonCanonicalCoordinate, verifyVoteProof } from "./prover";
+import { toHex32 } from "../core/field";
+import { computeNullifier, type VoterIdentity } from "../core/identity";
+import { findNonCanonicalCoordinate, verifyVoteProof } from "../proving/prover";
 
 export interface ElectionStatus {
   electionId: string;

@@ -1,10 +1,10 @@
 import { DEFAULT_ROLL_DEPTH, EMPTY_LEAF } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement } from "./field";
-import { buildRollLevels } from "./fastRoll";
+import { buildRollLevels } from "../node/fastRoll";
 import { poseidonHasher, type PoseidonHasher } from "./poseidon";
 
-/** Rolls at least this big are hashed by lib/fastRoll.ts (below it, starting workers costs more than it saves). */
+/** Rolls at least this big are hashed by lib/node/fastRoll.ts (below it, starting workers costs more than it saves). */
 const FAST_BUILD_MIN_LEAVES = 16_384;
 
 /** Authentication path of one leaf, in the shape the circuit takes it. */
@@ -44,7 +44,7 @@ export class VoterRoll {
 
     const hash = await poseidonHasher();
     const zeros = zeroHashes(hash, depth);
-    // Big rolls go to the SIMD WebAssembly Poseidon on worker threads (lib/fastRoll.ts), which
+    // Big rolls go to the SIMD WebAssembly Poseidon on worker threads (lib/node/fastRoll.ts), which
     // returns exactly these levels; small ones are faster here than starting workers.
     const levels: bigint[][] =
       leaves.length >= FAST_BUILD_MIN_LEAVES

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { ZkBallotError } from "./errors";
+import { ZkBallotError } from "../core/errors";
 
 /**
  * Writes `data` to a temporary file beside `file`, then renames it over `file`: readers see the

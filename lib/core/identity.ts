@@ -8,7 +8,7 @@ import { keccak256 } from "ethers";
 import { COMMITMENT_DOMAIN, NULLIFIER_DOMAIN, SNARK_SCALAR_FIELD } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement, toHex32 } from "./field";
-import { gitIgnores, gitWorkTreeOf, removeQuietly } from "./files";
+import { gitIgnores, gitWorkTreeOf, removeQuietly } from "../node/files";
 import { loadPoseidon } from "./poseidon";
 
 /** A voter identity: a secret field element. Whoever holds it can cast that voter's ballot. */

@@ -1,7 +1,7 @@
 /**
  * Fast voter-roll trees for big rolls: the same tree as VoterRoll (fixed-depth binary Poseidon
  * Merkle tree, leaves in publication order, empty leaf 0, empty subtrees hashed as zero-subtree
- * roots), built with the SIMD Poseidon of lib/fastPoseidon.ts on worker threads.
+ * roots), built with the SIMD Poseidon of lib/node/fastPoseidon.ts on worker threads.
  *
  * The leaves are split into aligned chunks of 2^h leaves; each worker hashes whole chunks
  * (levels 1..h) and the calling thread hashes the few levels above them. Nodes travel through
@@ -16,8 +16,8 @@ import * as fs from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 
-import { DEFAULT_ROLL_DEPTH, EMPTY_LEAF, SNARK_SCALAR_FIELD } from "./constants";
-import { ZkBallotError } from "./errors";
+import { DEFAULT_ROLL_DEPTH, EMPTY_LEAF, SNARK_SCALAR_FIELD } from "../core/constants";
+import { ZkBallotError } from "../core/errors";
 import {
   CANONICAL_BYTES,
   HEAP_BASE,
@@ -30,9 +30,9 @@ import {
   readCanonical,
   writeCanonical,
 } from "./fastPoseidon";
-import { parseFieldElement } from "./field";
+import { parseFieldElement } from "../core/field";
 import { readVoterRollFile } from "./rollFile";
-import type { MerklePath } from "./voterRoll";
+import type { MerklePath } from "../core/voterRoll";
 
 export interface FastRollOptions {
   depth?: number;

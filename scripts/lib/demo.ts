@@ -3,8 +3,8 @@
  */
 import type { Signer } from "ethers";
 
-import { loadManifest } from "./artifacts";
-import { ZkBallotError } from "./errors";
+import { loadManifest } from "../../lib/proving/artifacts";
+import { ZkBallotError } from "../../lib/core/errors";
 import {
   castPreparedBallot,
   closeElection,
@@ -16,10 +16,10 @@ import {
   openVoting,
   prepareBallot,
   publishVoterRoll,
-} from "./election";
-import { createIdentity, type VoterIdentity } from "./identity";
-import { verifyVoteProof } from "./prover";
-import { VoterRoll } from "./voterRoll";
+} from "../../lib/chain/election";
+import { createIdentity, type VoterIdentity } from "../../lib/core/identity";
+import { verifyVoteProof } from "../../lib/proving/prover";
+import { VoterRoll } from "../../lib/core/voterRoll";
 
 export interface DemoOptions {
   operator: Signer;

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { ZkBallotError } from "./errors";
+import { ZkBallotError } from "../core/errors";
 
 /** Repository root: lib/ sits directly below it. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /**
  * Where `npm run circuits` writes what users need, relative to the project root. These files

@@ -10,8 +10,8 @@ import * as path from "node:path";
 import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
 import * as YAML from "yaml";
 
-import { MAX_OPTIONS } from "./constants";
-import { ZkBallotError } from "./errors";
+import { MAX_OPTIONS } from "../core/constants";
+import { ZkBallotError } from "../core/errors";
 
 export interface ElectionSpecFile {
   title: string;

@@ -23,12 +23,12 @@
  * applies them. Tests compare it with circomlibjs on random and edge inputs.
  *
  * The module imports nothing, so one compiled WebAssembly.Module can be sent to worker threads
- * (lib/fastRoll.ts).
+ * (lib/node/fastRoll.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { SNARK_SCALAR_FIELD } from "./constants";
+import { SNARK_SCALAR_FIELD } from "../core/constants";
 
 const P = SNARK_SCALAR_FIELD;
 export const LIMBS = 9;

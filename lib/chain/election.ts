@@ -4,16 +4,16 @@
  */
 import { AbiCoder, keccak256, toBeHex, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
 
-import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
-import { deployVoteBatchVerifier } from "./batchVerifierContract";
-import { isInsecureSetup, loadManifest, verifyArtifactHashes, type SetupManifest } from "./artifacts";
+import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../../typechain-types";
+import { deployVoteBatchVerifier } from "../proving/batchVerifierContract";
+import { isInsecureSetup, loadManifest, verifyArtifactHashes, type SetupManifest } from "../proving/artifacts";
 import { fetchContractLogs, findDeploymentBlock } from "./chainLogs";
-import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "./ballot";
-import { LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "./constants";
-import { ZkBallotError } from "./errors";
-import { computeNullifier, type VoterIdentity } from "./identity";
-import { proveVote, type SolidityProof } from "./prover";
-import { VoterRoll, indexVoterCommitments } from "./voterRoll";
+import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "../core/ballot";
+import { LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "../core/constants";
+import { ZkBallotError } from "../core/errors";
+import { computeNullifier, type VoterIdentity } from "../core/identity";
+import { proveVote, type SolidityProof } from "../proving/prover";
+import { VoterRoll, indexVoterCommitments } from "../core/voterRoll";
 
 /** Mirrors IZkBallot.Phase. */
 export enum Phase {
@@ -202,7 +202,7 @@ export interface LogReadOptions {
   blockRange?: number;
 }
 
-/** One event of one election, decoded, read in block ranges with retries (lib/chainLogs.ts). */
+/** One event of one election, decoded, read in block ranges with retries (lib/chain/chainLogs.ts). */
 async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, eventName: "VoterCommitmentsPublished" | "VoteCast", options: LogReadOptions = {}) {
   const provider = zkBallot.runner!.provider!;
   const contract = await zkBallot.getAddress();

@@ -26,7 +26,7 @@ export const DEFAULT_ROLL_DEPTH = 20;
 /** Value of an empty leaf in the voter roll tree. No identity has this commitment. */
 export const EMPTY_LEAF = 0n;
 
-/** Most options an election may have; a ballot is a bit set of options (see lib/ballot.ts). */
+/** Most options an election may have; a ballot is a bit set of options (see lib/core/ballot.ts). */
 export const MAX_OPTIONS = 32;
 
 /** Chain ids of Hardhat's in-process network and of `npx hardhat node`. */

@@ -8,20 +8,20 @@ import { createHash } from "node:crypto";
 
 import { getAddress, keccak256, type LogDescription, type Provider } from "ethers";
 
-import { ZkBallot__factory } from "../typechain-types";
-import { isInsecureSetup, loadManifest, proverArtifacts, sha256File, type SetupManifest } from "./artifacts";
-import { decodeSingleChoiceBallot } from "./ballot";
-import { EMPTY_LEAF, LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "./constants";
-import { toHex32 } from "./field";
-import { computeElectionScope, computeVoterRollDigest, Phase } from "./election";
-import { ZkBallotError } from "./errors";
-import { verifyVoteProofs } from "./batchVerify";
-import { findNonCanonicalCoordinate, loadVerificationKey, type VotePublicSignals } from "./prover";
-import { fetchContractLogs, findDeploymentBlock, withRetries } from "./chainLogs";
-import { renderVerifierSource } from "./setup";
-import { compileStandalone, stripBytecodeMetadata } from "./solidity";
-import { checkBatchVerifierCode } from "./batchVerifierContract";
-import { VoterRoll } from "./voterRoll";
+import { ZkBallot__factory } from "../../typechain-types";
+import { isInsecureSetup, loadManifest, proverArtifacts, sha256File, type SetupManifest } from "../proving/artifacts";
+import { decodeSingleChoiceBallot } from "../core/ballot";
+import { EMPTY_LEAF, LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "../core/constants";
+import { toHex32 } from "../core/field";
+import { computeElectionScope, computeVoterRollDigest, Phase } from "../chain/election";
+import { ZkBallotError } from "../core/errors";
+import { verifyVoteProofs } from "../proving/batchVerify";
+import { findNonCanonicalCoordinate, loadVerificationKey, type VotePublicSignals } from "../proving/prover";
+import { fetchContractLogs, findDeploymentBlock, withRetries } from "../chain/chainLogs";
+import { renderVerifierSource } from "../proving/setup";
+import { compileStandalone, stripBytecodeMetadata } from "../proving/solidity";
+import { checkBatchVerifierCode } from "../proving/batchVerifierContract";
+import { VoterRoll } from "../core/voterRoll";
 
 export type CheckStatus = "pass" | "fail" | "warn";
 
@@ -424,7 +424,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   const nullifierFirstSeen = new Map<bigint, DecodedLog>();
   let nonCanonicalProofs = 0;
   // Every rule but the proof, ballot by ballot; then all proofs at once, batched across both
-  // cores (lib/batchVerify.ts gives exactly snarkjs's verdict for each proof).
+  // cores (lib/proving/batchVerify.ts gives exactly snarkjs's verdict for each proof).
   const checked: { log: DecodedLog; option: number | undefined; valid: boolean; signals?: VotePublicSignals; proof: bigint[] }[] = [];
   for (const log of votes) {
     const nullifier = log.event.args.nullifier as bigint;

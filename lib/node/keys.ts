@@ -4,7 +4,7 @@
  */
 import { Wallet, type Provider } from "ethers";
 
-import { ZkBallotError } from "./errors";
+import { ZkBallotError } from "../core/errors";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;

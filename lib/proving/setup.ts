@@ -24,8 +24,8 @@ import {
   sha256File,
   type SetupManifest,
 } from "./artifacts";
-import { DEFAULT_ROLL_DEPTH } from "./constants";
-import { ZkBallotError } from "./errors";
+import { DEFAULT_ROLL_DEPTH } from "../core/constants";
+import { ZkBallotError } from "../core/errors";
 
 export const DEV_SETUP_WARNING =
   "INSECURE DEVELOPMENT SETUP: made only from public beacons, so anyone can forge proofs. " +
