@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+
 import {IVoteBatchVerifier} from "./interfaces/IVoteBatchVerifier.sol";
 import {IVoteVerifier} from "./interfaces/IVoteVerifier.sol";
 import {IZkBallot} from "./interfaces/IZkBallot.sol";
@@ -12,7 +16,9 @@ import {IZkBallot} from "./interfaces/IZkBallot.sol";
 /// folded into a keccak digest, and the registrar states the Poseidon root when opening the
 /// vote. Auditors rebuild the tree from the events and check the root off-chain; this keeps
 /// registration near the calldata cost, where an on-chain Poseidon tree costs ~100k gas a voter.
-contract ZkBallot is IZkBallot {
+/// Multicall (OpenZeppelin) lets an operator batch its own calls in one transaction: each runs
+/// by delegatecall with the operator as msg.sender and every check it has on its own.
+contract ZkBallot is IZkBallot, Multicall {
     /// @notice Order of the BN254 scalar field, the field of every proof signal.
     uint256 public constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -21,7 +27,8 @@ contract ZkBallot is IZkBallot {
     uint256 public constant BN254_BASE_FIELD =
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
 
-    /// @notice Number of uint256 words in a proof: A (x, y), B (x1, x0, y1, y0), C (x, y).
+    /// @notice Number of uint256 words in a proof: A (x, y), B in precompile order
+    /// [x1, x0, y1, y0], C (x, y).
     uint256 public constant PROOF_WORDS = 8;
 
     /// @notice Most options an election may have; a ballot is a bit set over them.
@@ -63,7 +70,8 @@ contract ZkBallot is IZkBallot {
     /// @notice Depth of the voter roll tree the verifier's circuit was built for.
     uint256 public immutable ROLL_DEPTH;
 
-    /// @dev The fields castVote reads are packed into the first slot.
+    /// @dev The fields castVote reads are packed into the first slot. The title and metadata
+    /// URI are not stored (they are in ElectionCreated; metadataHash commits to the metadata).
     struct Election {
         Phase phase;
         uint8 numOptions;
@@ -75,8 +83,7 @@ contract ZkBallot is IZkBallot {
         address registrar;
         bytes32 voterRollDigest;
         bytes32 metadataHash;
-        string title;
-        string metadataURI;
+        address pendingAdmin;
     }
 
     /// @notice Number of elections created; ids run from 1 to electionCount.
@@ -134,8 +141,6 @@ contract ZkBallot is IZkBallot {
         election.admin = msg.sender;
         election.registrar = config.registrar;
         election.metadataHash = config.metadataHash;
-        election.title = config.title;
-        election.metadataURI = config.metadataURI;
 
         emit ElectionCreated(
             electionId,
@@ -153,10 +158,32 @@ contract ZkBallot is IZkBallot {
     /// @inheritdoc IZkBallot
     function transferAdmin(uint256 electionId, address newAdmin) external onlyAdmin(electionId) {
         Election storage election = _elections[electionId];
-        if (election.phase == Phase.Closed) revert WrongPhase(electionId, Phase.Closed, Phase.Voting);
+        _requireNotClosed(electionId, election.phase);
         if (newAdmin == address(0)) revert ZeroAddress();
-        emit AdminTransferred(electionId, election.admin, newAdmin);
-        election.admin = newAdmin;
+        election.pendingAdmin = newAdmin;
+        emit AdminTransferStarted(electionId, msg.sender, newAdmin);
+    }
+
+    /// @inheritdoc IZkBallot
+    function acceptAdmin(uint256 electionId) external {
+        Election storage election = _existing(electionId);
+        _requireNotClosed(electionId, election.phase);
+        address pending = election.pendingAdmin;
+        if (pending == address(0)) revert NoPendingAdmin(electionId);
+        if (msg.sender != pending) revert NotPendingAdmin(electionId, msg.sender, pending);
+        emit AdminTransferred(electionId, election.admin, msg.sender);
+        election.admin = msg.sender;
+        election.pendingAdmin = address(0);
+    }
+
+    /// @inheritdoc IZkBallot
+    function cancelAdminTransfer(uint256 electionId) external onlyAdmin(electionId) {
+        Election storage election = _elections[electionId];
+        _requireNotClosed(electionId, election.phase);
+        address pending = election.pendingAdmin;
+        if (pending == address(0)) revert NoPendingAdmin(electionId);
+        election.pendingAdmin = address(0);
+        emit AdminTransferCancelled(electionId, msg.sender, pending);
     }
 
     /// @inheritdoc IZkBallot
@@ -199,7 +226,7 @@ contract ZkBallot is IZkBallot {
             }
         }
         election.voterRollDigest = digest;
-        election.voterCount = uint64(firstIndex + count);
+        election.voterCount = SafeCast.toUint64(firstIndex + count);
 
         emit VoterCommitmentsPublished(electionId, msg.sender, firstIndex, voterCommitments, digest);
     }
@@ -292,15 +319,12 @@ contract ZkBallot is IZkBallot {
 
     // ---------------------------------------------------------------- views
 
-    /// @notice The scope that makes a proof valid for one election of one deployment on one chain.
-    /// @param electionId The election.
-    /// @return keccak256(chainid, this contract, electionId) reduced into the scalar field.
+    /// @inheritdoc IZkBallot
     function electionScope(uint256 electionId) public view returns (uint256) {
         return uint256(keccak256(abi.encode(block.chainid, address(this), electionId))) % SNARK_SCALAR_FIELD;
     }
 
-    /// @notice An election's full public record.
-    /// @param electionId The election; reverts ElectionNotFound for an unknown id.
+    /// @inheritdoc IZkBallot
     function getElection(uint256 electionId) external view returns (ElectionView memory) {
         Election storage election = _existing(electionId);
         return ElectionView({
@@ -314,14 +338,11 @@ contract ZkBallot is IZkBallot {
             voterRollRoot: election.voterRollRoot,
             voterRollDigest: election.voterRollDigest,
             metadataHash: election.metadataHash,
-            title: election.title,
-            metadataURI: election.metadataURI
+            pendingAdmin: election.pendingAdmin
         });
     }
 
-    /// @notice Current ballots per option (final once the election is closed).
-    /// @param electionId The election; reverts ElectionNotFound for an unknown id.
-    /// @return result result[i] is the number of ballots counted for option i.
+    /// @inheritdoc IZkBallot
     function tallies(uint256 electionId) public view returns (uint256[] memory result) {
         uint8 numOptions = _existing(electionId).numOptions;
         result = new uint256[](numOptions);
@@ -330,9 +351,7 @@ contract ZkBallot is IZkBallot {
         }
     }
 
-    /// @notice The block in which `nullifier` was spent in this election, or 0 if it is unspent.
-    /// @param electionId The election (any id: an unknown election has no spent nullifier).
-    /// @param nullifier The nullifier to look up.
+    /// @inheritdoc IZkBallot
     function nullifierSpentInBlock(uint256 electionId, uint256 nullifier) external view returns (uint256) {
         return _nullifierBlocks[electionId][nullifier];
     }
@@ -346,6 +365,12 @@ contract ZkBallot is IZkBallot {
 
     function _requirePhase(uint256 electionId, Phase current, Phase required) private pure {
         if (current != required) revert WrongPhase(electionId, current, required);
+    }
+
+    /// @dev The admin role may change hands in Registration and Voting; Voting is the last phase
+    /// that allows it, so it is the one WrongPhase names.
+    function _requireNotClosed(uint256 electionId, Phase current) private pure {
+        if (current == Phase.Closed) revert WrongPhase(electionId, Phase.Closed, Phase.Voting);
     }
 
     /// @dev Every rule castVote applies before the proof, as the error it would revert with
@@ -524,10 +549,6 @@ contract ZkBallot is IZkBallot {
     /// @dev A single-choice ballot is 2^option with option < numOptions (PROTOCOL.md, "Ballot").
     function _singleChoiceOption(uint256 ballot, uint8 numOptions) private pure returns (bool valid, uint256 option) {
         if (ballot == 0 || ballot & (ballot - 1) != 0 || ballot >> numOptions != 0) return (false, 0);
-        while (ballot > 1) {
-            ballot >>= 1;
-            ++option;
-        }
-        return (true, option);
+        return (true, Math.log2(ballot));
     }
 }

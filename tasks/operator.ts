@@ -21,9 +21,9 @@ task("deploy", `Operator: deploy the verifiers (single and batch) and ZkBallot a
       const manifest = loadManifest();
       const zkBallot = await deployZkBallot(deployer, { allowInsecureDevSetup: args.allowInsecureDevSetup, log: (line) => console.error(line) });
       const receipt = await zkBallot.deploymentTransaction()!.wait();
-      const record = newDeploymentRecord(chainId, await zkBallot.getAddress(), await zkBallot.VERIFIER(), receipt!.blockNumber, manifest.rollDepth, manifest.setup.secure);
+      const record = newDeploymentRecord(chainId, await zkBallot.getAddress(), await zkBallot.VERIFIER(), await zkBallot.BATCH_VERIFIER(), receipt!.blockNumber, manifest.rollDepth, manifest.setup.secure);
       const file = saveDeployment(record);
-      console.log(`ZkBallot ${record.zkBallot}\nverifier ${record.verifier}\nbatch verifier ${await zkBallot.BATCH_VERIFIER()}\nchain ${chainId}, block ${record.deployBlock}; recorded in ${file}`);
+      console.log(`ZkBallot ${record.zkBallot}\nverifier ${record.verifier}\nbatch verifier ${record.batchVerifier}\nchain ${chainId}, block ${record.deployBlock}; recorded in ${file}`);
       if (!manifest.setup.secure) console.error(`note: ${manifest.setup.warning}`);
     }),
   );

@@ -14,13 +14,13 @@ task("status", `Anyone: an election's phase, roles, roll and times; without --el
       if (args.election === undefined) {
         const count = Number(await zkBallot.electionCount());
         const all = [];
-        for (let id = 1; id <= count; id++) all.push(await readElectionStatus(zkBallot, BigInt(id)));
+        for (let id = 1; id <= count; id++) all.push(await readElectionStatus(zkBallot, BigInt(id), { fromBlock: record.deployBlock }));
         if (args.json) return printJson({ deployment: record, elections: all });
         console.log(`ZkBallot ${record.zkBallot} on chain ${record.chainId}${record.setupSecure ? "" : " (development setup: INSECURE)"}`);
         console.log(formatTable(["id", "title", "phase", "voters", "ballots"], all.map((s) => [s.electionId, s.title, s.phase, String(s.voterCount), s.ballotsCounted])));
         return;
       }
-      const status = await readElectionStatus(zkBallot, parseElectionId(args.election));
+      const status = await readElectionStatus(zkBallot, parseElectionId(args.election), { fromBlock: record.deployBlock });
       if (args.json) return printJson(status);
       console.log(
         formatTable(["field", "value"], [
@@ -48,8 +48,8 @@ task("tally", `Anyone: ballots per option (final once the election is closed).  
     command(async (args: { election: string; json: boolean }, hre) => {
       const { connectDeployment } = await import("../lib/chain/deployments");
       const { readElectionStatus, formatTable } = await import("../lib/chain/results");
-      const { zkBallot } = await connectDeployment(hre.ethers.provider);
-      const status = await readElectionStatus(zkBallot, parseElectionId(args.election));
+      const { zkBallot, record } = await connectDeployment(hre.ethers.provider);
+      const status = await readElectionStatus(zkBallot, parseElectionId(args.election), { fromBlock: record.deployBlock });
       if (args.json) return printJson({ electionId: status.electionId, title: status.title, phase: status.phase, options: status.options, ballotsCounted: status.ballotsCounted });
       const total = Number(status.ballotsCounted);
       console.log(`${status.title} (election ${status.electionId}, ${status.phase === "Closed" ? "final" : `phase ${status.phase}, not final`})`);

@@ -81,7 +81,7 @@ task(
       const voter = await loadIdentity(resolveIdentityPath(args.identity));
       const { zkBallot, record } = await connectDeployment(sender ?? hre.ethers.provider);
 
-      const status = await readElectionStatus(zkBallot, electionId);
+      const status = await readElectionStatus(zkBallot, electionId, { fromBlock: record.deployBlock });
       // Phase and window first, before the roll is read and the proof made, each refusal naming the real state.
       const [election, latest] = await Promise.all([zkBallot.getElection(electionId), zkBallot.runner!.provider!.getBlock("latest")]);
       assertVotingAllowed(electionId, election, BigInt(latest!.timestamp));

@@ -16,7 +16,7 @@ import { computeElectionScope } from "../lib/chain/election";
 import { createIdentity } from "../lib/core/identity";
 import { BN254_BASE_FIELD, loadVerificationKey, proveVote, publicSignalsArray, releaseSnarkjs } from "../lib/proving/prover";
 import { VoterRoll } from "../lib/core/voterRoll";
-import { Groth16Verifier__factory, VoteBatchVerifier__factory, type Groth16Verifier, type VoteBatchVerifier } from "../typechain-types";
+import { VoteVerifier__factory, VoteBatchVerifier__factory, type VoteVerifier, type VoteBatchVerifier } from "../typechain-types";
 
 const R = SNARK_SCALAR_FIELD;
 const Q = BN254_BASE_FIELD;
@@ -108,12 +108,12 @@ function twistPointOutsideSubgroup(): bigint[] {
 
 describe("VoteBatchVerifier", function () {
   let batchVerifier: VoteBatchVerifier;
-  let voteVerifier: Groth16Verifier;
+  let voteVerifier: VoteVerifier;
   let valid: Item[];
 
   before(async function () {
     const [deployer] = await ethers.getSigners();
-    voteVerifier = await new Groth16Verifier__factory(deployer).deploy();
+    voteVerifier = await new VoteVerifier__factory(deployer).deploy();
     batchVerifier = await deployVoteBatchVerifier(deployer);
 
     const identities = [];

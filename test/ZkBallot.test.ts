@@ -22,7 +22,7 @@ import { computeNullifier, identityFromSecret, type VoterIdentity } from "../lib
 import { BN254_BASE_FIELD, releaseSnarkjs, type SolidityProof } from "../lib/proving/prover";
 import { VoterRoll } from "../lib/core/voterRoll";
 import { deployVoteBatchVerifier } from "../lib/proving/batchVerifierContract";
-import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { VoteVerifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
 const R = SNARK_SCALAR_FIELD;
 const ROLL_DEPTH = loadManifest().rollDepth;
@@ -62,7 +62,7 @@ async function nextElectionId(zkBallot: ZkBallot): Promise<bigint> {
 
 async function deployFixture() {
   const [admin, registrar, outsider, relayer, newAdmin, newRegistrar] = await ethers.getSigners();
-  const verifier = await new Groth16Verifier__factory(admin).deploy();
+  const verifier = await new VoteVerifier__factory(admin).deploy();
   const batchVerifier = await deployVoteBatchVerifier(admin);
   const zkBallot = await new ZkBallot__factory(admin).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), ROLL_DEPTH);
   const { chainId } = await ethers.provider.getNetwork();
@@ -268,8 +268,12 @@ describe("ZkBallot", function () {
       expect(election.voterRollRoot).to.equal(0n);
       expect(election.voterRollDigest).to.equal(ZeroHash);
       expect(election.metadataHash).to.equal(METADATA_HASH);
-      expect(election.title).to.equal(TITLE);
-      expect(election.metadataURI).to.equal(METADATA_URI);
+      expect(election.pendingAdmin).to.equal(ZeroAddress);
+      // Only the hash is stored: the title and the URI are in the ElectionCreated event alone.
+      const stored = zkBallot.interface.getFunction("getElection").outputs[0].components!.map((field) => field.name);
+      expect(stored).to.include("metadataHash");
+      expect(stored).to.not.include("title");
+      expect(stored).to.not.include("metadataURI");
       expect((await zkBallot.getElection(2n)).admin).to.equal(outsider.address);
       expect(await zkBallot.tallies(1n)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
@@ -281,6 +285,8 @@ describe("ZkBallot", function () {
         await notFound(zkBallot.getElection(unknown));
         await notFound(zkBallot.tallies(unknown));
         await notFound(zkBallot.connect(admin).transferAdmin(unknown, outsider.address));
+        await notFound(zkBallot.connect(outsider).acceptAdmin(unknown));
+        await notFound(zkBallot.connect(admin).cancelAdminTransfer(unknown));
         await notFound(zkBallot.connect(admin).setRegistrar(unknown, outsider.address));
         await notFound(zkBallot.connect(registrar).publishVoterCommitments(unknown, await rollIndex(zkBallot.connect(registrar), unknown), [1n]));
         await notFound(zkBallot.connect(registrar).openVoting(unknown, 1n));
@@ -322,12 +328,25 @@ describe("ZkBallot", function () {
       await expect(zkBallot.connect(admin).setRegistrar(electionId, ZeroAddress)).to.be.revertedWithCustomError(zkBallot, "ZeroAddress");
     });
 
-    it("transferAdmin: emits AdminTransferred; the new admin gains the power, the old one loses it", async () => {
+    it("transferAdmin then acceptAdmin: AdminTransferStarted, then AdminTransferred; the new admin gains the power, the old one loses it", async () => {
       const { zkBallot, admin, newAdmin, newRegistrar, electionId } = await loadFixture(registrationFixture);
       await expect(zkBallot.connect(admin).transferAdmin(electionId, newAdmin.address))
+        .to.emit(zkBallot, "AdminTransferStarted")
+        .withArgs(electionId, admin.address, newAdmin.address)
+        .and.not.to.emit(zkBallot, "AdminTransferred");
+      // Proposed only: the admin keeps the role until the proposed account accepts.
+      expect((await zkBallot.getElection(electionId)).admin).to.equal(admin.address);
+      expect((await zkBallot.getElection(electionId)).pendingAdmin).to.equal(newAdmin.address);
+      await expect(zkBallot.connect(newAdmin).setRegistrar(electionId, newRegistrar.address))
+        .to.be.revertedWithCustomError(zkBallot, "NotAdmin")
+        .withArgs(electionId, newAdmin.address);
+
+      await expect(zkBallot.connect(newAdmin).acceptAdmin(electionId))
         .to.emit(zkBallot, "AdminTransferred")
         .withArgs(electionId, admin.address, newAdmin.address);
-      expect((await zkBallot.getElection(electionId)).admin).to.equal(newAdmin.address);
+      const after = await zkBallot.getElection(electionId);
+      expect(after.admin).to.equal(newAdmin.address);
+      expect(after.pendingAdmin).to.equal(ZeroAddress);
 
       await expect(zkBallot.connect(admin).setRegistrar(electionId, admin.address))
         .to.be.revertedWithCustomError(zkBallot, "NotAdmin")
@@ -336,6 +355,48 @@ describe("ZkBallot", function () {
         .to.be.revertedWithCustomError(zkBallot, "NotAdmin")
         .withArgs(electionId, admin.address);
       await expect(zkBallot.connect(newAdmin).setRegistrar(electionId, newRegistrar.address)).to.emit(zkBallot, "RegistrarChanged");
+      // An accepted proposal is used up: accepting again finds none.
+      await expect(zkBallot.connect(newAdmin).acceptAdmin(electionId)).to.be.revertedWithCustomError(zkBallot, "NoPendingAdmin").withArgs(electionId);
+    });
+
+    it("acceptAdmin: only the proposed account (NotPendingAdmin), only after a proposal (NoPendingAdmin)", async () => {
+      const { zkBallot, admin, registrar, outsider, newAdmin, electionId } = await loadFixture(registrationFixture);
+      for (const caller of [admin, registrar, outsider, newAdmin]) {
+        await expect(zkBallot.connect(caller).acceptAdmin(electionId)).to.be.revertedWithCustomError(zkBallot, "NoPendingAdmin").withArgs(electionId);
+      }
+      await zkBallot.connect(admin).transferAdmin(electionId, newAdmin.address);
+      for (const caller of [admin, registrar, outsider]) {
+        await expect(zkBallot.connect(caller).acceptAdmin(electionId))
+          .to.be.revertedWithCustomError(zkBallot, "NotPendingAdmin")
+          .withArgs(electionId, caller.address, newAdmin.address);
+      }
+      expect((await zkBallot.getElection(electionId)).admin).to.equal(admin.address);
+      // A proposal is per election: it gives no claim on another one.
+      await zkBallot.connect(admin).createElection(config(registrar.address));
+      await expect(zkBallot.connect(newAdmin).acceptAdmin(electionId + 1n)).to.be.revertedWithCustomError(zkBallot, "NoPendingAdmin").withArgs(electionId + 1n);
+      await expect(zkBallot.connect(newAdmin).acceptAdmin(electionId + 2n)).to.be.revertedWithCustomError(zkBallot, "ElectionNotFound").withArgs(electionId + 2n);
+    });
+
+    it("a new proposal replaces the pending one; cancelAdminTransfer withdraws it (admin only)", async () => {
+      const { zkBallot, admin, outsider, newAdmin, electionId } = await loadFixture(registrationFixture);
+      await zkBallot.connect(admin).transferAdmin(electionId, newAdmin.address);
+      await expect(zkBallot.connect(admin).transferAdmin(electionId, outsider.address))
+        .to.emit(zkBallot, "AdminTransferStarted")
+        .withArgs(electionId, admin.address, outsider.address);
+      await expect(zkBallot.connect(newAdmin).acceptAdmin(electionId))
+        .to.be.revertedWithCustomError(zkBallot, "NotPendingAdmin")
+        .withArgs(electionId, newAdmin.address, outsider.address);
+
+      for (const caller of [outsider, newAdmin]) {
+        await expect(zkBallot.connect(caller).cancelAdminTransfer(electionId)).to.be.revertedWithCustomError(zkBallot, "NotAdmin").withArgs(electionId, caller.address);
+      }
+      await expect(zkBallot.connect(admin).cancelAdminTransfer(electionId))
+        .to.emit(zkBallot, "AdminTransferCancelled")
+        .withArgs(electionId, admin.address, outsider.address);
+      expect((await zkBallot.getElection(electionId)).pendingAdmin).to.equal(ZeroAddress);
+      await expect(zkBallot.connect(outsider).acceptAdmin(electionId)).to.be.revertedWithCustomError(zkBallot, "NoPendingAdmin").withArgs(electionId);
+      await expect(zkBallot.connect(admin).cancelAdminTransfer(electionId)).to.be.revertedWithCustomError(zkBallot, "NoPendingAdmin").withArgs(electionId);
+      expect((await zkBallot.getElection(electionId)).admin).to.equal(admin.address);
     });
 
     it("setRegistrar: emits RegistrarChanged; the new registrar gains the power, the old one loses it", async () => {
@@ -366,9 +427,12 @@ describe("ZkBallot", function () {
         .withArgs(A, Phase.Closed, Phase.Registration);
     });
 
-    it("transferAdmin works during Voting (the new admin may close) but not once Closed", async () => {
-      const { zkBallot, admin, newAdmin, outsider, A } = await loadFixture(votingFixture);
+    it("the handover works during Voting (the new admin may close) but no step of it once Closed", async () => {
+      const { zkBallot, admin, newAdmin, outsider, A, B } = await loadFixture(votingFixture);
       await expect(zkBallot.connect(admin).transferAdmin(A, newAdmin.address))
+        .to.emit(zkBallot, "AdminTransferStarted")
+        .withArgs(A, admin.address, newAdmin.address);
+      await expect(zkBallot.connect(newAdmin).acceptAdmin(A))
         .to.emit(zkBallot, "AdminTransferred")
         .withArgs(A, admin.address, newAdmin.address);
       await expect(zkBallot.connect(admin).closeElection(A)).to.be.revertedWithCustomError(zkBallot, "NotAdmin").withArgs(A, admin.address);
@@ -377,6 +441,56 @@ describe("ZkBallot", function () {
         .to.be.revertedWithCustomError(zkBallot, "WrongPhase")
         .withArgs(A, Phase.Closed, Phase.Voting);
       expect((await zkBallot.getElection(A)).admin).to.equal(newAdmin.address);
+
+      // A proposal made before the close cannot be accepted, nor cancelled, after it.
+      await zkBallot.connect(admin).transferAdmin(B, outsider.address);
+      await zkBallot.connect(admin).closeElection(B);
+      await expect(zkBallot.connect(outsider).acceptAdmin(B)).to.be.revertedWithCustomError(zkBallot, "WrongPhase").withArgs(B, Phase.Closed, Phase.Voting);
+      await expect(zkBallot.connect(admin).cancelAdminTransfer(B)).to.be.revertedWithCustomError(zkBallot, "WrongPhase").withArgs(B, Phase.Closed, Phase.Voting);
+      expect((await zkBallot.getElection(B)).admin).to.equal(admin.address);
+    });
+  });
+
+  describe("multicall (OpenZeppelin Multicall)", () => {
+    it("an operator sets itself registrar, publishes the roll and opens voting in one transaction", async () => {
+      const { zkBallot, admin, electionId } = await loadFixture(registrationFixture);
+      const iface = zkBallot.interface;
+      const roll = await VoterRoll.build([11n, 22n, 33n], { depth: ROLL_DEPTH });
+      const tx = await zkBallot.connect(admin).multicall([
+        iface.encodeFunctionData("setRegistrar", [electionId, admin.address]),
+        iface.encodeFunctionData("publishVoterCommitments", [electionId, 0n, [11n, 22n, 33n]]),
+        iface.encodeFunctionData("openVoting", [electionId, roll.root]),
+      ]);
+      const receipt = (await tx.wait())!;
+      const events = receipt.logs.map((log) => iface.parseLog(log)!);
+      expect(events.map((event) => event.name)).to.deep.equal(["RegistrarChanged", "VoterCommitmentsPublished", "VotingOpened"]);
+      // Each call ran as the operator: the events name it as the acting address.
+      expect(events[1].args.registrar).to.equal(admin.address);
+      expect(events[2].args.registrar).to.equal(admin.address);
+      const election = await zkBallot.getElection(electionId);
+      expect(election.phase).to.equal(BigInt(Phase.Voting));
+      expect(election.registrar).to.equal(admin.address);
+      expect(election.voterCount).to.equal(3n);
+      expect(election.voterRollRoot).to.equal(roll.root);
+    });
+
+    it("runs every call with the caller's own rights, and one failing call reverts them all with its error", async () => {
+      const { zkBallot, admin, registrar, outsider, electionId } = await loadFixture(registrationFixture);
+      const iface = zkBallot.interface;
+      // An outsider gains nothing by batching.
+      await expect(zkBallot.connect(outsider).multicall([iface.encodeFunctionData("setRegistrar", [electionId, outsider.address])]))
+        .to.be.revertedWithCustomError(zkBallot, "NotAdmin")
+        .withArgs(electionId, outsider.address);
+      // setRegistrar succeeds, then publishing by the admin (not the registrar yet in this batch) fails: nothing stays.
+      await expect(zkBallot.connect(admin).multicall([
+        iface.encodeFunctionData("setRegistrar", [electionId, outsider.address]),
+        iface.encodeFunctionData("publishVoterCommitments", [electionId, 0n, [11n]]),
+      ]))
+        .to.be.revertedWithCustomError(zkBallot, "NotRegistrar")
+        .withArgs(electionId, admin.address);
+      const election = await zkBallot.getElection(electionId);
+      expect(election.registrar).to.equal(registrar.address);
+      expect(election.voterCount).to.equal(0n);
     });
   });
 
@@ -523,7 +637,10 @@ describe("ZkBallot", function () {
 
     it("opens one second before the end of the window", async () => {
       const { zkBallot, admin, registrar } = await loadFixture(deployFixture);
-      const end = (await time.latest()) + 100;
+      // The creation's own timestamp is set: the fixture's snapshot may be minutes old on a busy machine.
+      const created = (await time.latest()) + 1;
+      const end = created + 100;
+      await time.setNextBlockTimestamp(created);
       await zkBallot.connect(admin).createElection(config(registrar.address, { votingEndsAt: end }));
       await zkBallot.connect(registrar).publishVoterCommitments(1n, await rollIndex(zkBallot.connect(registrar), 1n), [1n]);
       await time.setNextBlockTimestamp(end - 1);

@@ -54,9 +54,10 @@ import { ZkBallotError, type ZkBallotErrorCode } from "../lib/core/errors";
 import { toHex32 } from "../lib/core/field";
 import { computeNullifier, createIdentity, identityFromSecret, loadIdentity, parseIdentity, saveIdentity, serializeIdentity, type VoterIdentity } from "../lib/core/identity";
 import { proveVote, releaseSnarkjs, verifyVoteProof, type SolidityProof, type VoteProof } from "../lib/proving/prover";
+import { deployVoteBatchVerifier } from "../lib/proving/batchVerifierContract";
 import { readVoterRollFile, writeVoterRollFile } from "../lib/node/rollFile";
 import { VoterRoll } from "../lib/core/voterRoll";
-import { Groth16Verifier__factory, VoteBatchVerifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { VoteVerifier__factory, VoteBatchVerifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
 import { HARDHAT_CLI } from "./helpers/processes";
 
@@ -138,9 +139,7 @@ async function record(zkBallot: ZkBallot, electionId: bigint) {
     registrar: e.registrar,
     voterRollRoot: e.voterRollRoot,
     voterRollDigest: e.voterRollDigest,
-    metadataHash: e.metadataHash,
-    title: e.title,
-    metadataURI: e.metadataURI,
+    metadataHash: e.metadataHash, // the title and metadata URI are not stored: only in ElectionCreated
     tallies: [...(await zkBallot.tallies(electionId))],
   };
 }
@@ -216,7 +215,7 @@ const VIEW_VOTER_ROLL_DIGEST = 8;
 async function adversaryFixture() {
   const [admin, registrar, outsider, relayer, builder, voterAccount] = await ethers.getSigners();
   const zkBallot = await deployZkBallot(admin);
-  const verifier = Groth16Verifier__factory.connect(await zkBallot.VERIFIER(), admin);
+  const verifier = VoteVerifier__factory.connect(await zkBallot.VERIFIER(), admin);
   const address = await zkBallot.getAddress();
   const { chainId } = await ethers.provider.getNetwork();
 
@@ -618,7 +617,7 @@ describe("adversarial", function () {
         .filter((fragment): fragment is FunctionFragment => fragment.type === "function" && !(fragment as FunctionFragment).constant)
         .map((fragment) => fragment.name)
         .sort();
-      expect(mutating).to.deep.equal(["castVote", "castVotes", "closeElection", "createElection", "openVoting", "publishVoterCommitments", "setRegistrar", "transferAdmin"]);
+      expect(mutating).to.deep.equal(["acceptAdmin", "cancelAdminTransfer", "castVote", "castVotes", "closeElection", "createElection", "multicall", "openVoting", "publishVoterCommitments", "setRegistrar", "transferAdmin"]);
 
       const before = await record(zkBallot, A);
       for (const caller of [admin, registrar, outsider]) {
@@ -633,6 +632,7 @@ describe("adversarial", function () {
       }
       // Even a new admin (the role may change hands during voting) has no such power.
       await zkBallot.connect(admin).transferAdmin(A, outsider.address);
+      await zkBallot.connect(outsider).acceptAdmin(A);
       await expect(zkBallot.connect(outsider).setRegistrar(A, outsider.address)).to.be.revertedWithCustomError(zkBallot, "WrongPhase");
       expect(await record(zkBallot, A)).to.deep.equal(before);
     });
@@ -861,7 +861,9 @@ describe("adversarial", function () {
     it("a deployment record that names another contract is refused with a clear error before anything is sent (F5)", async () => {
       const { zkBallot, verifier, broken, outsider } = await loadFixture(adversaryFixture);
       const { chainId } = await ethers.provider.getNetwork();
-      const good = newDeploymentRecord(chainId, await zkBallot.getAddress(), await verifier.getAddress(), 0, ROLL_DEPTH, false);
+      // Same verifier and roll depth as the recorded ZkBallot, another VoteBatchVerifier.
+      const otherBatch = await new ZkBallot__factory(outsider).deploy(await verifier.getAddress(), await (await deployVoteBatchVerifier(outsider)).getAddress(), ROLL_DEPTH);
+      const good = newDeploymentRecord(chainId, await zkBallot.getAddress(), await verifier.getAddress(), await zkBallot.BATCH_VERIFIER(), 0, ROLL_DEPTH, false);
       await withDeploymentsDir(file("deployments"), async () => {
         saveDeployment(good);
         const connected = await connectDeployment(ethers.provider);
@@ -870,6 +872,9 @@ describe("adversarial", function () {
           ["the verifier's address", { zkBallot: good.verifier }, "DEPLOYMENT_MISMATCH", /is not the ZkBallot recorded in .*31337.json: it does not answer ROLL_DEPTH\(\) and VERIFIER\(\)/],
           ["another roll depth", { rollDepth: ROLL_DEPTH + 1 }, "DEPLOYMENT_MISMATCH", new RegExp(`its roll depth is ${ROLL_DEPTH}, the record says ${ROLL_DEPTH + 1}`)],
           ["a ZkBallot with another verifier", { zkBallot: await broken.getAddress() }, "DEPLOYMENT_MISMATCH", /its verifier is 0x[0-9a-fA-F]{40}, the record says/],
+          ["a ZkBallot with another batch verifier", { zkBallot: await otherBatch.getAddress() }, "DEPLOYMENT_MISMATCH", /its batch verifier is 0x[0-9a-fA-F]{40}, the record says/],
+          ["a record without the batch verifier (older zkballot)", { batchVerifier: undefined }, "INVALID_ARGUMENT", /is corrupted: it has no batchVerifier: it was written by an older zkballot.*hint: add "batchVerifier"/],
+          ["a batch verifier that is not an address", { batchVerifier: "0x1234" }, "INVALID_ARGUMENT", /is corrupted: batchVerifier "0x1234" is not an address/],
           ["an account without code", { zkBallot: outsider.address }, "INVALID_ARGUMENT", /no contract at the recorded ZkBallot address/],
           ["a roll depth that is not a number", { rollDepth: "20" as unknown as number }, "INVALID_ARGUMENT", /is corrupted: rollDepth "20" is not a positive integer/],
         ];
@@ -997,7 +1002,7 @@ describe("adversarial", function () {
       // Deployment record and audit log cache: the same, through the same writer.
       const { zkBallot, verifier } = await loadFixture(adversaryFixture);
       const { chainId } = await ethers.provider.getNetwork();
-      const record = newDeploymentRecord(chainId, await zkBallot.getAddress(), await verifier.getAddress(), 0, ROLL_DEPTH, false);
+      const record = newDeploymentRecord(chainId, await zkBallot.getAddress(), await verifier.getAddress(), await zkBallot.BATCH_VERIFIER(), 0, ROLL_DEPTH, false);
       await withDeploymentsDir(file("deployments"), async () => {
         const saved = saveDeployment(record);
         await failing("writeFileSync", () => saveDeployment({ ...record, deployBlock: 7 }), halfFile);

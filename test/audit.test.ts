@@ -18,14 +18,14 @@ import {
 } from "../lib/chain/election";
 import { createIdentity, type VoterIdentity } from "../lib/core/identity";
 import { loadVerificationKey, releaseSnarkjs } from "../lib/proving/prover";
-import { renderVerifierSource } from "../lib/proving/setup";
+import { VERIFIER_CONTRACT_NAME, renderVerifierSource } from "../lib/proving/setup";
 import { compileStandalone } from "../lib/proving/solidity";
 import { deployVoteBatchVerifier } from "../lib/proving/batchVerifierContract";
 import { VoterRoll } from "../lib/core/voterRoll";
 import { loadManifest } from "../lib/proving/artifacts";
 import { toHex32 } from "../lib/core/field";
 import { ANVIL_KEYS, startAnvil } from "./helpers/processes";
-import { Groth16Verifier__factory, OperatorForwarder__factory, ZkBallotWithoutCoordinateCheck__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { VoteVerifier__factory, OperatorForwarder__factory, ZkBallotWithoutCoordinateCheck__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 import { BN254_BASE_FIELD } from "../lib/core/constants";
 import { checkMyBallot } from "../lib/chain/results";
 
@@ -269,8 +269,8 @@ describe("auditor", function () {
     const [operator] = await ethers.getSigners();
     const otherKey = structuredClone(loadVerificationKey()) as { IC: string[][] };
     [otherKey.IC[1], otherKey.IC[2]] = [otherKey.IC[2], otherKey.IC[1]];
-    const { bytecode } = compileStandalone("VoteVerifier.sol", renderVerifierSource(otherKey as unknown as Record<string, unknown>), "Groth16Verifier");
-    const otherVerifier = await new ethers.ContractFactory(Groth16Verifier__factory.abi, bytecode, operator).deploy();
+    const { bytecode } = compileStandalone("VoteVerifier.sol", renderVerifierSource(otherKey as unknown as Record<string, unknown>), VERIFIER_CONTRACT_NAME);
+    const otherVerifier = await new ethers.ContractFactory(VoteVerifier__factory.abi, bytecode, operator).deploy();
     const batchVerifier = await deployVoteBatchVerifier(operator);
     const zkBallot = await new ZkBallot__factory(operator).deploy(await otherVerifier.getAddress(), await batchVerifier.getAddress(), 20);
     const { electionId } = await createElection(zkBallot, { title: "Swapped verifier", numOptions: 2, registrar: operator.address });
@@ -290,7 +290,7 @@ describe("auditor", function () {
     const [operator] = await ethers.getSigners();
     const otherKey = structuredClone(loadVerificationKey()) as { IC: string[][] };
     [otherKey.IC[1], otherKey.IC[2]] = [otherKey.IC[2], otherKey.IC[1]];
-    const verifier = await new Groth16Verifier__factory(operator).deploy();
+    const verifier = await new VoteVerifier__factory(operator).deploy();
     const otherBatchVerifier = await deployVoteBatchVerifier(operator, otherKey);
     const withOtherKey = await new ZkBallot__factory(operator).deploy(await verifier.getAddress(), await otherBatchVerifier.getAddress(), 20);
     const first = await createElection(withOtherKey, { title: "Batch verifier with another key", numOptions: 2, registrar: operator.address });

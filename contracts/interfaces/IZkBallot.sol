@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IVoteBatchVerifier} from "./IVoteBatchVerifier.sol";
+import {IVoteVerifier} from "./IVoteVerifier.sol";
+
 /// @title IZkBallot
 /// @notice Anonymous, verifiable elections: a registrar publishes a voter roll of commitments,
 /// voters prove membership with a zk-SNARK and cast one ballot each, anyone re-counts from events.
-/// @dev Names follow docs/PROTOCOL.md.
+/// @dev Names follow docs/PROTOCOL.md. ZkBallot also inherits OpenZeppelin's Multicall: an
+/// operator may batch its own calls (say setRegistrar, publishVoterCommitments, openVoting) in
+/// one transaction; each call runs as the operator, with the same checks as on its own.
 interface IZkBallot {
     /// @notice Lifecycle of an election. Transitions only go forward.
     enum Phase {
@@ -35,7 +40,8 @@ interface IZkBallot {
         uint256[8] proof;
     }
 
-    /// @notice An election's full public record.
+    /// @notice An election's stored record. The title and the metadata URI are not stored: they
+    /// are in the ElectionCreated event, and metadataHash commits to the metadata.
     struct ElectionView {
         Phase phase;
         uint8 numOptions;
@@ -47,8 +53,8 @@ interface IZkBallot {
         uint256 voterRollRoot;
         bytes32 voterRollDigest;
         bytes32 metadataHash;
-        string title;
-        string metadataURI;
+        /// @dev The account proposed by transferAdmin that may acceptAdmin; zero when none.
+        address pendingAdmin;
     }
 
     /// @notice A new election, in the Registration phase, with every creation parameter.
@@ -72,11 +78,25 @@ interface IZkBallot {
         uint64 votingStartsAt,
         uint64 votingEndsAt
     );
-    /// @notice The admin role changed hands.
+    /// @notice The admin proposed handing the role to `pendingAdmin` (step 1 of 2). The role
+    /// moves only when that account calls acceptAdmin; a later proposal replaces this one.
     /// @param electionId The election.
-    /// @param previousAdmin The admin who handed over the role (msg.sender): the acting address.
-    /// @param newAdmin The new admin.
+    /// @param admin The admin who proposed (msg.sender): the acting address.
+    /// @param pendingAdmin The account that may accept.
+    event AdminTransferStarted(uint256 indexed electionId, address indexed admin, address indexed pendingAdmin);
+
+    /// @notice The admin withdrew a proposed handover before it was accepted.
+    /// @param electionId The election.
+    /// @param admin The admin who cancelled (msg.sender): the acting address.
+    /// @param pendingAdmin The account that may no longer accept.
+    event AdminTransferCancelled(uint256 indexed electionId, address indexed admin, address indexed pendingAdmin);
+
+    /// @notice The admin role changed hands (step 2 of 2): the proposed account accepted it.
+    /// @param electionId The election.
+    /// @param previousAdmin The admin who proposed the handover.
+    /// @param newAdmin The new admin, who accepted (msg.sender): the acting address.
     event AdminTransferred(uint256 indexed electionId, address indexed previousAdmin, address indexed newAdmin);
+
     /// @notice The admin replaced the registrar during registration.
     /// @param electionId The election.
     /// @param previousRegistrar The registrar replaced.
@@ -133,49 +153,164 @@ interface IZkBallot {
     /// @param tally Ballots per option.
     event ElectionClosed(uint256 indexed electionId, address indexed closedBy, uint256[] tally);
 
+    /// @notice No election has this id (ids run from 1 to electionCount).
+    /// @param electionId The id asked for.
     error ElectionNotFound(uint256 electionId);
+
+    /// @notice The caller is not the election's admin.
+    /// @param electionId The election.
+    /// @param caller The caller (msg.sender).
     error NotAdmin(uint256 electionId, address caller);
+
+    /// @notice The caller is not the election's registrar.
+    /// @param electionId The election.
+    /// @param caller The caller (msg.sender).
     error NotRegistrar(uint256 electionId, address caller);
+
+    /// @notice The action is not allowed in the election's current phase.
+    /// @param electionId The election.
+    /// @param current The phase the election is in.
+    /// @param required The phase the action needs (for the admin handover, which is allowed in
+    /// Registration and Voting, `Voting`: the last phase it is allowed in).
     error WrongPhase(uint256 electionId, Phase current, Phase required);
+
+    /// @notice createElection with fewer than MIN_OPTIONS or more than MAX_OPTIONS options.
+    /// @param numOptions The count asked for.
+    /// @param maxOptions MAX_OPTIONS.
     error InvalidOptionCount(uint256 numOptions, uint256 maxOptions);
+
+    /// @notice createElection with an empty title.
     error EmptyTitle();
+
+    /// @notice The zero address where an account or contract is needed (verifiers, registrar,
+    /// new admin).
     error ZeroAddress();
+
+    /// @notice createElection with a window that starts at or after its end, or ends now or in
+    /// the past.
+    /// @param votingStartsAt The start asked for (0: when voting is opened).
+    /// @param votingEndsAt The end asked for (0: when the admin closes).
+    /// @param now_ The block's timestamp.
     error InvalidVotingWindow(uint64 votingStartsAt, uint64 votingEndsAt, uint256 now_);
+
+    /// @notice publishVoterCommitments with no commitment.
     error EmptyBatch();
+
+    /// @notice A voter commitment that is 0 (the empty leaf) or not below the scalar field order.
+    /// @param index The commitment's leaf index in the roll (across batches).
+    /// @param voterCommitment The value published.
     error InvalidVoterCommitment(uint256 index, uint256 voterCommitment);
+
+    /// @notice The batch would take the roll past the 2^ROLL_DEPTH leaves of the tree.
+    /// @param capacity 2^ROLL_DEPTH.
+    /// @param requested The voter count the batch would reach.
     error VoterRollFull(uint256 capacity, uint256 requested);
+
+    /// @notice openVoting on an election whose roll has no commitment.
+    /// @param electionId The election.
     error EmptyVoterRoll(uint256 electionId);
+
+    /// @notice openVoting with a root that is 0 or not below the scalar field order.
+    /// @param voterRollRoot The root stated.
     error InvalidVoterRollRoot(uint256 voterRollRoot);
+
+    /// @notice A ballot before the start of the voting window.
+    /// @param electionId The election.
+    /// @param votingStartsAt First second of voting.
     error VotingNotStarted(uint256 electionId, uint64 votingStartsAt);
+
+    /// @notice A ballot, or openVoting, at or after the end of the voting window.
+    /// @param electionId The election.
+    /// @param votingEndsAt End of voting (exclusive).
     error VotingEnded(uint256 electionId, uint64 votingEndsAt);
+
+    /// @notice closeElection by someone other than the admin before the window's end.
+    /// @param electionId The election.
+    /// @param votingEndsAt End of voting, after which anyone may close.
     error VotingNotEnded(uint256 electionId, uint64 votingEndsAt);
+
+    /// @notice A ballot that is not 2^option with option < numOptions (PROTOCOL.md, "Ballot").
+    /// @param electionId The election.
+    /// @param ballot The ballot submitted.
     error InvalidBallot(uint256 electionId, uint256 ballot);
+
+    /// @notice A nullifier not below the scalar field order (no proof can bind it).
+    /// @param nullifier The nullifier submitted.
     error NullifierOutOfField(uint256 nullifier);
+
+    /// @notice The voter already voted in this election: the nullifier is spent.
+    /// @param electionId The election.
+    /// @param nullifier The nullifier.
+    /// @param spentInBlock The block of the ballot that spent it.
     error NullifierAlreadySpent(uint256 electionId, uint256 nullifier, uint256 spentInBlock);
+
+    /// @notice The Groth16 proof does not verify against the election's root, scope and the
+    /// ballot and nullifier submitted (or the verifier failed on it).
+    /// @param electionId The election.
+    /// @param nullifier The nullifier submitted.
     error InvalidProof(uint256 electionId, uint256 nullifier);
+
     /// @notice A proof coordinate is not below the BN254 base field order q. Refused before any
     /// verifier runs: a non-canonical encoding of a valid proof can verify on-chain yet fails
     /// every off-chain re-verification, so accepting it would let anyone who copies a pending
     /// ballot make an honest election fail its audit.
-    /// @param index Position in the proof's uint256[8]: 0 A.x, 1 A.y, 2 B.x1, 3 B.x0, 4 B.y1, 5 B.y0, 6 C.x, 7 C.y.
+    /// @param index Position in the proof's uint256[8]: 0 A.x, 1 A.y, 2-5 B in precompile order
+    /// [x1, x0, y1, y0], 6 C.x, 7 C.y.
     /// @param value The coordinate as submitted.
     error ProofCoordinateOutOfField(uint256 index, uint256 value);
+
+    /// @notice The constructor's roll depth is 0 or above MAX_ROLL_DEPTH.
+    /// @param rollDepth The depth given.
     error InvalidRollDepth(uint256 rollDepth);
+
+    /// @notice publishVoterCommitments whose firstIndex is not the current voter count (for
+    /// instance a batch re-sent after a crash).
+    /// @param electionId The election.
+    /// @param firstIndex The index given.
+    /// @param voterCount The current voter count, the index expected.
     error RollIndexMismatch(uint256 electionId, uint256 firstIndex, uint256 voterCount);
+
+    /// @notice castVotes with no entry or more than MAX_BATCH_SIZE.
+    /// @param size The number of entries.
+    /// @param maxSize MAX_BATCH_SIZE.
     error InvalidBatchSize(uint256 size, uint256 maxSize);
+
     /// @notice The transaction has too little gas left to give a proof verifier its full cap;
     /// raise the gas limit. (Without this, a starved verifier would make a valid proof look invalid.)
+    /// @param gasLeft Gas left at the check.
+    /// @param gasRequired Gas the verifier call needs: its cap, the 1/64 kept back, the call overhead.
     error InsufficientGasForProof(uint256 gasLeft, uint256 gasRequired);
+
+    /// @notice acceptAdmin or cancelAdminTransfer while no handover is proposed.
+    /// @param electionId The election.
+    error NoPendingAdmin(uint256 electionId);
+
+    /// @notice acceptAdmin by an account other than the proposed admin.
+    /// @param electionId The election.
+    /// @param caller The caller (msg.sender).
+    /// @param pendingAdmin The account that may accept.
+    error NotPendingAdmin(uint256 electionId, address caller, address pendingAdmin);
 
     /// @notice Creates an election with the caller as admin. It starts in the Registration phase.
     /// @param config Title, options, metadata, registrar and voting window.
     /// @return electionId The new election's id (ids start at 1).
     function createElection(ElectionConfig calldata config) external returns (uint256 electionId);
 
-    /// @notice Admin only, until the election is closed: hands the admin role to `newAdmin`.
+    /// @notice Admin only, until the election is closed: proposes `newAdmin` as the next admin
+    /// (step 1 of 2). The caller stays admin until `newAdmin` calls acceptAdmin, so a mistyped
+    /// address cannot take the role away. A new proposal replaces a pending one.
     /// @param electionId The election.
-    /// @param newAdmin The new admin (non-zero).
+    /// @param newAdmin The proposed admin (non-zero).
     function transferAdmin(uint256 electionId, address newAdmin) external;
+
+    /// @notice Pending admin only, until the election is closed: accepts the admin role
+    /// proposed by transferAdmin (step 2 of 2).
+    /// @param electionId The election.
+    function acceptAdmin(uint256 electionId) external;
+
+    /// @notice Admin only, until the election is closed: withdraws the pending proposal.
+    /// @param electionId The election.
+    function cancelAdminTransfer(uint256 electionId) external;
 
     /// @notice Admin only, during registration: replaces the registrar.
     /// @param electionId The election.
@@ -200,7 +335,7 @@ interface IZkBallot {
     /// @param electionId The election.
     /// @param ballot The ballot (single choice: 2^option).
     /// @param nullifier The voter's nullifier for this election.
-    /// @param proof The Groth16 proof: [a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y].
+    /// @param proof The Groth16 proof: A (x, y), B in precompile order [x1, x0, y1, y0], C (x, y).
     function castVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) external;
 
     /// @notice Casts several ballots in one transaction (for relayers). An entry that castVote
@@ -213,4 +348,72 @@ interface IZkBallot {
     /// during voting; after the voting window ends, anyone may.
     /// @param electionId The election.
     function closeElection(uint256 electionId) external;
+    // ------------------------------------------------------------------------------ views
+
+    /// @notice Order of the BN254 scalar field, the field of every proof signal.
+    function SNARK_SCALAR_FIELD() external view returns (uint256);
+
+    /// @notice Order of the BN254 base field, the field of every proof coordinate.
+    function BN254_BASE_FIELD() external view returns (uint256);
+
+    /// @notice Number of uint256 words in a proof: A (x, y), B in precompile order
+    /// [x1, x0, y1, y0], C (x, y).
+    function PROOF_WORDS() external view returns (uint256);
+
+    /// @notice Most options an election may have; a ballot is a bit set over them.
+    function MAX_OPTIONS() external view returns (uint256);
+
+    /// @notice Fewest options an election may have.
+    function MIN_OPTIONS() external view returns (uint256);
+
+    /// @notice Deepest voter roll tree supported.
+    function MAX_ROLL_DEPTH() external view returns (uint256);
+
+    /// @notice Most ballots in one castVotes call.
+    function MAX_BATCH_SIZE() external view returns (uint256);
+
+    /// @notice Gas given to the verifier for one proof in castVotes.
+    function PROOF_GAS_CAP() external view returns (uint256);
+
+    /// @notice Fixed part of the gas given to the batch verifier.
+    function BATCH_GAS_CAP_BASE() external view returns (uint256);
+
+    /// @notice Gas given to the batch verifier per proof, on top of BATCH_GAS_CAP_BASE.
+    function BATCH_GAS_CAP_PER_PROOF() external view returns (uint256);
+
+    /// @notice Value of an empty leaf; never a valid voter commitment.
+    function EMPTY_LEAF() external view returns (uint256);
+
+    /// @notice Verifier of the vote circuit's Groth16 proofs.
+    function VERIFIER() external view returns (IVoteVerifier);
+
+    /// @notice Verifier of batches of the same proofs (same verification key), for castVotes.
+    function BATCH_VERIFIER() external view returns (IVoteBatchVerifier);
+
+    /// @notice Depth of the voter roll tree the verifier's circuit was built for.
+    function ROLL_DEPTH() external view returns (uint256);
+
+    /// @notice Number of elections created; ids run from 1 to electionCount.
+    function electionCount() external view returns (uint256);
+
+    /// @notice The scope that makes a proof valid for one election of one deployment on one chain.
+    /// @param electionId The election (any id).
+    /// @return keccak256(abi.encode(chainid, this contract, electionId)) reduced into the scalar field.
+    function electionScope(uint256 electionId) external view returns (uint256);
+
+    /// @notice An election's stored record (title and metadata URI: see ElectionCreated).
+    /// @param electionId The election; reverts ElectionNotFound for an unknown id.
+    /// @return The record.
+    function getElection(uint256 electionId) external view returns (ElectionView memory);
+
+    /// @notice Current ballots per option (final once the election is closed).
+    /// @param electionId The election; reverts ElectionNotFound for an unknown id.
+    /// @return result result[i] is the number of ballots counted for option i.
+    function tallies(uint256 electionId) external view returns (uint256[] memory result);
+
+    /// @notice The block in which `nullifier` was spent in this election, or 0 if it is unspent.
+    /// @param electionId The election (any id: an unknown election has no spent nullifier).
+    /// @param nullifier The nullifier to look up.
+    /// @return The block number, or 0.
+    function nullifierSpentInBlock(uint256 electionId, uint256 nullifier) external view returns (uint256);
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 
-import { getAddress, keccak256, type LogDescription, type Provider } from "ethers";
+import { ZeroAddress, getAddress, keccak256, type LogDescription, type Provider } from "ethers";
 
 import { ZkBallot__factory } from "../../typechain-types";
 import { isInsecureSetup, loadManifest, proverArtifacts, sha256File, type SetupManifest } from "../proving/artifacts";
@@ -18,7 +18,7 @@ import { ZkBallotError } from "../core/errors";
 import { verifyVoteProofs } from "../proving/batchVerify";
 import { findNonCanonicalCoordinate, loadVerificationKey, type VotePublicSignals } from "../proving/prover";
 import { fetchContractLogs, findDeploymentBlock, withRetries } from "../chain/chainLogs";
-import { renderVerifierSource } from "../proving/setup";
+import { VERIFIER_CONTRACT_NAME, renderVerifierSource } from "../proving/setup";
 import { compileStandalone, stripBytecodeMetadata } from "../proving/solidity";
 import { checkBatchVerifierCode } from "../proving/batchVerifierContract";
 import { VoterRoll } from "../core/voterRoll";
@@ -139,7 +139,9 @@ const at = (log: { blockNumber: number; transactionHash: string }) => ({ blockNu
 /** The field of each operator event that holds the acting address (msg.sender); docs/PROTOCOL.md, "Events". */
 const ACTOR_FIELD: Record<string, string> = {
   ElectionCreated: "admin",
-  AdminTransferred: "previousAdmin",
+  AdminTransferStarted: "admin",
+  AdminTransferCancelled: "admin",
+  AdminTransferred: "newAdmin",
   RegistrarChanged: "admin",
   VoterCommitmentsPublished: "registrar",
   VotingOpened: "registrar",
@@ -230,6 +232,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   const created = mine.filter((log) => log.event.name === "ElectionCreated");
   let admin: string | undefined;
   let registrar: string | undefined;
+  let pendingAdmin: string | undefined;
   let window = { startsAt: 0n, endsAt: 0n };
   let phase = Phase.None;
   let openedAt: DecodedLog | undefined;
@@ -268,7 +271,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
         phase = Phase.Registration;
         Object.assign(details, { title: args.title as string, numOptions: String(args.numOptions), registrar, votingStartsAt: String(window.startsAt), votingEndsAt: String(window.endsAt) });
         const fields: [string, unknown, unknown][] = [
-          ["title", args.title, state.title], ["numOptions", args.numOptions, state.numOptions], ["metadataURI", args.metadataURI, state.metadataURI],
+          ["numOptions", args.numOptions, state.numOptions],
           ["metadataHash", args.metadataHash, state.metadataHash], ["votingStartsAt", args.votingStartsAt, state.votingStartsAt], ["votingEndsAt", args.votingEndsAt, state.votingEndsAt],
         ];
         for (const [field, logged, stored] of fields) {
@@ -276,11 +279,20 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
         }
         break;
       }
+      // The handover takes two steps: the admin proposes (or cancels), the proposed account accepts.
+      case "AdminTransferStarted":
+      case "AdminTransferCancelled":
+        if (actor !== admin) record.fail(`${name} by ${actor}, who was not the admin (${admin})`, at(log));
+        if (phase === Phase.Closed) unexplained.fail(`${name} after the election closed`, at(log));
+        pendingAdmin = name === "AdminTransferStarted" ? getAddress(args.pendingAdmin as string) : undefined;
+        details.pendingAdmin = getAddress(args.pendingAdmin as string);
+        break;
       case "AdminTransferred":
-        if (actor !== admin) record.fail(`admin transferred by ${actor}, who was not the admin (${admin})`, at(log));
+        if (actor !== pendingAdmin) record.fail(`admin role accepted by ${actor}, who was not the proposed admin (${pendingAdmin ?? "none"})`, at(log));
         if (phase === Phase.Closed) unexplained.fail("AdminTransferred after the election closed", at(log));
-        admin = getAddress(args.newAdmin as string);
-        details.newAdmin = admin;
+        admin = actor;
+        pendingAdmin = undefined;
+        details.previousAdmin = getAddress(args.previousAdmin as string);
         break;
       case "RegistrarChanged":
         if (actor !== admin) record.fail(`registrar changed by ${actor}, who was not the admin (${admin})`, at(log));
@@ -318,8 +330,12 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   }
   if (phase !== Number(state.phase)) unexplained.fail(`the contract says phase ${Phase[Number(state.phase)]} but its events lead to ${Phase[phase]}`);
   if (admin !== undefined && admin !== getAddress(state.admin)) unexplained.fail(`the contract's admin ${state.admin} is not the one the events lead to (${admin})`);
+  if ((pendingAdmin ?? ZeroAddress) !== getAddress(state.pendingAdmin)) unexplained.fail(`the contract's pending admin ${state.pendingAdmin} is not the one the events lead to (${pendingAdmin ?? "none"})`);
   if (registrar !== undefined && registrar !== getAddress(state.registrar)) unexplained.fail(`the contract's registrar ${state.registrar} is not the one the events lead to (${registrar})`);
-  Object.assign(record.evidence, { title: state.title, numOptions, phase: Phase[Number(state.phase)], admin: state.admin, registrar: state.registrar, operatorActions: operations.length });
+  // The title and metadata URI are not stored: they come from ElectionCreated only.
+  const createdArgs = created[0]?.event.args;
+  const title = createdArgs === undefined ? "(no ElectionCreated event)" : (createdArgs.title as string);
+  Object.assign(record.evidence, { title, numOptions, phase: Phase[Number(state.phase)], admin: state.admin, registrar: state.registrar, operatorActions: operations.length });
 
   // ------------------------------------------------------------------ 2. voter roll
   const roll = new CheckBuilder("voter-roll");
@@ -380,7 +396,7 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       : (options.verificationKeySha256 ?? createHash("sha256").update(JSON.stringify(options.verificationKey)).digest("hex"));
   const manifest = options.manifest ?? loadManifest();
   progress("compiling the verifiers from the verification key", 0, 2);
-  const expected = compileStandalone("VoteVerifier.sol", renderVerifierSource(verificationKey), "Groth16Verifier");
+  const expected = compileStandalone("VoteVerifier.sol", renderVerifierSource(verificationKey), VERIFIER_CONTRACT_NAME);
   const deployed = await rpc("eth_getCode", () => provider.getCode(verifierAddress, head));
   progress("compiling the verifiers from the verification key", 1, 2);
   // castVotes checks proofs with the batch verifier: it must hold the same key.
@@ -524,9 +540,9 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
     electionId: electionId.toString(),
     blocks: { from: fromBlock, to: head },
     election: {
-      title: state.title,
+      title,
       numOptions,
-      metadataURI: state.metadataURI,
+      metadataURI: createdArgs === undefined ? "" : (createdArgs.metadataURI as string),
       metadataHash: state.metadataHash,
       phase: Phase[Number(state.phase)],
       admin: state.admin,

@@ -4,7 +4,7 @@
  */
 import { AbiCoder, keccak256, toBeHex, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
 
-import { Groth16Verifier__factory, ZkBallot__factory, type ZkBallot } from "../../typechain-types";
+import { VoteVerifier__factory, ZkBallot__factory, type ZkBallot } from "../../typechain-types";
 import { deployVoteBatchVerifier } from "../proving/batchVerifierContract";
 import { isInsecureSetup, loadManifest, verifyArtifactHashes, type SetupManifest } from "../proving/artifacts";
 import { fetchContractLogs, findDeploymentBlock } from "./chainLogs";
@@ -71,7 +71,7 @@ export async function deployZkBallot(deployer: Signer, options: DeployOptions = 
   if (assertSetupAllowedOnChain(manifest, network.chainId, options.allowInsecureDevSetup ?? false) === "insecure-override") {
     options.log?.(`WARNING: ${manifest.setup.warning}`);
   }
-  const verifier = await new Groth16Verifier__factory(deployer).deploy();
+  const verifier = await new VoteVerifier__factory(deployer).deploy();
   await verifier.waitForDeployment();
   const batchVerifier = await deployVoteBatchVerifier(deployer);
   const zkBallot = await new ZkBallot__factory(deployer).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), manifest.rollDepth);
@@ -203,7 +203,7 @@ export interface LogReadOptions {
 }
 
 /** One event of one election, decoded, read in block ranges with retries (lib/chain/chainLogs.ts). */
-async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, eventName: "VoterCommitmentsPublished" | "VoteCast", options: LogReadOptions = {}) {
+async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, eventName: "ElectionCreated" | "VoterCommitmentsPublished" | "VoteCast", options: LogReadOptions = {}) {
   const provider = zkBallot.runner!.provider!;
   const contract = await zkBallot.getAddress();
   // A fresh head (getBlockNumber may answer from a cache), so logs and state are read at one block.
@@ -220,6 +220,26 @@ async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, event
     cacheConfirmations: 0,
   });
   return { head, events: logs.map((log) => ({ ...log, event: zkBallot.interface.parseLog(log)! })) };
+}
+
+export interface ElectionCreation {
+  title: string;
+  metadataURI: string;
+  metadataHash: string;
+  blockNumber: number;
+}
+
+/**
+ * An election's title and metadata URI, which the contract does not store: they are read from
+ * its ElectionCreated event (the stored metadataHash commits to the metadata).
+ */
+export async function fetchElectionCreation(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<ElectionCreation> {
+  const { events } = await fetchElectionEvents(zkBallot, electionId, "ElectionCreated", options);
+  if (events.length !== 1) {
+    throw new ZkBallotError("EVENT_DECODE", `expected one ElectionCreated event for election ${electionId}, the RPC returned ${events.length}`, "the RPC returned incomplete logs (or fromBlock is after the creation); try another endpoint");
+  }
+  const [{ event, blockNumber }] = events;
+  return { title: event.args.title as string, metadataURI: event.args.metadataURI as string, metadataHash: event.args.metadataHash as string, blockNumber };
 }
 
 /** Reads the roll from VoterCommitmentsPublished events and checks it against the on-chain count and digest. */

@@ -12,6 +12,7 @@ import * as YAML from "yaml";
 
 import { MAX_OPTIONS } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
+import { compileValidator, describeValue } from "../core/schema";
 
 export interface ElectionSpecFile {
   title: string;
@@ -30,9 +31,63 @@ export interface ElectionMetadata {
   options: string[];
 }
 
-const SPEC_FIELDS = ["title", "description", "options", "registrar", "votingStartsAt", "votingEndsAt"];
 const MAX_TITLE_LENGTH = 200;
 const MAX_OPTION_LENGTH = 100;
+
+/** A time: unix seconds, or a date string that parseTime reads (ISO 8601). */
+const TIME_SCHEMA = {
+  type: ["integer", "string", "null"],
+  minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
+  minLength: 1,
+  description: "must be unix seconds or an ISO 8601 date",
+};
+
+/** The spec file's shape (docs/CLI.md, "Election spec"); the rules across fields are checked after it. */
+const SPEC_SCHEMA = {
+  type: "object",
+  description: "must be an object",
+  additionalProperties: false,
+  required: ["title", "options"],
+  properties: {
+    title: {
+      type: "string",
+      pattern: "\\S",
+      maxLength: MAX_TITLE_LENGTH,
+      description: "must be a non-empty string",
+      problems: { maxLength: `must be at most ${MAX_TITLE_LENGTH} characters` },
+    },
+    description: { type: "string", description: "must be a string" },
+    options: {
+      type: "array",
+      minItems: 2,
+      maxItems: MAX_OPTIONS,
+      items: {
+        type: "string",
+        pattern: "\\S",
+        maxLength: MAX_OPTION_LENGTH,
+        description: "must be a non-empty string",
+        problems: { maxLength: `must be at most ${MAX_OPTION_LENGTH} characters` },
+      },
+      description: "must be a list of option names",
+      problems: { minItems: `must have 2 to ${MAX_OPTIONS} entries`, maxItems: `must have 2 to ${MAX_OPTIONS} entries` },
+    },
+    registrar: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$", description: "must be an Ethereum address" },
+    votingStartsAt: TIME_SCHEMA,
+    votingEndsAt: TIME_SCHEMA,
+  },
+};
+
+interface RawSpec {
+  title: string;
+  description?: string;
+  options: string[];
+  registrar?: string;
+  votingStartsAt?: number | string | null;
+  votingEndsAt?: number | string | null;
+}
+
+const validateSpec = compileValidator<RawSpec>(SPEC_SCHEMA);
 
 function specError(source: string, field: string, problem: string): ZkBallotError {
   return new ZkBallotError("INVALID_ARGUMENT", `${source}: ${field} ${problem}`, "see docs/CLI.md for the election spec format");
@@ -40,11 +95,9 @@ function specError(source: string, field: string, problem: string): ZkBallotErro
 
 function parseTime(value: unknown, source: string, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) return value;
-  if (value instanceof Date || (typeof value === "string" && value.trim() !== "")) {
-    const millis = value instanceof Date ? value.getTime() : Date.parse(value);
-    if (!Number.isNaN(millis)) return Math.floor(millis / 1000);
-  }
+  if (typeof value === "number") return value; // the schema checked it: a positive safe integer
+  const millis = value instanceof Date ? value.getTime() : Date.parse(String(value));
+  if (!Number.isNaN(millis)) return Math.floor(millis / 1000);
   throw specError(source, field, `must be unix seconds or an ISO 8601 date, got ${JSON.stringify(value)}`);
 }
 
@@ -56,26 +109,20 @@ export function parseElectionSpec(text: string, source: string): ElectionSpecFil
   } catch (error) {
     throw new ZkBallotError("INVALID_ARGUMENT", `${source} does not parse: ${(error as Error).message.split("\n")[0]}`, "check the file's syntax");
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) throw specError(source, "the spec", "must be an object");
-  const spec = data as Record<string, unknown>;
-  for (const key of Object.keys(spec)) {
-    if (!SPEC_FIELDS.includes(key)) throw specError(source, key, `is not a known field (known: ${SPEC_FIELDS.join(", ")})`);
+  const violation = validateSpec(data);
+  if (violation !== undefined) {
+    const got = violation.keyword === "required" || violation.keyword === "additionalProperties" ? "" : `, got ${describeValue(violation)}`;
+    throw specError(source, violation.field === "" ? "the spec" : violation.field, violation.problem + got);
   }
-  if (typeof spec.title !== "string" || spec.title.trim() === "") throw specError(source, "title", "must be a non-empty string");
-  if (spec.title.length > MAX_TITLE_LENGTH) throw specError(source, "title", `must be at most ${MAX_TITLE_LENGTH} characters`);
-  if (spec.description !== undefined && typeof spec.description !== "string") throw specError(source, "description", "must be a string");
-  if (!Array.isArray(spec.options)) throw specError(source, "options", "must be a list of option names");
-  if (spec.options.length < 2 || spec.options.length > MAX_OPTIONS) throw specError(source, "options", `must have 2 to ${MAX_OPTIONS} entries, got ${spec.options.length}`);
+  const spec = data as RawSpec;
   const seen = new Set<string>();
   spec.options.forEach((option, i) => {
-    if (typeof option !== "string" || option.trim() === "") throw specError(source, `options[${i}]`, "must be a non-empty string");
-    if (option.length > MAX_OPTION_LENGTH) throw specError(source, `options[${i}]`, `must be at most ${MAX_OPTION_LENGTH} characters`);
     if (seen.has(option.trim().toLowerCase())) throw specError(source, `options[${i}]`, `duplicates an earlier option (${JSON.stringify(option)})`);
     seen.add(option.trim().toLowerCase());
   });
   let registrar: string | undefined;
   if (spec.registrar !== undefined) {
-    if (typeof spec.registrar !== "string" || !isAddress(spec.registrar)) throw specError(source, "registrar", "must be an Ethereum address");
+    if (!isAddress(spec.registrar)) throw specError(source, "registrar", "must be an Ethereum address (its mixed-case checksum is wrong)");
     registrar = getAddress(spec.registrar);
   }
   const votingStartsAt = parseTime(spec.votingStartsAt, source, "votingStartsAt");
@@ -85,8 +132,8 @@ export function parseElectionSpec(text: string, source: string): ElectionSpecFil
   }
   return {
     title: spec.title.trim(),
-    description: spec.description as string | undefined,
-    options: (spec.options as string[]).map((option) => option.trim()),
+    description: spec.description,
+    options: spec.options.map((option) => option.trim()),
     registrar,
     votingStartsAt,
     votingEndsAt,

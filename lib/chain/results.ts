@@ -4,7 +4,7 @@
  */
 import type { ZkBallot } from "../../typechain-types";
 import { decodeSingleChoiceBallot } from "../core/ballot";
-import { computeElectionScope, fetchVoteRecords, Phase, type LogReadOptions, type VoteRecord } from "./election";
+import { computeElectionScope, fetchElectionCreation, fetchVoteRecords, Phase, type LogReadOptions, type VoteRecord } from "./election";
 import { decodeElectionMetadata } from "./electionSpec";
 import { toHex32 } from "../core/field";
 import { computeNullifier, type VoterIdentity } from "../core/identity";
@@ -30,14 +30,16 @@ function isoOrNull(seconds: bigint): string | null {
   return seconds === 0n ? null : new Date(Number(seconds) * 1000).toISOString();
 }
 
-export async function readElectionStatus(zkBallot: ZkBallot, electionId: bigint): Promise<ElectionStatus> {
+/** `options.fromBlock` (the deployment block) spares a search for where the ElectionCreated event can be. */
+export async function readElectionStatus(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<ElectionStatus> {
   const election = await zkBallot.getElection(electionId);
   const tally = await zkBallot.tallies(electionId);
   const numOptions = Number(election.numOptions);
-  const metadata = decodeElectionMetadata(election.metadataURI, election.metadataHash, numOptions);
+  const creation = await fetchElectionCreation(zkBallot, electionId, options); // title and URI are not stored
+  const metadata = decodeElectionMetadata(creation.metadataURI, election.metadataHash, numOptions);
   return {
     electionId: electionId.toString(),
-    title: election.title,
+    title: creation.title,
     phase: Phase[Number(election.phase)],
     admin: election.admin,
     registrar: election.registrar,
@@ -72,7 +74,7 @@ export async function checkMyBallot(zkBallot: ZkBallot, electionId: bigint, iden
   const { chainId } = await zkBallot.runner!.provider!.getNetwork();
   const electionScope = computeElectionScope(chainId, await zkBallot.getAddress(), electionId);
   const nullifier = await computeNullifier(identity.identitySecret, electionScope);
-  const status = await readElectionStatus(zkBallot, electionId);
+  const status = await readElectionStatus(zkBallot, electionId, options);
   const records = await fetchVoteRecords(zkBallot, electionId, options);
   const mine = records.find((record) => record.nullifier === nullifier);
   if (mine === undefined) return { nullifier: toHex32(nullifier), voted: false };

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { ZkBallotError } from "../core/errors";
+import { compileValidator, describeValue } from "../core/schema";
 
 /** Repository root: lib/ sits directly below it. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -58,16 +59,59 @@ export function artifactPath(relative: string, root = PROJECT_ROOT): string {
   return path.join(root, relative);
 }
 
+const SHA256_MAP = {
+  type: "object",
+  additionalProperties: { type: "string", pattern: "^[0-9a-f]{64}$", description: "must be a SHA-256 in lowercase hex" },
+  description: "must map file paths to SHA-256 hashes",
+};
+
+/**
+ * The manifest's shape. Loose where setups may differ (setup.kind and its details, tool names),
+ * strict where deploy and the auditor rely on a field.
+ */
+const MANIFEST_SCHEMA = {
+  type: "object",
+  description: "must be a JSON object",
+  required: ["circuit", "rollDepth", "constraints", "publicSignals", "setup", "tools", "sources", "files"],
+  properties: {
+    circuit: { type: "string", minLength: 1, description: "must name the circuit" },
+    rollDepth: { type: "integer", minimum: 1, maximum: 32, description: "must be an integer from 1 to 32" },
+    constraints: { type: "integer", minimum: 1, description: "must be a positive integer" },
+    publicSignals: { type: "array", items: { type: "string" }, minItems: 1, description: "must list the public signals' names" },
+    setup: {
+      type: "object",
+      required: ["kind", "secure"],
+      properties: {
+        kind: { type: "string", minLength: 1, description: "must name the kind of setup" },
+        secure: { type: "boolean", description: "must be true or false" },
+      },
+      description: "must describe the trusted setup",
+    },
+    tools: { type: "object", additionalProperties: { type: "string" }, description: "must map tool names to versions" },
+    sources: SHA256_MAP,
+    files: SHA256_MAP,
+  },
+};
+
+const validateManifest = compileValidator<SetupManifest>(MANIFEST_SCHEMA);
+
 export function loadManifest(root = PROJECT_ROOT): SetupManifest {
   const file = artifactPath(MANIFEST_FILE, root);
   if (!fs.existsSync(file)) {
     throw new ZkBallotError("ARTIFACTS_MISSING", `${MANIFEST_FILE} not found`, "run `npm run circuits` to build the circuit and its setup");
   }
+  let data: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as SetupManifest;
+    data = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
     throw new ZkBallotError("ARTIFACTS_MISMATCH", `${MANIFEST_FILE} is not valid JSON: ${(error as Error).message}`, "run `npm run circuits`");
   }
+  const violation = validateManifest(data);
+  if (violation !== undefined) {
+    const got = violation.keyword === "required" ? "" : `, got ${describeValue(violation)}`;
+    throw new ZkBallotError("ARTIFACTS_MISMATCH", `${MANIFEST_FILE}: ${violation.field === "" ? "the manifest" : violation.field} ${violation.problem}${got}`, "run `npm run circuits` (or restore the committed manifest)");
+  }
+  return data as SetupManifest;
 }
 
 /** Checks every artifact and circuit source against the manifest; returns the mismatches. */

@@ -127,10 +127,17 @@ export async function developmentPowersOfTau(power: number, workDir: string, log
   return prepared;
 }
 
+/** Name of the contract in contracts/verifiers/VoteVerifier.sol: the file's name. */
+export const VERIFIER_CONTRACT_NAME = "VoteVerifier";
+
+/** The contract declaration in snarkjs's template, renamed to VERIFIER_CONTRACT_NAME. */
+const TEMPLATE_CONTRACT_DECLARATION = "\ncontract Groth16Verifier {\n";
+
 /**
  * The Solidity verifier for a verification key: snarkjs's Groth16 template rendered with the
- * key (exactly what `snarkjs zkey export solidityverifier` does) under our header. The auditor
- * calls this too, to rebuild the verifier from a published key and compare bytecode.
+ * key (exactly what `snarkjs zkey export solidityverifier` does) under our header, with the
+ * contract renamed from the template's Groth16Verifier to VoteVerifier, the name of its file.
+ * The auditor calls this too, to rebuild the verifier from a published key and compare bytecode.
  */
 export function renderVerifierSource(verificationKey: Record<string, unknown>): string {
   const template = fs.readFileSync(path.join(PROJECT_ROOT, "node_modules", "snarkjs", "templates", "verifier_groth16.sol.ejs"), "utf8");
@@ -139,7 +146,11 @@ export function renderVerifierSource(verificationKey: Record<string, unknown>): 
     "// Do not edit: rebuild instead. " + DEV_SETUP_WARNING,
     "",
   ].join("\n");
-  return header + ejs.render(template, verificationKey);
+  const rendered = ejs.render(template, verificationKey);
+  if (rendered.split(TEMPLATE_CONTRACT_DECLARATION).length !== 2) {
+    throw new ZkBallotError("ARTIFACTS_MISMATCH", "snarkjs's Groth16 template no longer declares exactly one `contract Groth16Verifier`", "update renderVerifierSource in lib/proving/setup.ts for the new template");
+  }
+  return header + rendered.replace(TEMPLATE_CONTRACT_DECLARATION, `\ncontract ${VERIFIER_CONTRACT_NAME} {\n`);
 }
 
 /** Runs the whole build; returns the manifest it wrote. */
