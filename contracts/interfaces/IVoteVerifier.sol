@@ -7,7 +7,7 @@ pragma solidity 0.8.28;
 interface IVoteVerifier {
     /// @notice Checks a Groth16 proof against the four public signals.
     /// @param pA The proof's A point.
-    /// @param pB The proof's B point (G2, coordinates in the precompile's order).
+    /// @param pB The proof's B point (G2) in precompile order [[x1, x0], [y1, y0]].
     /// @param pC The proof's C point.
     /// @param publicSignals voterRollRoot, nullifier, electionScope, ballot.
     /// @return True when the proof is valid; false for an invalid proof, a point off the curve

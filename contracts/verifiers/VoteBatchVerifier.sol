@@ -28,12 +28,12 @@ import {IVoteBatchVerifier} from "../interfaces/IVoteBatchVerifier.sol";
 ///
 /// The verification key is given to the constructor and kept in immutables, so one audited
 /// contract serves any key; verificationKey() returns it for comparison with the published
-/// verification_key.json. G2 coordinates are in the precompile's order, as in the snarkjs
-/// template: x1 = vk[0][1], x2 = vk[0][0], y1 = vk[1][1], y2 = vk[1][0] (imaginary part first).
+/// verification_key.json. Every G2 point is in precompile order [x1, x0, y1, y0], as in the
+/// snarkjs template: x1 = vk[0][1], x0 = vk[0][0], y1 = vk[1][1], y0 = vk[1][0] (imaginary part first).
 contract VoteBatchVerifier is IVoteBatchVerifier {
     /// @notice A Groth16 verification key in the precompiles' coordinate order.
     /// @param alpha1 α ∈ G1: [x, y].
-    /// @param beta2 β ∈ G2: [x1, x2, y1, y2] = [x.imaginary, x.real, y.imaginary, y.real].
+    /// @param beta2 β ∈ G2 in precompile order [x1, x0, y1, y0] = [x.imaginary, x.real, y.imaginary, y.real].
     /// @param gamma2 γ ∈ G2, same order as beta2.
     /// @param delta2 δ ∈ G2, same order as beta2.
     /// @param ic IC0..IC4 ∈ G1: IC0 is the constant term, IC_j belongs to public signal j.
@@ -154,7 +154,8 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
     /// at least one is not, without saying which: check them one by one to find out.
     /// @param publicSignals publicSignals[i] = [voterRollRoot, nullifier, electionScope, ballot] of proof i.
     /// @param proofs proofs[i] in VoteVerifier.verifyProof's layout:
-    /// [A.x, A.y, B.x1, B.x2, B.y1, B.y2, C.x, C.y] (B imaginary part first, as lib/prover.ts writes it).
+    /// [A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y] (B in precompile order [x1, x0, y1, y0], as
+    /// lib/proving/prover.ts writes it).
     /// @return valid True when every proof is valid; false for an empty batch or any invalid entry.
     function verifyBatch(
         uint256[4][] calldata publicSignals,
@@ -290,7 +291,7 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
     }
 
     /// @dev y^2 = x^3 + b' over Fq2, or the identity (all zero). Arguments in precompile order
-    /// (imaginary part first); coordinates must already be < q. Subgroup membership is left to
+    /// [x1, x0, y1, y0] (imaginary part first); coordinates must already be < q. Subgroup membership is left to
     /// the pairing precompile.
     function _isOnTwist(uint256 xIm, uint256 xRe, uint256 yIm, uint256 yRe) private pure returns (bool) {
         if (xIm == 0 && xRe == 0 && yIm == 0 && yRe == 0) return true;
@@ -379,15 +380,15 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
         }
     }
 
-    /// @dev Writes the G2 half of pair `index` (precompile order).
-    function _storeG2(bytes memory pairingInput, uint256 index, uint256 x1, uint256 x2, uint256 y1, uint256 y2) private pure {
+    /// @dev Writes the G2 half of pair `index`, in precompile order [x1, x0, y1, y0].
+    function _storeG2(bytes memory pairingInput, uint256 index, uint256 x1, uint256 x0, uint256 y1, uint256 y0) private pure {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let p := add(add(pairingInput, 0x60), mul(index, PAIR_BYTES))
             mstore(p, x1)
-            mstore(add(p, 0x20), x2)
+            mstore(add(p, 0x20), x0)
             mstore(add(p, 0x40), y1)
-            mstore(add(p, 0x60), y2)
+            mstore(add(p, 0x60), y0)
         }
     }
 
