@@ -3,11 +3,12 @@
  * state, the contract's constants, the election's decoded logs, and memoised lookups of
  * transaction senders and block timestamps.
  */
-import { getAddress, type Provider } from "ethers";
+import { getAddress, type Interface, type Provider } from "ethers";
 
 import { ZkBallot__factory, type ZkBallot } from "../../typechain-types";
 import { findDeploymentBlock, withRetries } from "../chain/chainLogs";
 import { ZkBallotError } from "../core/errors";
+import { decodeZkBallotLog } from "./decode";
 import { electionTopic, fetchFilteredLogs, type LogQuery, type RawLog } from "./logs";
 import { CheckBuilder, at, type AuditOptions, type DecodedLog } from "./types";
 
@@ -68,7 +69,7 @@ async function readState(zkBallot: ZkBallot, electionId: bigint, contract: strin
 function decodeLogs(zkBallot: ZkBallot, raw: RawLog[], electionId: bigint, unexplained: CheckBuilder): DecodedLog[] {
   const mine: DecodedLog[] = [];
   for (const log of raw) {
-    const event = zkBallot.interface.parseLog({ topics: log.topics, data: log.data });
+    const event = decodeZkBallotLog(zkBallot.interface as unknown as Interface, log);
     if (event === null) unexplained.fail(`log with unknown topic ${log.topics[0] ?? "(none)"} emitted by the contract`, at(log));
     else if ((event.args[0] as bigint) === electionId) mine.push({ blockNumber: log.blockNumber, transactionHash: log.transactionHash, index: log.index, event });
   }
