@@ -71,11 +71,12 @@ task("audit", `Anyone: re-verify a whole election from chain data alone (roll, v
   .addOptionalParam("out", "write the JSON report here")
   .addOptionalParam("html", "write a self-contained HTML report here")
   .addOptionalParam("cacheDir", "cache fetched logs here so a rerun resumes")
+  .addOptionalParam("compileCacheDir", "cache compiled verifiers here (default: $ZKBALLOT_COMPILE_CACHE or ~/.cache/zkballot/compiled; \"\" turns it off)")
   .addFlag("json", "print the JSON report instead of the summary")
   .setAction(
-    command(async (args: { election: string; address?: string; fromBlock?: string; blockRange: string; vkey?: string; out?: string; html?: string; cacheDir?: string; json: boolean }, hre) => {
+    command(async (args: { election: string; address?: string; fromBlock?: string; blockRange: string; vkey?: string; out?: string; html?: string; cacheDir?: string; compileCacheDir?: string; json: boolean }, hre) => {
       const fs = await import("node:fs");
-      const { auditElection, formatAuditSummary, renderAuditHtml } = await import("../lib/audit/audit");
+      const { auditElection, formatAuditSummary, renderAuditHtml, renderAuditJson } = await import("../lib/audit");
       const { readDeployment } = await import("../lib/chain/deployments");
       const { decodeElectionMetadata } = await import("../lib/chain/electionSpec");
       const { progressBar } = await import("../lib/node/progress");
@@ -102,14 +103,14 @@ task("audit", `Anyone: re-verify a whole election from chain data alone (roll, v
       }
       const bars = new Map<string, ReturnType<typeof progressBar>>();
       const report = await auditElection({
-        provider, contractAddress: address, electionId, fromBlock, blockRange, verificationKey, verificationKeySha256, cacheDir: args.cacheDir,
+        provider, contractAddress: address, electionId, fromBlock, blockRange, verificationKey, verificationKeySha256, cacheDir: args.cacheDir, compileCacheDir: args.compileCacheDir,
         onProgress: (stage, done, total) => {
           if (!bars.has(stage)) bars.set(stage, progressBar(stage, total, process.stderr, { quietForMs: 1_000 }));
           bars.get(stage)!.update(done);
           if (done === total) bars.get(stage)!.done();
         },
       });
-      if (args.out) fs.writeFileSync(args.out, JSON.stringify(report, null, 2) + "\n");
+      if (args.out) fs.writeFileSync(args.out, renderAuditJson(report));
       if (args.html) {
         const election = report.election as { metadataURI: string; metadataHash: string; numOptions: number };
         const names = decodeElectionMetadata(election.metadataURI, election.metadataHash, election.numOptions)?.options ?? [];

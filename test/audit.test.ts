@@ -403,3 +403,103 @@ describe("auditor", function () {
     expect(calls - callsBefore).to.equal(0); // everything came from the cache
   });
 });
+
+describe("auditor building blocks", function () {
+  this.timeout(60_000);
+
+  it("the fast roll digest equals the contract's digest as computeVoterRollDigest states it, from the empty and from a running digest", async () => {
+    const { fastVoterRollDigest } = await import("../lib/audit/checks/voterRoll");
+    const { computeVoterRollDigest } = await import("../lib/chain/election");
+    const commitments = [1n, 2n, (1n << 253n) + 12345n, 0xffn];
+    const empty = "0x" + "00".repeat(32);
+    expect(fastVoterRollDigest(commitments, empty)).to.equal(computeVoterRollDigest(commitments, empty));
+    const running = computeVoterRollDigest([7n]);
+    expect(fastVoterRollDigest(commitments, running)).to.equal(computeVoterRollDigest(commitments, running));
+    expect(fastVoterRollDigest([], running)).to.equal(running);
+    expect(fastVoterRollDigest([2n, 1n], empty)).not.to.equal(fastVoterRollDigest([1n, 2n], empty));
+  });
+
+  it("uses a cached compilation only when its key matches: a tampered or foreign entry is recompiled, never trusted", async () => {
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { compileCached, compileCacheKey, compileCacheDirectory } = await import("../lib/audit/compileCache");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-compile-cache-"));
+    try {
+      const sources = { "A.sol": "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\ncontract A { function f() external pure returns (uint256) { return 42; } }\n" };
+      const first = compileCached(sources, "A.sol", "A", dir);
+      expect(first.cacheHit).to.equal(false);
+      const key = compileCacheKey(sources, "A.sol", "A");
+      const file = path.join(dir, `${key}.json`);
+      expect(fs.existsSync(file)).to.equal(true);
+      const second = compileCached(sources, "A.sol", "A", dir);
+      expect(second).to.deep.equal({ compiled: first.compiled, cacheHit: true });
+      // Another source has another key.
+      const other = { "A.sol": sources["A.sol"].replace("42", "43") };
+      expect(compileCacheKey(other, "A.sol", "A")).not.to.equal(key);
+      expect(compileCached(other, "A.sol", "A", dir).cacheHit).to.equal(false);
+      // An entry whose stored key differs (copied from elsewhere, or edited) is not used.
+      const tampered = JSON.parse(fs.readFileSync(file, "utf8")) as { key: string; compiled: { deployedBytecode: string } };
+      fs.writeFileSync(file, JSON.stringify({ key: "0".repeat(64), compiled: { ...tampered.compiled, deployedBytecode: "0x00" } }));
+      const afterTamper = compileCached(sources, "A.sol", "A", dir);
+      expect(afterTamper.cacheHit).to.equal(false);
+      expect(afterTamper.compiled.deployedBytecode).to.equal(first.compiled.deployedBytecode);
+      fs.writeFileSync(file, "{ not json");
+      expect(compileCached(sources, "A.sol", "A", dir).cacheHit).to.equal(false);
+      // The directory: the option, else the environment; "" turns the cache off.
+      expect(compileCacheDirectory(dir)).to.equal(dir);
+      expect(compileCacheDirectory("")).to.equal(undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads only the audited election's logs (topic filter on electionId), plus the ElectionCreated events it counts", async () => {
+    const [operator, registrar] = await ethers.getSigners();
+    const zkBallot = await deployZkBallot(operator);
+    const one = await createElection(zkBallot, { title: "One", numOptions: 2, registrar: registrar.address });
+    const two = await createElection(zkBallot, { title: "Two", numOptions: 2, registrar: registrar.address });
+    const voters = [await createIdentity(), await createIdentity(), await createIdentity()];
+    await publishVoterRoll(zkBallot.connect(registrar), one.electionId, voters.map((v) => v.voterCommitment), { batchSize: 1 });
+    const filters: unknown[] = [];
+    const recording = new Proxy(ethers.provider, {
+      get(target, property, receiver) {
+        if (property === "getLogs") return (filter: { topics?: unknown[] }) => (filters.push(filter.topics), target.getLogs(filter as never));
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as unknown as Provider;
+    const report = await auditElection({ provider: recording, contractAddress: await zkBallot.getAddress(), electionId: two.electionId, fromBlock: 0 });
+    expect(report.result.ok, formatAuditSummary(report)).to.equal(true);
+    expect(filters.length).to.be.greaterThan(0);
+    expect(filters.every((topics) => Array.isArray(topics) && topics.length > 0)).to.equal(true); // never an unfiltered read
+    const evidence = check(report, "unexplained").evidence;
+    // Election 2's own log (its ElectionCreated) and the two ElectionCreated events: none of election 1's three roll batches.
+    expect(evidence).to.include({ logsOfThisElection: 1, logsFetched: 3 });
+    const first = await auditElection({ provider: recording, contractAddress: await zkBallot.getAddress(), electionId: one.electionId, fromBlock: 0 });
+    expect(check(first, "unexplained").evidence).to.include({ logsOfThisElection: 4, logsFetched: 6 });
+    expect(check(first, "voter-roll").evidence.batches).to.equal(3);
+  });
+});
+
+describe("auditor log decoding", () => {
+  it("the fast VoterCommitmentsPublished decoder gives what ethers gives, and leaves any other layout to ethers", async () => {
+    const { decodeCommitmentsPublished, decodeZkBallotLog } = await import("../lib/audit/decode");
+    const iface = ZkBallot__factory.createInterface() as unknown as Interface;
+    const event = iface.getEvent("VoterCommitmentsPublished")!;
+    const registrar = "0x" + "ab".repeat(20);
+    const log = iface.encodeEventLog(event, [7n, registrar, 5n, [1n, (1n << 255n) + 3n, 42n], "0x" + "cd".repeat(32)]);
+    const fast = decodeCommitmentsPublished(iface, log)!;
+    const reference = iface.parseLog(log)!;
+    expect(fast.name).to.equal(reference.name);
+    for (const field of ["electionId", "registrar", "firstIndex", "voterRollDigest"]) expect(fast.args[field], field).to.equal(reference.args[field]);
+    expect(fast.args.voterCommitments).to.deep.equal([...(reference.args.voterCommitments as bigint[])]);
+    expect(fast.args[0]).to.equal(7n);
+    // Other layouts (a truncated array, a wrong offset, another event) are not read by the fast path.
+    expect(decodeCommitmentsPublished(iface, { ...log, data: log.data.slice(0, -64) })).to.equal(null);
+    expect(decodeCommitmentsPublished(iface, { ...log, data: log.data.slice(0, 66) + "0".repeat(62) + "40" + log.data.slice(130) })).to.equal(null);
+    const other = iface.encodeEventLog(iface.getEvent("VoteSkipped")!, [7n, 9n, "0x"]);
+    expect(decodeCommitmentsPublished(iface, other)).to.equal(null);
+    expect(decodeZkBallotLog(iface, other)?.name).to.equal("VoteSkipped");
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Check "ballots" (every ballot proof): for each VoteCast, the rules castVote applies (nullifier
+ * uniqueness, a valid single choice, inside the voting window, canonical proof coordinates),
+ * then every Groth16 proof against the verification key, the frozen root and the election scope,
+ * all at once (lib/proving/batchVerify.ts gives exactly snarkjs's verdict for each proof).
+ */
+import { decodeSingleChoiceBallot } from "../../core/ballot";
+import { toHex32 } from "../../core/field";
+import { computeElectionScope } from "../../chain/election";
+import { verifyVoteProofs } from "../../proving/batchVerify";
+import { findNonCanonicalCoordinate, type VotePublicSignals } from "../../proving/prover";
+import type { AuditContext } from "../context";
+import { CheckBuilder, at, type BallotEntry, type CheckResult, type DecodedLog } from "../types";
+import type { ElectionHistory } from "./electionRecord";
+import { checkNullifierUniqueness } from "./nullifierUniqueness";
+
+interface Checked {
+  log: DecodedLog;
+  option: number | undefined;
+  valid: boolean;
+  signals?: VotePublicSignals;
+  proof: bigint[];
+}
+
+/** Every rule but the proof, for one ballot. */
+async function checkRules(ctx: AuditContext, history: ElectionHistory, log: DecodedLog, ballots: CheckBuilder): Promise<{ option?: number; valid: boolean; nonCanonical: boolean }> {
+  const ballot = log.event.args.ballot as bigint;
+  let valid = true;
+  let option: number | undefined;
+  try {
+    option = decodeSingleChoiceBallot(ballot, ctx.numOptions);
+  } catch {
+    ballots.fail(`ballot ${ballot} is not a valid single choice among ${ctx.numOptions} options`, at(log));
+    valid = false;
+  }
+  const { window } = history;
+  const timestamp = BigInt(await ctx.timestampOf(log.blockNumber));
+  if (timestamp < window.startsAt || (window.endsAt !== 0n && timestamp >= window.endsAt)) {
+    ballots.fail(`ballot cast at ${timestamp}, outside the voting window [${window.startsAt}, ${window.endsAt === 0n ? "none" : window.endsAt})`, at(log));
+    valid = false;
+  }
+  const nonCanonical = findNonCanonicalCoordinate([...(log.event.args.proof as bigint[])]);
+  if (nonCanonical) {
+    // The verifier this contract calls reduces A.y, so a re-encoded copy of a genuine ballot
+    // can be counted on-chain; no off-chain verifier accepts it (docs/THREATS.md).
+    ballots.fail(
+      `non-canonical proof encoding: coordinate ${nonCanonical.index} (${nonCanonical.name}) is ${nonCanonical.value}, not below the base field order q; the contract counted a proof that no off-chain verifier accepts (a re-encoded copy, which a ZkBallot that refuses coordinates >= q rejects)`,
+      at(log),
+      "NON_CANONICAL_PROOF",
+    );
+    valid = false;
+  }
+  return { option, valid, nonCanonical: nonCanonical !== undefined };
+}
+
+/** Runs the check; returns the recount of the ballots that passed and the ballot list. */
+export async function checkBallots(
+  ctx: AuditContext,
+  history: ElectionHistory,
+  voterRollRoot: bigint | undefined,
+  verificationKey: Record<string, unknown>,
+): Promise<{ result: CheckResult; counted: (number | undefined)[]; ballotList: BallotEntry[] }> {
+  const ballots = new CheckBuilder("ballots");
+  const electionScope = computeElectionScope(ctx.chainId, ctx.contract, ctx.electionId);
+  const { votes } = history;
+  await Promise.all([...new Set(votes.map((log) => log.blockNumber))].map((block) => ctx.timestampOf(block))); // fetched in parallel, once a block
+  const nullifiersOk = checkNullifierUniqueness(votes, ballots);
+  let nonCanonicalProofs = 0;
+  const checked: Checked[] = [];
+  for (const [i, log] of votes.entries()) {
+    const rules = await checkRules(ctx, history, log, ballots);
+    if (rules.nonCanonical) nonCanonicalProofs++;
+    const { nullifier, ballot } = log.event.args as unknown as { nullifier: bigint; ballot: bigint };
+    const signals = voterRollRoot === undefined || rules.nonCanonical ? undefined : { voterRollRoot, nullifier, electionScope, ballot };
+    checked.push({ log, option: rules.option, valid: nullifiersOk[i] && rules.valid && signals !== undefined, signals, proof: [...(log.event.args.proof as bigint[])] });
+  }
+  const toVerify = checked.filter((entry) => entry.signals !== undefined);
+  const verdicts = await verifyVoteProofs(
+    toVerify.map((entry) => ({ signals: entry.signals!, proof: entry.proof })),
+    { verificationKey, onProgress: (done, total) => ctx.progress("re-verifying ballots", done, total) },
+  );
+  toVerify.forEach((entry, i) => {
+    if (!verdicts[i]) {
+      ballots.fail("the ballot's Groth16 proof does not verify against the verification key, the frozen root and the election scope", at(entry.log));
+      entry.valid = false;
+    }
+  });
+  const counted = checked.map((entry) => (entry.valid && entry.option !== undefined ? entry.option : undefined));
+  const ballotList: BallotEntry[] = checked.map((entry, i) => ({
+    nullifier: toHex32(entry.log.event.args.nullifier as bigint),
+    ballot: String(entry.log.event.args.ballot),
+    option: entry.option ?? null,
+    blockNumber: entry.log.blockNumber,
+    transactionHash: entry.log.transactionHash,
+    verified: counted[i] !== undefined,
+  }));
+  const verified = counted.filter((option) => option !== undefined).length;
+  Object.assign(ballots.evidence, { voteCastEvents: votes.length, verified, nonCanonicalProofs, skippedInBatches: history.skippedBallots, electionScope: electionScope.toString() });
+  return { result: ballots.result(), counted, ballotList };
+}

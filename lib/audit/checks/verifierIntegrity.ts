@@ -1,0 +1,87 @@
+/**
+ * Check "verifier-integrity": the code at VERIFIER is the verifier compiled from the published
+ * verification key, the code at BATCH_VERIFIER is VoteBatchVerifier compiled from this
+ * repository's source holding that same key, the key has the protocol's four public signals,
+ * the circuit's depth is the contract's, and the setup's security label (insecureSetup.ts).
+ * Compiled output comes from the compile cache (compileCache.ts) when its key matches.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+
+import { keccak256, type BlockTag, type Provider } from "ethers";
+
+import { VoteBatchVerifier__factory } from "../../../typechain-types";
+import { artifactPath, loadManifest, proverArtifacts, sha256File } from "../../proving/artifacts";
+import { batchVerifierConstructorArgs } from "../../proving/batchVerifierContract";
+import { loadVerificationKey } from "../../proving/prover";
+import { VERIFIER_CONTRACT_NAME, renderVerifierSource } from "../../proving/setup";
+import { maskImmutables, stripBytecodeMetadata } from "../../proving/solidity";
+import { compileCacheDirectory, compileCached } from "../compileCache";
+import type { AuditContext } from "../context";
+import { CheckBuilder, type CheckResult } from "../types";
+import { checkInsecureSetup } from "./insecureSetup";
+
+const BATCH_VERIFIER_SOURCES = ["contracts/verifiers/VoteBatchVerifier.sol", "contracts/interfaces/IVoteBatchVerifier.sol"] as const;
+
+/** What is wrong with the code at `address` as the batch verifier of `verificationKey` (lib/proving/batchVerifierContract.ts checkBatchVerifierCode, with the compile cache). */
+async function batchVerifierProblems(provider: Provider, address: string, verificationKey: unknown, blockTag: BlockTag, cacheDir: string | undefined): Promise<{ problems: string[]; cacheHit: boolean }> {
+  const deployed = await provider.getCode(address, blockTag);
+  if (deployed === "0x") return { problems: [`no code at the batch verifier address ${address}`], cacheHit: false };
+  const sources = Object.fromEntries(BATCH_VERIFIER_SOURCES.map((name) => [name, fs.readFileSync(artifactPath(name), "utf8")]));
+  const { compiled, cacheHit } = compileCached(sources, BATCH_VERIFIER_SOURCES[0], "VoteBatchVerifier", cacheDir);
+  if (maskImmutables(deployed, compiled.immutableReferences) !== maskImmutables(compiled.deployedBytecode, compiled.immutableReferences)) {
+    return { problems: [`the code at ${address} is not VoteBatchVerifier as compiled from ${BATCH_VERIFIER_SOURCES[0]}`], cacheHit };
+  }
+  const [expected] = batchVerifierConstructorArgs(verificationKey);
+  const stored = await VoteBatchVerifier__factory.connect(address, provider).verificationKey({ blockTag });
+  const same = (a: readonly unknown[], b: readonly unknown[]): boolean => JSON.stringify(a.flat(2).map(String)) === JSON.stringify(b.flat(2).map(String));
+  const problems: string[] = [];
+  for (const part of ["alpha1", "beta2", "gamma2", "delta2", "ic"] as const) {
+    if (!same(stored[part] as unknown as unknown[], expected[part])) problems.push(`the batch verifier's ${part} differs from the published verification key`);
+  }
+  return { problems, cacheHit };
+}
+
+/** Runs the check; returns the verification key the ballots are verified with. */
+export async function checkVerifierIntegrity(ctx: AuditContext): Promise<{ result: CheckResult; verificationKey: Record<string, unknown> }> {
+  const { options, rpc, head, verifierAddress, batchVerifierAddress } = ctx;
+  const verifier = new CheckBuilder("verifier-integrity");
+  const verificationKey = options.verificationKey ?? (loadVerificationKey() as Record<string, unknown>);
+  // The published file's SHA-256 (as in manifest.json) when the key is the committed one.
+  const verificationKeyHash =
+    options.verificationKey === undefined
+      ? sha256File(proverArtifacts().verificationKey)
+      : (options.verificationKeySha256 ?? createHash("sha256").update(JSON.stringify(options.verificationKey)).digest("hex"));
+  const manifest = options.manifest ?? loadManifest();
+  const cacheDir = compileCacheDirectory(options.compileCacheDir);
+  ctx.progress("compiling the verifiers from the verification key", 0, 2);
+  const expected = compileCached({ "VoteVerifier.sol": renderVerifierSource(verificationKey) }, "VoteVerifier.sol", VERIFIER_CONTRACT_NAME, cacheDir);
+  const deployed = await rpc("eth_getCode", () => ctx.provider.getCode(verifierAddress, head));
+  ctx.progress("compiling the verifiers from the verification key", 1, 2);
+  // castVotes checks proofs with the batch verifier: it must hold the same key.
+  const batch = await rpc("batch verifier", () => batchVerifierProblems(ctx.provider, batchVerifierAddress, verificationKey, head, cacheDir)).catch(
+    (error: unknown) => ({ problems: [`the batch verifier at ${batchVerifierAddress} cannot be read: ${(error as Error).message.split("\n")[0]}`], cacheHit: false }),
+  );
+  ctx.progress("compiling the verifiers from the verification key", 2, 2);
+  for (const problem of batch.problems) verifier.fail(problem);
+  Object.assign(verifier.evidence, {
+    verifier: verifierAddress,
+    batchVerifier: batchVerifierAddress,
+    deployedCodeBytes: (deployed.length - 2) / 2,
+    icPoints: (verificationKey.IC as unknown[] | undefined)?.length,
+    verifierCodeHash: keccak256(deployed),
+    batchVerifierCodeHash: keccak256(await rpc("eth_getCode", () => ctx.provider.getCode(batchVerifierAddress, head))),
+    verificationKeySha256: verificationKeyHash,
+    setup: manifest.setup.kind,
+    setupSecure: manifest.setup.secure,
+    compiledFromCache: expected.cacheHit && batch.cacheHit,
+  });
+  if (deployed === "0x") verifier.fail(`no code at the verifier address ${verifierAddress}`);
+  else if (stripBytecodeMetadata(deployed) !== stripBytecodeMetadata(expected.compiled.deployedBytecode)) {
+    verifier.fail(`the code at ${verifierAddress} is not the verifier compiled from the published verification key`);
+  }
+  if (Number(verificationKey.nPublic) !== 4) verifier.fail(`the verification key has ${String(verificationKey.nPublic)} public signals, the protocol has 4`);
+  if (ctx.rollDepth !== manifest.rollDepth) verifier.fail(`the contract's ROLL_DEPTH ${ctx.rollDepth} differs from the circuit's depth ${manifest.rollDepth}`);
+  checkInsecureSetup(verifier, manifest, ctx.chainId);
+  return { result: verifier.result(), verificationKey };
+}

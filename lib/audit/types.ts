@@ -1,0 +1,141 @@
+/**
+ * The auditor's report types (JSON report version 2) and the small pieces every check shares.
+ * A check is a named module in lib/audit/checks/ returning a CheckResult: its name (`id`), its
+ * verdict (`status`) and its evidence, with findings that name the offending block and
+ * transaction.
+ */
+import type { LogDescription, Provider } from "ethers";
+
+import type { SetupManifest } from "../proving/artifacts";
+
+export type CheckStatus = "pass" | "fail" | "warn";
+
+export interface Finding {
+  /** A stable name for findings a reader may want to match, e.g. "NON_CANONICAL_PROOF". */
+  code?: string;
+  message: string;
+  blockNumber?: number;
+  transactionHash?: string;
+}
+
+export interface CheckResult {
+  /** The check's name. */
+  id: string;
+  title: string;
+  /** The verdict: fail when any finding, else warn when any warning, else pass. */
+  status: CheckStatus;
+  evidence: Record<string, unknown>;
+  findings: Finding[];
+  warnings: string[];
+}
+
+export interface OperatorAction {
+  action: string;
+  blockNumber: number;
+  transactionHash: string;
+  /** The acting address, read from the event (the contract's msg.sender): a Safe, not its signer. */
+  actor: string;
+  /** Who sent the transaction (tx.from), for information only: a multisig's executor, a relayer. */
+  transactionFrom: string;
+  details: Record<string, string>;
+}
+
+/** One counted ballot as the chain records it, for a voter to find their own (by nullifier). */
+export interface BallotEntry {
+  nullifier: string;
+  ballot: string;
+  /** The option it decodes to, or null when it does not decode. */
+  option: number | null;
+  blockNumber: number;
+  transactionHash: string;
+  /** It passed every rule and its proof re-verified. */
+  verified: boolean;
+}
+
+export interface AuditReport {
+  tool: "zkballot-audit";
+  reportVersion: 2;
+  generatedAt: string;
+  chainId: string;
+  contract: string;
+  electionId: string;
+  blocks: { from: number; to: number };
+  election: Record<string, unknown>;
+  operations: OperatorAction[];
+  ballots: BallotEntry[];
+  checks: CheckResult[];
+  result: { ok: boolean; passed: number; failed: number; warned: number };
+}
+
+export interface AuditOptions {
+  provider: Provider;
+  contractAddress: string;
+  electionId: bigint;
+  /** The verification key the election claims; default: circuits/build/verification_key.json. */
+  verificationKey?: Record<string, unknown>;
+  /** SHA-256 of the file `verificationKey` was read from (shown as evidence); default: of its JSON text. */
+  verificationKeySha256?: string;
+  /** Its setup label; default: circuits/build/manifest.json. */
+  manifest?: SetupManifest;
+  fromBlock?: number;
+  toBlock?: number;
+  /** Largest block range per eth_getLogs call; halved automatically when the RPC refuses. */
+  blockRange?: number;
+  maxRetries?: number;
+  /** Directory for a resumable cache of fetched logs. */
+  cacheDir?: string;
+  /** Blocks behind the head that are cached (reorg safety). */
+  cacheConfirmations?: number;
+  /**
+   * Directory of compiled verifier output, keyed by source hash, compiler version and settings
+   * (default: $ZKBALLOT_COMPILE_CACHE, else ~/.cache/zkballot/compiled; "" disables it).
+   */
+  compileCacheDir?: string;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export const CHECK_TITLES = {
+  "election-record": "Election record and operation log",
+  "voter-roll": "Voter roll rebuilt from published commitments",
+  "verifier-integrity": "Verifiers (single and batch) match the published verification key",
+  ballots: "Every ballot re-verified",
+  tally: "Tally recomputed from verified ballots",
+  unexplained: "Nothing on-chain left unexplained",
+} as const;
+
+export type CheckId = keyof typeof CHECK_TITLES;
+
+export interface At {
+  blockNumber?: number;
+  transactionHash?: string;
+}
+
+/** Collects one check's findings, warnings and evidence, then states its verdict. */
+export class CheckBuilder {
+  readonly findings: Finding[] = [];
+  readonly warnings: string[] = [];
+  readonly evidence: Record<string, unknown> = {};
+  constructor(readonly id: CheckId) {}
+  fail(message: string, where?: At, code?: string): void {
+    this.findings.push({
+      ...(code ? { code } : {}),
+      message,
+      ...(where?.blockNumber !== undefined ? { blockNumber: where.blockNumber } : {}),
+      ...(where?.transactionHash ? { transactionHash: where.transactionHash } : {}),
+    });
+  }
+  result(): CheckResult {
+    const status: CheckStatus = this.findings.length > 0 ? "fail" : this.warnings.length > 0 ? "warn" : "pass";
+    return { id: this.id, title: CHECK_TITLES[this.id], status, evidence: this.evidence, findings: this.findings, warnings: this.warnings };
+  }
+}
+
+/** A log of the audited election, decoded with the ZkBallot ABI. */
+export interface DecodedLog {
+  blockNumber: number;
+  transactionHash: string;
+  index: number;
+  event: LogDescription;
+}
+
+export const at = (log: { blockNumber: number; transactionHash: string }): At => ({ blockNumber: log.blockNumber, transactionHash: log.transactionHash });
