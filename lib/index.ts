@@ -1,22 +1,15 @@
-/** zkballot's library: everything the scripts, tasks and tests use, from one import. */
-export * from "./proving/artifacts";
-export * from "./audit/audit";
-export * from "./core/ballot";
-export * from "./proving/batchVerify";
-export * from "./chain/chainLogs";
+/**
+ * zkballot's browser-safe core: the protocol without Node built-ins, file paths or generated
+ * code, for a web page, the CLI, the relayer and the auditor alike. Node adapters (identity
+ * files, roll files, the worker-thread roll hasher, artifacts on disk) are in lib/node/; the
+ * chain client, proving, audit and relayer layers are in their own folders.
+ */
 export * from "./core/constants";
-export * from "./chain/deployments";
-export * from "./chain/election";
-export * from "./chain/electionSpec";
 export * from "./core/errors";
-export * from "./node/fastRoll";
 export * from "./core/field";
-export * from "./core/identity";
 export * from "./core/poseidon";
-export * from "./node/progress";
-export * from "./proving/prover";
-export * from "./chain/results";
-export * from "./node/rollFile";
-export * from "./sealed";
-export * from "./proving/sealedCircuits";
+export * from "./core/ballot";
 export * from "./core/voterRoll";
+export * from "./core/identity";
+export * from "./core/rules";
+export * from "./sealed";

@@ -20,7 +20,8 @@ identity
   .addOptionalParam("account", "with --from-signer: index of the wallet account", "0")
   .setAction(
     command(async (args: { out: string; allowGitWorkTree: boolean; fromSigner: boolean; account: string }, hre) => {
-      const { createIdentity, identityFromSignature, prepareIdentityLocation, resolveIdentityPath, saveIdentity, IDENTITY_DERIVATION_MESSAGE } = await import("../lib/core/identity");
+      const { createIdentity, identityFromSignature, IDENTITY_DERIVATION_MESSAGE } = await import("../lib/core/identity");
+      const { prepareIdentityLocation, resolveIdentityPath, saveIdentity } = await import("../lib/node/identityFile");
       const { toHex32 } = await import("../lib/core/field");
       const file = resolveIdentityPath(args.out);
       const location = prepareIdentityLocation(file, { allowInWorkTree: args.allowGitWorkTree });
@@ -50,7 +51,7 @@ identity
   .addParam("identity", IDENTITY_PARAM)
   .setAction(
     command(async (args: { identity: string }) => {
-      const { loadIdentity, resolveIdentityPath } = await import("../lib/core/identity");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
       const { toHex32 } = await import("../lib/core/field");
       console.log(toHex32((await loadIdentity(resolveIdentityPath(args.identity))).voterCommitment));
     }, { contracts: false }),
@@ -69,7 +70,7 @@ task(
   .addOptionalParam("privateKeyEnv", "send the transaction yourself from the key in this environment variable (e.g. VOTER_PRIVATE_KEY in .env)")
   .setAction(
     command(async (args: { election: string; identity: string; option: string; rollFile?: string; account?: string; relayer?: string; privateKeyEnv?: string }, hre) => {
-      const { loadIdentity, resolveIdentityPath } = await import("../lib/core/identity");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
       const { assertVotingAllowed, castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/chain/election");
       const { connectDeployment } = await import("../lib/chain/deployments");
       const { readVoterRollFile } = await import("../lib/node/rollFile");
@@ -162,7 +163,7 @@ task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof 
   .addFlag("json", "print JSON")
   .setAction(
     command(async (args: { election: string; identity: string; json: boolean }, hre) => {
-      const { loadIdentity, resolveIdentityPath } = await import("../lib/core/identity");
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
       const { connectDeployment } = await import("../lib/chain/deployments");
       const { checkMyBallot } = await import("../lib/chain/results");
       const { zkBallot, record } = await connectDeployment(hre.ethers.provider);

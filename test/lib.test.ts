@@ -14,11 +14,10 @@ import {
   computeNullifier,
   createIdentity,
   identityFromSecret,
-  loadIdentity,
   parseIdentity,
-  saveIdentity,
   serializeIdentity,
 } from "../lib/core/identity";
+import { loadIdentity, saveIdentity } from "../lib/node/identityFile";
 import { loadPoseidon, poseidonHasher } from "../lib/core/poseidon";
 import { BN254_BASE_FIELD, fromSolidityProof, parseSolidityProof, toSolidityProof } from "../lib/proving/prover";
 import { VoterRoll, rootFromPath, zeroHashes } from "../lib/core/voterRoll";

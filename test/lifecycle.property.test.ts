@@ -31,6 +31,7 @@ import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
 import { Phase, computeElectionScope, computeVoterRollDigest, decodeContractRevert, deployZkBallot } from "../lib/chain/election";
 import { identityFromSecret, type VoterIdentity } from "../lib/core/identity";
 import { BN254_BASE_FIELD, proveVote, releaseSnarkjs, type SolidityProof } from "../lib/proving/prover";
+import { checkVote } from "../lib/core/rules";
 import { VoterRoll } from "../lib/core/voterRoll";
 import type { ZkBallot } from "../typechain-types";
 
@@ -168,18 +169,21 @@ function tampered(entry: PoolProof, tamper: Tamper): Submission {
   return s;
 }
 
-const isValidSingleChoice = (ballot: bigint, numOptions: number) => ballot > 0n && (ballot & (ballot - 1n)) === 0n && ballot < 1n << BigInt(numOptions);
-
 /** What castVote does with `s` at the model's current time: the custom error, or the option counted. */
 function judge(m: Model, pool: PoolProof[], s: Submission): { error: string } | { option: number } {
   const e = m.elections[Number(s.electionId) - 1];
-  if (e === undefined) return { error: "ElectionNotFound" };
-  if (e.phase !== Phase.Voting) return { error: "WrongPhase" };
-  if (m.now < e.startsAt) return { error: "VotingNotStarted" };
-  if (e.endsAt !== 0n && m.now >= e.endsAt) return { error: "VotingEnded" };
-  if (!isValidSingleChoice(s.ballot, e.numOptions)) return { error: "InvalidBallot" };
-  if (s.nullifier >= R) return { error: "NullifierOutOfField" };
-  if (e.spent.has(s.nullifier)) return { error: "NullifierAlreadySpent" };
+  // The rules before the verifier come from the one rules module (lib/core/rules.ts); the model
+  // supplies the state it tracks.
+  const verdict = checkVote({
+    electionId: s.electionId,
+    election: e && { phase: e.phase, numOptions: e.numOptions, votingStartsAt: e.startsAt, votingEndsAt: e.endsAt },
+    now: m.now,
+    ballot: s.ballot,
+    nullifier: s.nullifier,
+    proof: s.proof,
+    spentInBlock: e?.spent.has(s.nullifier) ? BigInt(e.spent.get(s.nullifier)!) || 1n : undefined,
+  });
+  if (!verdict.accepted) return { error: verdict.rejection.error };
   const genuine = pool.some(
     (p) => p.electionId === s.electionId && p.root === e.root && p.ballot === s.ballot && p.nullifier === s.nullifier && p.proof.every((c, i) => c === s.proof[i]),
   );

@@ -12,7 +12,7 @@ import { expect } from "chai";
 import { PROJECT_ROOT } from "../lib/proving/artifacts";
 import { ZkBallotError } from "../lib/core/errors";
 import { gitIgnores, gitWorkTreeOf } from "../lib/node/files";
-import { identityStoreDir, prepareIdentityLocation, resolveIdentityPath } from "../lib/core/identity";
+import { identityStoreDir, prepareIdentityLocation, resolveIdentityPath } from "../lib/node/identityFile";
 
 import { runHardhatCliAsync } from "./helpers/processes";
 

@@ -14,14 +14,13 @@ import { ZkBallotError } from "../core/errors";
 import { computeNullifier, type VoterIdentity } from "../core/identity";
 import { proveVote, type SolidityProof } from "../proving/prover";
 import { VoterRoll, indexVoterCommitments } from "../core/voterRoll";
+// Node: plugs the worker-thread roll hasher into VoterRoll for large rolls (the core alone uses circomlibjs).
+import "../node/fastRoll";
 
 /** Mirrors IZkBallot.Phase. */
-export enum Phase {
-  None = 0,
-  Registration = 1,
-  Voting = 2,
-  Closed = 3,
-}
+import { checkVotingOpen, Phase, type VoteRejection } from "../core/rules";
+
+export { Phase };
 
 export interface ElectionSpec {
   title: string;
@@ -335,38 +334,44 @@ export function assertVotingAllowed(
   election: { phase: bigint; votingStartsAt: bigint; votingEndsAt: bigint },
   now?: bigint,
 ): void {
-  const phase = Number(election.phase);
-  if (phase === Phase.None) {
-    throw new ZkBallotError("ELECTION_STATE", `election ${electionId} does not exist`, "list elections with `npx hardhat status`");
-  }
-  if (phase === Phase.Registration) {
-    throw new ZkBallotError(
-      "ELECTION_STATE",
-      `election ${electionId} is in phase Registration, not Voting: voting has not been opened yet`,
-      `wait until the registrar opens voting (\`npx hardhat voting open --election ${electionId}\`); \`npx hardhat status --election ${electionId}\` shows the phase`,
-    );
-  }
-  if (phase === Phase.Closed) {
-    throw new ZkBallotError(
-      "ELECTION_STATE",
-      `election ${electionId} is in phase Closed, not Voting: voting is over and no ballot can be added`,
-      `see the result with \`npx hardhat tally --election ${electionId}\``,
-    );
-  }
-  if (now === undefined) return;
-  if (now < election.votingStartsAt) {
-    throw new ZkBallotError(
-      "ELECTION_STATE",
-      `voting in election ${electionId} has not started: it starts at ${isoTime(election.votingStartsAt)}, the chain's time is ${isoTime(now)}`,
-      "vote after the start time",
-    );
-  }
-  if (election.votingEndsAt !== 0n && now >= election.votingEndsAt) {
-    throw new ZkBallotError(
-      "ELECTION_STATE",
-      `voting in election ${electionId} ended at ${isoTime(election.votingEndsAt)} (the chain's time is ${isoTime(now)}); the election is still in phase Voting until someone closes it`,
-      `anyone may close it now with \`npx hardhat election close --election ${electionId}\`; then \`npx hardhat tally --election ${electionId}\` shows the result`,
-    );
+  // Without `now` only the phase is judged: a window from 0 to 0 never refuses.
+  const facts = { phase: Number(election.phase) as Phase, numOptions: 0, votingStartsAt: now === undefined ? 0n : election.votingStartsAt, votingEndsAt: now === undefined ? 0n : election.votingEndsAt };
+  const rejection = checkVotingOpen(electionId, facts, now ?? 0n);
+  if (rejection) throw votingRefusal(rejection, now ?? 0n);
+}
+
+/** The CLI's account of a refusal from lib/core/rules.ts: the state, and what to do next. */
+function votingRefusal(rejection: VoteRejection, now: bigint): ZkBallotError {
+  const id = "electionId" in rejection ? rejection.electionId : 0n;
+  switch (rejection.error) {
+    case "ElectionNotFound":
+      return new ZkBallotError("ELECTION_STATE", `election ${id} does not exist`, "list elections with `npx hardhat status`");
+    case "WrongPhase":
+      return rejection.current === Phase.Registration
+        ? new ZkBallotError(
+            "ELECTION_STATE",
+            `election ${id} is in phase Registration, not Voting: voting has not been opened yet`,
+            `wait until the registrar opens voting (\`npx hardhat voting open --election ${id}\`); \`npx hardhat status --election ${id}\` shows the phase`,
+          )
+        : new ZkBallotError(
+            "ELECTION_STATE",
+            `election ${id} is in phase Closed, not Voting: voting is over and no ballot can be added`,
+            `see the result with \`npx hardhat tally --election ${id}\``,
+          );
+    case "VotingNotStarted":
+      return new ZkBallotError(
+        "ELECTION_STATE",
+        `voting in election ${id} has not started: it starts at ${isoTime(rejection.votingStartsAt)}, the chain's time is ${isoTime(now)}`,
+        "vote after the start time",
+      );
+    case "VotingEnded":
+      return new ZkBallotError(
+        "ELECTION_STATE",
+        `voting in election ${id} ended at ${isoTime(rejection.votingEndsAt)} (the chain's time is ${isoTime(now)}); the election is still in phase Voting until someone closes it`,
+        `anyone may close it now with \`npx hardhat election close --election ${id}\`; then \`npx hardhat tally --election ${id}\` shows the result`,
+      );
+    default:
+      return new ZkBallotError("ELECTION_STATE", `election ${id} refuses this ballot (${rejection.error})`);
   }
 }
 

@@ -1,11 +1,34 @@
 import { DEFAULT_ROLL_DEPTH, EMPTY_LEAF } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement } from "./field";
-import { buildRollLevels } from "../node/fastRoll";
 import { poseidonHasher, type PoseidonHasher } from "./poseidon";
 
-/** Rolls at least this big are hashed by lib/node/fastRoll.ts (below it, starting workers costs more than it saves). */
-const FAST_BUILD_MIN_LEAVES = 16_384;
+/**
+ * Hashes a whole roll at once and returns VoterRoll's levels (levels[0] = the leaves,
+ * levels[depth] = [root], or [] for an empty roll): a faster hasher a platform plugs in.
+ * It must return exactly what the reference loop in VoterRoll.build computes.
+ */
+export type RollLevelsBuilder = (
+  leaves: readonly bigint[],
+  depth: number,
+  options: { onProgress?: (done: number, total: number) => void },
+) => Promise<bigint[][]>;
+
+/** A levels builder and the roll size from which it pays (below it the reference loop is faster). */
+export interface RollAccelerator {
+  readonly buildLevels: RollLevelsBuilder;
+  readonly minLeaves: number;
+}
+
+// The core runs anywhere, so it hashes with circomlibjs by default; a platform adapter (in
+// Node, lib/node/fastRoll.ts: SIMD WebAssembly Poseidon on worker threads) registers a faster
+// builder for large rolls.
+let registeredAccelerator: RollAccelerator | undefined;
+
+/** Registers the builder VoterRoll.build uses for rolls of at least `minLeaves` commitments. */
+export function registerRollAccelerator(accelerator: RollAccelerator | undefined): void {
+  registeredAccelerator = accelerator;
+}
 
 /** Authentication path of one leaf, in the shape the circuit takes it. */
 export interface MerklePath {
@@ -19,6 +42,8 @@ export interface VoterRollOptions {
   depth?: number;
   /** Called after each level is hashed: (levelsDone, depth). */
   onProgress?: (levelsDone: number, depth: number) => void;
+  /** Overrides the registered accelerator; `null` forces the reference loop. */
+  accelerator?: RollAccelerator | null;
 }
 
 /**
@@ -44,11 +69,12 @@ export class VoterRoll {
 
     const hash = await poseidonHasher();
     const zeros = zeroHashes(hash, depth);
-    // Big rolls go to the SIMD WebAssembly Poseidon on worker threads (lib/node/fastRoll.ts), which
-    // returns exactly these levels; small ones are faster here than starting workers.
+    // Big rolls go to the platform's accelerator when one is registered (it returns exactly these
+    // levels); small ones are faster here than starting workers.
+    const accelerator = options.accelerator === undefined ? registeredAccelerator : options.accelerator ?? undefined;
     const levels: bigint[][] =
-      leaves.length >= FAST_BUILD_MIN_LEAVES
-        ? await buildRollLevels(leaves, depth, { onProgress: (done, total) => options.onProgress?.(Math.floor((done / total) * depth), depth) })
+      accelerator && leaves.length >= accelerator.minLeaves
+        ? await accelerator.buildLevels(leaves, depth, { onProgress: (done, total) => options.onProgress?.(Math.floor((done / total) * depth), depth) })
         : [leaves];
     for (let level = levels.length - 1; level < depth; level++) {
       const below = levels[level];

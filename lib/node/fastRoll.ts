@@ -32,7 +32,7 @@ import {
 } from "./fastPoseidon";
 import { parseFieldElement } from "../core/field";
 import { readVoterRollFile } from "./rollFile";
-import type { MerklePath } from "../core/voterRoll";
+import { registerRollAccelerator, type MerklePath } from "../core/voterRoll";
 
 export interface FastRollOptions {
   depth?: number;
@@ -426,6 +426,13 @@ export async function buildRollLevels(leaves: readonly bigint[], depth: number, 
   for (let level = 1; level <= depth; level++) levels.push(tree.level(level));
   return levels;
 }
+
+/** Rolls at least this big are hashed here by VoterRoll.build (below it, starting workers costs more than it saves). */
+export const FAST_BUILD_MIN_LEAVES = 16_384;
+
+// Importing this module (any Node entry point that builds rolls does) plugs the fast builder
+// into the core's VoterRoll.
+registerRollAccelerator({ buildLevels: (leaves, depth, options) => buildRollLevels(leaves, depth, options), minLeaves: FAST_BUILD_MIN_LEAVES });
 
 /**
  * Reads a roll file in the form writeVoterRollFile writes (optional `voterCommitment` header,

@@ -3,10 +3,10 @@
  * ballot the contract would refuse. Each refusal has an HTTP status and a stable code.
  */
 import type { ZkBallot } from "../../typechain-types";
-import { decodeSingleChoiceBallot } from "../core/ballot";
 import { computeElectionScope, decodeContractRevert, Phase } from "../chain/election";
 import { ZkBallotError } from "../core/errors";
 import { parseFieldElement } from "../core/field";
+import { checkVotingOpen, describeVoteRejection, singleChoiceOption } from "../core/rules";
 import { parseSolidityProof, publicSignalsArray } from "../proving/prover";
 
 export class RelayRejection extends Error {
@@ -141,17 +141,13 @@ function chainUnavailable(): RelayRejection {
 /** The cheap checks (no proof verification, cached chain reads): election exists, is voting, window open, ballot in range. */
 export async function checkBallotCheaply(view: ChainView, request: BallotRequest): Promise<ElectionFacts> {
   const election = await view.election(request.electionId);
-  if (election === "not-found") throw new RelayRejection(404, "ELECTION_NOT_FOUND", `election ${request.electionId} does not exist`);
-  if (election.phase !== Phase.Voting) {
-    throw new RelayRejection(409, "ELECTION_NOT_VOTING", `election ${request.electionId} is in phase ${Phase[election.phase]}, not Voting`);
-  }
-  const now = await view.chainTime();
-  if (now < election.votingStartsAt) throw new RelayRejection(409, "ELECTION_NOT_VOTING", `voting in election ${request.electionId} starts at ${election.votingStartsAt}`);
-  if (election.votingEndsAt !== 0n && now >= election.votingEndsAt) throw new RelayRejection(409, "ELECTION_NOT_VOTING", `voting in election ${request.electionId} ended at ${election.votingEndsAt}`);
-  try {
-    decodeSingleChoiceBallot(request.ballot, election.numOptions);
-  } catch (error) {
-    throw new RelayRejection(422, "INVALID_BALLOT", (error as Error).message);
+  if (election === "not-found") throw new RelayRejection(404, "ELECTION_NOT_FOUND", describeVoteRejection({ error: "ElectionNotFound", electionId: request.electionId }));
+  // The phase is judged before the clock is read, so a closed election costs no block lookup.
+  const phaseOnly = checkVotingOpen(request.electionId, { ...election, votingStartsAt: 0n, votingEndsAt: 0n }, 0n);
+  const closed = phaseOnly ?? checkVotingOpen(request.electionId, election, await view.chainTime());
+  if (closed) throw new RelayRejection(409, "ELECTION_NOT_VOTING", describeVoteRejection(closed));
+  if (singleChoiceOption(request.ballot, election.numOptions) === undefined) {
+    throw new RelayRejection(422, "INVALID_BALLOT", describeVoteRejection({ error: "InvalidBallot", electionId: request.electionId, ballot: request.ballot, numOptions: election.numOptions }));
   }
   return election;
 }
@@ -164,7 +160,7 @@ export async function checkNullifierUnspent(context: ChainContext, request: Ball
   } catch {
     throw chainUnavailable();
   }
-  if (spentInBlock !== 0n) throw new RelayRejection(409, "NULLIFIER_SPENT", `this nullifier already voted in block ${spentInBlock}`);
+  if (spentInBlock !== 0n) throw new RelayRejection(409, "NULLIFIER_SPENT", describeVoteRejection({ error: "NullifierAlreadySpent", electionId: request.electionId, nullifier: request.nullifier, spentInBlock }));
 }
 
 /** The public signals the proof must verify against. */
