@@ -21,7 +21,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { parseFieldElement } from "../core/field";
 import { ProofPool, ProofPoolFull } from "./proofPool";
 import { sameBallot, StorageError, type QueuedBallot, type RelayQueue } from "./queue";
-import { ballotPublicSignals, ChainView, checkBallotCheaply, checkNullifierUnspent, parseBallotRequest, RelayRejection, type ChainContext } from "./validate";
+import { ballotPublicSignals, ChainView, checkBallotCheaply, checkNullifierNotKnownSpent, checkNullifierUnspent, parseBallotRequest, RelayRejection, SpentIndex, type ChainContext } from "./validate";
 
 export interface RelayerServerOptions {
   queue: RelayQueue;
@@ -105,6 +105,7 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
   const { queue, chain, proofPool } = options;
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
   const view = new ChainView(chain);
+  const spentIndex = new SpentIndex(chain);
   const busyRefusals = new BusyRefusals(options.rateLimitKeys ?? 100_000);
   let lastStorageError: { at: number; message: string } | undefined;
 
@@ -147,7 +148,7 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
         if (!sameBallot(existing, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
         return reply.status(200).send(receiptView(existing)); // the same ballot resent: idempotent
       }
-      await checkNullifierUnspent(chain, ballot);
+      await checkNullifierNotKnownSpent(spentIndex, chain, ballot);
       const key = ballotKey(ballot.electionId, ballot.nullifier);
       let valid: boolean;
       try {
@@ -158,6 +159,7 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
       }
       busyRefusals.delete(key);
       if (!valid) throw new RelayRejection(422, "INVALID_PROOF", "the proof does not verify for this election's roll root, scope, nullifier and ballot");
+      await checkNullifierUnspent(chain, ballot); // authoritative, and only for a proof that verifies
       const { stored, created } = queue.enqueue(ballot); // durable before we answer
       if (!created && !sameBallot(stored, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
       return reply.status(created ? 202 : 200).send(receiptView(stored));

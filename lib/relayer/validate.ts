@@ -156,6 +156,63 @@ export async function checkBallotCheaply(view: ChainView, request: BallotRequest
   return election;
 }
 
+/** Spent nullifiers remembered at most (about 150 bytes each); the oldest makes room. */
+const SPENT_INDEX_MAX = 200_000;
+
+/**
+ * The nullifiers spent on-chain, from the contract's VoteCast logs (both indexed: read from the
+ * topics, nothing decoded), caught up at most once a second with one eth_getLogs from the last
+ * block seen. A request asks it instead of the node, so a flood of fresh nullifiers costs the
+ * node nothing: only a hit (a replay of a spent ballot) is confirmed with nullifierSpentInBlock,
+ * and a proof that verifies is checked with that call before it is stored (the index may lag
+ * the chain by a second; a reorg may remove an entry's vote, which the confirmation catches).
+ * When the logs cannot be read the index says "unknown" and the caller asks the node.
+ */
+export class SpentIndex {
+  private readonly spent = new Map<string, true>();
+  private nextBlock = 0;
+  private refresh?: { at: number; done: Promise<boolean> };
+
+  constructor(private readonly context: ChainContext, private readonly ttlMs = CHAIN_VIEW_TTL_MS) {}
+
+  /** true: VoteCast seen for it; false: not seen up to the last block read; "unknown": the logs cannot be read. */
+  async has(electionId: bigint, nullifier: bigint, now = Date.now()): Promise<boolean | "unknown"> {
+    if (!this.refresh || now - this.refresh.at >= this.ttlMs) {
+      const done = this.catchUp();
+      this.refresh = { at: now, done };
+    }
+    if (!(await this.refresh.done)) return "unknown";
+    return this.spent.has(`${electionId}:${nullifier}`);
+  }
+
+  private async catchUp(): Promise<boolean> {
+    try {
+      const provider = this.context.zkBallot.runner!.provider!;
+      const latest = await provider.getBlockNumber();
+      if (latest < this.nextBlock) return true;
+      const topic = this.context.zkBallot.interface.getEvent("VoteCast").topicHash;
+      const logs = await provider.getLogs({ address: this.context.contractAddress, topics: [topic], fromBlock: this.nextBlock, toBlock: latest });
+      for (const log of logs) {
+        const key = `${BigInt(log.topics[1])}:${BigInt(log.topics[2])}`;
+        if (this.spent.size >= SPENT_INDEX_MAX) this.spent.delete(this.spent.keys().next().value!);
+        this.spent.set(key, true);
+      }
+      this.nextBlock = latest + 1;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Before the proof: refuse a nullifier that is spent on-chain, asking the node only when the
+ * index has seen it spent (or cannot tell), so junk with fresh nullifiers never reaches the node.
+ */
+export async function checkNullifierNotKnownSpent(index: SpentIndex, context: ChainContext, request: BallotRequest): Promise<void> {
+  if ((await index.has(request.electionId, request.nullifier)) !== false) await checkNullifierUnspent(context, request);
+}
+
 /** One RPC call: has this nullifier voted on-chain? */
 export async function checkNullifierUnspent(context: ChainContext, request: BallotRequest): Promise<void> {
   let spentInBlock: bigint;
