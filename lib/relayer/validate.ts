@@ -28,30 +28,64 @@ export interface BallotRequest {
   proof: bigint[];
 }
 
-const FIELDS = ["electionId", "ballot", "nullifier", "proof"];
+/** POST /v1/ballots as the client sends it: the shape the route schema guarantees. */
+export interface BallotRequestBody {
+  electionId: string;
+  ballot: string;
+  nullifier: string;
+  proof: string[];
+}
 
-/** Schema and field checks: the request's shape, and every number within its field. */
-export function parseBallotRequest(body: unknown): BallotRequest {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new RelayRejection(400, "INVALID_REQUEST", "the body must be a JSON object");
-  const record = body as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!FIELDS.includes(key)) throw new RelayRejection(400, "INVALID_REQUEST", `unknown field ${JSON.stringify(key)}`);
+/**
+ * The route schema of POST /v1/ballots (JSON Schema, compiled by Fastify's ajv): an object with
+ * exactly these four fields, of these types. Field ranges (below r, canonical below q) need
+ * big integers, which JSON Schema has not: parseBallotRequest checks them after the schema.
+ */
+export const BALLOT_REQUEST_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["electionId", "ballot", "nullifier", "proof"],
+  properties: {
+    electionId: { type: "string", pattern: "^[1-9][0-9]{0,18}$" },
+    ballot: { type: "string" },
+    nullifier: { type: "string" },
+    proof: { type: "array", minItems: 8, maxItems: 8, items: { type: "string" } },
+  },
+} as const;
+
+/** The part of an ajv error that the refusal is made from. */
+export interface SchemaViolation {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * A schema violation as the refusal clients and docs/RELAYER.md know: the shape is
+ * INVALID_REQUEST, a ballot or nullifier of the wrong type INVALID_FIELD_ELEMENT, a proof that is
+ * not 8 strings INVALID_PROOF. Messages name the field.
+ */
+export function schemaRejection(violation: SchemaViolation): RelayRejection {
+  const field = violation.instancePath.split("/")[1] ?? "";
+  if (violation.instancePath === "") {
+    if (violation.keyword === "additionalProperties") return new RelayRejection(400, "INVALID_REQUEST", `unknown field ${JSON.stringify(violation.params.additionalProperty)}`);
+    if (violation.keyword === "required") return new RelayRejection(400, "INVALID_REQUEST", `missing field ${String(violation.params.missingProperty)}`);
+    return new RelayRejection(400, "INVALID_REQUEST", "the body must be a JSON object");
   }
-  for (const key of FIELDS) {
-    if (record[key] === undefined) throw new RelayRejection(400, "INVALID_REQUEST", `missing field ${key}`);
-  }
-  const electionId = record.electionId;
-  if (typeof electionId !== "string" || !/^[1-9][0-9]{0,18}$/.test(electionId)) {
-    throw new RelayRejection(400, "INVALID_REQUEST", "electionId must be a positive integer as a decimal string");
-  }
+  if (field === "electionId") return new RelayRejection(400, "INVALID_REQUEST", "electionId must be a positive integer as a decimal string");
+  if (field === "ballot" || field === "nullifier") return new RelayRejection(400, "INVALID_FIELD_ELEMENT", `${field} must be a decimal or 0x-hex string of a field element`);
+  if (field === "proof") return new RelayRejection(400, "INVALID_PROOF", "proof must be an array of 8 strings");
+  return new RelayRejection(400, "INVALID_REQUEST", `${violation.instancePath} is invalid`);
+}
+
+/** Field checks on a body the schema accepted: every number within its field, canonical. */
+export function parseBallotRequest(body: BallotRequestBody): BallotRequest {
   try {
-    if (typeof record.ballot !== "string" || typeof record.nullifier !== "string") throw new ZkBallotError("INVALID_FIELD_ELEMENT", "ballot and nullifier must be strings");
-    if (!Array.isArray(record.proof) || !record.proof.every((value) => typeof value === "string")) throw new ZkBallotError("INVALID_PROOF", "proof must be an array of 8 strings");
     return {
-      electionId: BigInt(electionId),
-      ballot: parseFieldElement(record.ballot, "ballot"),
-      nullifier: parseFieldElement(record.nullifier, "nullifier"),
-      proof: parseSolidityProof(record.proof as string[]),
+      electionId: BigInt(body.electionId),
+      ballot: parseFieldElement(body.ballot, "ballot"),
+      nullifier: parseFieldElement(body.nullifier, "nullifier"),
+      proof: parseSolidityProof(body.proof),
     };
   } catch (error) {
     throw new RelayRejection(400, (error as ZkBallotError).code ?? "INVALID_REQUEST", (error as Error).message);
