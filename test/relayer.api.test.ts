@@ -454,13 +454,13 @@ describe("relayer API", function () {
     }
   });
 
-  it("the client honours Retry-After on 429/503 with bounded retries, and refuses a receipt for another ballot", async () => {
+  it("the client honours Retry-After on 429/503 with bounded retries, refuses a receipt for another ballot, and names each failure's cause", async () => {
     const fixture = await loadFixture(relayerFixture);
     const prepared = fixture.prepared[0];
     const answers: { status: number; headers?: Record<string, string>; body: unknown }[] = [];
     const server = http.createServer((_request, response) => {
       const next = answers.shift() ?? { status: 500, body: {} };
-      response.writeHead(next.status, { "content-type": "application/json", ...next.headers }).end(JSON.stringify(next.body));
+      response.writeHead(next.status, { "content-type": "application/json", ...next.headers }).end(typeof next.body === "string" ? next.body : JSON.stringify(next.body));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -474,11 +474,15 @@ describe("relayer API", function () {
 
       waits.length = 0;
       answers.push(...Array.from({ length: 4 }, () => ({ status: 503, headers: { "retry-after": "120" }, body: { error: "BUSY", message: "full" } })));
-      await expectRejection(submitToRelayer(url, prepared, { ...retry, maxWaitMs: 5_000 }), /refused the ballot: BUSY/);
+      await expectRejection(submitToRelayer(url, prepared, { ...retry, maxWaitMs: 5_000 }), /refused the ballot: BUSY/, "RELAYER_REFUSED");
       expect(waits, "three retries, each wait capped").to.deep.equal([5000, 5000, 5000]);
 
       answers.push({ status: 200, body: { ...receipt, ballot: fixture.otherChoiceOfVoter0.ballot.toString() } });
-      await expectRejection(submitToRelayer(url, prepared, retry), /receipt r1 is not for this ballot/);
+      await expectRejection(submitToRelayer(url, prepared, retry), /receipt r1 is not for this ballot/, "RELAYER_BAD_ANSWER");
+      answers.push({ status: 502, body: "<html>bad gateway</html>" });
+      await expectRejection(submitToRelayer(url, prepared, retry), /did not answer with JSON \(HTTP 502\)/, "RELAYER_BAD_ANSWER");
+      // nothing listens on port 9: unreachable, with a hint, not an invalid argument
+      await expectRejection(submitToRelayer("http://127.0.0.1:9", prepared, retry), /cannot reach the relayer at .*hint: check the --relayer URL/, "RELAYER_UNREACHABLE");
       expect(retryAfterMs("Wed, 02 Dec 2026 10:00:10 GMT", Date.parse("Wed, 02 Dec 2026 10:00:00 GMT"))).to.equal(10_000);
       expect(retryAfterMs(null)).to.equal(1000);
     } finally {
@@ -487,11 +491,12 @@ describe("relayer API", function () {
   });
 });
 
-async function expectRejection(promise: Promise<unknown>, message: RegExp): Promise<void> {
+async function expectRejection(promise: Promise<unknown>, message: RegExp, code?: string): Promise<void> {
   try {
     await promise;
   } catch (error) {
     expect((error as Error).message).to.match(message);
+    if (code !== undefined) expect((error as { code?: string }).code, (error as Error).message).to.equal(code);
     return;
   }
   expect.fail(`expected a rejection matching ${message}`);

@@ -97,6 +97,7 @@ async function postBallot(relayerUrl: string, fixture: RelayFixture, ballot: Rel
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ electionId: fixture.electionId, ballot: ballot.ballot, nullifier: ballot.nullifier, proof: ballot.proof }),
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
       });
     } catch {
       // the relayer is down (killed, restarting): a client retries, within the deadline
@@ -114,7 +115,22 @@ async function postBallot(relayerUrl: string, fixture: RelayFixture, ballot: Rel
   }
 }
 
-const getReceipt = async (relayerUrl: string, receiptId: string) => (await (await fetch(`${relayerUrl}/v1/ballots/${receiptId}`)).json()) as Receipt;
+const getReceipt = (relayerUrl: string, receiptId: string) => fetchJson<Receipt>(`${relayerUrl}/v1/ballots/${receiptId}`);
+
+/** A hardhat node with the fixture's election open, and a temp dir: the start-up both suites share. */
+async function startChainWithElection(prefix: string): Promise<{ fixture: RelayFixture; dir: string; node: HardhatNode; provider: JsonRpcProvider; zkBallot: ZkBallot; electionId: bigint }> {
+  const fixture = loadRelayFixture();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const node = await startHardhatNode();
+  const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
+  const { zkBallot, electionId } = await openFixtureElection(await provider.getSigner(0), await provider.getSigner(1), fixture.voterCommitments.map(BigInt));
+  expect(await zkBallot.getAddress(), "test/fixtures/relayer-ballots.json is stale: run `npm run fixtures`").to.equal(fixture.zkBallot);
+  return { fixture, dir, node, provider, zkBallot, electionId };
+}
+
+/** Every HTTP call of these tests has a deadline: a hung relayer fails the test, it does not hang it. */
+const HTTP_TIMEOUT_MS = 15_000;
+const fetchJson = async <T>(url: string): Promise<T> => (await (await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })).json()) as T;
 
 describe("relayer service against a real hardhat node", function () {
   this.timeout(600_000);
@@ -129,14 +145,7 @@ describe("relayer service against a real hardhat node", function () {
   let relayer: Relayer | undefined;
 
   before(async () => {
-    fixture = loadRelayFixture();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-relayer-"));
-    node = await startHardhatNode();
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
-    const opened = await openFixtureElection(await provider.getSigner(0), await provider.getSigner(1), fixture.voterCommitments.map(BigInt));
-    zkBallot = opened.zkBallot;
-    electionId = opened.electionId;
-    expect(await zkBallot.getAddress(), "test/fixtures/relayer-ballots.json is stale: run `npm run fixtures`").to.equal(fixture.zkBallot);
+    ({ fixture, dir, node, provider, zkBallot, electionId } = await startChainWithElection("zkballot-relayer-"));
     ({ env: relayerEnv, url: relayerUrl } = relayerEnvFor(node.url, fixture, path.join(dir, "relayer.sqlite")));
     relayer = await startRelayerProcess(relayerEnv);
   });
@@ -173,7 +182,7 @@ describe("relayer service against a real hardhat node", function () {
     for (const ballot of fixture.ballots.slice(0, 5)) expect((await postBallot(relayerUrl, fixture, ballot)).receiptId).to.equal(receipts.get(ballot.nullifier));
 
     const health = await waitFor("every ballot settled", 120_000, async () => {
-      const report = (await (await fetch(`${relayerUrl}/health`)).json()) as { status: string; ballots: Record<string, number> };
+      const report = await fetchJson<{ status: string; ballots: Record<string, number> }>(`${relayerUrl}/health`);
       return report.ballots.queued === 0 && report.ballots.submitted === 0 ? report : undefined;
     }, 250);
     expect(health.status).to.equal("ok");
@@ -228,13 +237,8 @@ describe("relayer service: reorgs, chain resets and a database of another node",
   let anvil: ChildProcess | undefined;
 
   before(async () => {
-    fixture = loadRelayFixture();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-relayer-chain-"));
+    ({ fixture, dir, node, provider, zkBallot, electionId } = await startChainWithElection("zkballot-relayer-chain-"));
     databaseFile = path.join(dir, "relayer.sqlite");
-    node = await startHardhatNode();
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
-    ({ zkBallot, electionId } = await openFixtureElection(await provider.getSigner(0), await provider.getSigner(1), fixture.voterCommitments.map(BigInt)));
-    expect(await zkBallot.getAddress(), "test/fixtures/relayer-ballots.json is stale: run `npm run fixtures`").to.equal(fixture.zkBallot);
   });
 
   after(() => {
@@ -288,7 +292,7 @@ describe("relayer service: reorgs, chain resets and a database of another node",
     expect(purge.status, purge.stderr).to.equal(0);
     expect(purge.stdout).to.match(/election 1: 3 ballots deleted/);
     relayer = await startRelayerProcess(env);
-    const health = (await (await fetch(`${url}/health`)).json()) as { ballots: Record<string, number> };
+    const health = await fetchJson<{ ballots: Record<string, number> }>(`${url}/health`);
     expect(health.ballots).to.deep.equal({ queued: 0, submitted: 0, included: 0, final: 0, rejected: 0 });
     expect(await zkBallot.queryFilter(zkBallot.filters.VoteCast(electionId)), "the chain keeps the public record").to.have.length(3);
   });
@@ -312,7 +316,7 @@ describe("relayer service: reorgs, chain resets and a database of another node",
     const anvilUrl = `http://127.0.0.1:${port}`;
     const anvilProvider = new JsonRpcProvider(anvilUrl, undefined, { staticNetwork: true });
     try {
-      await waitFor("anvil", 30_000, async () => ((await fetch(anvilUrl, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' })).ok ? true : undefined));
+      await waitFor("anvil", 30_000, async () => ((await fetch(anvilUrl, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}', signal: AbortSignal.timeout(5_000) })).ok ? true : undefined));
       expect((await anvilProvider.getNetwork()).chainId).to.equal(31337n);
       const onAnvil = await openFixtureElection(await anvilProvider.getSigner(0), await anvilProvider.getSigner(1), fixture.voterCommitments.map(BigInt));
       expect(await onAnvil.zkBallot.getAddress(), "same deployer, same address on both nodes").to.equal(fixture.zkBallot);
@@ -325,7 +329,7 @@ describe("relayer service: reorgs, chain resets and a database of another node",
       // a new database on anvil is fine
       const fresh = relayerEnvFor(anvilUrl, fixture, path.join(dir, "anvil.sqlite"));
       relayer = await startRelayerProcess(fresh.env);
-      expect((await (await fetch(`${fresh.url}/health`)).json()) as { status: string }).to.include({ status: "ok" });
+      expect(await fetchJson<{ status: string }>(`${fresh.url}/health`)).to.include({ status: "ok" });
     } finally {
       relayer?.child.kill("SIGKILL");
       relayer = undefined;

@@ -24,7 +24,12 @@ export type ZkBallotErrorCode =
   | "CONTRACT_REVERT"
   | "EVENT_DECODE"
   | "STORAGE_UNAVAILABLE"
-  | "CHAIN_MISMATCH";
+  | "CHAIN_MISMATCH"
+  // the voter's relayer client (lib/relayer/client.ts)
+  | "RELAYER_UNREACHABLE"
+  | "RELAYER_REFUSED"
+  | "RELAYER_BAD_ANSWER"
+  | "RELAYER_TIMEOUT";
 
 export class ZkBallotError extends Error {
   override readonly name = "ZkBallotError";

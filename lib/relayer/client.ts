@@ -1,6 +1,10 @@
 /**
  * The voter's side of the relayer: hand over a prepared ballot, then follow its receipt.
  *
+ * Each failure has its own code: RELAYER_UNREACHABLE (no connection, or no answer within 30 s),
+ * RELAYER_REFUSED (an answer with a refusal code), RELAYER_BAD_ANSWER (not JSON, not a receipt,
+ * or a receipt for another ballot), RELAYER_TIMEOUT (not included before the deadline).
+ *
  * A busy relayer answers 429 or 503 with Retry-After; the client waits that long (capped) and
  * retries a bounded number of times. Every receipt is checked against the ballot it is for, so
  * a voter is never told that one ballot was cast while the relayer holds another.
@@ -49,7 +53,7 @@ async function request(url: string, init: RequestInit | undefined, retry: RetryO
     try {
       response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
     } catch (error) {
-      throw new ZkBallotError("INVALID_ARGUMENT", `cannot reach the relayer at ${url}: ${(error as Error).message}`, "check --relayer");
+      throw new ZkBallotError("RELAYER_UNREACHABLE", `cannot reach the relayer at ${url}: ${(error as Error).message}`, "check the --relayer URL and that the relayer is running, then retry");
     }
     if ((response.status === 429 || response.status === 503) && attempt < (retry.maxRetries ?? 8)) {
       const waitMs = Math.min(retryAfterMs(response.headers.get("retry-after")), retry.maxWaitMs ?? 30_000);
@@ -62,7 +66,7 @@ async function request(url: string, init: RequestInit | undefined, retry: RetryO
     try {
       body = (await response.json()) as Record<string, unknown>;
     } catch {
-      throw new ZkBallotError("INVALID_ARGUMENT", `the relayer at ${url} did not answer with JSON (HTTP ${response.status})`);
+      throw new ZkBallotError("RELAYER_BAD_ANSWER", `the relayer at ${url} did not answer with JSON (HTTP ${response.status})`, "is --relayer the relayer's URL (not a proxy's error page)?");
     }
     return { status: response.status, body };
   }
@@ -71,12 +75,12 @@ async function request(url: string, init: RequestInit | undefined, retry: RetryO
 /** The answer must be a receipt for this very ballot (election, nullifier and ballot). */
 function checkReceipt(body: Record<string, unknown>, expected: { electionId: bigint; nullifier: bigint; ballot: bigint }): RelayReceipt {
   if (typeof body.receiptId !== "string" || !STATUSES.includes(body.status as string)) {
-    throw new ZkBallotError("INVALID_ARGUMENT", "the relayer's answer is not a receipt");
+    throw new ZkBallotError("RELAYER_BAD_ANSWER", "the relayer's answer is not a receipt");
   }
   const receipt = body as unknown as RelayReceipt;
   if (receipt.electionId !== expected.electionId.toString() || receipt.nullifier !== expected.nullifier.toString() || receipt.ballot !== expected.ballot.toString()) {
     throw new ZkBallotError(
-      "CONTRACT_REVERT",
+      "RELAYER_BAD_ANSWER",
       `the relayer's receipt ${receipt.receiptId} is not for this ballot (it names election ${String(receipt.electionId)}, ballot ${String(receipt.ballot)})`,
       "another ballot of yours may already be queued there; check with my-ballot, or vote through another relayer",
     );
@@ -100,14 +104,14 @@ export async function submitToRelayer(relayerUrl: string, prepared: PreparedBall
     retry,
   );
   if (status !== 200 && status !== 202) {
-    throw new ZkBallotError("CONTRACT_REVERT", `the relayer refused the ballot: ${String(body.error)}: ${String(body.message)}`);
+    throw new ZkBallotError("RELAYER_REFUSED", `the relayer refused the ballot: ${String(body.error)}: ${String(body.message)}`);
   }
   return checkReceipt(body, prepared);
 }
 
 export async function relayReceipt(relayerUrl: string, receiptId: string, expected: { electionId: bigint; nullifier: bigint; ballot: bigint }, retry?: RetryOptions): Promise<RelayReceipt> {
   const { status, body } = await request(new URL(`/v1/ballots/${encodeURIComponent(receiptId)}`, relayerUrl).toString(), undefined, retry);
-  if (status !== 200) throw new ZkBallotError("INVALID_ARGUMENT", `the relayer has no receipt ${receiptId}: ${String(body.message)}`);
+  if (status !== 200) throw new ZkBallotError("RELAYER_REFUSED", `the relayer has no receipt ${receiptId}: ${String(body.message)}`);
   return checkReceipt(body, expected);
 }
 
@@ -126,7 +130,7 @@ export async function waitForRelayedBallot(
     if (receipt.status !== last) options.onStatus?.(receipt);
     last = receipt.status;
     if (done.includes(receipt.status)) return receipt;
-    if (Date.now() > deadline) throw new ZkBallotError("INVALID_ARGUMENT", `the relayer has not ${options.until ?? "included"} receipt ${receiptId} yet (status ${receipt.status})`, "check later with the receipt id");
+    if (Date.now() > deadline) throw new ZkBallotError("RELAYER_TIMEOUT", `the relayer has not ${options.until ?? "included"} receipt ${receiptId} yet (status ${receipt.status})`, "check later with the receipt id");
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1_000));
   }
 }

@@ -21,7 +21,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { parseFieldElement } from "../core/field";
 import { ProofPool, ProofPoolFull } from "./proofPool";
 import { sameBallot, StorageError, type QueuedBallot, type RelayQueue } from "./queue";
-import { ballotPublicSignals, ChainView, checkBallotCheaply, checkNullifierUnspent, parseBallotRequest, RelayRejection, type ChainContext } from "./validate";
+import { BALLOT_REQUEST_SCHEMA, ballotPublicSignals, type BallotRequestBody, ChainView, checkBallotCheaply, checkNullifierNotKnownSpent, checkNullifierUnspent, parseBallotRequest, RelayRejection, schemaRejection, type SchemaViolation, SpentIndex, type ChainContext } from "./validate";
 
 export interface RelayerServerOptions {
   queue: RelayQueue;
@@ -103,8 +103,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 export async function buildRelayerServer(options: RelayerServerOptions): Promise<FastifyInstance> {
   const { queue, chain, proofPool } = options;
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  // Fastify's ajv removes unknown fields and coerces types by default; a ballot body must be
+  // refused for either, so both are off (the route schema says additionalProperties: false).
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } });
   const view = new ChainView(chain);
+  const spentIndex = new SpentIndex(chain);
   const busyRefusals = new BusyRefusals(options.rateLimitKeys ?? 100_000);
   let lastStorageError: { at: number; message: string } | undefined;
 
@@ -124,6 +127,11 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
     if (error instanceof ProofPoolFull) {
       return reply.status(503).header("retry-after", String(error.retryAfterSeconds)).send({ error: "BUSY", message: error.message });
     }
+    const violations = (error as { validation?: SchemaViolation[] }).validation;
+    if (violations && violations.length > 0) {
+      const rejection = schemaRejection(violations[0]);
+      return reply.status(rejection.statusCode).send({ error: rejection.code, message: rejection.message });
+    }
     if (error instanceof RelayRejection) {
       if (error.retryAfterSeconds !== undefined && !reply.hasHeader("retry-after")) reply.header("retry-after", String(error.retryAfterSeconds));
       return reply.status(error.statusCode).send({ error: error.code, message: error.message });
@@ -136,9 +144,9 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
 
   const perMinute = { max: options.rateLimitPerMinute, timeWindow: 60_000 };
 
-  app.post(
+  app.post<{ Body: BallotRequestBody }>(
     "/v1/ballots",
-    { config: { rateLimit: { ...perMinute, hook: "preHandler", keyGenerator: nullifierKey, allowList: (_request: FastifyRequest, key: string) => key === "" } } },
+    { schema: { body: BALLOT_REQUEST_SCHEMA }, config: { rateLimit: { ...perMinute, hook: "preHandler", keyGenerator: nullifierKey, allowList: (_request: FastifyRequest, key: string) => key === "" } } },
     async (request, reply) => {
       const ballot = parseBallotRequest(request.body);
       const election = await checkBallotCheaply(view, ballot);
@@ -147,7 +155,7 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
         if (!sameBallot(existing, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
         return reply.status(200).send(receiptView(existing)); // the same ballot resent: idempotent
       }
-      await checkNullifierUnspent(chain, ballot);
+      await checkNullifierNotKnownSpent(spentIndex, chain, ballot);
       const key = ballotKey(ballot.electionId, ballot.nullifier);
       let valid: boolean;
       try {
@@ -158,6 +166,7 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
       }
       busyRefusals.delete(key);
       if (!valid) throw new RelayRejection(422, "INVALID_PROOF", "the proof does not verify for this election's roll root, scope, nullifier and ballot");
+      await checkNullifierUnspent(chain, ballot); // authoritative, and only for a proof that verifies
       const { stored, created } = queue.enqueue(ballot); // durable before we answer
       if (!created && !sameBallot(stored, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
       return reply.status(created ? 202 : 200).send(receiptView(stored));

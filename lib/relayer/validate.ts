@@ -28,30 +28,64 @@ export interface BallotRequest {
   proof: bigint[];
 }
 
-const FIELDS = ["electionId", "ballot", "nullifier", "proof"];
+/** POST /v1/ballots as the client sends it: the shape the route schema guarantees. */
+export interface BallotRequestBody {
+  electionId: string;
+  ballot: string;
+  nullifier: string;
+  proof: string[];
+}
 
-/** Schema and field checks: the request's shape, and every number within its field. */
-export function parseBallotRequest(body: unknown): BallotRequest {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new RelayRejection(400, "INVALID_REQUEST", "the body must be a JSON object");
-  const record = body as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!FIELDS.includes(key)) throw new RelayRejection(400, "INVALID_REQUEST", `unknown field ${JSON.stringify(key)}`);
+/**
+ * The route schema of POST /v1/ballots (JSON Schema, compiled by Fastify's ajv): an object with
+ * exactly these four fields, of these types. Field ranges (below r, canonical below q) need
+ * big integers, which JSON Schema has not: parseBallotRequest checks them after the schema.
+ */
+export const BALLOT_REQUEST_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["electionId", "ballot", "nullifier", "proof"],
+  properties: {
+    electionId: { type: "string", pattern: "^[1-9][0-9]{0,18}$" },
+    ballot: { type: "string" },
+    nullifier: { type: "string" },
+    proof: { type: "array", minItems: 8, maxItems: 8, items: { type: "string" } },
+  },
+} as const;
+
+/** The part of an ajv error that the refusal is made from. */
+export interface SchemaViolation {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * A schema violation as the refusal clients and docs/RELAYER.md know: the shape is
+ * INVALID_REQUEST, a ballot or nullifier of the wrong type INVALID_FIELD_ELEMENT, a proof that is
+ * not 8 strings INVALID_PROOF. Messages name the field.
+ */
+export function schemaRejection(violation: SchemaViolation): RelayRejection {
+  const field = violation.instancePath.split("/")[1] ?? "";
+  if (violation.instancePath === "") {
+    if (violation.keyword === "additionalProperties") return new RelayRejection(400, "INVALID_REQUEST", `unknown field ${JSON.stringify(violation.params.additionalProperty)}`);
+    if (violation.keyword === "required") return new RelayRejection(400, "INVALID_REQUEST", `missing field ${String(violation.params.missingProperty)}`);
+    return new RelayRejection(400, "INVALID_REQUEST", "the body must be a JSON object");
   }
-  for (const key of FIELDS) {
-    if (record[key] === undefined) throw new RelayRejection(400, "INVALID_REQUEST", `missing field ${key}`);
-  }
-  const electionId = record.electionId;
-  if (typeof electionId !== "string" || !/^[1-9][0-9]{0,18}$/.test(electionId)) {
-    throw new RelayRejection(400, "INVALID_REQUEST", "electionId must be a positive integer as a decimal string");
-  }
+  if (field === "electionId") return new RelayRejection(400, "INVALID_REQUEST", "electionId must be a positive integer as a decimal string");
+  if (field === "ballot" || field === "nullifier") return new RelayRejection(400, "INVALID_FIELD_ELEMENT", `${field} must be a decimal or 0x-hex string of a field element`);
+  if (field === "proof") return new RelayRejection(400, "INVALID_PROOF", "proof must be an array of 8 strings");
+  return new RelayRejection(400, "INVALID_REQUEST", `${violation.instancePath} is invalid`);
+}
+
+/** Field checks on a body the schema accepted: every number within its field, canonical. */
+export function parseBallotRequest(body: BallotRequestBody): BallotRequest {
   try {
-    if (typeof record.ballot !== "string" || typeof record.nullifier !== "string") throw new ZkBallotError("INVALID_FIELD_ELEMENT", "ballot and nullifier must be strings");
-    if (!Array.isArray(record.proof) || !record.proof.every((value) => typeof value === "string")) throw new ZkBallotError("INVALID_PROOF", "proof must be an array of 8 strings");
     return {
-      electionId: BigInt(electionId),
-      ballot: parseFieldElement(record.ballot, "ballot"),
-      nullifier: parseFieldElement(record.nullifier, "nullifier"),
-      proof: parseSolidityProof(record.proof as string[]),
+      electionId: BigInt(body.electionId),
+      ballot: parseFieldElement(body.ballot, "ballot"),
+      nullifier: parseFieldElement(body.nullifier, "nullifier"),
+      proof: parseSolidityProof(body.proof),
     };
   } catch (error) {
     throw new RelayRejection(400, (error as ZkBallotError).code ?? "INVALID_REQUEST", (error as Error).message);
@@ -150,6 +184,63 @@ export async function checkBallotCheaply(view: ChainView, request: BallotRequest
     throw new RelayRejection(422, "INVALID_BALLOT", describeVoteRejection({ error: "InvalidBallot", electionId: request.electionId, ballot: request.ballot, numOptions: election.numOptions }));
   }
   return election;
+}
+
+/** Spent nullifiers remembered at most (about 150 bytes each); the oldest makes room. */
+const SPENT_INDEX_MAX = 200_000;
+
+/**
+ * The nullifiers spent on-chain, from the contract's VoteCast logs (both indexed: read from the
+ * topics, nothing decoded), caught up at most once a second with one eth_getLogs from the last
+ * block seen. A request asks it instead of the node, so a flood of fresh nullifiers costs the
+ * node nothing: only a hit (a replay of a spent ballot) is confirmed with nullifierSpentInBlock,
+ * and a proof that verifies is checked with that call before it is stored (the index may lag
+ * the chain by a second; a reorg may remove an entry's vote, which the confirmation catches).
+ * When the logs cannot be read the index says "unknown" and the caller asks the node.
+ */
+export class SpentIndex {
+  private readonly spent = new Map<string, true>();
+  private nextBlock = 0;
+  private refresh?: { at: number; done: Promise<boolean> };
+
+  constructor(private readonly context: ChainContext, private readonly ttlMs = CHAIN_VIEW_TTL_MS) {}
+
+  /** true: VoteCast seen for it; false: not seen up to the last block read; "unknown": the logs cannot be read. */
+  async has(electionId: bigint, nullifier: bigint, now = Date.now()): Promise<boolean | "unknown"> {
+    if (!this.refresh || now - this.refresh.at >= this.ttlMs) {
+      const done = this.catchUp();
+      this.refresh = { at: now, done };
+    }
+    if (!(await this.refresh.done)) return "unknown";
+    return this.spent.has(`${electionId}:${nullifier}`);
+  }
+
+  private async catchUp(): Promise<boolean> {
+    try {
+      const provider = this.context.zkBallot.runner!.provider!;
+      const latest = await provider.getBlockNumber();
+      if (latest < this.nextBlock) return true;
+      const topic = this.context.zkBallot.interface.getEvent("VoteCast").topicHash;
+      const logs = await provider.getLogs({ address: this.context.contractAddress, topics: [topic], fromBlock: this.nextBlock, toBlock: latest });
+      for (const log of logs) {
+        const key = `${BigInt(log.topics[1])}:${BigInt(log.topics[2])}`;
+        if (this.spent.size >= SPENT_INDEX_MAX) this.spent.delete(this.spent.keys().next().value!);
+        this.spent.set(key, true);
+      }
+      this.nextBlock = latest + 1;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Before the proof: refuse a nullifier that is spent on-chain, asking the node only when the
+ * index has seen it spent (or cannot tell), so junk with fresh nullifiers never reaches the node.
+ */
+export async function checkNullifierNotKnownSpent(index: SpentIndex, context: ChainContext, request: BallotRequest): Promise<void> {
+  if ((await index.has(request.electionId, request.nullifier)) !== false) await checkNullifierUnspent(context, request);
 }
 
 /** One RPC call: has this nullifier voted on-chain? */
