@@ -20,7 +20,7 @@ export async function withRetries<T>(what: string, maxRetries: number, call: () 
       return await call();
     } catch (error) {
       if (attempt >= maxRetries) {
-        throw new ZkBallotError("EVENT_DECODE", `${what} failed after ${attempt + 1} attempts: ${(error as Error).message.split("\n")[0]}`, "check the RPC endpoint, or lower --block-range");
+        throw new ZkBallotError("RPC_FAILURE", `${what} failed after ${attempt + 1} attempts: ${(error as Error).message.split("\n")[0]}`, "check the RPC endpoint, or lower --block-range");
       }
       await sleep(Math.min(250 * 2 ** attempt, 8_000));
     }

@@ -8,6 +8,7 @@ import { computeElectionScope, fetchElectionCreation, fetchVoteRecords, Phase, t
 import { decodeElectionMetadata } from "./electionSpec";
 import { toHex32 } from "../core/field";
 import { computeNullifier, type VoterIdentity } from "../core/identity";
+import { recountTally, talliesEqual } from "../core/tally";
 import { findNonCanonicalCoordinate, verifyVoteProof } from "../proving/prover";
 
 export interface ElectionStatus {
@@ -89,10 +90,9 @@ export async function checkMyBallot(zkBallot: ZkBallot, electionId: bigint, iden
     { voterRollRoot: election.voterRollRoot, nullifier, electionScope, ballot: mine.ballot },
     mine.proof,
   ));
-  const recount = status.options.map(() => 0n);
-  for (const record of records) if (record.option !== undefined) recount[record.option]++;
+  const recount = recountTally(records, status.options.length);
   const option = decodeSingleChoiceBallot(mine.ballot, status.options.length);
-  const countedInTally = recount.every((count, i) => count.toString() === status.options[i].votes) && recount[option] > 0n;
+  const countedInTally = talliesEqual(recount, status.options.map((entry) => entry.votes)) && recount[option] > 0n;
   return {
     nullifier: toHex32(nullifier),
     voted: true,

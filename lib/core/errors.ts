@@ -23,6 +23,8 @@ export type ZkBallotErrorCode =
   | "ALREADY_VOTED"
   | "CONTRACT_REVERT"
   | "EVENT_DECODE"
+  /** The RPC endpoint failed or refused a request (after retries): not a decoding problem. */
+  | "RPC_FAILURE"
   | "STORAGE_UNAVAILABLE"
   | "CHAIN_MISMATCH"
   // the voter's relayer client (lib/relayer/client.ts)

@@ -97,11 +97,9 @@ interface Candidate {
   c: Point;
 }
 
-const R = SNARK_SCALAR_FIELD;
 /** BN254 seed u; p = r + 6u^2, so psi acts on G2 as multiplication by 6u^2. */
 const BN_SEED = 4965661367192848881n;
 const PSI_SCALAR = 6n * BN_SEED * BN_SEED;
-const BASE_FIELD = BN254_BASE_FIELD;
 
 let curvePromise: Promise<Curve> | undefined;
 
@@ -154,7 +152,7 @@ function psiConstants(curve: Curve): Psi {
   if (psiCache) return psiCache;
   const F2 = curve.G2.F;
   const xi = F2.fromObject([9n, 1n]);
-  const psi: Psi = { epsX: F2.exp(xi, (BASE_FIELD - 1n) / 3n), epsY: F2.exp(xi, (BASE_FIELD - 1n) / 2n), usable: true };
+  const psi: Psi = { epsX: F2.exp(xi, (BN254_BASE_FIELD - 1n) / 3n), epsY: F2.exp(xi, (BN254_BASE_FIELD - 1n) / 2n), usable: true };
   // Self-test on the generator and a multiple of it.
   const g = curve.G2.g;
   const g5 = curve.G2.timesScalar(g, 5n);
@@ -167,7 +165,7 @@ function psiConstants(curve: Curve): Psi {
 function isInG2(curve: Curve, q: Point): boolean {
   if (curve.G2.isZero(q)) return true;
   const psi = psiConstants(curve);
-  if (!psi.usable) return curve.G2.isZero(curve.G2.timesScalar(q, R));
+  if (!psi.usable) return curve.G2.isZero(curve.G2.timesScalar(q, SNARK_SCALAR_FIELD));
   return curve.G2.eq(curve.G2.timesScalar(q, PSI_SCALAR), psiOf(curve, q, psi));
 }
 
@@ -247,7 +245,7 @@ function decode(curve: Curve, item: ProofItem, index: number, nPublic: number): 
     return "unusual";
   }
   if (inputs.length !== nPublic || inputs.some((x) => typeof x !== "bigint")) return "unusual";
-  if (inputs.some((x) => x < 0n || x >= R)) return "invalid";
+  if (inputs.some((x) => x < 0n || x >= SNARK_SCALAR_FIELD)) return "invalid";
   const [ax, ay, bx1, bx0, by1, by0, cx, cy] = coordinates;
   const a = curve.G1.fromObject([ax, ay, 1n]);
   const b = curve.G2.fromObject([[bx0, bx1], [by0, by1], [1n, 0n]]);
@@ -270,8 +268,8 @@ function startBatchCheck(curve: Curve, key: PreparedKey, group: Candidate[]): Pr
     args.push(curve.G1.neg(curve.G1.timesScalar(candidate.a, rho[i])), candidate.b);
     cBases.set(curve.G1.toAffine(candidate.c), i * pointBytes);
   });
-  sum %= R;
-  const icScalars = scalarBytes([sum, ...weighted.map((w) => w % R)]);
+  sum %= SNARK_SCALAR_FIELD;
+  const icScalars = scalarBytes([sum, ...weighted.map((w) => w % SNARK_SCALAR_FIELD)]);
   const alpha = curve.G1.timesScalar(key.alpha, sum);
   return (async () => {
     const [l, c] = await Promise.all([curve.G1.multiExpAffine(key.ic, icScalars), curve.G1.multiExpAffine(cBases, scalarBytes(rho))]);

@@ -16,9 +16,11 @@ import {
   openVoting,
   prepareBallot,
   publishVoterRoll,
+  type VoteRecord,
 } from "../../lib/chain/election";
 import { createIdentity, type VoterIdentity } from "../../lib/core/identity";
 import { verifyVoteProof } from "../../lib/proving/prover";
+import { recountTally, talliesEqual } from "../../lib/core/tally";
 import { VoterRoll } from "../../lib/core/voterRoll";
 
 export interface DemoOptions {
@@ -131,16 +133,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { chainId } = await options.operator.provider!.getNetwork();
   const electionScope = computeElectionScope(chainId, contractAddress, electionId);
   const election = await zkBallot.getElection(electionId);
-  let verifiedOffChain = 0;
-  const recount = DEMO_OPTIONS.map(() => 0n);
+  const verified: VoteRecord[] = [];
   for (const record of await fetchVoteRecords(zkBallot, electionId)) {
     const valid = await verifyVoteProof({ voterRollRoot: election.voterRollRoot, nullifier: record.nullifier, electionScope, ballot: record.ballot }, record.proof);
-    if (valid && record.option !== undefined) {
-      verifiedOffChain++;
-      recount[record.option]++;
-    }
+    if (valid && record.option !== undefined) verified.push(record);
   }
-  const recountMatches = recount.every((count, i) => count === tally[i]);
+  const verifiedOffChain = verified.length;
+  const recountMatches = talliesEqual(recountTally(verified, DEMO_OPTIONS.length), tally);
   log(`   ${verifiedOffChain} proofs verified off-chain; recount ${recountMatches ? "matches" : "DOES NOT MATCH"} the on-chain tally`);
 
   const sortedGas = [...gasPerVote].sort((a, b) => (a < b ? -1 : 1));
