@@ -34,8 +34,12 @@ export function command<A>(action: Action<A>, options: CommandOptions = {}): Act
       failed = true;
       console.error(`error: ${describeError(error, hre)}`);
     } finally {
-      const { releaseSnarkjs } = await import("../lib/proving/prover");
-      await releaseSnarkjs();
+      // Only a command that used snarkjs has its worker threads to release (releaseSnarkjs checks
+      // the same global): importing the prover for nothing costs every other command over a second.
+      if ((globalThis as { curve_bn128?: unknown }).curve_bn128 !== undefined) {
+        const { releaseSnarkjs } = await import("../lib/proving/prover");
+        await releaseSnarkjs();
+      }
     }
     if (failed) process.exit(1);
   };
