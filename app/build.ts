@@ -16,13 +16,15 @@ export const DIST_DIR = path.join(APP_DIR, "dist");
 const PROJECT_ROOT = path.resolve(APP_DIR, "..");
 
 /** Node built-ins and Node-only library modules the bundle must never execute. */
-const NODE_ONLY = /^(node:)?(fs|os|crypto|child_process|worker_threads|url|readline|util|module|assert|events|http|https|stream|zlib|net|tls)$|\/node\/(files|fastRoll|fastPoseidon)$/;
+const NODE_ONLY = /^(node:)?(fs|os|crypto|child_process|worker_threads|url|readline|module|assert|http|https|stream|zlib|net|tls)$|\/node\/(files|fastRoll|fastPoseidon)$/;
 
 const stubPlugin: esbuild.Plugin = {
   name: "node-stubs",
   setup(build) {
     build.onResolve({ filter: NODE_ONLY }, (args) => ({ path: args.path, namespace: "node-stub" }));
-    build.onResolve({ filter: /^(node:)?path$/ }, () => ({ path: path.join(APP_DIR, "src", "stubs", "path.ts") }));
+    for (const name of ["path", "util", "events"]) {
+      build.onResolve({ filter: new RegExp(`^(node:)?${name}$`) }, () => ({ path: path.join(APP_DIR, "src", "stubs", `${name}.ts`) }));
+    }
     build.onLoad({ filter: /.*/, namespace: "node-stub" }, (args) => ({
       contents: `const fail = () => { throw new Error(${JSON.stringify(`${args.path} is not available in the browser`)}); };
         module.exports = new Proxy({}, { get: (_t, key) => key === "__esModule" ? false : key === "default" ? module.exports : fail });`,

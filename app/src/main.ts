@@ -54,6 +54,7 @@ async function start(): Promise<void> {
     state = { config, chain: await connectChain(config) };
   } catch (error) {
     await render(undefined, root, error);
+    document.body.dataset.ready = "true";
     return;
   }
   window.addEventListener("hashchange", () => void render(state, root));
