@@ -33,6 +33,26 @@ const stubPlugin: esbuild.Plugin = {
   },
 };
 
+const FONT_DIR = path.join(PROJECT_ROOT, "node_modules", "@fontsource", "noto-sans-jp");
+
+/**
+ * Self-hosts Noto Sans JP (regular and bold, woff2, split by unicode-range so a page loads only
+ * the slices it shows): Japanese renders on devices without a Japanese font, with no third-party request.
+ */
+function copyJapaneseFont(): void {
+  const out = path.join(DIST_DIR, "fonts");
+  fs.mkdirSync(out, { recursive: true });
+  let css = "";
+  for (const weight of ["400", "700"]) {
+    const text = fs.readFileSync(path.join(FONT_DIR, `${weight}.css`), "utf8").replace(/, url\(\.\/files\/[^)]+\.woff\) format\('woff'\)/g, "");
+    css += text.replace(/url\(\.\/files\//g, "url(./");
+    for (const file of fs.readdirSync(path.join(FONT_DIR, "files"))) {
+      if (file.endsWith(`-${weight}-normal.woff2`)) fs.copyFileSync(path.join(FONT_DIR, "files", file), path.join(out, file));
+    }
+  }
+  fs.writeFileSync(path.join(out, "noto-sans-jp.css"), css);
+}
+
 export interface BuildReport {
   files: { file: string; bytes: number }[];
   bundleBytes: number;
@@ -70,6 +90,7 @@ export async function buildApp(options: { minify?: boolean } = {}): Promise<Buil
     plugins: [stubPlugin],
   });
   for (const [from, to] of STATIC_FILES) fs.copyFileSync(path.join(PROJECT_ROOT, from), path.join(DIST_DIR, to));
+  copyJapaneseFont();
   const files = ["app.js", "worker.js", ...STATIC_FILES.map(([, to]) => to)].map((file) => ({ file, bytes: fs.statSync(path.join(DIST_DIR, file)).size }));
   const bundleBytes = files.filter((f) => f.file.endsWith(".js")).reduce((sum, f) => sum + f.bytes, 0);
   return { files, bundleBytes };

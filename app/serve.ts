@@ -20,6 +20,7 @@ export const CONTENT_SECURITY_POLICY = [
   "connect-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
+  "font-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

@@ -101,6 +101,14 @@ describe("web app in Chromium (app/)", function () {
     return page;
   }
 
+  /** Waits for the self-hosted font slices the page uses, so Japanese is not captured as empty boxes. */
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await page.evaluate(async () => {
+      await document.fonts.ready;
+    });
+    await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
+  }
+
   async function loadIdentity(page: Page, identity: VoterIdentity): Promise<void> {
     await page.fill("#identity-paste", serializeIdentity(identity));
     await page.click("#identity-use");
@@ -174,7 +182,7 @@ describe("web app in Chromium (app/)", function () {
       expect(request.url.startsWith(server.url + "/") || request.url.startsWith("blob:"), `third-party request ${request.url}`).to.equal(true);
     }
     expect(requests[submission].body).to.include(nullifier.toString());
-    await page.screenshot({ path: path.join(SCREENSHOTS, "vote-receipt-en.png"), fullPage: true });
+    await screenshot(page, "vote-receipt-en.png");
     await context.close();
   });
 
@@ -186,7 +194,7 @@ describe("web app in Chromium (app/)", function () {
       const refusal = (await page.textContent("[data-testid=refusal]"))!;
       expect(refusal).to.match(pattern);
       expect(Number(pattern.exec(refusal)![1])).to.equal(voteBlock);
-      await page.screenshot({ path: path.join(SCREENSHOTS, `vote-refused-${lang}.png`), fullPage: true });
+      await screenshot(page, `vote-refused-${lang}.png`);
       await page.context().close();
     }
     expect((await zkBallot.tallies(1n)).map(Number)).to.deep.equal([0, 1, 0]);
@@ -272,7 +280,7 @@ describe("web app in Chromium (app/)", function () {
         }
         const { violations } = await new AxeBuilder({ page }).analyze();
         expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `${hash} ${lang}`).to.deep.equal([]);
-        await page.screenshot({ path: path.join(SCREENSHOTS, `${hash}-${lang}.png`), fullPage: true });
+        await screenshot(page, `${hash}-${lang}.png`);
         await page.context().close();
       }
     }
