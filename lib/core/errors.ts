@@ -24,7 +24,12 @@ export type ZkBallotErrorCode =
   | "CONTRACT_REVERT"
   | "EVENT_DECODE"
   | "STORAGE_UNAVAILABLE"
-  | "CHAIN_MISMATCH";
+  | "CHAIN_MISMATCH"
+  | "INVALID_TRANSCRIPT"
+  | "INVALID_PTAU"
+  | "OUTPUT_EXISTS"
+  | "CEREMONY_INVALID"
+  | "CEREMONY_UNVERIFIED";
 
 export class ZkBallotError extends Error {
   override readonly name = "ZkBallotError";
