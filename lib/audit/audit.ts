@@ -22,6 +22,7 @@ import { renderVerifierSource } from "../proving/setup";
 import { compileStandalone, stripBytecodeMetadata } from "../proving/solidity";
 import { checkBatchVerifierCode } from "../proving/batchVerifierContract";
 import { VoterRoll } from "../core/voterRoll";
+import { checkVerifierProvenance } from "./verifierProvenance";
 
 export type CheckStatus = "pass" | "fail" | "warn";
 
@@ -90,6 +91,10 @@ export interface AuditOptions {
   verificationKeySha256?: string;
   /** Its setup label; default: circuits/build/manifest.json. */
   manifest?: SetupManifest;
+  /** Ceremony transcripts (transcript.json or its directory) to verify and match the deployed key against. */
+  transcripts?: string[];
+  /** The ceremony's phase-1 file, when it is not beside the transcript. */
+  ptau?: string;
   fromBlock?: number;
   toBlock?: number;
   /** Largest block range per eth_getLogs call; halved automatically when the RPC refuses. */
@@ -416,6 +421,12 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
       );
     }
   }
+
+  // Which setup the key comes from (lib/audit/verifierProvenance.ts): a verified ceremony, or a failure off the local chains.
+  const provenance = await checkVerifierProvenance({ chainId, verificationKey, manifest, transcripts: options.transcripts, ptau: options.ptau, onProgress: progress });
+  verifier.evidence.provenance = { ...provenance.evidence, status: provenance.status };
+  for (const finding of provenance.findings) verifier.fail(finding.message, undefined, finding.code);
+  verifier.warnings.push(...provenance.warnings);
 
   // ------------------------------------------------------------------ 4. ballots
   const ballots = new CheckBuilder("ballots");

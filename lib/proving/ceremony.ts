@@ -72,7 +72,7 @@ interface BinSection {
 }
 
 /** The section table of an iden3 binary file ("ptau", "r1cs", "zkey"), read without loading the file. */
-function readSections(file: string, magic: string): BinSection[] {
+export function readSections(file: string, magic: string): BinSection[] {
   const fd = fs.openSync(file, "r");
   try {
     const size = fs.fstatSync(fd).size;
@@ -165,6 +165,16 @@ async function writeNew(output: string, produce: (temporary: string) => Promise<
   }
 }
 
+/** 2^exp hash rounds over a beacon: snarkjs takes 10 to 63. */
+export function checkIterationsExp(exp: number): void {
+  if (!Number.isInteger(exp) || exp < 10 || exp > 63) throw new ZkBallotError("INVALID_ARGUMENT", `beacon iterations exponent must be an integer in [10, 63], got ${exp}`);
+}
+
+/** snarkjs reports some failures by returning false (after logging them) rather than throwing. */
+function snarkjsSucceeded(result: unknown, what: string): void {
+  if (result === false) throw new ZkBallotError("CEREMONY_INVALID", `snarkjs ${what} refused its input (see the messages above)`);
+}
+
 function nowIso(): string {
   return new Date().toISOString();
 }
@@ -202,6 +212,7 @@ export async function createLocalPtau(options: LocalPtauOptions): Promise<{ file
   if (options.contributors.length === 0) throw new ZkBallotError("INVALID_ARGUMENT", "a local phase 1 needs at least one contributor");
   const names = options.contributors.map(checkContributorName);
   const beacon = normalizeBeaconHex(options.beaconHex);
+  checkIterationsExp(options.beaconIterationsExp ?? 10);
   const total = names.length + 3;
   const progress = (done: number) => options.onProgress?.(`LOCAL phase 1 (2^${options.power})`, done, total);
   fs.mkdirSync(options.workDir, { recursive: true });
@@ -218,7 +229,7 @@ export async function createLocalPtau(options: LocalPtauOptions): Promise<{ file
     }
     const beaconed = path.join(options.workDir, `local_${options.power}_beacon.ptau`);
     progress(names.length + 1);
-    await snarkjs.powersOfTau.beacon(current, beaconed, "LOCAL phase 1 beacon", beacon, options.beaconIterationsExp ?? 10, logger);
+    snarkjsSucceeded(await snarkjs.powersOfTau.beacon(current, beaconed, "LOCAL phase 1 beacon", beacon, options.beaconIterationsExp ?? 10, logger), "powersoftau beacon");
     progress(names.length + 2);
     await snarkjs.powersOfTau.preparePhase2(beaconed, temporary, logger);
     progress(total);
@@ -380,13 +391,14 @@ export async function finalizeCeremony(options: FinalizeOptions): Promise<Loaded
   if (transcript.contributions.length === 0) throw new ZkBallotError("CEREMONY_INVALID", "no contributions yet: a ceremony needs at least one independent contribution before the beacon");
   const beacon = normalizeBeaconHex(options.beaconHex);
   const iterationsExp = options.iterationsExp ?? 10;
-  if (!Number.isInteger(iterationsExp) || iterationsExp < 0 || iterationsExp > 63) throw new ZkBallotError("INVALID_ARGUMENT", `--iterations must be an integer in [0, 63], got ${iterationsExp}`);
+  checkIterationsExp(iterationsExp);
   const last = path.join(options.dir, transcript.contributions.at(-1)!.file);
   if (!fs.existsSync(last) || sha256File(last) !== latestKeySha256(transcript)) throw new ZkBallotError("CEREMONY_INVALID", `${last} is missing or is not the last contribution's key`);
   const description = options.description ?? "final beacon";
   const keyFile = `${transcript.circuit}_final.zkey`;
   options.onProgress?.("applying the beacon", 0, 2);
-  await writeNew(path.join(options.dir, keyFile), (temporary) => snarkjs.zKey.beacon(last, temporary, description, beacon, iterationsExp, snarkLogger(options.log ?? (() => undefined))));
+  await writeNew(path.join(options.dir, keyFile), async (temporary) =>
+    snarkjsSucceeded(await snarkjs.zKey.beacon(last, temporary, description, beacon, iterationsExp, snarkLogger(options.log ?? (() => undefined))), "zkey beacon"));
   options.onProgress?.("applying the beacon", 1, 2);
   transcript.beacon = { hash: beacon, iterationsExp, description, time: nowIso() };
   const verificationKey = await snarkjs.zKey.exportVerificationKey(path.join(options.dir, keyFile));
@@ -403,4 +415,25 @@ export async function finalizeCeremony(options: FinalizeOptions): Promise<Loaded
   };
   writeTranscript(transcriptPath, transcript);
   return readTranscript(transcriptPath);
+}
+
+// ------------------------------------------------------------------ circuits by name
+
+/** The circuits the project ships, by the name a ceremony uses. */
+export const CEREMONY_CIRCUITS = ["vote", "sealedVote", "sealedDecryption"] as const;
+
+/**
+ * Compiles one of the project's circuits (the vote circuit at `rollDepth`, or a sealed circuit
+ * with its default parameters) into `workDir`, for `ceremony init`.
+ */
+export async function compileCeremonyCircuit(circuit: string, workDir: string, rollDepth: number): Promise<{ r1cs: string; wasm: string }> {
+  if (circuit === "vote") {
+    const { compileVoteCircuit } = await import("./setup");
+    return compileVoteCircuit(rollDepth, workDir);
+  }
+  if (circuit === "sealedVote" || circuit === "sealedDecryption") {
+    const { compileSealedCircuit } = await import("./sealedCircuits");
+    return compileSealedCircuit(circuit, workDir);
+  }
+  throw new ZkBallotError("INVALID_ARGUMENT", `unknown circuit ${JSON.stringify(circuit)}: the project's circuits are ${CEREMONY_CIRCUITS.join(", ")}`, "or pass --r1cs (and --wasm) for another circuit");
 }

@@ -194,7 +194,7 @@ export function parseTranscript(value: unknown, file = TRANSCRIPT_FILE): Ceremon
     const beacon = schema.object(root.beacon, "beacon");
     transcript.beacon = {
       hash: schema.string(beacon, "hash", "beacon", /^([0-9a-f]{2}){1,64}$/),
-      iterationsExp: schema.integer(beacon, "iterationsExp", "beacon", 0, 63),
+      iterationsExp: schema.integer(beacon, "iterationsExp", "beacon", 10, 63),
       description: schema.string(beacon, "description", "beacon"),
       time: schema.time(beacon, "time", "beacon"),
     };

@@ -86,6 +86,7 @@ async function snarkjsVerifyChain(r1cs: string, ptau: string, zkey: string): Pro
   } finally {
     console.log = consoleLog;
   }
+  chain.contributions.sort((a, b) => a.index - b.index); // snarkjs lists them last first
   return chain;
 }
 
