@@ -20,3 +20,7 @@ export * from "./node/rollFile";
 export * from "./sealed";
 export * from "./proving/sealedCircuits";
 export * from "./core/voterRoll";
+export * from "./proving/ceremony";
+export * from "./proving/ceremonyVerify";
+export * from "./chain/ceremonyGate";
+export * from "./audit/verifierProvenance";
