@@ -29,7 +29,7 @@ import { assertCeremonyVerifiedForChain, loadManifestTranscript } from "../lib/c
 import { deployZkBallot } from "../lib/chain/election";
 import { checkVerifierProvenance } from "../lib/audit/verifierProvenance";
 import { releaseSnarkjs } from "../lib/proving/prover";
-import { ANVIL_KEYS, startAnvil, type HardhatNode } from "./helpers/processes";
+import { ANVIL_KEYS, runHardhatCliAsync, startAnvil, type HardhatNode } from "./helpers/processes";
 
 const TINY = `pragma circom 2.1.6;
 template Tiny() {
@@ -268,6 +268,22 @@ describe("trusted setup ceremony", function () {
     const bySchema = await verifyCeremony({ dir: unreadable, checkPtau: false });
     expect(failedStep(bySchema)).to.equal("transcript");
     expect(bySchema.failure!.message).to.match(/contributions\[0\]\.index is 7, expected 1/);
+  });
+
+  it("`npx hardhat ceremony verify` lists the contributors, and names the failing step in one line with exit code 1", async function () {
+    this.timeout(240_000);
+    const tampered = copyCeremony("cli");
+    flipByte(path.join(tampered, "vote_0003.zkey"), 10);
+    const [good, bad] = await Promise.all([
+      runHardhatCliAsync(["ceremony", "verify", "--dir", dir, "--skip-ptau-check"], process.env),
+      runHardhatCliAsync(["ceremony", "verify", "--dir", tampered, "--skip-ptau-check"], process.env),
+    ]);
+    expect(good.status, good.stderr).to.equal(0);
+    expect(good.stdout).to.match(/#1 Election authority[\s\S]*#2 University[\s\S]*attests: offline laptop, \/ wiped after[\s\S]*#3 Citizens' group/);
+    expect(good.stdout).to.include(hashes[2].slice(0, 8));
+    expect(good.stdout).to.match(/CEREMONY VERIFIED \(transcript SHA-256 [0-9a-f]{64}\)/);
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr.trim().split("\n").at(-1)).to.match(/^error: ceremony verification failed at step "contribution 3 \(Citizens' group\)": key vote_0003.zkey has SHA-256/);
   });
 
   describe("install, deploy gate and auditor on a non-local chain (anvil, chain id 11155111)", () => {
