@@ -286,7 +286,7 @@ describe("trusted setup ceremony", function () {
     expect(bad.stderr.trim().split("\n").at(-1)).to.match(/^error: ceremony verification failed at step "contribution 3 \(Citizens' group\)": key vote_0003.zkey has SHA-256/);
   });
 
-  describe("install, deploy gate and auditor on a non-local chain (anvil, chain id 11155111)", () => {
+  describe("install, deploy gate and auditor on a non-local chain, against a real anvil node (chain id 11155111)", () => {
     let root: string;
     let anvil: HardhatNode;
     let provider: JsonRpcProvider;
