@@ -649,6 +649,21 @@ async function benchWebApp(options: Options): Promise<Result[]> {
   return r.results;
 }
 
+async function benchCeremony(): Promise<Result[]> {
+  const r = new Recorder("ceremony");
+  const { measureCeremony } = await import("./ceremony");
+  const rollDepth = loadManifest().rollDepth;
+  const f = await measureCeremony(rollDepth, 3, log);
+  const parameters = { circuit: "vote", rollDepth, constraints: f.constraints, ptauPower: f.ptauPower, contributors: 3, verify: "r1cs + ptau (by hash) -> 3 contributions -> beacon -> vkey and verifier" };
+  if (f.ptauSeconds !== undefined) r.add("ceremony_local_ptau_s", "s", f.ptauSeconds, { parameters: { power: f.ptauPower, contributions: 1, notes: "LOCAL phase 1 (new + contribute + beacon + prepare phase2)" } });
+  r.add("ceremony_init_s", "s", f.initSeconds, { parameters: { ...parameters, includes: "snarkjs powersoftau verify + groth16 setup" } });
+  r.add("ceremony_contribution_s", "s", f.contributionSeconds, { parameters });
+  r.add("ceremony_finalize_s", "s", f.finalizeSeconds, { parameters: { ...parameters, beaconIterationsExp: 10 } });
+  r.add("ceremony_verify_s", "s", f.verifySeconds, { parameters });
+  for (const [file, bytes] of Object.entries(f.bytes)) r.add(`ceremony_${file}_bytes`, "bytes", bytes, { parameters: { ptauPower: f.ptauPower } });
+  return r.results;
+}
+
 const BENCHMARKS: Record<string, (options: Options) => Promise<Result[]>> = {
   prove: benchProve,
   gas: benchGas,
@@ -664,6 +679,7 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<Result[]>> = {
   "sealed-constraints": benchSealedConstraints,
   "sealed-gas": benchSealedGas,
   "web-app": benchWebApp,
+  ceremony: benchCeremony,
 };
 
 // ---------------------------------------------------------------------------------------------

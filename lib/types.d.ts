@@ -39,11 +39,15 @@ declare module "snarkjs" {
     newAccumulator(curve: unknown, power: number, fileName: string, logger?: Logger): Promise<unknown>;
     beacon(oldPtau: string, newPtau: string, name: string, beaconHash: string, numIterationsExp: number, logger?: Logger): Promise<unknown>;
     preparePhase2(oldPtau: string, newPtau: string, logger?: Logger): Promise<unknown>;
+    contribute(oldPtau: string, newPtau: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
+    verify(ptau: string, logger?: Logger): Promise<boolean>;
   };
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<unknown>;
     beacon(oldZkey: string, newZkey: string, name: string, beaconHash: string, numIterationsExp: number, logger?: Logger): Promise<unknown>;
     exportVerificationKey(zkey: string | Uint8Array, logger?: Logger): Promise<Record<string, unknown>>;
+    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
+    verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
   };
   export const wtns: {
     calculate(input: Record<string, unknown>, wasmFile: string | Uint8Array, wtnsFile: { type: "mem"; data?: Uint8Array } | string): Promise<void>;

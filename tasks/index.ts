@@ -2,3 +2,4 @@
 import "./operator";
 import "./voter";
 import "./public";
+import "./ceremony";

@@ -72,9 +72,11 @@ task("audit", `Anyone: re-verify a whole election from chain data alone (roll, v
   .addOptionalParam("html", "write a self-contained HTML report here")
   .addOptionalParam("cacheDir", "cache fetched logs here so a rerun resumes")
   .addOptionalParam("compileCacheDir", "cache compiled verifiers here (default: $ZKBALLOT_COMPILE_CACHE or ~/.cache/zkballot/compiled; \"\" turns it off)")
+  .addOptionalParam("transcript", "trusted setup ceremony transcript(s) to verify and match the verifier against (comma-separated paths)")
+  .addOptionalParam("ptau", "the ceremony's phase-1 file, when it is not beside the transcript")
   .addFlag("json", "print the JSON report instead of the summary")
   .setAction(
-    command(async (args: { election: string; address?: string; fromBlock?: string; blockRange: string; vkey?: string; out?: string; html?: string; cacheDir?: string; compileCacheDir?: string; json: boolean }, hre) => {
+    command(async (args: { election: string; address?: string; fromBlock?: string; blockRange: string; vkey?: string; out?: string; html?: string; cacheDir?: string; compileCacheDir?: string; transcript?: string; ptau?: string; json: boolean }, hre) => {
       const fs = await import("node:fs");
       const { auditElection, formatAuditSummary, renderAuditHtml, renderAuditJson } = await import("../lib/audit");
       const { readDeployment } = await import("../lib/chain/deployments");
@@ -104,6 +106,7 @@ task("audit", `Anyone: re-verify a whole election from chain data alone (roll, v
       const bars = new Map<string, ReturnType<typeof progressBar>>();
       const report = await auditElection({
         provider, contractAddress: address, electionId, fromBlock, blockRange, verificationKey, verificationKeySha256, cacheDir: args.cacheDir, compileCacheDir: args.compileCacheDir,
+        transcripts: args.transcript?.split(",").filter((p) => p !== ""), ptau: args.ptau,
         onProgress: (stage, done, total) => {
           if (!bars.has(stage)) bars.set(stage, progressBar(stage, total, process.stderr, { quietForMs: 1_000 }));
           bars.get(stage)!.update(done);
@@ -117,7 +120,11 @@ task("audit", `Anyone: re-verify a whole election from chain data alone (roll, v
         fs.writeFileSync(args.html, renderAuditHtml(report, names));
       }
       if (args.json) printJson(report);
-      else console.log(formatAuditSummary(report));
+      else {
+        console.log(formatAuditSummary(report));
+        const provenance = report.checks.find((c) => c.id === "verifier-integrity")?.evidence.provenance as { provenance?: string; contributors?: string[] } | undefined;
+        if (provenance) console.log(`verifier provenance: ${provenance.provenance}${provenance.contributors ? `; contributors: ${provenance.contributors.join(", ")}` : ""}`);
+      }
       if (!report.result.ok) process.exitCode = 1;
     }),
   );

@@ -77,6 +77,10 @@ export interface AuditOptions {
   verificationKeySha256?: string;
   /** Its setup label; default: circuits/build/manifest.json. */
   manifest?: SetupManifest;
+  /** Ceremony transcripts (transcript.json or its directory) to verify and match the deployed key against. */
+  transcripts?: string[];
+  /** The ceremony's phase-1 file, when it is not beside the transcript. */
+  ptau?: string;
   fromBlock?: number;
   toBlock?: number;
   /** Largest block range per eth_getLogs call; halved automatically when the RPC refuses. */

@@ -2,11 +2,16 @@
  * Typed client of the ZkBallot contract: deployment, the operator's actions, casting a ballot,
  * and decoding the events that make up an election's public record.
  */
-import { AbiCoder, keccak256, toBeHex, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
+import * as fs from "node:fs";
+
+import { AbiCoder, ContractFactory, keccak256, toBeHex, type BaseContract, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
 
 import { VoteVerifier__factory, ZkBallot__factory, type ZkBallot } from "../../typechain-types";
 import { deployVoteBatchVerifier } from "../proving/batchVerifierContract";
-import { isInsecureSetup, loadManifest, verifyArtifactHashes, type SetupManifest } from "../proving/artifacts";
+import { ARTIFACT_FILES, PROJECT_ROOT, artifactPath, describeSetup, isInsecureSetup, loadManifest, verifyArtifactHashes, type SetupManifest } from "../proving/artifacts";
+import { VERIFIER_CONTRACT_NAME } from "../proving/setup";
+import { compileStandalone } from "../proving/solidity";
+import { assertCeremonyVerifiedForChain, loadManifestTranscript } from "./ceremonyGate";
 import { fetchContractLogs, findDeploymentBlock } from "./chainLogs";
 import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "../core/ballot";
 import { LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "../core/constants";
@@ -35,6 +40,8 @@ export interface ElectionSpec {
 export interface DeployOptions {
   /** Deploy a development (insecure) setup to a non-local chain anyway. Never do this for a real election. */
   allowInsecureDevSetup?: boolean;
+  /** Repository root whose circuits/build and contracts/verifiers are deployed (default: this one). */
+  root?: string;
   log?: (line: string) => void;
 }
 
@@ -55,27 +62,37 @@ export function assertSetupAllowedOnChain(manifest: Pick<SetupManifest, "setup">
 }
 
 /**
- * Deploys the Groth16 verifier, the batch verifier and ZkBallot. Refuses when the committed artifacts do not match
- * their manifest, and refuses to put a development setup on any chain but the local Hardhat ones
- * unless `allowInsecureDevSetup` says so.
+ * Deploys the Groth16 verifier, the batch verifier and ZkBallot. Refuses when the artifacts do not
+ * match their manifest, and, on any chain but the local ones, refuses a setup that is not a
+ * verified ceremony (lib/chain/ceremonyGate.ts) unless `allowInsecureDevSetup` says so for a
+ * development setup.
  */
 export async function deployZkBallot(deployer: Signer, options: DeployOptions = {}): Promise<ZkBallot> {
-  const problems = verifyArtifactHashes();
+  const root = options.root ?? PROJECT_ROOT;
+  const problems = verifyArtifactHashes(root);
   if (problems.length > 0) {
     throw new ZkBallotError("ARTIFACTS_MISMATCH", `circuit artifacts do not match circuits/build/manifest.json: ${problems.join("; ")}`, "run `npm run circuits`");
   }
-  const manifest = loadManifest();
+  const manifest = loadManifest(root);
   const network = await deployer.provider?.getNetwork();
   if (network === undefined) throw new ZkBallotError("INVALID_ARGUMENT", "the deployer signer has no provider");
-  if (assertSetupAllowedOnChain(manifest, network.chainId, options.allowInsecureDevSetup ?? false) === "insecure-override") {
-    options.log?.(`WARNING: ${manifest.setup.warning}`);
-  }
-  const verifier = await new VoteVerifier__factory(deployer).deploy();
+  const verdict = assertCeremonyVerifiedForChain(network.chainId, manifest, loadManifestTranscript(manifest, root), options);
+  if (verdict === "insecure-override") options.log?.(`WARNING: ${describeSetup(manifest.setup)}`);
+  if (verdict === "ceremony-verified") options.log?.(`trusted setup: ${describeSetup(manifest.setup)}`);
+  const verificationKey = JSON.parse(fs.readFileSync(artifactPath(ARTIFACT_FILES.verificationKey, root), "utf8")) as unknown;
+  const verifier = root === PROJECT_ROOT ? await new VoteVerifier__factory(deployer).deploy() : await deployVerifierFromSource(deployer, root);
   await verifier.waitForDeployment();
-  const batchVerifier = await deployVoteBatchVerifier(deployer);
+  const batchVerifier = await deployVoteBatchVerifier(deployer, verificationKey);
   const zkBallot = await new ZkBallot__factory(deployer).deploy(await verifier.getAddress(), await batchVerifier.getAddress(), manifest.rollDepth);
   await zkBallot.waitForDeployment();
   return zkBallot;
+}
+
+/** The Groth16 verifier compiled from `root`'s contracts/verifiers/VoteVerifier.sol (another checkout, an installed ceremony). */
+async function deployVerifierFromSource(deployer: Signer, root: string): Promise<BaseContract> {
+  const source = fs.readFileSync(artifactPath(ARTIFACT_FILES.verifierContract, root), "utf8");
+  const { bytecode } = compileStandalone("VoteVerifier.sol", source, VERIFIER_CONTRACT_NAME);
+  return (await new ContractFactory(VoteVerifier__factory.abi, bytecode, deployer).deploy()) as BaseContract;
 }
 
 /** keccak256(abi.encode(chainId, contract, electionId)) mod r, computed locally as the contract does. */

@@ -31,7 +31,12 @@ export type ZkBallotErrorCode =
   | "RELAYER_UNREACHABLE"
   | "RELAYER_REFUSED"
   | "RELAYER_BAD_ANSWER"
-  | "RELAYER_TIMEOUT";
+  | "RELAYER_TIMEOUT"
+  | "INVALID_TRANSCRIPT"
+  | "INVALID_PTAU"
+  | "OUTPUT_EXISTS"
+  | "CEREMONY_INVALID"
+  | "CEREMONY_UNVERIFIED";
 
 export class ZkBallotError extends Error {
   override readonly name = "ZkBallotError";

@@ -25,18 +25,35 @@ export const MANIFEST_FILE = "circuits/build/manifest.json";
 /** Circuit sources whose hashes the manifest records, so stale artifacts are detected. */
 export const CIRCUIT_SOURCES = ["circuits/vote.circom"] as const;
 
+/** `npm run circuits`: public beacons only, so INSECURE (anyone can forge proofs). */
+export interface DevelopmentSetup {
+  kind: "development";
+  secure: false;
+  warning: string;
+  phase1: { power: number; beacon: string; beaconIterationsExp: number };
+  phase2: { beacon: string; beaconIterationsExp: number };
+}
+
+/** `npx hardhat ceremony install`: a verified multi-party ceremony (lib/proving/ceremony.ts). */
+export interface CeremonySetup {
+  kind: "ceremony";
+  secure: true;
+  /** The transcript, relative to the project root. */
+  transcript: string;
+  /** SHA-256 of the transcript file's exact bytes. */
+  transcriptSha256: string;
+  contributors: string[];
+  beacon: string;
+  phase1: { sha256: string; power: number; origin: "supplied" | "local" };
+  verifiedAt: string;
+}
+
 export interface SetupManifest {
   circuit: "vote";
   rollDepth: number;
   constraints: number;
   publicSignals: string[];
-  setup: {
-    kind: "development";
-    secure: false;
-    warning: string;
-    phase1: { power: number; beacon: string; beaconIterationsExp: number };
-    phase2: { beacon: string; beaconIterationsExp: number };
-  };
+  setup: DevelopmentSetup | CeremonySetup;
   tools: Record<string, string>;
   sources: Record<string, string>;
   files: Record<string, string>;
@@ -45,10 +62,17 @@ export interface SetupManifest {
 /**
  * Whether a setup is a development one: made from public beacons only, so anyone can forge
  * proofs. The one place that decides it (deploy refuses such a setup off the local chains; the
- * auditor fails it there); a setup kind with a ceremony transcript extends this test.
+ * auditor fails it there). A "ceremony" setup is secure only once deploy and the auditor have
+ * checked its transcript (lib/chain/ceremonyGate.ts, lib/audit/verifierProvenance.ts).
  */
-export function isInsecureSetup(manifest: Pick<SetupManifest, "setup">): boolean {
+export function isInsecureSetup(manifest: Pick<SetupManifest, "setup">): manifest is { setup: DevelopmentSetup } {
   return manifest.setup.kind === "development" || !manifest.setup.secure;
+}
+
+/** One line saying where the setup comes from: the development warning, or the ceremony and its contributors. */
+export function describeSetup(setup: DevelopmentSetup | CeremonySetup): string {
+  if (setup.kind === "development") return setup.warning;
+  return `multi-party ceremony: ${setup.contributors.length} contribution(s) (${setup.contributors.join(", ")}) and beacon ${setup.beacon}; transcript ${setup.transcript} (SHA-256 ${setup.transcriptSha256})`;
 }
 
 export function sha256File(filePath: string): string {

@@ -3,7 +3,7 @@
  */
 import type { Signer } from "ethers";
 
-import { loadManifest } from "../../lib/proving/artifacts";
+import { describeSetup, loadManifest } from "../../lib/proving/artifacts";
 import { ZkBallotError } from "../../lib/core/errors";
 import {
   castPreparedBallot,
@@ -61,7 +61,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   const manifest = loadManifest();
   log(`zkballot demo: circuit depth ${manifest.rollDepth} (${manifest.constraints} constraints)`);
-  log(`NOTE: ${manifest.setup.warning}`);
+  log(`NOTE: ${describeSetup(manifest.setup)}`);
 
   log("1. operator deploys the verifier and ZkBallot");
   const zkBallot = await deployZkBallot(options.operator, { log });

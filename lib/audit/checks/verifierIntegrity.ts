@@ -20,6 +20,7 @@ import { compileCacheDirectory, compileCached } from "../compileCache";
 import type { AuditContext } from "../context";
 import { CheckBuilder, type CheckResult } from "../types";
 import { checkInsecureSetup } from "./insecureSetup";
+import { checkVerifierProvenance } from "../verifierProvenance";
 
 const BATCH_VERIFIER_SOURCES = ["contracts/verifiers/VoteBatchVerifier.sol", "contracts/interfaces/IVoteBatchVerifier.sol"] as const;
 
@@ -83,5 +84,10 @@ export async function checkVerifierIntegrity(ctx: AuditContext): Promise<{ resul
   if (Number(verificationKey.nPublic) !== 4) verifier.fail(`the verification key has ${String(verificationKey.nPublic)} public signals, the protocol has 4`);
   if (ctx.rollDepth !== manifest.rollDepth) verifier.fail(`the contract's ROLL_DEPTH ${ctx.rollDepth} differs from the circuit's depth ${manifest.rollDepth}`);
   checkInsecureSetup(verifier, manifest, ctx.chainId);
+  // Which setup the key comes from (lib/audit/verifierProvenance.ts): a verified ceremony, or a failure off the local chains.
+  const provenance = await checkVerifierProvenance({ chainId: ctx.chainId, verificationKey, manifest, transcripts: options.transcripts, ptau: options.ptau, onProgress: ctx.progress });
+  verifier.evidence.provenance = { ...provenance.evidence, status: provenance.status };
+  for (const finding of provenance.findings) verifier.fail(finding.message, undefined, finding.code);
+  verifier.warnings.push(...provenance.warnings);
   return { result: verifier.result(), verificationKey };
 }
