@@ -41,7 +41,7 @@ function findFile(dir, name) {
 function restoreVerifier(config, { sources, contract }) {
   const root = config.paths.root;
   // lib/proving/solidity.ts holds the project's compiler and settings (Hardhat has ts-node registered here).
-  const { compileSources } = require(path.join(root, "lib", "solidity"));
+  const { compileSources } = require(path.join(root, "lib", "proving", "solidity"));
   const source = sources[0];
   const contents = Object.fromEntries(sources.map((name) => [name, fs.readFileSync(path.join(root, name), "utf8")]));
   const compiled = compileSources(contents, source, contract);
