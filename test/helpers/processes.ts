@@ -2,6 +2,7 @@
  * Test helpers that run parts of zkballot as separate processes, as a user would: a real
  * `hardhat node`, the command line, the relayer service.
  */
+import * as http from "node:http";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 
@@ -43,6 +44,35 @@ export interface HardhatNode {
   stop(): void;
 }
 
+/**
+ * One JSON-RPC call on a fresh connection (agent: false), with a deadline. fetch's pooled
+ * keep-alive sockets can meet a connection the node has just closed ("other side closed"), and
+ * a test's write (evm_increaseTime) must not be retried blindly, so no socket is reused.
+ */
+function postJsonRpc(port: number, method: string, params: unknown[], timeoutMs = 30_000): Promise<unknown> {
+  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { host: "127.0.0.1", port, method: "POST", agent: false, timeout: timeoutMs, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          try {
+            resolve((JSON.parse(Buffer.concat(chunks).toString("utf8")) as { result: unknown }).result);
+          } catch (error) {
+            reject(error);
+          }
+        });
+        response.on("error", reject);
+      },
+    );
+    request.on("timeout", () => request.destroy(new Error(`${method} to 127.0.0.1:${port} took over ${timeoutMs} ms`)));
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
 /** A started local node (hardhat node or anvil) listening on loopback `port`, as a HardhatNode handle. */
 function localNode(child: ChildProcess, port: number): HardhatNode {
   child.removeAllListeners("exit");
@@ -50,10 +80,7 @@ function localNode(child: ChildProcess, port: number): HardhatNode {
   return {
     url,
     child,
-    async rpc(method, params) {
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-      return ((await response.json()) as { result: unknown }).result;
-    },
+    rpc: (method, params) => postJsonRpc(port, method, params),
     stop: () => child.kill("SIGKILL"),
   };
 }
