@@ -1,37 +1,23 @@
 /**
- * Builds the web app into app/dist: esbuild bundles (platform browser) of the page and the
- * proving Web Worker, the HTML shell, the stylesheet, the message catalogs and the circuit's
- * public artifacts (wasm, proving key, verification key, manifest) from circuits/build.
+ * Builds the web app into app/dist: esbuild bundles (platform browser, the options the core's
+ * bundle check uses: scripts/lib/browserBundle.ts) of the page and the proving Web Worker, the
+ * HTML shell, the stylesheet, the message catalogs and the circuit's public artifacts (wasm,
+ * proving key, verification key, manifest) from circuits/build.
  *
- * The library's Node-only modules (files, worker-thread roll builder) are replaced by stubs that
- * throw if called: the app never calls them (lib/core's browser-safe entry will make this moot).
+ * The app imports only browser-safe modules (lib/core, lib/chain/reader, lib/chain/status,
+ * lib/proving/proofFormat, lib/relayer/client): no Node built-in is stubbed, and a build that
+ * reaches one fails (`platform: "browser"`).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import * as esbuild from "esbuild";
 
+import { browserBuildOptions } from "../scripts/lib/browserBundle";
+
 export const APP_DIR = path.resolve(__dirname);
 export const DIST_DIR = path.join(APP_DIR, "dist");
 const PROJECT_ROOT = path.resolve(APP_DIR, "..");
-
-/** Node built-ins and Node-only library modules the bundle must never execute. */
-const NODE_ONLY = /^(node:)?(fs|os|crypto|child_process|worker_threads|url|readline|module|assert|http|https|stream|zlib|net|tls)$|\/node\/(files|fastRoll|fastPoseidon)$/;
-
-const stubPlugin: esbuild.Plugin = {
-  name: "node-stubs",
-  setup(build) {
-    build.onResolve({ filter: NODE_ONLY }, (args) => ({ path: args.path, namespace: "node-stub" }));
-    for (const name of ["path", "util", "events"]) {
-      build.onResolve({ filter: new RegExp(`^(node:)?${name}$`) }, () => ({ path: path.join(APP_DIR, "src", "stubs", `${name}.ts`) }));
-    }
-    build.onLoad({ filter: /.*/, namespace: "node-stub" }, (args) => ({
-      contents: `const fail = () => { throw new Error(${JSON.stringify(`${args.path} is not available in the browser`)}); };
-        module.exports = new Proxy({}, { get: (_t, key) => key === "__esModule" ? false : key === "default" ? module.exports : fail });`,
-      loader: "js",
-    }));
-  },
-};
 
 const FONT_DIR = path.join(PROJECT_ROOT, "node_modules", "@fontsource", "noto-sans-jp");
 
@@ -74,21 +60,17 @@ export async function buildApp(options: { minify?: boolean } = {}): Promise<Buil
   fs.rmSync(DIST_DIR, { recursive: true, force: true });
   fs.mkdirSync(path.join(DIST_DIR, "i18n"), { recursive: true });
   fs.mkdirSync(path.join(DIST_DIR, "circuits"), { recursive: true });
-  await esbuild.build({
-    entryPoints: { app: path.join(APP_DIR, "src", "main.ts"), worker: path.join(APP_DIR, "src", "worker.ts") },
+  const result = await esbuild.build({
+    ...browserBuildOptions({ app: path.join(APP_DIR, "src", "main.ts"), worker: path.join(APP_DIR, "src", "worker.ts") }),
     outdir: DIST_DIR,
-    bundle: true,
-    platform: "browser",
+    write: true,
     format: "iife",
-    target: "es2022",
     minify: options.minify ?? true,
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
-    define: { __dirname: '"/"', "process.env.NODE_DEBUG": "false", global: "globalThis" },
-    inject: [path.join(APP_DIR, "src", "stubs", "process.ts")],
-    plugins: [stubPlugin],
   });
+  if (result.errors.length > 0) throw new Error(`app build failed: ${result.errors.map((e) => e.text).join("; ")}`);
   for (const [from, to] of STATIC_FILES) fs.copyFileSync(path.join(PROJECT_ROOT, from), path.join(DIST_DIR, to));
   copyJapaneseFont();
   const files = ["app.js", "worker.js", ...STATIC_FILES.map(([, to]) => to)].map((file) => ({ file, bytes: fs.statSync(path.join(DIST_DIR, file)).size }));

@@ -1,13 +1,15 @@
 /**
- * What the app reads from the chain, through the library (lib/chain) over a browser JSON-RPC
- * provider. Nothing here sends anything derived from the identity: the "already voted?" and
- * "my ballot" questions are answered from every VoteCast event of the election, compared locally.
+ * What the app reads from the chain, through the library's browser-safe readers
+ * (lib/chain/reader.ts, lib/chain/status.ts) over a browser JSON-RPC provider. Nothing here
+ * sends anything derived from the identity: the "already voted?" and "my ballot" questions are
+ * answered from every VoteCast event of the election, compared locally.
  */
 import { JsonRpcProvider, toBeHex } from "ethers";
 
-import { ZkBallot__factory, type ZkBallot } from "../../typechain-types";
-import { computeElectionScope, fetchVoteRecords, fetchVoterRoll, type LogReadOptions, type VoteRecord } from "../../lib/chain/election";
-import { readElectionStatus, type ElectionStatus } from "../../lib/chain/results";
+import { ZkBallot__factory } from "../../typechain-types/factories/contracts/ZkBallot__factory";
+import type { ZkBallot } from "../../typechain-types";
+import { computeElectionScope, fetchVoteRecords, fetchVoterRoll, type LogReadOptions, type VoteRecord } from "../../lib/chain/reader";
+import { readElectionStatus, type ElectionStatus } from "../../lib/chain/status";
 import type { AppConfig } from "./config";
 
 export interface Chain {
@@ -52,7 +54,7 @@ export interface ElectionView extends ElectionStatus {
 }
 
 export async function readElectionView(chain: Chain, electionId: bigint): Promise<ElectionView> {
-  const [status, record] = await Promise.all([readElectionStatus(chain.zkBallot, electionId), fetchOperationRecord(chain, electionId)]);
+  const [status, record] = await Promise.all([readElectionStatus(chain.zkBallot, electionId, chain.logOptions), fetchOperationRecord(chain, electionId)]);
   return { ...status, record };
 }
 

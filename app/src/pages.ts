@@ -4,7 +4,7 @@ import type { AppConfig } from "./config";
 import { readElectionView, type Chain, type ElectionView } from "./chain";
 import { h, statusLine } from "./dom";
 import { formatTime, t } from "./i18n";
-import { createBrowserIdentity, identityDownload, parseIdentity, type VoterIdentity } from "./identity";
+import { createIdentity, identityDownload, parseIdentity, type VoterIdentity } from "./identity";
 import { auditInBrowser, checkMyBallotBrowser } from "./verify";
 import { checkVote, proveInWorker, Refusal, relayBallot, type VoteStage } from "./voting";
 
@@ -93,7 +93,7 @@ function identityPanel(state: AppState, onChange: () => void): HTMLElement {
   usePasted.addEventListener("click", () => void use(paste.value));
   const created = h("div", { id: "identity-created" });
   const create = h("button", { type: "button", id: "identity-create" }, t("identity.create"));
-  create.addEventListener("click", () => void createBrowserIdentity().then((identity) => {
+  create.addEventListener("click", () => void createIdentity().then((identity) => {
     state.identity = identity;
     const { href, filename } = identityDownload(identity);
     created.replaceChildren(
@@ -183,12 +183,14 @@ export async function renderCheck(state: AppState, main: HTMLElement): Promise<v
       result.replaceChildren(h("p", { role: "alert" }, t("vote.needIdentity")));
       return;
     }
-    void checkMyBallotBrowser(state.chain, state.config.electionId, state.identity).then((check) => {
-      if (!check.found) return result.replaceChildren(h("p", { "data-testid": "check-none" }, t("check.notFound")));
+    void checkMyBallotBrowser(state.chain, state.config.electionId, state.identity).then((report) => {
+      if (!report.voted || report.record === undefined) return result.replaceChildren(h("p", { "data-testid": "check-none" }, t("check.notFound")));
+      const proofValid = report.proofVerifiedOffChain === true;
+      const counted = report.countedInTally === true;
       result.replaceChildren(h("ul", {},
-        h("li", { "data-testid": "check-onchain" }, t("check.onChain", { block: check.blockNumber! }), " ", txCell(state.config, check.transactionHash!)),
-        h("li", { class: check.proofValid ? "pass" : "fail", "data-testid": "check-proof" }, t(check.proofValid ? "check.proofValid" : "check.proofInvalid")),
-        h("li", { class: check.counted ? "pass" : "fail", "data-testid": "check-counted" }, t(check.counted ? "check.counted" : "check.notCounted"))));
+        h("li", { "data-testid": "check-onchain" }, t("check.onChain", { block: report.record.blockNumber }), " ", txCell(state.config, report.record.transactionHash)),
+        h("li", { class: proofValid ? "pass" : "fail", "data-testid": "check-proof" }, t(proofValid ? "check.proofValid" : "check.proofInvalid")),
+        h("li", { class: counted ? "pass" : "fail", "data-testid": "check-counted" }, t(counted ? "check.counted" : "check.notCounted"))));
     }, (error: unknown) => result.replaceChildren(h("p", { class: "refusal", role: "alert" }, describeError(error))));
   });
   main.replaceChildren(h("h1", {}, t("check.heading")), identityPanel(state, () => undefined), h("p", {}, run), result);

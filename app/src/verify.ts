@@ -1,16 +1,19 @@
 /**
- * Checks that run in the browser from the chain alone: a voter's own ballot (on-chain, proof
- * valid, counted) and the auditor's checks that need no compiler. verifier-integrity needs the
- * Solidity compiler and is not run here; the page shows the deployed code hash instead and the
- * served verification key is compared with the SHA-256 published in the manifest.
+ * Checks that run in the browser from the chain alone: a voter's own ballot (the library's
+ * checkMyBallotWithKey: on-chain, proof valid, counted) and the auditor's checks that need no
+ * compiler, built from the core (roll tree, recount) and the browser-safe proof verification.
+ * verifier-integrity needs the Solidity compiler and is not run here; the page shows the deployed
+ * code hash instead, and the served verification key is compared with the SHA-256 published in
+ * the manifest.
  */
-import * as snarkjs from "snarkjs";
 import { keccak256 } from "ethers";
 
-import { computeNullifier, type VoterIdentity } from "../../lib/core/identity";
+import { checkMyBallotWithKey, type MyBallotReport } from "../../lib/chain/status";
+import type { VoteRecord } from "../../lib/chain/reader";
+import type { VoterIdentity } from "../../lib/core/identity";
+import { recountTally } from "../../lib/core/tally";
 import { VoterRoll } from "../../lib/core/voterRoll";
-import type { VoteRecord } from "../../lib/chain/election";
-import { findNonCanonicalCoordinate, fromSolidityProof } from "../../lib/proving/prover";
+import { findNonCanonicalCoordinate, verifyVoteProofWithKey } from "../../lib/proving/proofFormat";
 import { electionScopeOf, readVoteRecords, readVoterRoll, type Chain } from "./chain";
 
 let verificationKey: Promise<{ key: unknown; sha256: string }> | undefined;
@@ -19,6 +22,7 @@ async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   return Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The verification key served next to the page (circuits/verification_key.json), with its SHA-256. */
 export function loadVerificationKeyBrowser(): Promise<{ key: unknown; sha256: string }> {
   verificationKey ??= (async () => {
     const bytes = await (await fetch("circuits/verification_key.json")).arrayBuffer();
@@ -30,36 +34,12 @@ export function loadVerificationKeyBrowser(): Promise<{ key: unknown; sha256: st
 async function proofValid(record: VoteRecord, voterRollRoot: bigint, electionScope: bigint): Promise<boolean> {
   if (findNonCanonicalCoordinate(record.proof) !== undefined) return false;
   const { key } = await loadVerificationKeyBrowser();
-  const signals = [voterRollRoot, record.nullifier, electionScope, record.ballot].map(String);
-  return snarkjs.groth16.verify(key, signals, fromSolidityProof(record.proof));
+  return verifyVoteProofWithKey(key, { voterRollRoot, nullifier: record.nullifier, electionScope, ballot: record.ballot }, record.proof);
 }
 
-function recount(records: readonly VoteRecord[], numOptions: number): bigint[] {
-  const counts = new Array<bigint>(numOptions).fill(0n);
-  for (const record of records) if (record.option !== undefined) counts[record.option]++;
-  return counts;
-}
-
-export interface MyBallotCheck {
-  found: boolean;
-  blockNumber?: number;
-  transactionHash?: string;
-  option?: number;
-  proofValid?: boolean;
-  counted?: boolean;
-}
-
-export async function checkMyBallotBrowser(chain: Chain, electionId: bigint, identity: VoterIdentity): Promise<MyBallotCheck> {
-  const electionScope = await electionScopeOf(chain, electionId);
-  const nullifier = await computeNullifier(identity.identitySecret, electionScope);
-  const election = await chain.zkBallot.getElection(electionId);
-  const records = await readVoteRecords(chain, electionId);
-  const mine = records.find((record) => record.nullifier === nullifier);
-  if (mine === undefined) return { found: false };
-  const tally = await chain.zkBallot.tallies(electionId);
-  const counts = recount(records, Number(election.numOptions));
-  const counted = mine.option !== undefined && counts.every((count, i) => count === tally[i]);
-  return { found: true, blockNumber: mine.blockNumber, transactionHash: mine.transactionHash, option: mine.option, proofValid: await proofValid(mine, election.voterRollRoot, electionScope), counted };
+/** Individual verifiability, as `my-ballot` reports it, with the key served next to the page. */
+export function checkMyBallotBrowser(chain: Chain, electionId: bigint, identity: VoterIdentity): Promise<MyBallotReport> {
+  return checkMyBallotWithKey(chain.zkBallot, electionId, identity, async () => (await loadVerificationKeyBrowser()).key, chain.logOptions);
 }
 
 export interface AuditCheck {
@@ -88,7 +68,7 @@ export async function auditInBrowser(chain: Chain, electionId: bigint, manifest:
   const unique = new Set(records.map((r) => r.nullifier)).size === records.length;
   checks.push({ name: "ballots", result: valid === records.length && unique ? "pass" : "fail", evidence: `${valid} of ${records.length} proofs valid; nullifiers unique: ${unique}` });
   const tally = await chain.zkBallot.tallies(electionId);
-  const counts = recount(records, Number(election.numOptions));
+  const counts = recountTally(records, Number(election.numOptions));
   checks.push({ name: "tally", result: counts.every((c, i) => c === tally[i]) ? "pass" : "fail", evidence: `recount [${counts.join(", ")}] / on-chain [${tally.join(", ")}]` });
   const { sha256 } = await loadVerificationKeyBrowser();
   const published = manifest.files["circuits/build/verification_key.json"];

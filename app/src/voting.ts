@@ -4,12 +4,13 @@
  * protocol (lib/relayer/client.ts: Retry-After honoured, receipt checked against the ballot).
  * Each refusal is a Refusal with a catalog key, so it is shown in the voter's language.
  */
+import type { PreparedBallot } from "../../lib/chain/reader";
 import { encodeSingleChoiceBallot } from "../../lib/core/ballot";
 import { ZkBallotError } from "../../lib/core/errors";
 import { computeNullifier, type VoterIdentity } from "../../lib/core/identity";
+import { checkVotingOpen, Phase } from "../../lib/core/rules";
 import { VoterRoll } from "../../lib/core/voterRoll";
-import { Phase, type PreparedBallot } from "../../lib/chain/election";
-import { toSolidityProof } from "../../lib/proving/prover";
+import { toSolidityProof } from "../../lib/proving/proofFormat";
 import { submitToRelayer, waitForRelayedBallot, type RelayReceipt } from "../../lib/relayer/client";
 import { electionScopeOf, readVoteRecords, readVoterRoll, type Chain } from "./chain";
 import type { WorkerMessage } from "./protocol";
@@ -29,13 +30,17 @@ export type VoteStage =
 
 const isoTime = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
 
-/** The contract's clock is the latest block's timestamp; the phase and window are checked against it. */
-async function assertVotingOpen(chain: Chain, election: { phase: bigint; votingStartsAt: bigint; votingEndsAt: bigint }): Promise<void> {
-  const phase = Number(election.phase);
-  if (phase !== Phase.Voting) throw new Refusal("refusal.notVoting", { phase: Phase[phase] ?? String(phase) });
+/** The vote rules' phase and window check (lib/core/rules.ts) at the latest block's timestamp, the contract's clock. */
+async function assertVotingOpen(chain: Chain, electionId: bigint, election: { phase: bigint; numOptions: bigint; votingStartsAt: bigint; votingEndsAt: bigint }): Promise<void> {
   const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
-  if (now < election.votingStartsAt) throw new Refusal("refusal.notStarted", { time: isoTime(election.votingStartsAt) });
-  if (election.votingEndsAt !== 0n && now >= election.votingEndsAt) throw new Refusal("refusal.ended", { time: isoTime(election.votingEndsAt) });
+  const facts = { phase: Number(election.phase) as Phase, numOptions: Number(election.numOptions), votingStartsAt: election.votingStartsAt, votingEndsAt: election.votingEndsAt };
+  const rejection = checkVotingOpen(electionId, facts, now);
+  if (rejection === undefined) return;
+  switch (rejection.error) {
+    case "VotingNotStarted": throw new Refusal("refusal.notStarted", { time: isoTime(rejection.votingStartsAt) });
+    case "VotingEnded": throw new Refusal("refusal.ended", { time: isoTime(rejection.votingEndsAt) });
+    default: throw new Refusal("refusal.notVoting", { phase: Phase[facts.phase] ?? String(facts.phase) });
+  }
 }
 
 export interface CheckedVote {
@@ -48,7 +53,7 @@ export interface CheckedVote {
 /** Every check before proving. Reads only public data; the nullifier is compared locally. */
 export async function checkVote(chain: Chain, electionId: bigint, identity: VoterIdentity, option: number): Promise<CheckedVote> {
   const election = await chain.zkBallot.getElection(electionId);
-  await assertVotingOpen(chain, election);
+  await assertVotingOpen(chain, electionId, election);
   const ballot = encodeSingleChoiceBallot(option, Number(election.numOptions));
   const roll = await VoterRoll.build(await readVoterRoll(chain, electionId), { depth: Number(await chain.zkBallot.ROLL_DEPTH()) });
   if (roll.root !== election.voterRollRoot) throw new ZkBallotError("INVALID_ROLL", "the roll rebuilt from the chain does not give the frozen root");
@@ -99,10 +104,8 @@ export async function relayBallot(relayerUrl: string, prepared: PreparedBallot, 
   try {
     receipt = await submitToRelayer(relayerUrl, prepared, { onRetry: (_status, waitMs) => onStage({ stage: "retrying", seconds: Math.ceil(waitMs / 1000) }) });
   } catch (error) {
-    if (error instanceof ZkBallotError && /cannot reach the relayer/.test(error.message)) throw new Refusal("refusal.relayerUnreachable");
-    if (error instanceof ZkBallotError && /the relayer refused the ballot: (.*)/.test(error.message)) {
-      throw new Refusal("refusal.relayerRefused", { message: /the relayer refused the ballot: (.*)/.exec(error.message)![1] });
-    }
+    if (error instanceof ZkBallotError && error.code === "RELAYER_UNREACHABLE") throw new Refusal("refusal.relayerUnreachable");
+    if (error instanceof ZkBallotError && error.code === "RELAYER_REFUSED") throw new Refusal("refusal.relayerRefused", { message: error.message.replace(/^the relayer refused the ballot: /, "") });
     throw error;
   }
   onStage({ stage: "waiting", status: receipt.status });
