@@ -1,7 +1,7 @@
 /**
  * The web app in a real headless Chromium (@sparticuz/chromium via playwright-core) against a
  * real `hardhat node` and the real relayer: create an identity, vote (proof in a Web Worker,
- * through the relayer), refusals (double vote with its block, not on the roll, not in the voting
+ * through the relayer, or from an injected EIP-1193 wallet after the linkability warning), refusals (double vote with its block, not on the roll, not in the voting
  * phase, relayer unreachable) in both languages, check my ballot, audit, results; every request
  * recorded and checked for the secret and the nullifier; axe on every page in both languages on
  * a phone viewport; screenshots into app/screenshots/ (gitignored).
@@ -54,6 +54,7 @@ describe("web app in Chromium (app/)", function () {
   let voterFile: string;
   let other: VoterIdentity; // on the roll, votes through the dead relayer
   let stranger: VoterIdentity; // not on the roll
+  let walletVoter: VoterIdentity; // on the roll, votes from an injected wallet
   let voteBlock: number;
 
   before(async function () {
@@ -79,6 +80,7 @@ describe("web app in Chromium (app/)", function () {
     browser = await launchChromium();
     other = await identityFromSecret(123456789n);
     stranger = await identityFromSecret(987654321n);
+    walletVoter = await identityFromSecret(555555555n);
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
@@ -119,7 +121,7 @@ describe("web app in Chromium (app/)", function () {
   async function vote(page: Page, option: number): Promise<void> {
     await page.check(`#option-${option}`);
     await page.click("#vote-submit");
-    await page.waitForSelector("[data-testid=receipt-id], [data-testid=refusal]", { timeout: 60_000 });
+    await page.waitForSelector("[data-testid=receipt-id], [data-testid=wallet-tx], [data-testid=refusal]", { timeout: 60_000 });
   }
 
   it("serves every response with a strict Content-Security-Policy and refuses a bad config", async function () {
@@ -144,7 +146,7 @@ describe("web app in Chromium (app/)", function () {
     expect(await page.textContent("#identity-commitment")).to.equal(voter.voterCommitment.toString());
     await page.context().close();
     // The registrar puts the browser's commitment on the roll and opens voting.
-    await publishVoterRoll(zkBallot.connect(registrar), 1n, [voter.voterCommitment, other.voterCommitment, 42n]);
+    await publishVoterRoll(zkBallot.connect(registrar), 1n, [voter.voterCommitment, other.voterCommitment, walletVoter.voterCommitment]);
     await openVoting(zkBallot.connect(registrar), 1n);
   });
 
@@ -164,6 +166,8 @@ describe("web app in Chromium (app/)", function () {
     const requests: RecordedRequest[] = [];
     context.on("request", (request) => requests.push({ url: request.url(), body: request.postData() ?? "" }));
     const page = await open("vote", "en", { context });
+    expect(await page.isDisabled("#via-wallet"), "no wallet in this browser: the wallet path is off").to.equal(true);
+    expect(await page.isChecked("#via-relayer")).to.equal(true);
     await loadIdentity(page, voter);
     await vote(page, 1);
     expect(await page.textContent("#vote-status")).to.match(/on-chain in block \d+/);
@@ -224,6 +228,40 @@ describe("web app in Chromium (app/)", function () {
     await page.context().close();
   });
 
+  it("votes from an injected wallet (EIP-1193) after the linkability warning; the wallet's account sends the transaction", async function () {
+    const walletAccount = await (await provider.getSigner(7)).getAddress();
+    const context = await browser.newContext({ viewport: PHONE });
+    // A stand-in for a wallet extension: its account is one the local node signs for, and it
+    // forwards every other request to the node (through the page's own /rpc, as the CSP allows).
+    await context.addInitScript(({ account }) => {
+      let id = 0;
+      (window as unknown as { ethereum: unknown }).ethereum = {
+        request: async ({ method, params }: { method: string; params?: unknown[] }) => {
+          if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+          const response = await fetch("/rpc", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+          const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+          if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
+          return body.result;
+        },
+        on: () => undefined,
+        removeListener: () => undefined,
+      };
+    }, { account: walletAccount });
+    const page = await open("vote", "en", { context });
+    expect(await page.isVisible("#wallet-warning")).to.equal(false);
+    await page.check("#via-wallet");
+    expect(await page.textContent("#wallet-warning")).to.match(/that account is then publicly linked to the ballot's transaction/);
+    await loadIdentity(page, walletVoter);
+    await vote(page, 0);
+    expect(await page.textContent("#vote-status")).to.match(/on-chain in block \d+/);
+    expect(await page.textContent("[data-testid=wallet-from]")).to.equal(walletAccount);
+    const hash = (await page.textContent("[data-testid=wallet-tx]"))!.trim();
+    expect((await provider.getTransaction(hash))!.from).to.equal(walletAccount);
+    expect((await zkBallot.tallies(1n)).map(Number)).to.deep.equal([1, 1, 0]);
+    await screenshot(page, "vote-wallet-en.png");
+    await context.close();
+  });
+
   it("checks my ballot: on-chain, proof valid, counted; and says so when there is none", async function () {
     const page = await open("check", "en");
     await page.setInputFiles("#identity-file", voterFile);
@@ -253,7 +291,7 @@ describe("web app in Chromium (app/)", function () {
     await closeElection(zkBallot, 1n);
     const page = await open("election", "ja");
     expect(await page.textContent("[data-testid=phase]")).to.equal("締め切り済み");
-    expect(await page.locator(".tally li").allTextContents()).to.deep.equal(["Alice: 0 票", "Bob: 1 票", "Carol: 0 票"]);
+    expect(await page.locator(".tally li").allTextContents()).to.deep.equal(["Alice: 1 票", "Bob: 1 票", "Carol: 0 票"]);
     await page.context().close();
   });
 

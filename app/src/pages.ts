@@ -1,5 +1,6 @@
 /** The four pages. Each renders into `main` from the chain and the message catalog only. */
 import { ZkBallotError } from "../../lib/core/errors";
+import type { PreparedBallot } from "../../lib/chain/reader";
 import type { AppConfig } from "./config";
 import { readElectionView, type Chain, type ElectionView } from "./chain";
 import { h, statusLine } from "./dom";
@@ -7,6 +8,7 @@ import { formatTime, t } from "./i18n";
 import { createIdentity, identityDownload, parseIdentity, type VoterIdentity } from "./identity";
 import { auditInBrowser, checkMyBallotBrowser } from "./verify";
 import { checkVote, proveInWorker, Refusal, relayBallot, type VoteStage } from "./voting";
+import { castFromWallet, injectedWallet } from "./wallet";
 
 export interface AppState {
   config: AppConfig;
@@ -120,6 +122,7 @@ function stageText(stage: VoteStage): string {
     case "download": return t("vote.downloading", { percent: Math.round(stage.fraction * 100) });
     case "prove": return t("vote.proving");
     case "submitting": return t("vote.submitting");
+    case "wallet": return t("vote.walletConfirm", { account: stage.account });
     case "retrying": return t("vote.retrying", { seconds: stage.seconds });
     case "waiting": return t("vote.waiting", { status: stage.status });
   }
@@ -133,7 +136,7 @@ export async function renderVote(state: AppState, main: HTMLElement): Promise<vo
   const result = h("div", { id: "vote-result" });
   const options = view.options.map((option) => h("p", {}, h("input", { type: "radio", name: "option", id: `option-${option.option}`, value: String(option.option) }), h("label", { for: `option-${option.option}` }, option.name)));
   const submit = h("button", { type: "submit", id: "vote-submit" }, t("vote.submit"));
-  const form = h("form", { id: "vote-form" }, h("fieldset", {}, h("legend", {}, t("vote.choose")), ...options), submit);
+  const form = h("form", { id: "vote-form" }, h("fieldset", {}, h("legend", {}, t("vote.choose")), ...options), senderChoice(), submit);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const chosen = form.querySelector<HTMLInputElement>("input[name=option]:checked");
@@ -142,12 +145,49 @@ export async function renderVote(state: AppState, main: HTMLElement): Promise<vo
       return;
     }
     submit.disabled = true;
-    void castVote(state, Number(chosen.value), view, { status, progress, result }).finally(() => (submit.disabled = false));
+    const viaWallet = form.querySelector<HTMLInputElement>("#via-wallet")?.checked === true;
+    void castVote(state, Number(chosen.value), view, viaWallet, { status, progress, result }).finally(() => (submit.disabled = false));
   });
   main.replaceChildren(h("h1", {}, t("vote.heading")), h("p", {}, t("election.heading", { id: view.electionId, title: view.title })), identityPanel(state, () => undefined), form, progress, status, result);
 }
 
-async function castVote(state: AppState, option: number, view: ElectionView, ui: { status: HTMLElement; progress: HTMLProgressElement; result: HTMLElement }): Promise<void> {
+/**
+ * Who sends the ballot: the relayer (the default: no account of the voter's on-chain) or the
+ * voter's injected wallet, with the CLI's linkability warning shown as soon as it is chosen.
+ */
+function senderChoice(): HTMLElement {
+  const wallet = injectedWallet();
+  const relayer = h("input", { type: "radio", name: "sender", id: "via-relayer", value: "relayer", checked: true });
+  const own = h("input", { type: "radio", name: "sender", id: "via-wallet", value: "wallet", disabled: wallet === undefined, "aria-describedby": "wallet-note" });
+  const warning = h("p", { class: "warning", id: "wallet-warning", role: "alert" }, t("vote.walletWarning"));
+  warning.hidden = true;
+  for (const input of [relayer, own]) input.addEventListener("change", () => (warning.hidden = !own.checked));
+  return h("fieldset", {}, h("legend", {}, t("vote.sendVia")),
+    h("p", {}, relayer, h("label", { for: "via-relayer" }, t("vote.viaRelayer"))),
+    h("p", {}, own, h("label", { for: "via-wallet" }, t("vote.viaWallet")), h("br"), h("span", { id: "wallet-note" }, t(wallet === undefined ? "vote.noWallet" : "vote.walletFound"))),
+    warning);
+}
+
+async function submitBallot(state: AppState, prepared: PreparedBallot, viaWallet: boolean, onStage: (stage: VoteStage) => void): Promise<{ status: string; rows: Node[] }> {
+  if (viaWallet) {
+    const wallet = injectedWallet();
+    if (wallet === undefined) throw new Refusal("refusal.noWallet");
+    const sent = await castFromWallet(wallet, state.config.zkBallot, state.chain.chainId, prepared, onStage);
+    return {
+      status: t("vote.included", { block: sent.blockNumber }),
+      rows: [h("dt", {}, t("vote.sentFrom")), h("dd", { class: "mono", "data-testid": "wallet-from" }, sent.from),
+        h("dt", {}, t("vote.tx")), h("dd", { "data-testid": "wallet-tx" }, txCell(state.config, sent.transactionHash))],
+    };
+  }
+  const receipt = await relayBallot(state.config.relayerUrl, prepared, onStage);
+  return {
+    status: receipt.status === "rejected" ? t("vote.rejected", { reason: receipt.reason ?? "" }) : t("vote.included", { block: receipt.blockNumber ?? "?" }),
+    rows: [h("dt", {}, t("vote.receiptId")), h("dd", { class: "mono", "data-testid": "receipt-id" }, receipt.receiptId),
+      h("dt", {}, t("vote.tx")), h("dd", {}, receipt.transactionHash ? txCell(state.config, receipt.transactionHash) : "—")],
+  };
+}
+
+async function castVote(state: AppState, option: number, view: ElectionView, viaWallet: boolean, ui: { status: HTMLElement; progress: HTMLProgressElement; result: HTMLElement }): Promise<void> {
   const onStage = (stage: VoteStage) => {
     ui.status.textContent = stageText(stage);
     ui.progress.hidden = false;
@@ -159,14 +199,13 @@ async function castVote(state: AppState, option: number, view: ElectionView, ui:
     const checked = await checkVote(state.chain, state.config.electionId, state.identity!, option);
     state.worker ??= new Worker("worker.js");
     const { prepared, ms } = await proveInWorker(state.worker, checked, onStage);
-    const receipt = await relayBallot(state.config.relayerUrl, prepared, onStage);
+    const sent = await submitBallot(state, prepared, viaWallet, onStage);
     ui.progress.value = 1;
-    ui.status.textContent = receipt.status === "rejected" ? t("vote.rejected", { reason: receipt.reason ?? "" }) : t("vote.included", { block: receipt.blockNumber ?? "?" });
+    ui.status.textContent = sent.status;
     ui.result.replaceChildren(h("h2", {}, t("vote.receipt")), h("dl", {},
-      h("dt", {}, t("vote.receiptId")), h("dd", { class: "mono", "data-testid": "receipt-id" }, receipt.receiptId),
+      ...sent.rows,
       h("dt", {}, t("vote.ballotOption")), h("dd", {}, view.options[option].name),
-      h("dt", {}, t("vote.nullifier")), h("dd", { class: "mono" }, receipt.nullifier),
-      h("dt", {}, t("vote.tx")), h("dd", {}, receipt.transactionHash ? txCell(state.config, receipt.transactionHash) : "—"),
+      h("dt", {}, t("vote.nullifier")), h("dd", { class: "mono" }, prepared.nullifier.toString()),
       h("dt", {}, t("vote.proofTime", { ms })), h("dd", { "data-testid": "proof-ms" }, String(ms))));
   } catch (error) {
     ui.progress.hidden = true;

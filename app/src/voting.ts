@@ -25,6 +25,7 @@ export type VoteStage =
   | { stage: "checking" }
   | { stage: "download" | "prove"; fraction: number }
   | { stage: "submitting" }
+  | { stage: "wallet"; account: string }
   | { stage: "retrying"; seconds: number }
   | { stage: "waiting"; status: string };
 
