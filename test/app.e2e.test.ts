@@ -25,7 +25,7 @@ import { releaseSnarkjs } from "../lib/proving/prover";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
 import type { ZkBallot } from "../typechain-types";
-import { launchChromium, recordPageDiagnostics, waitForPageReady } from "./helpers/browser";
+import { launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
 import { randomPort, startHardhatNode, type HardhatNode } from "./helpers/processes";
 
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e"; // hardhat node account 19
@@ -95,10 +95,13 @@ describe("web app in Chromium (app/)", function () {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  const diagnosticsOf = new WeakMap<Page, PageDiagnostics>();
+
   async function open(hash: string, lang: "en" | "ja", options: { base?: string; query?: string; context?: BrowserContext } = {}): Promise<Page> {
     const context = options.context ?? (await browser.newContext({ viewport: PHONE, acceptDownloads: true }));
     const page = await context.newPage();
     const diagnostics = recordPageDiagnostics(page);
+    diagnosticsOf.set(page, diagnostics);
     await page.goto(`${options.base ?? server.url}/?lang=${lang}${options.query ?? ""}#${hash}`);
     await waitForPageReady(page, diagnostics, "body[data-ready=true]", 20_000);
     return page;
@@ -310,7 +313,7 @@ describe("web app in Chromium (app/)", function () {
     await page.context().close();
   });
 
-  it("has no axe violations on any page in either language (phone viewport); writes screenshots", async function () {
+  it("has no axe violations, page errors, CSP violations or failed requests on any page in either language (phone viewport); writes screenshots", async function () {
     for (const lang of ["en", "ja"] as const) {
       for (const hash of ["election", "vote", "check", "audit"]) {
         const page = await open(hash, lang);
@@ -320,6 +323,8 @@ describe("web app in Chromium (app/)", function () {
         }
         const { violations } = await new AxeBuilder({ page }).analyze();
         expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `${hash} ${lang}`).to.deep.equal([]);
+        const errors = diagnosticsOf.get(page)!.lines.filter((line) => /^(pageerror|console\.error|requestfailed|http [45])/.test(line));
+        expect(errors, `${hash} ${lang}: errors, CSP violations or failed requests`).to.deep.equal([]);
         await screenshot(page, `${hash}-${lang}.png`);
         await page.context().close();
       }

@@ -26,7 +26,7 @@ function txCell(config: AppConfig, hash: string): Node {
 /** Any failure, in the user's language: a Refusal by its catalog key, anything else as a generic error. */
 export function describeError(error: unknown): string {
   if (error instanceof Refusal) return t(error.key, error.params);
-  if (error instanceof Refusal || error instanceof ZkBallotError || error instanceof Error) return t("common.error", { message: error.message });
+  if (error instanceof ZkBallotError || error instanceof Error) return t("common.error", { message: error.message });
   return t("common.error", { message: String(error) });
 }
 
