@@ -26,7 +26,7 @@ import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
 import type { ZkBallot } from "../typechain-types";
 import { launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
-import { randomPort, startHardhatNode, type HardhatNode } from "./helpers/processes";
+import { startHardhatNode, type HardhatNode } from "./helpers/processes";
 
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e"; // hardhat node account 19
 const SCREENSHOTS = path.join(__dirname, "..", "app", "screenshots");
@@ -76,7 +76,8 @@ describe("web app in Chromium (app/)", function () {
     }));
     const common = { rpcUrl: node.url, zkBallot: address, electionId: 1n };
     server = await startAppServer({ ...common, relayerUrl: relayer.url });
-    deadRelayerServer = await startAppServer({ ...common, relayerUrl: `http://127.0.0.1:${randomPort()}` });
+    // Port 0: no server can listen there, so every connection to this "relayer" is refused.
+    deadRelayerServer = await startAppServer({ ...common, relayerUrl: "http://127.0.0.1:0" });
     browser = await launchChromium();
     other = await identityFromSecret(123456789n);
     stranger = await identityFromSecret(987654321n);
