@@ -1,42 +1,24 @@
 /**
- * Reading a contract's logs from any RPC: block ranges with retries and exponential backoff, a
- * range the RPC refuses as too large is halved, and an optional resumable cache. Used by the
- * auditor and by everything that rebuilds state from events (the roll, the ballots).
+ * Reading a contract's logs with a resumable file cache (Node): the range reader of
+ * lib/chain/logRanges.ts (browser-safe: ranges, retries, backoff, a refused range halved) plus a
+ * cache of the logs of blocks deep enough, so an audit rerun resumes.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import type { Log, Provider } from "ethers";
+import type { Provider } from "ethers";
 
-import { ZkBallotError } from "../core/errors";
 import { writeFileAtomically } from "../node/files";
+import { fetchLogsInRanges, type RawLog } from "./logRanges";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Retries an RPC call with exponential backoff. */
-export async function withRetries<T>(what: string, maxRetries: number, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (attempt >= maxRetries) {
-        throw new ZkBallotError("RPC_FAILURE", `${what} failed after ${attempt + 1} attempts: ${(error as Error).message.split("\n")[0]}`, "check the RPC endpoint, or lower --block-range");
-      }
-      await sleep(Math.min(250 * 2 ** attempt, 8_000));
-    }
-  }
-}
-
-function isRangeError(error: unknown): boolean {
-  return /range|limit|too many|exceed|block.*(size|count)|query returned more/i.test((error as Error).message ?? "");
-}
+export { findDeploymentBlock, withRetries } from "./logRanges";
 
 interface LogCache {
   chainId: string;
   contract: string;
   fromBlock: number;
   toBlock: number;
-  logs: { blockNumber: number; transactionHash: string; index: number; topics: string[]; data: string }[];
+  logs: RawLog[];
 }
 
 /**
@@ -58,7 +40,7 @@ export async function fetchContractLogs(options: {
   cacheConfirmations: number;
   onProgress?: (done: number, total: number) => void;
 }): Promise<LogCache["logs"]> {
-  const { provider, contract, fromBlock, toBlock } = options;
+  const { contract, fromBlock, toBlock } = options;
   const cacheFile = options.cacheDir && !options.topics ? path.join(options.cacheDir, `${options.chainId}-${contract.toLowerCase()}.json`) : undefined;
   let cached: LogCache | undefined;
   if (cacheFile && fs.existsSync(cacheFile)) {
@@ -70,25 +52,8 @@ export async function fetchContractLogs(options: {
     }
   }
   const logs = cached ? cached.logs.filter((log) => log.blockNumber >= fromBlock && log.blockNumber <= toBlock) : [];
-  let next = cached ? Math.max(fromBlock, cached.toBlock + 1) : fromBlock;
-  const total = toBlock - fromBlock + 1;
-  let range = options.blockRange;
-  while (next <= toBlock) {
-    const end = Math.min(toBlock, next + range - 1);
-    let fetched: Log[];
-    try {
-      fetched = await withRetries(`eth_getLogs ${next}-${end}`, range > 1 && options.maxRetries > 0 ? 0 : options.maxRetries, () => provider.getLogs({ address: contract, topics: options.topics, fromBlock: next, toBlock: end }));
-    } catch (error) {
-      if (range > 1 && isRangeError(error)) {
-        range = Math.max(1, Math.floor(range / 2));
-        continue;
-      }
-      fetched = await withRetries(`eth_getLogs ${next}-${end}`, options.maxRetries, () => provider.getLogs({ address: contract, topics: options.topics, fromBlock: next, toBlock: end }));
-    }
-    for (const log of fetched) logs.push({ blockNumber: log.blockNumber, transactionHash: log.transactionHash, index: log.index, topics: [...log.topics], data: log.data });
-    next = end + 1;
-    options.onProgress?.(Math.min(next - fromBlock, total), total);
-  }
+  const next = cached ? Math.max(fromBlock, cached.toBlock + 1) : fromBlock;
+  if (next <= toBlock) logs.push(...(await fetchLogsInRanges({ ...options, fromBlock: next }, fromBlock)));
   logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
   if (cacheFile) {
     const safeTo = toBlock - options.cacheConfirmations;
@@ -100,20 +65,3 @@ export async function fetchContractLogs(options: {
   }
   return logs;
 }
-
-/** The block that created the contract, by binary search over eth_getCode (0 if the node cannot tell). */
-export async function findDeploymentBlock(provider: Provider, contract: string, head: number): Promise<number> {
-  try {
-    let low = 0;
-    let high = head;
-    while (low < high) {
-      const mid = Math.floor((low + high) / 2);
-      if ((await provider.getCode(contract, mid)) === "0x") low = mid + 1;
-      else high = mid;
-    }
-    return low;
-  } catch {
-    return 0;
-  }
-}
-
