@@ -1,0 +1,115 @@
+/**
+ * Sealed-election commands: `sealed deploy`, `sealed create`, the trustee steps (`trustee keygen`,
+ * `trustee post-key`, `trustee deal`, `trustee check`, `trustee decrypt`) and `sealed-tally finalize` (`tally` is the open elections' command).
+ * Every step is idempotent (re-running one that is done says so and sends nothing) and every
+ * failure is one line. The logic is lib/sealed/flow/.
+ */
+import { scope, task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import { CliError, EXAMPLE_NETWORK, command, parseElectionId, signerAt } from "./cli";
+
+async function sealedAt(hre: HardhatRuntimeEnvironment, address: string, account: string | undefined) {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new CliError(`--contract must be an address, got ${JSON.stringify(address)}`, "the address `sealed deploy` printed");
+  const { SealedZkBallot__factory } = await import("../typechain-types");
+  const signer = await signerAt(hre, account);
+  if ((await signer.provider!.getCode(address)) === "0x") throw new CliError(`no contract at ${address} on network "${hre.network.name}"`, "run `npx hardhat sealed deploy` first");
+  return { contract: SealedZkBallot__factory.connect(address, signer), signer };
+}
+
+task("sealed", "Sealed elections (ballots encrypted to k-of-n trustees): deploy, create")
+  .addPositionalParam("action", "deploy | create")
+  .addOptionalParam("contract", "SealedZkBallot address (create)")
+  .addOptionalParam("title", "election title (create)")
+  .addOptionalParam("options", "number of options, 2-8 (create)", "2")
+  .addOptionalParam("trustees", "comma-separated trustee addresses (create)")
+  .addOptionalParam("threshold", "k: trustees needed to decrypt (create)")
+  .addOptionalParam("account", "index of the sending account", "0")
+  .addFlag("allowInsecureDevSetup", "DANGER: deploy the development setup to a non-local chain")
+  .setAction(
+    command(async (args: { action: string; contract?: string; title?: string; options: string; trustees?: string; threshold?: string; account: string; allowInsecureDevSetup: boolean }, hre) => {
+      const flow = await import("../lib/sealed/flow/election");
+      if (args.action === "deploy") {
+        const contract = await flow.deploySealedZkBallot(await signerAt(hre, args.account), { allowInsecureDevSetup: args.allowInsecureDevSetup, log: (line) => console.error(line) });
+        console.log(`SealedZkBallot ${await contract.getAddress()}`);
+        return;
+      }
+      if (args.action !== "create") throw new CliError(`unknown action ${JSON.stringify(args.action)}`, "deploy or create");
+      if (!args.contract || !args.title || !args.trustees || !args.threshold) throw new CliError("create needs --contract, --title, --trustees and --threshold");
+      const { contract, signer } = await sealedAt(hre, args.contract, args.account);
+      const trustees = args.trustees.split(",").map((a) => a.trim());
+      const { electionId } = await flow.createSealedElection(contract, { title: args.title, numOptions: Number(args.options), minSelections: 1, maxSelections: 1, registrar: await signer.getAddress(), trustees, threshold: Number(args.threshold) });
+      console.log(`sealed election ${electionId} created: ${trustees.length} trustees, threshold ${args.threshold}`);
+      console.log(`next, each trustee: npx hardhat trustee keygen --contract ${args.contract} --election ${electionId} --account <i> --out trustee.key ${EXAMPLE_NETWORK}`);
+    }),
+  );
+
+const trustee = scope("trustee", "Trustee of a sealed election: keygen, post-key, deal, check, decrypt");
+
+trustee
+  .task("keygen", `Make this trustee's key file for one election (mode 0600, never overwritten).  Example: npx hardhat trustee keygen --contract 0x.. --election 1 --account 2 --out t2.key ${EXAMPLE_NETWORK}`)
+  .addParam("contract", "SealedZkBallot address")
+  .addParam("election", "election id")
+  .addParam("out", "path of the new key file")
+  .addOptionalParam("account", "index of the trustee's account", "0")
+  .setAction(
+    command(async (args: { contract: string; election: string; out: string; account: string }, hre) => {
+      const { newTrusteeKey, saveTrusteeKey } = await import("../lib/sealed/flow/trusteeKey");
+      const electionId = parseElectionId(args.election);
+      const { contract, signer } = await sealedAt(hre, args.contract, args.account);
+      const [, , , , trustees, threshold] = await contract.getElection(electionId);
+      const me = (await signer.getAddress()).toLowerCase();
+      const number = trustees.findIndex((a) => a.toLowerCase() === me) + 1;
+      if (number === 0) throw new CliError(`account ${me} is not a trustee of election ${electionId}`, "pass the trustee's --account");
+      const { chainId } = await signer.provider!.getNetwork();
+      saveTrusteeKey(newTrusteeKey({ chainId, contract: args.contract, electionId }, number, Number(threshold)), args.out);
+      console.log(`trustee ${number} of election ${electionId}: key file ${args.out} (mode 0600; keep it until the tally is final)`);
+    }),
+  );
+
+function trusteeStep(name: string, description: string, run: (flow: typeof import("../lib/sealed/flow/election"), contract: import("../typechain-types").SealedZkBallot, file: import("../lib/sealed/flow/trusteeKey").TrusteeKeyFile) => Promise<string>): void {
+  trustee
+    .task(name, `${description}  Example: npx hardhat trustee ${name} --key t2.key --account 2 ${EXAMPLE_NETWORK}`)
+    .addParam("key", "the trustee's key file")
+    .addOptionalParam("account", "index of the trustee's account", "0")
+    .setAction(
+      command(async (args: { key: string; account: string }, hre) => {
+        const flow = await import("../lib/sealed/flow/election");
+        const { loadTrusteeKey } = await import("../lib/sealed/flow/trusteeKey");
+        const file = loadTrusteeKey(args.key);
+        const { contract, signer } = await sealedAt(hre, file.contract, args.account);
+        await flow.assertKeyFileMatches(contract, file, signer);
+        console.log(await run(flow, contract, file));
+      }),
+    );
+}
+
+const outcome = (what: string, result: { done: string; gasUsed?: bigint }) => (result.done === "already" ? `${what}: already done, nothing sent` : `${what}: posted (${result.gasUsed} gas)`);
+
+trusteeStep("post-key", "Post this trustee's communication key for the key ceremony.", async (flow, contract, file) => outcome(`trustee ${file.trustee} communication key`, await flow.postCommunicationKeyOnce(contract, file)));
+trusteeStep("deal", "Post this trustee's dealing (commitments and encrypted shares), once every key is posted.", async (flow, contract, file) => outcome(`trustee ${file.trustee} dealing`, await flow.postDealingOnce(contract, file)));
+trusteeStep("check", "Check every share this trustee received against its dealer's commitments.", async (flow, contract, file) => {
+  const { dealers, bad } = await flow.checkReceivedShares(contract, file);
+  if (bad.length > 0) throw new CliError(`shares from dealers ${bad.join(", ")} fail their commitments`, "publish a complaint (lib/sealed createComplaint) and ask the admin not to fix the key with them");
+  return `trustee ${file.trustee}: the shares from dealers ${dealers.join(", ")} all match their commitments`;
+});
+trusteeStep("decrypt", "After the close: prove and post this trustee's partial decryption of the totals.", async (flow, contract, file) => {
+  const result = await flow.trusteeDecryptOnce(contract, file);
+  return outcome(`trustee ${file.trustee} partial decryption`, result) + (result.provingMs === undefined ? "" : `; proof ${result.provingMs} ms`);
+});
+
+// `tally` is already the open elections' task, and Hardhat refuses a scope with a task's name.
+scope("sealed-tally", "Sealed tally: finalize")
+  .task("finalize", `Recover the counts from k partial decryptions and have the contract check and record them.  Example: npx hardhat sealed-tally finalize --contract 0x.. --election 1 ${EXAMPLE_NETWORK}`)
+  .addParam("contract", "SealedZkBallot address")
+  .addParam("election", "election id")
+  .addOptionalParam("account", "index of the sending account", "0")
+  .setAction(
+    command(async (args: { contract: string; election: string; account: string }, hre) => {
+      const flow = await import("../lib/sealed/flow/election");
+      const electionId = parseElectionId(args.election);
+      const { contract } = await sealedAt(hre, args.contract, args.account);
+      const { counts, receipt } = await flow.finalizeSealedTally(contract, electionId);
+      console.log(`election ${electionId} tally: ${counts.join(", ")} (checked and recorded on chain, ${receipt.gasUsed} gas)`);
+    }),
+  );
