@@ -12,14 +12,17 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { SealedZkBallot } from "../typechain-types";
 import { identityFromSecret, type VoterIdentity } from "../lib/core/identity";
 import { VoterRoll } from "../lib/core/voterRoll";
-import { createDealing, deriveElectionKey, generateKeyPair } from "../lib/sealed/dkg";
-import type { Point } from "../lib/sealed/babyjub";
-import { singleChoice } from "../lib/sealed/ballot";
+import { createComplaint, createDealing, deriveElectionKey, resolveComplaint } from "../lib/sealed/dkg";
+import { GENERATOR, SUBGROUP_ORDER, addPoints, subtractPoints, type Point } from "../lib/sealed/babyjub";
+import { encryptBallot, singleChoice } from "../lib/sealed/ballot";
+import { newTrusteeKey, communicationKeyPair } from "../lib/sealed/flow/trusteeKey";
 import { releaseSnarkjs } from "../lib/proving/prover";
 import { proveSealedBallot, proveSealedDecryption, type ProvenSealedBallot } from "../lib/sealed/flow/prover";
 import {
+  assertKeyFileMatches,
   castSealedBallot,
   castSealedBallots,
+  checkReceivedShares,
   createSealedElection,
   deploySealedZkBallot,
   deriveTrusteeShare,
@@ -28,12 +31,15 @@ import {
   fetchEncryptedTotals,
   finalizeSealedTally,
   postCommunicationKey,
+  postCommunicationKeyOnce,
   postDealing,
+  postDealingOnce,
   recoverSealedCounts,
   runLocalKeyCeremony,
   type LocalCeremony,
   sealedDkgParameters,
   trusteeDecrypt,
+  trusteeDecryptOnce,
 } from "../lib/sealed/flow/election";
 
 const OPTIONS = 4;
@@ -102,26 +108,70 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     }
   });
 
-  it("refuses re-running a ceremony step, and voting before the key is fixed", async function () {
+  it("refuses re-running a ceremony step (each key-file step says it is done), and voting before the key is fixed", async function () {
     // The ceremony is over once voting is open: no step can be re-run.
     await expect(postCommunicationKey(contract.connect(trustees[0]), electionId, ceremony.keys[0])).to.be.rejectedWith(/WrongPhase/);
     await expect(postDealing(contract.connect(trustees[1]), electionId, ceremony.dealings[1])).to.be.rejectedWith(/WrongPhase/);
     await expect(contract.fixElectionKey(electionId)).to.be.revertedWithCustomError(contract, "WrongPhase");
     const spec = { title: "Unkeyed", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: admin.address, trustees: [trustees[0].address, trustees[1].address], threshold: 2 };
     const { electionId: unkeyed } = await createSealedElection(contract, spec);
-    const key = generateKeyPair();
-    await postCommunicationKey(contract.connect(trustees[0]), unkeyed, key);
-    await expect(postCommunicationKey(contract.connect(trustees[0]), unkeyed, key)).to.be.rejectedWith(/TrusteeStepRepeated\(\d+, 1, communication key\)/);
-    await expect(contract.connect(trustees[0]).postDealing(unkeyed, [], [])).to.be.revertedWithCustomError(contract, "CommunicationKeysMissing").withArgs(unkeyed, 1, 2);
-    await postCommunicationKey(contract.connect(trustees[1]), unkeyed, generateKeyPair());
-    const params = await sealedDkgParameters(contract, unkeyed);
-    const { dealing } = await createDealing(params, 1, key, (await fetchCommunicationKeys(contract, unkeyed)) as Point[]);
-    await postDealing(contract.connect(trustees[0]), unkeyed, dealing);
-    await expect(postDealing(contract.connect(trustees[0]), unkeyed, dealing)).to.be.rejectedWith(/TrusteeStepRepeated/);
+    const where = { chainId: (await ethers.provider.getNetwork()).chainId, contract: await contract.getAddress(), electionId: unkeyed };
+    const [file1, file2] = [newTrusteeKey(where, 1, 2), newTrusteeKey(where, 2, 2)];
+    const [as1, as2] = [contract.connect(trustees[0]), contract.connect(trustees[1])];
+    await assertKeyFileMatches(as1, file1, trustees[0]);
+    await expect(assertKeyFileMatches(as1, file1, trustees[1])).to.be.rejectedWith(/not trustee 1 of election/);
+    await expect(assertKeyFileMatches(as1, { ...file1, chainId: 1n }, trustees[0])).to.be.rejectedWith(/the key file is for contract 0x[0-9a-fA-F]{40} on chain 1/);
+    expect((await postCommunicationKeyOnce(as1, file1)).done).to.equal("posted");
+    expect(await postCommunicationKeyOnce(as1, file1)).to.deep.equal({ done: "already" });
+    await expect(postCommunicationKeyOnce(as1, { ...file1, communicationSecret: file2.communicationSecret })).to.be.rejectedWith(/already posted another communication key/);
+    await expect(postCommunicationKey(as1, unkeyed, communicationKeyPair(file1))).to.be.rejectedWith(/TrusteeStepRepeated\(\d+, 1, communication key\)/);
+    await expect(as1.postDealing(unkeyed, [], [])).to.be.revertedWithCustomError(contract, "CommunicationKeysMissing").withArgs(unkeyed, 1, 2);
+    await expect(postDealingOnce(as1, file1)).to.be.rejectedWith(/trustees 2 have not posted communication keys yet/);
+    await postCommunicationKeyOnce(as2, file2);
+    expect((await postDealingOnce(as1, file1)).done).to.equal("posted");
+    expect(await postDealingOnce(as1, file1)).to.deep.equal({ done: "already" });
+    const [dealing1] = await fetchDealings(contract, unkeyed);
+    await expect(postDealing(as1, unkeyed, dealing1)).to.be.rejectedWith(/TrusteeStepRepeated\(\d+, 1, dealing\)/);
     await expect(contract.fixElectionKey(unkeyed)).to.be.revertedWithCustomError(contract, "TooFewDealers").withArgs(unkeyed, 1, 2);
     await contract.publishVoterCommitments(unkeyed, 0, [voters[0].voterCommitment]);
     await expect(contract.openVoting(unkeyed, roll.root)).to.be.revertedWithCustomError(contract, "ElectionKeyNotFixed").withArgs(unkeyed);
     await expect(contract.connect(relayer).postCommunicationKey(unkeyed, [0, 1])).to.be.revertedWithCustomError(contract, "NotTrustee");
+    await postDealingOnce(as2, file2);
+    expect(await checkReceivedShares(as1, file1)).to.deep.equal({ dealers: [1, 2], bad: [] });
+    await expect(contract.connect(trustees[0]).fixElectionKey(unkeyed)).to.be.revertedWithCustomError(contract, "NotAdmin");
+    await contract.fixElectionKey(unkeyed);
+    await expect(contract.fixElectionKey(unkeyed)).to.be.revertedWithCustomError(contract, "TrusteeStepRepeated").withArgs(unkeyed, 0, "fix election key");
+    await expect(postDealing(as2, unkeyed, dealing1)).to.be.rejectedWith(/TrusteeStepRepeated\(\d+, 2, key ceremony is over\)/);
+    expect(await postCommunicationKeyOnce(as2, file2)).to.deep.equal({ done: "already" });
+  });
+
+  it("a bad DKG share: its recipient finds it, and the public complaint resolves against the dealer from the chain's data alone", async function () {
+    const spec = { title: "Complaint", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: admin.address, trustees: trustees.slice(0, 3).map((t) => t.address), threshold: 2 };
+    const { electionId: id } = await createSealedElection(contract, spec);
+    const where = { chainId: (await ethers.provider.getNetwork()).chainId, contract: await contract.getAddress(), electionId: id };
+    const files = [1, 2, 3].map((t) => newTrusteeKey(where, t, 2));
+    const as = (t: number) => contract.connect(trustees[t - 1]);
+    for (const t of [1, 2, 3]) await postCommunicationKeyOnce(as(t), files[t - 1]);
+    const params = await sealedDkgParameters(contract, id);
+    const keys = (await fetchCommunicationKeys(contract, id)) as Point[];
+    // Dealer 1 sends trustee 2 a share off its polynomial by one.
+    const { dealing } = await createDealing(params, 1, communicationKeyPair(files[0]), keys, files[0].coefficients);
+    const bad = { ...dealing, encryptedShares: dealing.encryptedShares.map((s) => (s.recipient === 2 ? { ...s, ciphertext: (s.ciphertext + 1n) % SUBGROUP_ORDER } : s)) };
+    await postDealing(as(1), id, bad);
+    await postDealingOnce(as(2), files[1]);
+    await postDealingOnce(as(3), files[2]);
+    expect(await checkReceivedShares(as(2), files[1])).to.deep.equal({ dealers: [1, 2, 3], bad: [1] });
+    expect(await checkReceivedShares(as(3), files[2])).to.deep.equal({ dealers: [1, 2, 3], bad: [] });
+    // Trustee 2 cannot build a share with dealer 1 in the qualified set: it must complain.
+    await expect(deriveTrusteeShare(contract, id, 2, communicationKeyPair(files[1]), 0n)).to.be.rejectedWith(/fails its commitments/);
+    const onChain = await fetchDealings(contract, id);
+    const complaint = await createComplaint(params, 2, communicationKeyPair(files[1]), 1, keys[0]);
+    expect(await resolveComplaint(params, complaint, onChain[0], keys)).to.deep.include({ upheld: true, faulty: "dealer" });
+    // A false complaint (trustee 3 about dealer 2's valid share) resolves against the complainer.
+    const falseComplaint = await createComplaint(params, 3, communicationKeyPair(files[2]), 2, keys[1]);
+    expect(await resolveComplaint(params, falseComplaint, onChain[1], keys)).to.deep.include({ upheld: false, faulty: "complainer", why: "share is valid" });
+    // A complaint with another trustee's ECDH point is void.
+    expect(await resolveComplaint(params, { ...complaint, ecdhPoint: falseComplaint.ecdhPoint }, onChain[0], keys)).to.deep.include({ upheld: false, why: "bad ECDH proof" });
   });
 
   it("refuses a ballot under another election's key, and ciphertexts altered or swapped by a relayer", async function () {
@@ -130,6 +180,26 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     const swapped = [...words.slice(2, 4), ...words.slice(0, 2), ...words.slice(4)]; // c1 of options 0 and 1 swapped
     await expect(contract.castVote(electionId, ballots[0].nullifier, swapped, ballots[0].proof)).to.be.revertedWithCustomError(contract, "InvalidProof");
     await expect(contract.castVote(electionId, ballots[0].nullifier, [...ballots[1].ciphertextWords], ballots[0].proof)).to.be.revertedWithCustomError(contract, "InvalidProof");
+    // Ballot 0 chose option 2. With its proof, c2 + G on option 2 (a plaintext of 2), c2 + G on
+    // option 0 (two options in a single-choice ballot), and c2 − G on option 0 with c2 + G on
+    // option 1 (a -1 that moves a vote, the sum still 1) are all refused.
+    const shiftC2 = (shifts: Record<number, 1 | -1>) => {
+      const shifted = [...words];
+      for (const [option, sign] of Object.entries(shifts)) {
+        const at = 16 + 2 * Number(option);
+        const c2 = { x: shifted[at], y: shifted[at + 1] };
+        const moved = sign === 1 ? addPoints(c2, GENERATOR) : subtractPoints(c2, GENERATOR);
+        [shifted[at], shifted[at + 1]] = [moved.x, moved.y];
+      }
+      return shifted;
+    };
+    for (const tampered of [shiftC2({ 2: 1 }), shiftC2({ 0: 1 }), shiftC2({ 0: -1, 1: 1 })]) {
+      await expect(contract.castVote(electionId, ballots[0].nullifier, tampered, ballots[0].proof)).to.be.revertedWithCustomError(contract, "InvalidProof").withArgs(electionId, ballots[0].nullifier);
+    }
+    // And no honest client encrypts such a ballot (the circuit tests show no witness exists).
+    expect(() => encryptBallot(electionKey, singleChoice(OPTIONS), [0n, 0n, 2n, 0n])).to.throw(/option 2's plaintext 2 is not 0 or 1/);
+    expect(() => encryptBallot(electionKey, singleChoice(OPTIONS), [-1n, 1n, 1n, 0n])).to.throw(/option 0's plaintext -1 is not 0 or 1/);
+    expect(() => encryptBallot(electionKey, singleChoice(OPTIONS), [1n, 0n, 1n, 0n])).to.throw(/2 options selected/);
     // The ballot is valid for its own election only: another election has another scope and key.
     await expect(castSealedBallot(contract, otherElectionId, ballots[0])).to.be.rejectedWith(/InvalidProof/);
     expect(await contract.nullifierSpentInBlock(electionId, ballots[0].nullifier)).to.equal(0n);
@@ -178,6 +248,7 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
       .to.be.revertedWithCustomError(contract, "InvalidPartialDecryption")
       .withArgs(electionId, 4, trustees[3].address);
     await expect(trusteeDecrypt(contract.connect(trustees[0]), electionId, 1, shares[0])).to.be.rejectedWith(/TrusteeStepRepeated/);
+    expect(await trusteeDecryptOnce(contract.connect(trustees[0]), ceremony.keyFiles[0])).to.deep.equal({ done: "already" });
     await expect(proveSealedDecryption(shares[0], { x, y }, totals.map((c) => c.c1))).to.be.rejectedWith(/share key/);
     // Two shares of three: the counts cannot be recovered or submitted yet.
     await expect(recoverSealedCounts(contract, electionId)).to.be.rejectedWith(/threshold is 3/);

@@ -13,11 +13,11 @@ import { describeSetup } from "../../proving/artifacts";
 import { loadSealedManifest, verifySealedArtifactHashes } from "../../proving/sealedCircuits";
 import { cofactorPreimage, type Point } from "../babyjub";
 import { CountRecoveryTable } from "../bsgs";
-import { combineReceivedShares, createDealing, evaluatePolynomial, generateKeyPair, receiveShare, type Dealing, type DkgParameters, type KeyPair } from "../dkg";
+import { combineReceivedShares, createDealing, evaluatePolynomial, receiveShare, type Dealing, type DkgParameters, type KeyPair } from "../dkg";
 import { combinePartialDecryptions, type Ciphertext, type PartialDecryption } from "../elgamal";
 import { SealedError } from "../errors";
 import { ciphertextsFromWords, proveSealedDecryption, type ProvenDecryption, type ProvenSealedBallot } from "./prover";
-import { communicationKeyPair, type TrusteeKeyFile } from "./trusteeKey";
+import { communicationKeyPair, newTrusteeKey, type TrusteeKeyFile } from "./trusteeKey";
 
 const sealedInterface = SealedZkBallot__factory.createInterface();
 
@@ -231,6 +231,8 @@ export async function finalizeSealedTally(contract: SealedZkBallot, electionId: 
 
 /** The key ceremony with every trustee's key in this process (demo, tests, benchmarks). */
 export interface LocalCeremony {
+  /** Each trustee's key file content (trustee 1 first), as `trustee keygen` would have made it. */
+  readonly keyFiles: readonly TrusteeKeyFile[];
   readonly keys: readonly KeyPair[];
   readonly ownShares: readonly bigint[];
   readonly dealings: readonly Dealing[];
@@ -243,20 +245,23 @@ export interface LocalCeremony {
  */
 export async function runLocalKeyCeremony(contract: SealedZkBallot, electionId: bigint, trustees: readonly Signer[], admin: Signer): Promise<LocalCeremony> {
   const params = await sealedDkgParameters(contract, electionId);
-  const keys = trustees.map(() => generateKeyPair());
+  const { chainId } = await contract.runner!.provider!.getNetwork();
+  const where = { chainId, contract: await contract.getAddress(), electionId };
+  const keyFiles = trustees.map((_, i) => newTrusteeKey(where, i + 1, params.threshold));
+  const keys = keyFiles.map((file) => communicationKeyPair(file));
   const gas: LocalCeremony["gas"] = { communicationKey: [], dealing: [], fixKey: 0n };
   const as = (signer: Signer) => contract.connect(signer) as SealedZkBallot;
   for (const [i, signer] of trustees.entries()) gas.communicationKey.push((await postCommunicationKey(as(signer), electionId, keys[i])).gasUsed);
   const ownShares: bigint[] = [];
   const dealings: Dealing[] = [];
   for (const [i, signer] of trustees.entries()) {
-    const { dealing, ownShare } = await createDealing(params, i + 1, keys[i], keys.map((k) => k.publicKey));
+    const { dealing, ownShare } = await createDealing(params, i + 1, keys[i], keys.map((k) => k.publicKey), keyFiles[i].coefficients);
     gas.dealing.push((await postDealing(as(signer), electionId, dealing)).gasUsed);
     ownShares.push(ownShare);
     dealings.push(dealing);
   }
   gas.fixKey = (await send(() => as(admin).fixElectionKey(electionId))).gasUsed;
-  return { keys, ownShares, dealings, gas };
+  return { keyFiles, keys, ownShares, dealings, gas };
 }
 
 // ------------------------------------------------------------- trustee steps from a key file
