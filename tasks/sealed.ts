@@ -88,10 +88,10 @@ const outcome = (what: string, result: { done: string; gasUsed?: bigint }) => (r
 
 trusteeStep("post-key", "Post this trustee's communication key for the key ceremony.", async (flow, contract, file) => outcome(`trustee ${file.trustee} communication key`, await flow.postCommunicationKeyOnce(contract, file)));
 trusteeStep("deal", "Post this trustee's dealing (commitments and encrypted shares), once every key is posted.", async (flow, contract, file) => outcome(`trustee ${file.trustee} dealing`, await flow.postDealingOnce(contract, file)));
-trusteeStep("check", "Check every share this trustee received against its dealer's commitments.", async (flow, contract, file) => {
-  const { dealers, bad } = await flow.checkReceivedShares(contract, file);
-  if (bad.length > 0) throw new CliError(`shares from dealers ${bad.join(", ")} fail their commitments`, "publish a complaint (lib/sealed createComplaint) and ask the admin not to fix the key with them");
-  return `trustee ${file.trustee}: the shares from dealers ${dealers.join(", ")} all match their commitments`;
+trusteeStep("check", "Check every share this trustee received against its dealer's commitments; complain on chain about each bad one (before the key is fixed).", async (flow, contract, file) => {
+  const { dealers, complainedAbout, gasUsed } = await flow.checkSharesAndComplain(contract, file);
+  if (complainedAbout.length > 0) return `trustee ${file.trustee}: the shares from dealers ${complainedAbout.join(", ")} fail their commitments; complaints upheld on chain, those dealers are disqualified (${gasUsed} gas)`;
+  return `trustee ${file.trustee}: the shares from qualified dealers ${dealers.join(", ")} all match their commitments`;
 });
 trusteeStep("decrypt", "After the close: prove and post this trustee's partial decryption of the totals.", async (flow, contract, file) => {
   const result = await flow.trusteeDecryptOnce(contract, file);

@@ -12,8 +12,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { SealedZkBallot } from "../typechain-types";
 import { identityFromSecret, type VoterIdentity } from "../lib/core/identity";
 import { VoterRoll } from "../lib/core/voterRoll";
-import { createComplaint, createDealing, deriveElectionKey, resolveComplaint } from "../lib/sealed/dkg";
-import { GENERATOR, SUBGROUP_ORDER, addPoints, subtractPoints, type Point } from "../lib/sealed/babyjub";
+import { createComplaint, createDealing, deriveElectionKey, evaluatePolynomial, resolveComplaint } from "../lib/sealed/dkg";
+import { GENERATOR, SUBGROUP_ORDER, addPoints, multiplyGenerator, subtractPoints, type Point } from "../lib/sealed/babyjub";
 import { encryptBallot, singleChoice } from "../lib/sealed/ballot";
 import { newTrusteeKey, communicationKeyPair } from "../lib/sealed/flow/trusteeKey";
 import { releaseSnarkjs } from "../lib/proving/prover";
@@ -23,12 +23,15 @@ import {
   castSealedBallot,
   castSealedBallots,
   checkReceivedShares,
+  checkSharesAndComplain,
   createSealedElection,
   deploySealedZkBallot,
   deriveTrusteeShare,
   fetchCommunicationKeys,
+  fetchDealerSets,
   fetchDealings,
   fetchEncryptedTotals,
+  fileComplaint,
   finalizeSealedTally,
   postCommunicationKey,
   postCommunicationKeyOnce,
@@ -145,7 +148,7 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     expect(await postCommunicationKeyOnce(as2, file2)).to.deep.equal({ done: "already" });
   });
 
-  it("a bad DKG share: its recipient finds it, and the public complaint resolves against the dealer from the chain's data alone", async function () {
+  it("a bad DKG share: its recipient finds it, its complaint is upheld off chain and on chain, and the dealer leaves the key; false and void complaints are refused", async function () {
     const spec = { title: "Complaint", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: admin.address, trustees: trustees.slice(0, 3).map((t) => t.address), threshold: 2 };
     const { electionId: id } = await createSealedElection(contract, spec);
     const where = { chainId: (await ethers.provider.getNetwork()).chainId, contract: await contract.getAddress(), electionId: id };
@@ -172,6 +175,39 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     expect(await resolveComplaint(params, falseComplaint, onChain[1], keys)).to.deep.include({ upheld: false, faulty: "complainer", why: "share is valid" });
     // A complaint with another trustee's ECDH point is void.
     expect(await resolveComplaint(params, { ...complaint, ecdhPoint: falseComplaint.ecdhPoint }, onChain[0], keys)).to.deep.include({ upheld: false, why: "bad ECDH proof" });
+
+    // The contract resolves the same complaints by the same rule.
+    await expect(fileComplaint(as(3), id, falseComplaint, onChain[1])).to.be.rejectedWith(/ComplaintRejected\(\d+, 2, 3\)/);
+    await expect(fileComplaint(as(2), id, { ...complaint, ecdhPoint: falseComplaint.ecdhPoint }, onChain[0])).to.be.rejectedWith(/InvalidComplaint\(\d+, 1, 2, ECDH proof fails\)/);
+    await expect(fileComplaint(as(2), id, { ...complaint, proof: { ...complaint.proof, response: (complaint.proof.response + 1n) % SUBGROUP_ORDER } }, onChain[0])).to.be.rejectedWith(/ECDH proof fails/);
+    const forged = { ...onChain[0], encryptedShares: onChain[0].encryptedShares.map((e) => (e.recipient === 2 ? { ...e, ciphertext: e.ciphertext + 1n } : e)) };
+    await expect(fileComplaint(as(2), id, complaint, forged)).to.be.rejectedWith(/InvalidComplaint\(\d+, 1, 2, not the posted dealing\)/);
+    await expect(fileComplaint(as(2), id, { ...complaint, dealer: 2 }, onChain[1])).to.be.rejectedWith(/InvalidComplaint\(\d+, 2, 2/);
+    // `trustee check` for trustee 2 files the complaint; the contract disqualifies dealer 1.
+    const filed = await checkSharesAndComplain(as(2), files[1]);
+    expect(filed.complainedAbout).to.deep.equal([1]);
+    console.log(`      fileComplaint gas (upheld, k = 2): ${filed.gasUsed}`);
+    const upheld = await contract.queryFilter(contract.filters.ComplaintUpheld(id, 1, 2));
+    expect(upheld).to.have.length(1);
+    expect(await fetchDealerSets(contract, id)).to.deep.equal({ qualified: [2, 3], disqualified: [1] });
+    expect(await checkSharesAndComplain(as(2), files[1])).to.deep.equal({ dealers: [2, 3], complainedAbout: [], gasUsed: 0n });
+    await expect(fileComplaint(as(3), id, await createComplaint(params, 3, communicationKeyPair(files[2]), 1, keys[0]), onChain[0])).to.be.rejectedWith(/not a qualified dealer/);
+    await expect(postDealing(as(1), id, dealing)).to.be.rejectedWith(/TrusteeStepRepeated\(\d+, 1, dealing\)/);
+    // The key and the share keys are those of the qualified dealers 2 and 3 alone.
+    await contract.fixElectionKey(id);
+    const derived = deriveElectionKey(params, onChain, [2, 3]);
+    const [, , , fixed] = await contract.getElection(id);
+    expect({ x: fixed[0], y: fixed[1] }).to.deep.equal(derived.electionKey);
+    for (const t of [1, 2, 3]) {
+      const [x, y] = await contract.shareKeyOf(id, t);
+      expect({ x, y }).to.deep.equal(derived.shareKeys[t - 1]);
+    }
+    // Every trustee (the disqualified dealer too) still holds a working share of the key.
+    for (const t of [1, 2, 3]) {
+      const share = await deriveTrusteeShare(contract, id, t, communicationKeyPair(files[t - 1]), evaluatePolynomial(files[t - 1].coefficients, t));
+      expect(multiplyGenerator(share)).to.deep.equal(derived.shareKeys[t - 1]);
+    }
+    await expect(fileComplaint(as(2), id, complaint, onChain[0])).to.be.rejectedWith(/key ceremony is over/);
   });
 
   it("refuses a ballot under another election's key, and ciphertexts altered or swapped by a relayer", async function () {

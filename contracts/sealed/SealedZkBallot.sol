@@ -11,9 +11,9 @@ import {ISealedZkBallot} from "./interfaces/ISealedZkBallot.sol";
 /// and well-formed 0/1 encryptions under that key; the contract adds the ciphertexts into
 /// encrypted totals; after the close trustees post proven partial decryptions and the contract
 /// accepts only counts that match. See ISealedZkBallot for the events and errors.
-/// @dev Complaints against bad DKG shares are resolved off-chain by the auditor (lib/sealed/dkg.ts
-/// resolveComplaint); the admin fixes the key from the dealers it judges qualified (every
-/// dealing posted before the key is fixed). On-chain complaint resolution is future work.
+/// @dev A trustee that received a bad DKG share complains on chain (fileComplaint) before the
+/// key is fixed; the contract resolves the complaint itself from public data (the same rule
+/// as lib/sealed/dkg.ts resolveComplaint) and an upheld one disqualifies the dealer.
 contract SealedZkBallot is ISealedZkBallot {
     using BabyJubjub for BabyJubjub.Extended;
 
@@ -37,6 +37,9 @@ contract SealedZkBallot is ISealedZkBallot {
     uint256 public constant EMPTY_LEAF = 0;
     /// @dev Words of the encrypted totals: C1[0..7][x,y] then C2[0..7][x,y].
     uint256 private constant TOTAL_WORDS = 32;
+    /// @dev Domain tags of lib/sealed/dleq.ts SEALED_DOMAIN: the complaint proof, the share pad.
+    uint256 private constant COMPLAINT_PROOF_DOMAIN = 0x5ea10002;
+    uint256 private constant SHARE_ENCRYPTION_DOMAIN = 0x5ea10003;
 
     /// @notice Verifier of sealed ballot proofs.
     ISealedVoteVerifier public immutable VOTE_VERIFIER;
@@ -59,6 +62,7 @@ contract SealedZkBallot is ISealedZkBallot {
         address admin;
         address registrar;
         uint256 dealers;
+        uint256 disqualified;
         uint256 voterRollRoot;
         bytes32 voterRollDigest;
         uint256[2] electionKey;
@@ -71,6 +75,9 @@ contract SealedZkBallot is ISealedZkBallot {
     mapping(uint256 electionId => address[]) private _trustees;
     mapping(uint256 electionId => mapping(address account => uint256 trustee)) private _trusteeNumber;
     mapping(uint256 electionId => mapping(uint256 trustee => bool)) private _postedKey;
+    mapping(uint256 electionId => mapping(uint256 trustee => uint256[2])) private _communicationKeys;
+    /// @dev keccak256(abi.encode(commitments, encryptedShares)) of each dealing, for complaints.
+    mapping(uint256 electionId => mapping(uint256 trustee => bytes32)) private _dealingHashes;
     /// @dev C_t = Σ A_it over the dealers so far, t = 0..k-1, affine.
     mapping(uint256 electionId => uint256[2][]) private _commitmentSums;
     mapping(uint256 electionId => uint256[32]) private _totals;
@@ -154,12 +161,16 @@ contract SealedZkBallot is ISealedZkBallot {
 
     /// @notice Posts the calling trustee's fresh communication key for this election.
     /// @param electionId The election.
-    /// @param communicationKey E_i = e_i·G, affine; must be on the curve.
-    function postCommunicationKey(uint256 electionId, uint256[2] calldata communicationKey) external {
+    /// @param keyPreimage P with E_i = 8·P (so E_i is in the subgroup); on the curve, 8·P not the identity.
+    function postCommunicationKey(uint256 electionId, uint256[2] calldata keyPreimage) external {
         (SealedElection storage election, uint256 trustee) = _trusteeInCeremony(electionId);
         if (_postedKey[electionId][trustee]) revert TrusteeStepRepeated(electionId, trustee, "communication key");
-        if (!BabyJubjub.isOnCurve(communicationKey[0], communicationKey[1])) revert PointNotOnCurve(communicationKey[0], communicationKey[1]);
+        if (!BabyJubjub.isOnCurve(keyPreimage[0], keyPreimage[1])) revert PointNotOnCurve(keyPreimage[0], keyPreimage[1]);
+        uint256[2] memory communicationKey;
+        (communicationKey[0], communicationKey[1]) = _clearCofactor(keyPreimage[0], keyPreimage[1]);
+        if (communicationKey[0] == 0) revert PointNotOnCurve(keyPreimage[0], keyPreimage[1]);
         _postedKey[electionId][trustee] = true;
+        _communicationKeys[electionId][trustee] = communicationKey;
         ++election.communicationKeys;
         emit CommunicationKeyPosted(electionId, trustee, msg.sender, communicationKey);
     }
@@ -172,7 +183,7 @@ contract SealedZkBallot is ISealedZkBallot {
         (SealedElection storage election, uint256 trustee) = _trusteeInCeremony(electionId);
         uint256 n = _trustees[electionId].length;
         if (election.communicationKeys != n) revert CommunicationKeysMissing(electionId, election.communicationKeys, n);
-        if (election.dealers & (1 << (trustee - 1)) != 0) revert TrusteeStepRepeated(electionId, trustee, "dealing");
+        if ((election.dealers | election.disqualified) & (1 << (trustee - 1)) != 0) revert TrusteeStepRepeated(electionId, trustee, "dealing");
         if (commitmentPreimages.length != election.threshold) revert InvalidDealing(electionId, trustee, "commitment count");
         if (encryptedShares.length != n - 1) revert InvalidDealing(electionId, trustee, "share count");
         for (uint256 j = 0; j < encryptedShares.length; ++j) {
@@ -183,17 +194,56 @@ contract SealedZkBallot is ISealedZkBallot {
         for (uint256 t = 0; t < commitmentPreimages.length; ++t) {
             (uint256 x, uint256 y) = (commitmentPreimages[t][0], commitmentPreimages[t][1]);
             if (!BabyJubjub.isOnCurve(x, y)) revert PointNotOnCurve(x, y);
-            BabyJubjub.Extended memory point = BabyJubjub.fromAffine(x, y);
-            point.addAssign(point);
-            point.addAssign(point);
-            point.addAssign(point);
-            (commitments[t][0], commitments[t][1]) = point.toAffine();
+            (commitments[t][0], commitments[t][1]) = _clearCofactor(x, y);
             BabyJubjub.Extended memory sum = BabyJubjub.fromAffine(sums[t][0], sums[t][1]);
-            sum.addAssign(point);
+            sum.addAffineAssign(commitments[t][0], commitments[t][1]);
             (sums[t][0], sums[t][1]) = sum.toAffine();
         }
         election.dealers |= 1 << (trustee - 1);
+        _dealingHashes[electionId][trustee] = keccak256(abi.encode(commitments, encryptedShares));
         emit DealingPosted(electionId, trustee, msg.sender, commitments, encryptedShares);
+    }
+
+    /// @notice The calling trustee's public complaint about the share `dealer` sent it, before the
+    /// key is fixed. It reveals their ECDH point K = e_j·E_i with a Chaum-Pedersen proof; the
+    /// contract decrypts the share and checks it against the dealer's commitments. A share that
+    /// fails disqualifies the dealer (its commitments leave the sums); a valid one is refused.
+    /// @param electionId The election.
+    /// @param dealer The dealer complained about.
+    /// @param commitments The dealer's A_it as DealingPosted emitted them.
+    /// @param encryptedShares The dealer's encrypted shares as DealingPosted emitted them.
+    /// @param ecdhPreimage P with K = 8·P (so K is in the subgroup without a subgroup check).
+    /// @param proof [challenge, response] of the DLEQ proof log_G E_j = log_{E_i} K.
+    function fileComplaint(
+        uint256 electionId,
+        uint256 dealer,
+        uint256[2][] calldata commitments,
+        uint256[] calldata encryptedShares,
+        uint256[2] calldata ecdhPreimage,
+        uint256[2] calldata proof
+    ) external {
+        (SealedElection storage election, uint256 complainer) = _trusteeInCeremony(electionId);
+        if (dealer == complainer || dealer == 0 || dealer > 256 || election.dealers & (1 << (dealer - 1)) == 0) {
+            revert InvalidComplaint(electionId, dealer, complainer, "not a qualified dealer");
+        }
+        if (keccak256(abi.encode(commitments, encryptedShares)) != _dealingHashes[electionId][dealer]) {
+            revert InvalidComplaint(electionId, dealer, complainer, "not the posted dealing");
+        }
+        if (!BabyJubjub.isOnCurve(ecdhPreimage[0], ecdhPreimage[1])) revert PointNotOnCurve(ecdhPreimage[0], ecdhPreimage[1]);
+        uint256[2] memory ecdhPoint;
+        (ecdhPoint[0], ecdhPoint[1]) = _clearCofactor(ecdhPreimage[0], ecdhPreimage[1]);
+        if (!_ecdhProven(electionId, dealer, complainer, ecdhPoint, proof)) revert InvalidComplaint(electionId, dealer, complainer, "ECDH proof fails");
+        uint256 share = _openShare(electionId, dealer, complainer, encryptedShares, ecdhPoint);
+        if (_shareMatches(commitments, complainer, share)) revert ComplaintRejected(electionId, dealer, complainer);
+        election.dealers &= ~(1 << (dealer - 1));
+        election.disqualified |= 1 << (dealer - 1);
+        uint256[2][] storage sums = _commitmentSums[electionId];
+        for (uint256 t = 0; t < commitments.length; ++t) {
+            BabyJubjub.Extended memory sum = BabyJubjub.fromAffine(sums[t][0], sums[t][1]);
+            sum.addAffineAssign((BabyJubjub.FIELD - commitments[t][0]) % BabyJubjub.FIELD, commitments[t][1]);
+            (sums[t][0], sums[t][1]) = sum.toAffine();
+        }
+        emit ComplaintUpheld(electionId, dealer, complainer, msg.sender, ecdhPoint, share);
     }
 
     /// @notice Fixes the election key K = Σ A_i0 over every dealing posted so far.
@@ -361,6 +411,15 @@ contract SealedZkBallot is ISealedZkBallot {
             power = mulmod(power, trustee, BabyJubjub.SUBGROUP_ORDER);
         }
         (key[0], key[1]) = acc.toAffine();
+    }
+
+    /// @notice The dealers so far: bit t-1 set for trustee t.
+    /// @param electionId The election.
+    /// @return qualified Dealers whose dealing counts (the key is built from these).
+    /// @return disqualified Dealers with an upheld complaint.
+    function dealerSets(uint256 electionId) external view returns (uint256 qualified, uint256 disqualified) {
+        SealedElection storage election = _existing(electionId);
+        return (election.dealers, election.disqualified);
     }
 
     /// @notice An election's state.
@@ -536,6 +595,63 @@ contract SealedZkBallot is ISealedZkBallot {
         }
         uint256[32] storage totals = _totals[electionId];
         return lhs.equals(BabyJubjub.fromAffine(totals[16 + 2 * option], totals[16 + 2 * option + 1]));
+    }
+
+    /// @dev s·G − c·E_j and s·E_i − c·K hash back to c (lib/sealed/dleq.ts challengeOf, keccak).
+    function _ecdhProven(uint256 electionId, uint256 dealer, uint256 complainer, uint256[2] memory k, uint256[2] calldata proof) private view returns (bool) {
+        uint256 order = BabyJubjub.SUBGROUP_ORDER;
+        if (proof[0] >= order || proof[1] >= order) return false;
+        uint256[2] memory dealerKey = _communicationKeys[electionId][dealer];
+        uint256[2] memory complainerKey = _communicationKeys[electionId][complainer];
+        uint256[17] memory words;
+        words[0] = COMPLAINT_PROOF_DOMAIN;
+        words[1] = electionScope(electionId);
+        words[2] = dealer;
+        words[3] = complainer;
+        words[4] = 3; // context length
+        (words[5], words[6]) = (BabyJubjub.GENERATOR_X, BabyJubjub.GENERATOR_Y);
+        (words[7], words[8]) = (complainerKey[0], complainerKey[1]);
+        (words[9], words[10]) = (dealerKey[0], dealerKey[1]);
+        (words[11], words[12]) = (k[0], k[1]);
+        (words[13], words[14]) = _responseMinusChallenge(BabyJubjub.GENERATOR_X, BabyJubjub.GENERATOR_Y, complainerKey, proof);
+        (words[15], words[16]) = _responseMinusChallenge(dealerKey[0], dealerKey[1], k, proof);
+        return (uint256(keccak256(abi.encode(words))) % BabyJubjub.FIELD) % order == proof[0];
+    }
+
+    /// @dev response·base − challenge·image, affine.
+    function _responseMinusChallenge(uint256 baseX, uint256 baseY, uint256[2] memory image, uint256[2] calldata proof) private view returns (uint256, uint256) {
+        BabyJubjub.Extended memory term = BabyJubjub.mul(BabyJubjub.fromAffine(image[0], image[1]), proof[0]);
+        BabyJubjub.Extended memory result = BabyJubjub.mul(BabyJubjub.fromAffine(baseX, baseY), proof[1]);
+        result.addAssign(BabyJubjub.Extended((BabyJubjub.FIELD - term.x) % BabyJubjub.FIELD, term.y, (BabyJubjub.FIELD - term.t) % BabyJubjub.FIELD, term.z));
+        return result.toAffine();
+    }
+
+    /// @dev f_i(j) = encrypted share − keccak pad mod l (lib/sealed/dkg.ts sharePad).
+    function _openShare(uint256 electionId, uint256 dealer, uint256 complainer, uint256[] calldata encryptedShares, uint256[2] memory k) private view returns (uint256) {
+        uint256 order = BabyJubjub.SUBGROUP_ORDER;
+        uint256 pad = (uint256(keccak256(abi.encode(SHARE_ENCRYPTION_DOMAIN, electionScope(electionId), dealer, complainer, k[0], k[1]))) % BabyJubjub.FIELD) % order;
+        uint256 ciphertext = encryptedShares[complainer < dealer ? complainer - 1 : complainer - 2];
+        return addmod(ciphertext, order - pad, order);
+    }
+
+    /// @dev share·G == Σ_t j^t·A_t.
+    function _shareMatches(uint256[2][] calldata commitments, uint256 recipient, uint256 share) private pure returns (bool) {
+        BabyJubjub.Extended memory expected = BabyJubjub.identity();
+        uint256 power = 1;
+        for (uint256 t = 0; t < commitments.length; ++t) {
+            expected.addAssign(BabyJubjub.mul(BabyJubjub.fromAffine(commitments[t][0], commitments[t][1]), power));
+            power = mulmod(power, recipient, BabyJubjub.SUBGROUP_ORDER);
+        }
+        return BabyJubjub.mul(BabyJubjub.fromAffine(BabyJubjub.GENERATOR_X, BabyJubjub.GENERATOR_Y), share).equals(expected);
+    }
+
+    /// @dev 8·(x, y), affine: a point of the prime-order subgroup for any curve point.
+    function _clearCofactor(uint256 x, uint256 y) private view returns (uint256, uint256) {
+        BabyJubjub.Extended memory point = BabyJubjub.fromAffine(x, y);
+        point.addAssign(point);
+        point.addAssign(point);
+        point.addAssign(point);
+        return point.toAffine();
     }
 
     function _popCount(uint256 bits) private pure returns (uint256 count) {

@@ -59,7 +59,7 @@ interface ISealedZkBallot {
     /// @param electionId The election.
     /// @param trustee The trustee's number (1..n).
     /// @param account The trustee's address (msg.sender): the acting address.
-    /// @param communicationKey E_i, affine (x, y), on the curve.
+    /// @param communicationKey E_i = 8·(posted point), affine: in the subgroup, not the identity.
     event CommunicationKeyPosted(uint256 indexed electionId, uint256 indexed trustee, address indexed account, uint256[2] communicationKey);
     /// @notice A trustee's dealing: Feldman commitments and the other trustees' encrypted shares.
     /// @param electionId The election.
@@ -68,6 +68,15 @@ interface ISealedZkBallot {
     /// @param commitments A_it = 8·(posted point), t = 0..k-1, affine: the points the key is built from.
     /// @param encryptedShares f_i(j) + pad_ij mod l for every other trustee j, in order.
     event DealingPosted(uint256 indexed electionId, uint256 indexed trustee, address indexed account, uint256[2][] commitments, uint256[] encryptedShares);
+    /// @notice A complaint against a dealer, upheld: the revealed share fails the dealer's
+    /// commitments, so the dealer is disqualified and its commitments leave the key.
+    /// @param electionId The election.
+    /// @param dealer The disqualified dealer's number.
+    /// @param complainer The complaining trustee's number.
+    /// @param account The complainer's address (msg.sender): the acting address.
+    /// @param ecdhPoint K = e_j·E_i, proven by the complaint's Chaum-Pedersen proof.
+    /// @param share The decrypted share f_i(j), which does not match the commitments.
+    event ComplaintUpheld(uint256 indexed electionId, uint256 indexed dealer, uint256 indexed complainer, address account, uint256[2] ecdhPoint, uint256 share);
     /// @notice The election key is fixed from the dealers' commitments.
     /// @param electionId The election.
     /// @param fixedBy The admin who fixed it (msg.sender): the acting address.
@@ -137,6 +146,10 @@ interface ISealedZkBallot {
     error CommunicationKeysMissing(uint256 electionId, uint256 posted, uint256 trustees);
     error PointNotOnCurve(uint256 x, uint256 y);
     error InvalidDealing(uint256 electionId, uint256 trustee, string reason);
+    /// @notice A complaint that is not one: wrong dealer, not the posted dealing, or a failing ECDH proof.
+    error InvalidComplaint(uint256 electionId, uint256 dealer, uint256 complainer, string reason);
+    /// @notice A complaint about a share that matches the dealer's commitments: nothing changes.
+    error ComplaintRejected(uint256 electionId, uint256 dealer, uint256 complainer);
     error TooFewDealers(uint256 electionId, uint256 dealers, uint256 threshold);
     error ElectionKeyIsIdentity(uint256 electionId);
     error ElectionKeyNotFixed(uint256 electionId);

@@ -13,7 +13,7 @@ import { describeSetup } from "../../proving/artifacts";
 import { loadSealedManifest, verifySealedArtifactHashes } from "../../proving/sealedCircuits";
 import { cofactorPreimage, type Point } from "../babyjub";
 import { CountRecoveryTable } from "../bsgs";
-import { combineReceivedShares, createDealing, evaluatePolynomial, receiveShare, type Dealing, type DkgParameters, type KeyPair } from "../dkg";
+import { combineReceivedShares, createComplaint, createDealing, evaluatePolynomial, receiveShare, type Complaint, type Dealing, type DkgParameters, type KeyPair } from "../dkg";
 import { combinePartialDecryptions, type Ciphertext, type PartialDecryption } from "../elgamal";
 import { SealedError } from "../errors";
 import { ciphertextsFromWords, proveSealedDecryption, type ProvenDecryption, type ProvenSealedBallot } from "./prover";
@@ -93,9 +93,9 @@ export async function sealedDkgParameters(contract: SealedZkBallot, electionId: 
   return { trustees: trustees.length, threshold: Number(threshold), context: computeElectionScope(chainId, await contract.getAddress(), electionId) };
 }
 
-/** Step 1: the trustee's communication key (the contract refuses a second one). */
+/** Step 1: the trustee's communication key, posted as its cofactor preimage (the contract refuses a second one). */
 export async function postCommunicationKey(contract: SealedZkBallot, electionId: bigint, key: KeyPair): Promise<ContractTransactionReceipt> {
-  return send(() => contract.postCommunicationKey(electionId, pair(key.publicKey)));
+  return send(() => contract.postCommunicationKey(electionId, pair(cofactorPreimage(key.publicKey))));
 }
 
 /** Every communication key posted, trustee 1 first (undefined where none yet). */
@@ -129,17 +129,49 @@ export async function fetchDealings(contract: SealedZkBallot, electionId: bigint
   });
 }
 
-/** Step 3 (after the key is fixed): the trustee's secret share from the dealings on chain. */
+const bitsToTrustees = (mask: bigint): number[] => Array.from({ length: 256 }, (_, i) => i + 1).filter((t) => (mask >> BigInt(t - 1)) & 1n);
+
+/** The dealers whose dealings count (no upheld complaint), and those disqualified, ascending. */
+export async function fetchDealerSets(contract: SealedZkBallot, electionId: bigint): Promise<{ qualified: number[]; disqualified: number[] }> {
+  const [qualified, disqualified] = await contract.dealerSets(electionId);
+  return { qualified: bitsToTrustees(qualified), disqualified: bitsToTrustees(disqualified) };
+}
+
+/** The qualified dealings on chain (a disqualified dealer's dealing is left out). */
+async function fetchQualifiedDealings(contract: SealedZkBallot, electionId: bigint): Promise<Dealing[]> {
+  const { qualified } = await fetchDealerSets(contract, electionId);
+  return (await fetchDealings(contract, electionId)).filter((d) => qualified.includes(d.dealer));
+}
+
+/** Step 3 (after the key is fixed): the trustee's secret share from the qualified dealings on chain. */
 export async function deriveTrusteeShare(contract: SealedZkBallot, electionId: bigint, trustee: number, key: KeyPair, ownShare: bigint): Promise<bigint> {
   const params = await sealedDkgParameters(contract, electionId);
   const keys = await fetchCommunicationKeys(contract, electionId);
-  const dealings = await fetchDealings(contract, electionId);
+  const dealings = await fetchQualifiedDealings(contract, electionId);
   const received = [];
   for (const dealing of dealings) {
     if (dealing.dealer === trustee) continue;
     received.push(await receiveShare(params, trustee, key, keys[dealing.dealer - 1]!, dealing));
   }
   return combineReceivedShares(params, trustee, dealings.map((d) => d.dealer).sort((a, b) => a - b), received, ownShare);
+}
+
+/**
+ * A public complaint on chain about the share `complaint.dealer` sent: the contract resolves it
+ * from the posted dealing and disqualifies the dealer if the share fails its commitments
+ * (ComplaintRejected if the share is valid, InvalidComplaint if the ECDH proof fails).
+ */
+export async function fileComplaint(contract: SealedZkBallot, electionId: bigint, complaint: Complaint, dealing: Dealing): Promise<ContractTransactionReceipt> {
+  return send(() =>
+    contract.fileComplaint(
+      electionId,
+      complaint.dealer,
+      dealing.commitments.map(pair),
+      dealing.encryptedShares.map((s) => s.ciphertext),
+      pair(cofactorPreimage(complaint.ecdhPoint)),
+      [complaint.proof.challenge, complaint.proof.response],
+    ),
+  );
 }
 
 /** Publishes the voter roll in batches (registrar); returns one receipt per batch. */
@@ -302,18 +334,37 @@ export async function postDealingOnce(contract: SealedZkBallot, file: TrusteeKey
   return { done: "posted", gasUsed: (await postDealing(contract, file.electionId, dealing)).gasUsed };
 }
 
-/** Checks every share this trustee received; returns the dealers whose share fails (complain about them). */
+/** Checks every share this trustee received from a qualified dealer; returns the dealers whose share fails (complain about them). */
 export async function checkReceivedShares(contract: SealedZkBallot, file: TrusteeKeyFile): Promise<{ dealers: number[]; bad: number[] }> {
   const params = await sealedDkgParameters(contract, file.electionId);
   const keys = await fetchCommunicationKeys(contract, file.electionId);
   const dealers: number[] = [];
   const bad: number[] = [];
-  for (const dealing of await fetchDealings(contract, file.electionId)) {
+  for (const dealing of await fetchQualifiedDealings(contract, file.electionId)) {
     dealers.push(dealing.dealer);
     if (dealing.dealer === file.trustee) continue;
     if (!(await receiveShare(params, file.trustee, communicationKeyPair(file), keys[dealing.dealer - 1]!, dealing)).valid) bad.push(dealing.dealer);
   }
   return { dealers, bad };
+}
+
+/**
+ * `trustee check`: checks the shares this trustee received and files a complaint on chain about
+ * each bad one (the contract disqualifies those dealers). Idempotent: a disqualified dealer is
+ * no longer checked, so a second run finds nothing to complain about.
+ */
+export async function checkSharesAndComplain(contract: SealedZkBallot, file: TrusteeKeyFile): Promise<{ dealers: number[]; complainedAbout: number[]; gasUsed: bigint }> {
+  const { dealers, bad } = await checkReceivedShares(contract, file);
+  if (bad.length === 0) return { dealers, complainedAbout: [], gasUsed: 0n };
+  const params = await sealedDkgParameters(contract, file.electionId);
+  const keys = await fetchCommunicationKeys(contract, file.electionId);
+  const dealings = await fetchDealings(contract, file.electionId);
+  let gasUsed = 0n;
+  for (const dealer of bad) {
+    const complaint = await createComplaint(params, file.trustee, communicationKeyPair(file), dealer, keys[dealer - 1]!);
+    gasUsed += (await fileComplaint(contract, file.electionId, complaint, dealings.find((d) => d.dealer === dealer)!)).gasUsed;
+  }
+  return { dealers, complainedAbout: bad, gasUsed };
 }
 
 /** Proves and posts this trustee's partial decryption unless already posted. */
