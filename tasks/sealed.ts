@@ -113,3 +113,70 @@ scope("sealed-tally", "Sealed tally: finalize")
       console.log(`election ${electionId} tally: ${counts.join(", ")} (checked and recorded on chain, ${receipt.gasUsed} gas)`);
     }),
   );
+
+// Voter: cast a sealed ballot, or challenge one (Benaloh) and check it with an independent command.
+const sealedVote = scope("sealed-vote", "Voter in a sealed election: cast, or challenge a prepared ballot and check it (Benaloh)");
+
+function parseSelection(value: string): number[] {
+  const selected = value.split(",").map((part) => part.trim());
+  if (selected.some((part) => !/^\d+$/.test(part))) throw new CliError(`--option must be option numbers separated by commas, got ${JSON.stringify(value)}`, "e.g. --option 2, or --option 0,3 in an approval election");
+  return selected.map(Number);
+}
+
+sealedVote
+  .task("cast", `Prove and cast your sealed ballot (fresh randomness; a challenged ballot is never cast).  Example: npx hardhat sealed-vote cast --contract 0x.. --election 1 --identity alice --option 2 --account 1 ${EXAMPLE_NETWORK}`)
+  .addParam("contract", "SealedZkBallot address")
+  .addParam("election", "election id")
+  .addParam("identity", "your identity: a name (alice: ~/.zkballot/identities/alice.identity.json) or a path")
+  .addParam("option", "option number(s), comma-separated")
+  .addOptionalParam("account", "index of the account that sends the transaction", "0")
+  .setAction(
+    command(async (args: { contract: string; election: string; identity: string; option: string; account: string }, hre) => {
+      const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
+      const { castSealedVote, readSealedVotingContext } = await import("../lib/sealed/flow/voter");
+      const electionId = parseElectionId(args.election);
+      const { contract } = await sealedAt(hre, args.contract, args.account);
+      const voter = await loadIdentity(resolveIdentityPath(args.identity));
+      const context = await readSealedVotingContext(contract, electionId);
+      console.error("proving (encrypting under the election key, with fresh randomness)...");
+      const { ballot, receipt } = await castSealedVote(contract, context, voter, parseSelection(args.option));
+      console.log(`sealed ballot cast in election ${electionId}: nullifier ${ballot.nullifier}, proof ${ballot.provingMs} ms, block ${receipt.blockNumber}, ${receipt.gasUsed} gas`);
+    }),
+  );
+
+sealedVote
+  .task("challenge", `Have a ballot prepared for your choice, reveal its randomness to a file, and discard it (it is never cast).  Example: npx hardhat sealed-vote challenge --contract 0x.. --election 1 --option 2 --out challenge.json ${EXAMPLE_NETWORK}`)
+  .addParam("contract", "SealedZkBallot address")
+  .addParam("election", "election id")
+  .addParam("option", "option number(s), comma-separated")
+  .addParam("out", "where to write the challenged ballot (public: it holds no identity)")
+  .setAction(
+    command(async (args: { contract: string; election: string; option: string; out: string }, hre) => {
+      const fs = await import("node:fs");
+      const { prepareChallengedBallot, readSealedVotingContext, serializeSealedChallenge } = await import("../lib/sealed/flow/voter");
+      const electionId = parseElectionId(args.election);
+      const { contract } = await sealedAt(hre, args.contract, undefined);
+      if (fs.existsSync(args.out)) throw new CliError(`${args.out} already exists; refusing to overwrite it`, "choose another --out");
+      const challenge = prepareChallengedBallot(await readSealedVotingContext(contract, electionId), parseSelection(args.option));
+      fs.writeFileSync(args.out, serializeSealedChallenge(challenge), { flag: "wx" });
+      console.log(`challenged ballot for option(s) ${challenge.selected.join(", ")} written to ${args.out}; it is discarded, never cast`);
+      console.log(`check it on another device: npx hardhat sealed-vote check --challenge ${args.out} ${EXAMPLE_NETWORK}`);
+    }),
+  );
+
+sealedVote
+  .task("check", `Independently check a challenged ballot: re-encrypt the claimed choice under the election key read from the chain.  Example: npx hardhat sealed-vote check --challenge challenge.json ${EXAMPLE_NETWORK}`)
+  .addParam("challenge", "the challenge file")
+  .setAction(
+    command(async (args: { challenge: string }, hre) => {
+      const fs = await import("node:fs");
+      const { checkSealedChallenge, parseSealedChallenge } = await import("../lib/sealed/flow/voter");
+      if (!fs.existsSync(args.challenge)) throw new CliError(`${args.challenge} not found`, "write one with `sealed-vote challenge`");
+      const challenge = parseSealedChallenge(fs.readFileSync(args.challenge, "utf8"), args.challenge);
+      const { contract } = await sealedAt(hre, challenge.contract, undefined);
+      const result = await checkSealedChallenge(contract, challenge);
+      if (!result.keyMatchesChain) throw new CliError("the challenged ballot was not encrypted under this election's key on chain", "do not use this device to vote");
+      if (!result.matches) throw new CliError(`the ballot does not encrypt option(s) ${challenge.selected.join(", ")}: options ${result.mismatchedOptions.join(", ")} differ`, "do not use this device to vote");
+      console.log(`the challenged ballot encrypts exactly option(s) ${challenge.selected.join(", ")} under election ${challenge.electionId}'s key: the device is honest for this ballot`);
+    }),
+  );
