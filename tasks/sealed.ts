@@ -17,9 +17,13 @@ async function sealedAt(hre: HardhatRuntimeEnvironment, address: string, account
   return { contract: SealedZkBallot__factory.connect(address, signer), signer };
 }
 
-task("sealed", "Sealed elections (ballots encrypted to k-of-n trustees): deploy, create")
-  .addPositionalParam("action", "deploy | create")
-  .addOptionalParam("contract", "SealedZkBallot address (create)")
+const SEALED_ACTIONS = "deploy | create | fix-key | publish-roll | open | close";
+
+task("sealed", `Sealed elections (ballots encrypted to k-of-n trustees): ${SEALED_ACTIONS}.  Example: npx hardhat sealed fix-key --contract 0x.. --election 1 ${EXAMPLE_NETWORK}`)
+  .addPositionalParam("action", SEALED_ACTIONS)
+  .addOptionalParam("contract", "SealedZkBallot address (every action but deploy)")
+  .addOptionalParam("election", "election id (fix-key, publish-roll, open, close)")
+  .addOptionalParam("file", "voter roll file, CSV or JSON (publish-roll); re-running resumes where the chain stops")
   .addOptionalParam("title", "election title (create)")
   .addOptionalParam("options", "number of options, 2-8 (create)", "2")
   .addOptionalParam("trustees", "comma-separated trustee addresses (create)")
@@ -27,20 +31,46 @@ task("sealed", "Sealed elections (ballots encrypted to k-of-n trustees): deploy,
   .addOptionalParam("account", "index of the sending account", "0")
   .addFlag("allowInsecureDevSetup", "DANGER: deploy the development setup to a non-local chain")
   .setAction(
-    command(async (args: { action: string; contract?: string; title?: string; options: string; trustees?: string; threshold?: string; account: string; allowInsecureDevSetup: boolean }, hre) => {
+    command(async (args: { action: string; contract?: string; election?: string; file?: string; title?: string; options: string; trustees?: string; threshold?: string; account: string; allowInsecureDevSetup: boolean }, hre) => {
       const flow = await import("../lib/sealed/flow/election");
       if (args.action === "deploy") {
         const contract = await flow.deploySealedZkBallot(await signerAt(hre, args.account), { allowInsecureDevSetup: args.allowInsecureDevSetup, log: (line) => console.error(line) });
         console.log(`SealedZkBallot ${await contract.getAddress()}`);
         return;
       }
-      if (args.action !== "create") throw new CliError(`unknown action ${JSON.stringify(args.action)}`, "deploy or create");
-      if (!args.contract || !args.title || !args.trustees || !args.threshold) throw new CliError("create needs --contract, --title, --trustees and --threshold");
+      if (!["create", "fix-key", "publish-roll", "open", "close"].includes(args.action)) throw new CliError(`unknown action ${JSON.stringify(args.action)}`, SEALED_ACTIONS);
+      if (!args.contract) throw new CliError(`${args.action} needs --contract`, "the address `sealed deploy` printed");
       const { contract, signer } = await sealedAt(hre, args.contract, args.account);
-      const trustees = args.trustees.split(",").map((a) => a.trim());
-      const { electionId } = await flow.createSealedElection(contract, { title: args.title, numOptions: Number(args.options), minSelections: 1, maxSelections: 1, registrar: await signer.getAddress(), trustees, threshold: Number(args.threshold) });
-      console.log(`sealed election ${electionId} created: ${trustees.length} trustees, threshold ${args.threshold}`);
-      console.log(`next, each trustee: npx hardhat trustee keygen --contract ${args.contract} --election ${electionId} --account <i> --out trustee.key ${EXAMPLE_NETWORK}`);
+      if (args.action === "create") {
+        if (!args.title || !args.trustees || !args.threshold) throw new CliError("create needs --title, --trustees and --threshold");
+        const trustees = args.trustees.split(",").map((a) => a.trim());
+        const { electionId } = await flow.createSealedElection(contract, { title: args.title, numOptions: Number(args.options), minSelections: 1, maxSelections: 1, registrar: await signer.getAddress(), trustees, threshold: Number(args.threshold) });
+        console.log(`sealed election ${electionId} created: ${trustees.length} trustees, threshold ${args.threshold}`);
+        console.log(`next, each trustee: npx hardhat trustee keygen --contract ${args.contract} --election ${electionId} --account <i> --out trustee.key ${EXAMPLE_NETWORK}`);
+        return;
+      }
+      const electionId = parseElectionId(args.election);
+      const [phase] = await contract.getElection(electionId);
+      if (args.action === "fix-key") {
+        const result = await flow.fixSealedElectionKeyOnce(contract, electionId);
+        const { qualified, disqualified } = await flow.fetchDealerSets(contract, electionId);
+        console.log(result.done === "already" ? `election ${electionId}: key already fixed, nothing sent` : `election ${electionId}: key fixed from dealers ${qualified.join(", ")}${disqualified.length ? ` (disqualified: ${disqualified.join(", ")})` : ""} (${result.gasUsed} gas)`);
+      } else if (args.action === "publish-roll") {
+        if (!args.file) throw new CliError("publish-roll needs --file", "a roll file of voter commitments (CSV or JSON)");
+        const { readVoterRollFile } = await import("../lib/node/rollFile");
+        const receipts = await flow.publishSealedRoll(contract, electionId, readVoterRollFile(args.file));
+        console.log(receipts.length === 0 ? `election ${electionId}: the whole roll is already on chain, nothing sent` : `election ${electionId}: roll published in ${receipts.length} batch(es), ${receipts.reduce((a, r) => a + r.gasUsed, 0n)} gas`);
+      } else if (args.action === "open") {
+        if (phase >= 2n) return console.log(`election ${electionId}: voting already opened, nothing sent`);
+        const { VoterRoll } = await import("../lib/core/voterRoll");
+        const root = (await VoterRoll.build(await flow.fetchSealedRoll(contract, electionId))).root;
+        const receipt = await flow.openSealedVoting(contract, electionId, root);
+        console.log(`election ${electionId}: roll frozen at root ${root}, voting open (${receipt.gasUsed} gas)`);
+      } else {
+        if (phase >= 3n) return console.log(`election ${electionId}: already closed, nothing sent`);
+        const receipt = await flow.closeSealedElection(contract, electionId);
+        console.log(`election ${electionId}: closed; the encrypted totals are final (${receipt.gasUsed} gas). Next, k trustees: npx hardhat trustee decrypt --key t.key --account <i> ${EXAMPLE_NETWORK}`);
+      }
     }),
   );
 

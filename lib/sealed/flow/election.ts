@@ -174,15 +174,35 @@ export async function fileComplaint(contract: SealedZkBallot, electionId: bigint
   );
 }
 
-/** Publishes the voter roll in batches (registrar); returns one receipt per batch. */
+/** The voter commitments published so far, in leaf order, from the chain's events. */
+export async function fetchSealedRoll(contract: SealedZkBallot, electionId: bigint): Promise<bigint[]> {
+  const commitments: bigint[] = [];
+  for (const event of await contract.queryFilter(contract.filters.VoterCommitmentsPublished(electionId))) commitments.push(...event.args.voterCommitments);
+  return commitments;
+}
+
+/**
+ * Publishes the voter roll in batches (registrar), resuming after what the chain already has
+ * (which must be a prefix of `voterCommitments`); returns one receipt per batch sent.
+ */
 export async function publishSealedRoll(contract: SealedZkBallot, electionId: bigint, voterCommitments: readonly bigint[], batchSize = 500): Promise<ContractTransactionReceipt[]> {
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new ZkBallotError("INVALID_ARGUMENT", `batch size must be a positive integer, got ${batchSize}`);
+  const published = await fetchSealedRoll(contract, electionId);
+  if (published.length > voterCommitments.length || published.some((c, i) => c !== voterCommitments[i])) {
+    throw new ZkBallotError("INVALID_ARGUMENT", `the chain's roll (${published.length} commitments) is not a prefix of this roll`, "publish the same roll file that was started");
+  }
   const receipts: ContractTransactionReceipt[] = [];
-  for (let at = 0; at < voterCommitments.length; at += batchSize) {
+  for (let at = published.length; at < voterCommitments.length; at += batchSize) {
     const batch = voterCommitments.slice(at, at + batchSize);
     receipts.push(await send(() => contract.publishVoterCommitments(electionId, at, [...batch])));
   }
   return receipts;
+}
+
+/** The admin fixes the election key from the qualified dealings, unless it is already fixed. */
+export async function fixSealedElectionKeyOnce(contract: SealedZkBallot, electionId: bigint): Promise<StepOutcome> {
+  if ((await contract.queryFilter(contract.filters.ElectionKeyFixed(electionId))).length > 0) return { done: "already" };
+  return { done: "posted", gasUsed: (await send(() => contract.fixElectionKey(electionId))).gasUsed };
 }
 
 /** Freezes the roll at its Poseidon root and opens voting (registrar; the key must be fixed). */
