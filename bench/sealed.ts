@@ -81,3 +81,78 @@ export async function measureCurveGas(runs: number): Promise<CurveGas> {
   const long = await sumGas(points(256));
   return { mulGas, sum16Gas, perPointGas: (long - sum16Gas) / 240 };
 }
+
+export interface SealedElectionFigures {
+  proveSeconds: number[];
+  castVoteGas: number;
+  castVotesPerBallotGas: number;
+  batchSize: number;
+  communicationKeyGas: number[];
+  dealingGas: number[];
+  fixKeyGas: number;
+  decryptionProveSeconds: number[];
+  decryptionGas: number[];
+  finalizeGas: number;
+  threshold: number;
+  trustees: number;
+}
+
+/**
+ * A whole 3-of-5 sealed election on Hardhat's in-process network through lib/sealed/flow:
+ * ceremony, `batchSize + 1` proven 8-option-circuit ballots (one castVote, one castVotes of
+ * batchSize), close, three trustees' proven partial decryptions (two absent), the checked tally.
+ */
+export async function measureSealedElection(batchSize: number, log: (line: string) => void = () => undefined): Promise<SealedElectionFigures> {
+  const hre = (await import("hardhat")).default;
+  await hre.run("compile", { quiet: true });
+  const flow = await import("../lib/sealed/flow/election");
+  const { proveSealedBallot } = await import("../lib/sealed/flow/prover");
+  const { identityFromSecret } = await import("../lib/core/identity");
+  const { VoterRoll } = await import("../lib/core/voterRoll");
+  const { singleChoice } = await import("../lib/sealed/ballot");
+  const signers = await hre.ethers.getSigners();
+  const [admin] = signers;
+  const trustees = signers.slice(1, 6);
+  const contract = await flow.deploySealedZkBallot(admin);
+  const options = 4;
+  const { electionId, electionScope } = await flow.createSealedElection(contract, { title: "bench", numOptions: options, minSelections: 1, maxSelections: 1, registrar: admin.address, trustees: trustees.map((t) => t.address), threshold: 3 });
+  const ceremony = await flow.runLocalKeyCeremony(contract, electionId, trustees, admin);
+  const [, , , key] = await contract.getElection(electionId);
+  const voters = await Promise.all(Array.from({ length: batchSize + 1 }, (_, i) => identityFromSecret(BigInt(7_000 + i))));
+  const roll = await VoterRoll.build(voters.map((v) => v.voterCommitment));
+  await contract.publishVoterCommitments(electionId, 0, voters.map((v) => v.voterCommitment));
+  await contract.openVoting(electionId, roll.root);
+  const ballots = [];
+  for (const [i, voter] of voters.entries()) {
+    ballots.push(await proveSealedBallot({ identitySecret: voter.identitySecret, path: roll.pathOf(voter.voterCommitment), electionScope, electionKey: { x: key[0], y: key[1] }, rule: singleChoice(options), selected: [i % options] }));
+    log(`  sealed ballot ${i + 1}/${voters.length}: ${ballots[i].provingMs} ms`);
+  }
+  const single = await flow.castSealedBallot(contract, electionId, ballots[0]);
+  const batch = await flow.castSealedBallots(contract, electionId, ballots.slice(1));
+  await contract.closeElection(electionId);
+  const decryptionGas: number[] = [];
+  const decryptionProveSeconds: number[] = [];
+  for (const t of [1, 2, 4]) {
+    const share = await flow.deriveTrusteeShare(contract, electionId, t, ceremony.keys[t - 1], ceremony.ownShares[t - 1]);
+    const { receipt, provingMs } = await flow.trusteeDecrypt(contract.connect(trustees[t - 1]), electionId, t, share);
+    decryptionGas.push(Number(receipt.gasUsed));
+    decryptionProveSeconds.push(provingMs / 1000);
+  }
+  const { counts, receipt } = await flow.finalizeSealedTally(contract, electionId);
+  const expected = Array.from({ length: options }, (_, j) => voters.filter((_, i) => i % options === j).length);
+  if (counts.some((c, j) => c !== expected[j])) throw new Error(`sealed tally ${counts.join(",")} differs from the plaintext tally ${expected.join(",")}`);
+  return {
+    proveSeconds: ballots.map((b) => b.provingMs / 1000),
+    castVoteGas: Number(single.gasUsed),
+    castVotesPerBallotGas: Number(batch.gasUsed) / batchSize,
+    batchSize,
+    communicationKeyGas: ceremony.gas.communicationKey.map(Number),
+    dealingGas: ceremony.gas.dealing.map(Number),
+    fixKeyGas: Number(ceremony.gas.fixKey),
+    decryptionProveSeconds,
+    decryptionGas,
+    finalizeGas: Number(receipt.gasUsed),
+    threshold: 3,
+    trustees: 5,
+  };
+}

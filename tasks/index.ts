@@ -3,3 +3,4 @@ import "./operator";
 import "./voter";
 import "./public";
 import "./ceremony";
+import "./sealed";

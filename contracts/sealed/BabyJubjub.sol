@@ -177,4 +177,37 @@ library BabyJubjub {
         }
         if (!ok) revert ModexpFailed();
     }
+
+    /**
+     * @notice value^(SUBGROUP_ORDER - 2) mod SUBGROUP_ORDER: the inverse of a scalar (Fermat;
+     * the order is prime). Used for Lagrange coefficients.
+     * @param value The non-zero scalar to invert, below SUBGROUP_ORDER.
+     * @return inverse Its inverse mod the subgroup order.
+     */
+    function invertScalar(uint256 value) internal view returns (uint256 inverse) {
+        bool ok;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, 0x20)
+            mstore(add(m, 0x20), 0x20)
+            mstore(add(m, 0x40), 0x20)
+            mstore(add(m, 0x60), value)
+            mstore(add(m, 0x80), sub(SUBGROUP_ORDER, 2))
+            mstore(add(m, 0xa0), SUBGROUP_ORDER)
+            ok := staticcall(gas(), MODEXP, m, 0xc0, m, 0x20)
+            inverse := mload(m)
+        }
+        if (!ok) revert ModexpFailed();
+    }
+
+    /**
+     * @notice Whether two extended points are the same point (cross-multiplied, no inversion).
+     * @param p1 One point.
+     * @param p2 The other.
+     * @return equal True if they are equal.
+     */
+    function equals(Extended memory p1, Extended memory p2) internal pure returns (bool equal) {
+        equal = mulmod(p1.x, p2.z, FIELD) == mulmod(p2.x, p1.z, FIELD) && mulmod(p1.y, p2.z, FIELD) == mulmod(p2.y, p1.z, FIELD);
+    }
 }

@@ -1,14 +1,28 @@
 /**
  * Compilation of the sealed-election circuits (circuits/sealedVote.circom and
- * circuits/sealedDecryption.circom) for tests and benchmarks. No trusted setup yet: the
- * committed development setup for these circuits comes with the contract that verifies them
- * (docs/PROTOCOL.md, "Sealed elections").
+ * circuits/sealedDecryption.circom) and their committed development setup
+ * (`npm run circuits -- --sealed`; docs/PROTOCOL.md, "Sealed elections").
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { PROJECT_ROOT } from "./artifacts";
+import * as snarkjs from "snarkjs";
+
+import { PROJECT_ROOT, artifactPath, sha256File, type SetupManifest } from "./artifacts";
+import {
+  BEACON_ITERATIONS_EXP,
+  DEV_SETUP_WARNING,
+  PHASE1_BEACON_LABEL,
+  PHASE2_BEACON_LABEL,
+  beaconHash,
+  developmentCircuitKey,
+  developmentPowersOfTau,
+  packageVersion,
+  developmentVerifierHeader,
+  renderVerifierSource,
+  setupLogger,
+} from "./setup";
 import { DEFAULT_ROLL_DEPTH } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
 import { sealedDecryptionPublicSignalNames, sealedVotePublicSignalNames } from "../sealed/circuitInput";
@@ -111,4 +125,128 @@ export function compileSealedCircuit(name: SealedCircuitName, workDir: string, p
     constraints: nonLinear + linear,
     acceptedWarnings: warnings.length,
   };
+}
+
+/**
+ * The sealed circuits' committed development setup, under circuits/build/sealed/ and
+ * contracts/sealed/verifiers/. Made like the vote circuit's (lib/proving/setup.ts): one
+ * beacon-only powers of tau shared by both circuits, then a beacon-only phase 2 per circuit.
+ * Deterministic, so `npm run circuits -- --sealed --check` can rebuild it byte for byte, and
+ * INSECURE: anyone who knows the public beacons can forge proofs. Refused off the local chains
+ * (isInsecureSetup in lib/proving/artifacts.ts).
+ */
+export const SEALED_BUILD_DIR = "circuits/build/sealed";
+export const SEALED_MANIFEST_FILE = `${SEALED_BUILD_DIR}/manifest.json`;
+export const SEALED_CIRCUIT_SOURCES = ["circuits/vote.circom", "circuits/sealedVote.circom", "circuits/sealedDecryption.circom"] as const;
+/** 2^15 fits both circuits (29,815 and 19,033 constraints at 8 options). */
+export const SEALED_PTAU_POWER = 15;
+
+export interface SealedCircuitFiles {
+  wasm: string;
+  zkey: string;
+  verificationKey: string;
+  verifierContract: string;
+}
+
+export const SEALED_VERIFIER_CONTRACTS: Record<SealedCircuitName, string> = {
+  sealedVote: "SealedVoteVerifier",
+  sealedDecryption: "SealedDecryptionVerifier",
+};
+
+export function sealedArtifactFiles(name: SealedCircuitName): SealedCircuitFiles {
+  return {
+    wasm: `${SEALED_BUILD_DIR}/${name}.wasm`,
+    zkey: `${SEALED_BUILD_DIR}/${name}.zkey`,
+    verificationKey: `${SEALED_BUILD_DIR}/${name}.vkey.json`,
+    verifierContract: `contracts/sealed/verifiers/${SEALED_VERIFIER_CONTRACTS[name]}.sol`,
+  };
+}
+
+export interface SealedSetupManifest {
+  circuits: Record<SealedCircuitName, { constraints: number; publicSignals: string[] }>;
+  rollDepth: number;
+  options: number;
+  setup: SetupManifest["setup"];
+  tools: Record<string, string>;
+  sources: Record<string, string>;
+  files: Record<string, string>;
+}
+
+export const SEALED_CIRCUIT_NAMES: readonly SealedCircuitName[] = ["sealedVote", "sealedDecryption"];
+
+export interface SealedBuildOptions {
+  outputRoot?: string;
+  workDir: string;
+  log?: (line: string) => void;
+}
+
+/** Phase 2 and exports for one circuit; returns its constraint count. */
+async function buildOneSealedCircuit(name: SealedCircuitName, ptau: string, options: Required<SealedBuildOptions>, logger: snarkjs.Logger): Promise<number> {
+  const compiled = compileSealedCircuit(name, path.join(options.workDir, name));
+  const files = sealedArtifactFiles(name);
+  options.log(`    ${name}: ${compiled.constraints} constraints (${compiled.acceptedWarnings} accepted inspect warnings)`);
+  const zkey = artifactPath(files.zkey, options.outputRoot);
+  await developmentCircuitKey(compiled.r1cs, ptau, zkey, options.workDir, logger);
+  const verificationKey = await snarkjs.zKey.exportVerificationKey(zkey);
+  fs.writeFileSync(artifactPath(files.verificationKey, options.outputRoot), JSON.stringify(verificationKey, null, 2) + "\n");
+  const verifier = artifactPath(files.verifierContract, options.outputRoot);
+  fs.mkdirSync(path.dirname(verifier), { recursive: true });
+  fs.writeFileSync(verifier, renderVerifierSource(verificationKey, developmentVerifierHeader(files.zkey), SEALED_VERIFIER_CONTRACTS[name]));
+  fs.copyFileSync(compiled.wasm, artifactPath(files.wasm, options.outputRoot));
+  return compiled.constraints;
+}
+
+/** Builds both sealed circuits' development setup and writes the sealed manifest. */
+export async function buildSealedArtifacts(buildOptions: SealedBuildOptions): Promise<SealedSetupManifest> {
+  const options: Required<SealedBuildOptions> = { outputRoot: PROJECT_ROOT, log: () => undefined, ...buildOptions };
+  const logger = setupLogger(options.log);
+  fs.mkdirSync(options.workDir, { recursive: true });
+  options.log(`[1/3] phase 1: powers of tau 2^${SEALED_PTAU_POWER} with a public beacon (the slow step: tens of minutes)`);
+  const ptau = await developmentPowersOfTau(SEALED_PTAU_POWER, options.workDir, logger);
+  const constraints: Partial<Record<SealedCircuitName, number>> = {};
+  for (const name of SEALED_CIRCUIT_NAMES) {
+    options.log(`[2/3] ${name}: compile, phase 2 with a public beacon, exports`);
+    constraints[name] = await buildOneSealedCircuit(name, ptau, options, logger);
+  }
+  options.log(`[3/3] writing ${SEALED_MANIFEST_FILE}`);
+  const files = SEALED_CIRCUIT_NAMES.flatMap((name) => Object.values(sealedArtifactFiles(name)));
+  const manifest: SealedSetupManifest = {
+    circuits: {
+      sealedVote: { constraints: constraints.sealedVote ?? 0, publicSignals: sealedVotePublicSignalNames(SEALED_MAX_OPTIONS) },
+      sealedDecryption: { constraints: constraints.sealedDecryption ?? 0, publicSignals: sealedDecryptionPublicSignalNames(SEALED_MAX_OPTIONS) },
+    },
+    rollDepth: DEFAULT_ROLL_DEPTH,
+    options: SEALED_MAX_OPTIONS,
+    setup: {
+      kind: "development",
+      secure: false,
+      warning: DEV_SETUP_WARNING,
+      phase1: { power: SEALED_PTAU_POWER, beacon: beaconHash(PHASE1_BEACON_LABEL), beaconIterationsExp: BEACON_ITERATIONS_EXP },
+      phase2: { beacon: beaconHash(PHASE2_BEACON_LABEL), beaconIterationsExp: BEACON_ITERATIONS_EXP },
+    },
+    tools: { circom2: packageVersion("circom2"), snarkjs: packageVersion("snarkjs"), circomlib: packageVersion("circomlib") },
+    sources: Object.fromEntries(SEALED_CIRCUIT_SOURCES.map((source) => [source, sha256File(artifactPath(source))])),
+    files: Object.fromEntries(files.map((file) => [file, sha256File(artifactPath(file, options.outputRoot))])),
+  };
+  fs.writeFileSync(artifactPath(SEALED_MANIFEST_FILE, options.outputRoot), JSON.stringify(manifest, null, 2) + "\n");
+  return manifest;
+}
+
+/** Reads the committed sealed manifest. */
+export function loadSealedManifest(root = PROJECT_ROOT): SealedSetupManifest {
+  const file = artifactPath(SEALED_MANIFEST_FILE, root);
+  if (!fs.existsSync(file)) throw new ZkBallotError("ARTIFACTS_MISSING", `${SEALED_MANIFEST_FILE} not found`, "run `npm run circuits -- --sealed`");
+  return JSON.parse(fs.readFileSync(file, "utf8")) as SealedSetupManifest;
+}
+
+/** Checks every sealed artifact and source against the sealed manifest; returns the mismatches. */
+export function verifySealedArtifactHashes(root = PROJECT_ROOT): string[] {
+  const manifest = loadSealedManifest(root);
+  const problems: string[] = [];
+  for (const [relative, expected] of Object.entries({ ...manifest.files, ...manifest.sources })) {
+    const file = artifactPath(relative, root);
+    if (!fs.existsSync(file)) problems.push(`${relative}: missing`);
+    else if (sha256File(file) !== expected) problems.push(`${relative}: SHA-256 differs from the sealed manifest`);
+  }
+  return problems;
 }

@@ -1,0 +1,78 @@
+/**
+ * The sealed-election commands end to end, run in-process (hre.run on Hardhat's network, the
+ * same task code a terminal runs): deploy, create, every trustee step twice (the second says it
+ * is done), fix-key, the roll, open, a sealed ballot, close, decryptions and the checked tally.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { expect } from "chai";
+import hre, { ethers } from "hardhat";
+
+import { identityFromSecret } from "../lib/core/identity";
+import { saveIdentity } from "../lib/node/identityFile";
+import { writeVoterRollFile } from "../lib/node/rollFile";
+import { releaseSnarkjs } from "../lib/proving/prover";
+
+async function run(scope: string | undefined, task: string, args: Record<string, unknown>): Promise<string> {
+  const printed: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...parts: unknown[]) => printed.push(parts.join(" "));
+  console.error = () => undefined;
+  try {
+    await hre.run(scope ? { scope, task } : task, args);
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+  return printed.join("\n");
+}
+
+describe("sealed commands (in-process)", function () {
+  this.timeout(900_000);
+  after(() => releaseSnarkjs());
+
+  it("run a whole 2-of-2 sealed election; every step re-run says it is done", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-sealed-cli-"));
+    const signers = await ethers.getSigners();
+    const deployed = await run(undefined, "sealed", { action: "deploy" });
+    const contract = /SealedZkBallot (0x[0-9a-fA-F]{40})/.exec(deployed)![1];
+    const trustees = `${signers[2].address},${signers[3].address}`;
+    const created = await run(undefined, "sealed", { action: "create", contract, title: "CLI", options: "3", trustees, threshold: "2" });
+    const electionId = /sealed election (\d+) created/.exec(created)![1];
+    const keys = [2, 3].map((account, i) => {
+      const file = path.join(dir, `t${i + 1}.key`);
+      return { file, account: String(account) };
+    });
+    for (const { file, account } of keys) expect(await run("trustee", "keygen", { contract, election: electionId, out: file, account })).to.match(/key file .* \(mode 0600/);
+    expect(fs.statSync(keys[0].file).mode & 0o777).to.equal(0o600);
+    for (const step of ["post-key", "deal", "check"]) {
+      for (const { file, account } of keys) await run("trustee", step, { key: file, account });
+    }
+    expect(await run("trustee", "post-key", { key: keys[0].file, account: keys[0].account })).to.match(/already done, nothing sent/);
+    expect(await run("trustee", "deal", { key: keys[1].file, account: keys[1].account })).to.match(/already done, nothing sent/);
+    expect(await run("trustee", "check", { key: keys[0].file, account: keys[0].account })).to.match(/qualified dealers 1, 2 all match/);
+    expect(await run(undefined, "sealed", { action: "fix-key", contract, election: electionId })).to.match(/key fixed from dealers 1, 2/);
+    expect(await run(undefined, "sealed", { action: "fix-key", contract, election: electionId })).to.match(/key already fixed, nothing sent/);
+
+    const voters = await Promise.all([1, 2].map((i) => identityFromSecret(BigInt(9100 + i))));
+    const rollFile = path.join(dir, "roll.csv");
+    writeVoterRollFile(rollFile, voters.map((v) => v.voterCommitment));
+    const identityFile = path.join(dir, "alice.identity.json");
+    saveIdentity(voters[0], identityFile);
+    expect(await run(undefined, "sealed", { action: "publish-roll", contract, election: electionId, file: rollFile })).to.match(/roll published in 1 batch/);
+    expect(await run(undefined, "sealed", { action: "publish-roll", contract, election: electionId, file: rollFile })).to.match(/already on chain, nothing sent/);
+    expect(await run(undefined, "sealed", { action: "open", contract, election: electionId })).to.match(/voting open/);
+    expect(await run(undefined, "sealed", { action: "open", contract, election: electionId })).to.match(/already opened, nothing sent/);
+
+    const challengeFile = path.join(dir, "challenge.json");
+    expect(await run("sealed-vote", "challenge", { contract, election: electionId, option: "1", out: challengeFile })).to.match(/discarded, never cast/);
+    expect(await run("sealed-vote", "check", { challenge: challengeFile })).to.match(/encrypts exactly option\(s\) 1/);
+    expect(await run("sealed-vote", "cast", { contract, election: electionId, identity: identityFile, option: "1", account: "1" })).to.match(/sealed ballot cast in election \d+/);
+    expect(await run(undefined, "sealed", { action: "close", contract, election: electionId })).to.match(/closed; the encrypted totals are final/);
+    expect(await run(undefined, "sealed", { action: "close", contract, election: electionId })).to.match(/already closed/);
+    for (const { file, account } of keys) expect(await run("trustee", "decrypt", { key: file, account })).to.match(/partial decryption: posted/);
+    expect(await run("trustee", "decrypt", { key: keys[0].file, account: keys[0].account })).to.match(/already done, nothing sent/);
+    expect(await run("sealed-tally", "finalize", { contract, election: electionId, account: "0" })).to.match(/tally: 0, 1, 0 \(checked and recorded on chain/);
+  });
+});

@@ -1,0 +1,314 @@
+/**
+ * SealedZkBallot end to end on Hardhat's in-process network: a 3-of-5 key ceremony posted on
+ * chain, five sealed ballots (one castVote, the rest in one castVotes), the close, partial
+ * decryptions from three trustees with one absent, and the tally the contract checks. Proofs
+ * are slow (seconds each on 2 cores), so the ballots and decryption proofs are made once and
+ * reused by the refusal tests. Gas of every step is printed for bench/sealed.ts's rows.
+ */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+
+import type { SealedZkBallot } from "../typechain-types";
+import { identityFromSecret, type VoterIdentity } from "../lib/core/identity";
+import { VoterRoll } from "../lib/core/voterRoll";
+import { createComplaint, createDealing, deriveElectionKey, evaluatePolynomial, resolveComplaint } from "../lib/sealed/dkg";
+import { GENERATOR, SUBGROUP_ORDER, addPoints, multiplyGenerator, subtractPoints, type Point } from "../lib/sealed/babyjub";
+import { encryptBallot, singleChoice } from "../lib/sealed/ballot";
+import { newTrusteeKey, communicationKeyPair } from "../lib/sealed/flow/trusteeKey";
+import { releaseSnarkjs } from "../lib/proving/prover";
+import { proveSealedBallot, proveSealedDecryption, type ProvenSealedBallot } from "../lib/sealed/flow/prover";
+import {
+  assertKeyFileMatches,
+  castSealedBallot,
+  castSealedBallots,
+  checkReceivedShares,
+  checkSharesAndComplain,
+  createSealedElection,
+  deploySealedZkBallot,
+  deriveTrusteeShare,
+  fetchCommunicationKeys,
+  fetchDealerSets,
+  fetchDealings,
+  fetchEncryptedTotals,
+  fileComplaint,
+  finalizeSealedTally,
+  postCommunicationKey,
+  postCommunicationKeyOnce,
+  postDealing,
+  postDealingOnce,
+  recoverSealedCounts,
+  runLocalKeyCeremony,
+  type LocalCeremony,
+  sealedDkgParameters,
+  trusteeDecrypt,
+  trusteeDecryptOnce,
+} from "../lib/sealed/flow/election";
+
+const OPTIONS = 4;
+const CHOICES = [2, 0, 2, 3, 2]; // expected tally [1, 0, 3, 1]
+
+describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
+  this.timeout(600_000);
+
+  let contract: SealedZkBallot;
+  let admin: HardhatEthersSigner;
+  let trustees: HardhatEthersSigner[];
+  let relayer: HardhatEthersSigner;
+  let electionId: bigint;
+  let otherElectionId: bigint;
+  let scope: bigint;
+  let electionKey: Point;
+  let ceremony: LocalCeremony;
+  let shares: bigint[];
+  let voters: VoterIdentity[];
+  let roll: VoterRoll;
+  let ballots: ProvenSealedBallot[];
+  let underOtherKey: ProvenSealedBallot;
+
+  before(async function () {
+    const signers = await ethers.getSigners();
+    [admin, relayer] = signers;
+    trustees = signers.slice(2, 7);
+    contract = await deploySealedZkBallot(admin);
+    const spec = { title: "Sealed", numOptions: OPTIONS, minSelections: 1, maxSelections: 1, registrar: admin.address, trustees: trustees.map((t) => t.address), threshold: 3 };
+    ({ electionId, electionScope: scope } = await createSealedElection(contract, spec));
+    ({ electionId: otherElectionId } = await createSealedElection(contract, { ...spec, title: "Other", trustees: [trustees[0].address], threshold: 1 }));
+    ceremony = await runLocalKeyCeremony(contract, electionId, trustees, admin);
+    await runLocalKeyCeremony(contract, otherElectionId, [trustees[0]], admin);
+    const [, , , key] = await contract.getElection(electionId);
+    electionKey = { x: key[0], y: key[1] };
+    shares = [];
+    for (let t = 1; t <= 5; t++) shares.push(await deriveTrusteeShare(contract, electionId, t, ceremony.keys[t - 1], ceremony.ownShares[t - 1]));
+
+    voters = await Promise.all(CHOICES.map((_, i) => identityFromSecret(BigInt(1000 + i))));
+    roll = await VoterRoll.build(voters.map((v) => v.voterCommitment));
+    for (const id of [electionId, otherElectionId]) {
+      await contract.publishVoterCommitments(id, 0, voters.map((v) => v.voterCommitment));
+      await contract.openVoting(id, roll.root);
+    }
+    ballots = [];
+    for (const [i, voter] of voters.entries()) {
+      ballots.push(await proveSealedBallot({ identitySecret: voter.identitySecret, path: roll.pathOf(voter.voterCommitment), electionScope: scope, electionKey, rule: singleChoice(OPTIONS), selected: [CHOICES[i]] }));
+    }
+    const [, , , otherKey] = await contract.getElection(otherElectionId);
+    underOtherKey = await proveSealedBallot({ identitySecret: voters[0].identitySecret, path: roll.pathOf(voters[0].voterCommitment), electionScope: scope, electionKey: { x: otherKey[0], y: otherKey[1] }, rule: singleChoice(OPTIONS), selected: [1] });
+    console.log(`      sealed proof times (ms): ${ballots.map((b) => b.provingMs).join(", ")}`);
+    console.log(`      DKG gas: communication key ${ceremony.gas.communicationKey[0]}, dealing ${ceremony.gas.dealing.join("/")}, fixElectionKey ${ceremony.gas.fixKey}`);
+  });
+
+  after(async () => releaseSnarkjs());
+
+  it("fixes the election key from the dealers' commitments (as the library derives it)", async function () {
+    const params = await sealedDkgParameters(contract, electionId);
+    const derived = deriveElectionKey(params, ceremony.dealings, [1, 2, 3, 4, 5]);
+    expect(electionKey).to.deep.equal(derived.electionKey);
+    const onChain = await fetchDealings(contract, electionId);
+    expect(onChain.map((d) => d.commitments)).to.deep.equal(ceremony.dealings.map((d) => d.commitments));
+    for (let t = 1; t <= 5; t++) {
+      const [x, y] = await contract.shareKeyOf(electionId, t);
+      expect({ x, y }).to.deep.equal(derived.shareKeys[t - 1]);
+    }
+  });
+
+  it("refuses re-running a ceremony step (each key-file step says it is done), and voting before the key is fixed", async function () {
+    // The ceremony is over once voting is open: no step can be re-run.
+    await expect(postCommunicationKey(contract.connect(trustees[0]), electionId, ceremony.keys[0])).to.be.rejectedWith(/WrongPhase/);
+    await expect(postDealing(contract.connect(trustees[1]), electionId, ceremony.dealings[1])).to.be.rejectedWith(/WrongPhase/);
+    await expect(contract.fixElectionKey(electionId)).to.be.revertedWithCustomError(contract, "WrongPhase");
+    const spec = { title: "Unkeyed", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: admin.address, trustees: [trustees[0].address, trustees[1].address], threshold: 2 };
+    const { electionId: unkeyed } = await createSealedElection(contract, spec);
+    const where = { chainId: (await ethers.provider.getNetwork()).chainId, contract: await contract.getAddress(), electionId: unkeyed };
+    const [file1, file2] = [newTrusteeKey(where, 1, 2), newTrusteeKey(where, 2, 2)];
+    const [as1, as2] = [contract.connect(trustees[0]), contract.connect(trustees[1])];
+    await assertKeyFileMatches(as1, file1, trustees[0]);
+    await expect(assertKeyFileMatches(as1, file1, trustees[1])).to.be.rejectedWith(/not trustee 1 of election/);
+    await expect(assertKeyFileMatches(as1, { ...file1, chainId: 1n }, trustees[0])).to.be.rejectedWith(/the key file is for contract 0x[0-9a-fA-F]{40} on chain 1/);
+    expect((await postCommunicationKeyOnce(as1, file1)).done).to.equal("posted");
+    expect(await postCommunicationKeyOnce(as1, file1)).to.deep.equal({ done: "already" });
+    await expect(postCommunicationKeyOnce(as1, { ...file1, communicationSecret: file2.communicationSecret })).to.be.rejectedWith(/already posted another communication key/);
+    await expect(postCommunicationKey(as1, unkeyed, communicationKeyPair(file1))).to.be.rejectedWith(/TrusteeStepRepeated\(\d+, 1, communication key\)/);
+    await expect(as1.postDealing(unkeyed, [], [])).to.be.revertedWithCustomError(contract, "CommunicationKeysMissing").withArgs(unkeyed, 1, 2);
+    await expect(postDealingOnce(as1, file1)).to.be.rejectedWith(/trustees 2 have not posted communication keys yet/);
+    await postCommunicationKeyOnce(as2, file2);
+    expect((await postDealingOnce(as1, file1)).done).to.equal("posted");
+    expect(await postDealingOnce(as1, file1)).to.deep.equal({ done: "already" });
+    const [dealing1] = await fetchDealings(contract, unkeyed);
+    await expect(postDealing(as1, unkeyed, dealing1)).to.be.rejectedWith(/TrusteeStepRepeated\(\d+, 1, dealing\)/);
+    await expect(contract.fixElectionKey(unkeyed)).to.be.revertedWithCustomError(contract, "TooFewDealers").withArgs(unkeyed, 1, 2);
+    await contract.publishVoterCommitments(unkeyed, 0, [voters[0].voterCommitment]);
+    await expect(contract.openVoting(unkeyed, roll.root)).to.be.revertedWithCustomError(contract, "ElectionKeyNotFixed").withArgs(unkeyed);
+    await expect(contract.connect(relayer).postCommunicationKey(unkeyed, [0, 1])).to.be.revertedWithCustomError(contract, "NotTrustee");
+    await postDealingOnce(as2, file2);
+    expect(await checkReceivedShares(as1, file1)).to.deep.equal({ dealers: [1, 2], bad: [] });
+    await expect(contract.connect(trustees[0]).fixElectionKey(unkeyed)).to.be.revertedWithCustomError(contract, "NotAdmin");
+    await contract.fixElectionKey(unkeyed);
+    await expect(contract.fixElectionKey(unkeyed)).to.be.revertedWithCustomError(contract, "TrusteeStepRepeated").withArgs(unkeyed, 0, "fix election key");
+    await expect(postDealing(as2, unkeyed, dealing1)).to.be.rejectedWith(/TrusteeStepRepeated\(\d+, 2, key ceremony is over\)/);
+    expect(await postCommunicationKeyOnce(as2, file2)).to.deep.equal({ done: "already" });
+  });
+
+  it("a bad DKG share: its recipient finds it, its complaint is upheld off chain and on chain, and the dealer leaves the key; false and void complaints are refused", async function () {
+    const spec = { title: "Complaint", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: admin.address, trustees: trustees.slice(0, 3).map((t) => t.address), threshold: 2 };
+    const { electionId: id } = await createSealedElection(contract, spec);
+    const where = { chainId: (await ethers.provider.getNetwork()).chainId, contract: await contract.getAddress(), electionId: id };
+    const files = [1, 2, 3].map((t) => newTrusteeKey(where, t, 2));
+    const as = (t: number) => contract.connect(trustees[t - 1]);
+    for (const t of [1, 2, 3]) await postCommunicationKeyOnce(as(t), files[t - 1]);
+    const params = await sealedDkgParameters(contract, id);
+    const keys = (await fetchCommunicationKeys(contract, id)) as Point[];
+    // Dealer 1 sends trustee 2 a share off its polynomial by one.
+    const { dealing } = await createDealing(params, 1, communicationKeyPair(files[0]), keys, files[0].coefficients);
+    const bad = { ...dealing, encryptedShares: dealing.encryptedShares.map((s) => (s.recipient === 2 ? { ...s, ciphertext: (s.ciphertext + 1n) % SUBGROUP_ORDER } : s)) };
+    await postDealing(as(1), id, bad);
+    await postDealingOnce(as(2), files[1]);
+    await postDealingOnce(as(3), files[2]);
+    expect(await checkReceivedShares(as(2), files[1])).to.deep.equal({ dealers: [1, 2, 3], bad: [1] });
+    expect(await checkReceivedShares(as(3), files[2])).to.deep.equal({ dealers: [1, 2, 3], bad: [] });
+    // Trustee 2 cannot build a share with dealer 1 in the qualified set: it must complain.
+    await expect(deriveTrusteeShare(contract, id, 2, communicationKeyPair(files[1]), 0n)).to.be.rejectedWith(/fails its commitments/);
+    const onChain = await fetchDealings(contract, id);
+    const complaint = await createComplaint(params, 2, communicationKeyPair(files[1]), 1, keys[0]);
+    expect(await resolveComplaint(params, complaint, onChain[0], keys)).to.deep.include({ upheld: true, faulty: "dealer" });
+    // A false complaint (trustee 3 about dealer 2's valid share) resolves against the complainer.
+    const falseComplaint = await createComplaint(params, 3, communicationKeyPair(files[2]), 2, keys[1]);
+    expect(await resolveComplaint(params, falseComplaint, onChain[1], keys)).to.deep.include({ upheld: false, faulty: "complainer", why: "share is valid" });
+    // A complaint with another trustee's ECDH point is void.
+    expect(await resolveComplaint(params, { ...complaint, ecdhPoint: falseComplaint.ecdhPoint }, onChain[0], keys)).to.deep.include({ upheld: false, why: "bad ECDH proof" });
+
+    // The contract resolves the same complaints by the same rule.
+    await expect(fileComplaint(as(3), id, falseComplaint, onChain[1])).to.be.rejectedWith(/ComplaintRejected\(\d+, 2, 3\)/);
+    await expect(fileComplaint(as(2), id, { ...complaint, ecdhPoint: falseComplaint.ecdhPoint }, onChain[0])).to.be.rejectedWith(/InvalidComplaint\(\d+, 1, 2, ECDH proof fails\)/);
+    await expect(fileComplaint(as(2), id, { ...complaint, proof: { ...complaint.proof, response: (complaint.proof.response + 1n) % SUBGROUP_ORDER } }, onChain[0])).to.be.rejectedWith(/ECDH proof fails/);
+    const forged = { ...onChain[0], encryptedShares: onChain[0].encryptedShares.map((e) => (e.recipient === 2 ? { ...e, ciphertext: e.ciphertext + 1n } : e)) };
+    await expect(fileComplaint(as(2), id, complaint, forged)).to.be.rejectedWith(/InvalidComplaint\(\d+, 1, 2, not the posted dealing\)/);
+    await expect(fileComplaint(as(2), id, { ...complaint, dealer: 2 }, onChain[1])).to.be.rejectedWith(/InvalidComplaint\(\d+, 2, 2/);
+    // `trustee check` for trustee 2 files the complaint; the contract disqualifies dealer 1.
+    const filed = await checkSharesAndComplain(as(2), files[1]);
+    expect(filed.complainedAbout).to.deep.equal([1]);
+    console.log(`      fileComplaint gas (upheld, k = 2): ${filed.gasUsed}`);
+    const upheld = await contract.queryFilter(contract.filters.ComplaintUpheld(id, 1, 2));
+    expect(upheld).to.have.length(1);
+    expect(await fetchDealerSets(contract, id)).to.deep.equal({ qualified: [2, 3], disqualified: [1] });
+    expect(await checkSharesAndComplain(as(2), files[1])).to.deep.equal({ dealers: [2, 3], complainedAbout: [], gasUsed: 0n });
+    await expect(fileComplaint(as(3), id, await createComplaint(params, 3, communicationKeyPair(files[2]), 1, keys[0]), onChain[0])).to.be.rejectedWith(/not a qualified dealer/);
+    await expect(postDealing(as(1), id, dealing)).to.be.rejectedWith(/TrusteeStepRepeated\(\d+, 1, dealing\)/);
+    // The key and the share keys are those of the qualified dealers 2 and 3 alone.
+    await contract.fixElectionKey(id);
+    const derived = deriveElectionKey(params, onChain, [2, 3]);
+    const [, , , fixed] = await contract.getElection(id);
+    expect({ x: fixed[0], y: fixed[1] }).to.deep.equal(derived.electionKey);
+    for (const t of [1, 2, 3]) {
+      const [x, y] = await contract.shareKeyOf(id, t);
+      expect({ x, y }).to.deep.equal(derived.shareKeys[t - 1]);
+    }
+    // Every trustee (the disqualified dealer too) still holds a working share of the key.
+    for (const t of [1, 2, 3]) {
+      const share = await deriveTrusteeShare(contract, id, t, communicationKeyPair(files[t - 1]), evaluatePolynomial(files[t - 1].coefficients, t));
+      expect(multiplyGenerator(share)).to.deep.equal(derived.shareKeys[t - 1]);
+    }
+    await expect(fileComplaint(as(2), id, complaint, onChain[0])).to.be.rejectedWith(/key ceremony is over/);
+  });
+
+  it("refuses a ballot under another election's key, and ciphertexts altered or swapped by a relayer", async function () {
+    await expect(castSealedBallot(contract, electionId, underOtherKey)).to.be.rejectedWith(/InvalidProof/);
+    const words = [...ballots[0].ciphertextWords];
+    const swapped = [...words.slice(2, 4), ...words.slice(0, 2), ...words.slice(4)]; // c1 of options 0 and 1 swapped
+    await expect(contract.castVote(electionId, ballots[0].nullifier, swapped, ballots[0].proof)).to.be.revertedWithCustomError(contract, "InvalidProof");
+    await expect(contract.castVote(electionId, ballots[0].nullifier, [...ballots[1].ciphertextWords], ballots[0].proof)).to.be.revertedWithCustomError(contract, "InvalidProof");
+    // Ballot 0 chose option 2. With its proof, c2 + G on option 2 (a plaintext of 2), c2 + G on
+    // option 0 (two options in a single-choice ballot), and c2 − G on option 0 with c2 + G on
+    // option 1 (a -1 that moves a vote, the sum still 1) are all refused.
+    const shiftC2 = (shifts: Record<number, 1 | -1>) => {
+      const shifted = [...words];
+      for (const [option, sign] of Object.entries(shifts)) {
+        const at = 16 + 2 * Number(option);
+        const c2 = { x: shifted[at], y: shifted[at + 1] };
+        const moved = sign === 1 ? addPoints(c2, GENERATOR) : subtractPoints(c2, GENERATOR);
+        [shifted[at], shifted[at + 1]] = [moved.x, moved.y];
+      }
+      return shifted;
+    };
+    for (const tampered of [shiftC2({ 2: 1 }), shiftC2({ 0: 1 }), shiftC2({ 0: -1, 1: 1 })]) {
+      await expect(contract.castVote(electionId, ballots[0].nullifier, tampered, ballots[0].proof)).to.be.revertedWithCustomError(contract, "InvalidProof").withArgs(electionId, ballots[0].nullifier);
+    }
+    // And no honest client encrypts such a ballot (the circuit tests show no witness exists).
+    expect(() => encryptBallot(electionKey, singleChoice(OPTIONS), [0n, 0n, 2n, 0n])).to.throw(/option 2's plaintext 2 is not 0 or 1/);
+    expect(() => encryptBallot(electionKey, singleChoice(OPTIONS), [-1n, 1n, 1n, 0n])).to.throw(/option 0's plaintext -1 is not 0 or 1/);
+    expect(() => encryptBallot(electionKey, singleChoice(OPTIONS), [1n, 0n, 1n, 0n])).to.throw(/2 options selected/);
+    // The ballot is valid for its own election only: another election has another scope and key.
+    await expect(castSealedBallot(contract, otherElectionId, ballots[0])).to.be.rejectedWith(/InvalidProof/);
+    expect(await contract.nullifierSpentInBlock(electionId, ballots[0].nullifier)).to.equal(0n);
+  });
+
+  it("counts one castVote and a castVotes batch into the encrypted totals, skipping a repeated nullifier", async function () {
+    const single = await castSealedBallot(contract, electionId, ballots[0]);
+    const batch = await castSealedBallots(contract, electionId, [...ballots.slice(1), ballots[0]]);
+    const skipped = batch.logs.map((l) => contract.interface.parseLog(l)).filter((p) => p?.name === "VoteSkipped");
+    expect(skipped).to.have.length(1);
+    expect(contract.interface.parseError(skipped[0]!.args.reason)?.name).to.equal("NullifierAlreadySpent");
+    console.log(`      gas: castVote ${single.gasUsed}; castVotes of 4 (+1 skipped) ${batch.gasUsed} = ${batch.gasUsed / 4n} per ballot`);
+    const [, , ballotsCast] = await contract.getElection(electionId);
+    expect(ballotsCast).to.equal(5n);
+    const totals = await fetchEncryptedTotals(contract, electionId);
+    const { addCiphertexts, ZERO_CIPHERTEXT } = await import("../lib/sealed/elgamal");
+    const expected = Array.from({ length: 8 }, (_, j) => ballots.reduce((sum, b) => addCiphertexts(sum, b.ciphertexts[j]), ZERO_CIPHERTEXT));
+    expect(totals).to.deep.equal(expected);
+    await expect(castSealedBallot(contract, electionId, ballots[1])).to.be.rejectedWith(/NullifierAlreadySpent/);
+    await expect(contract.connect(trustees[0]).postPartialDecryption(electionId, Array(16).fill(0n), Array(8).fill(0n))).to.be.revertedWithCustomError(contract, "WrongPhase");
+    await contract.closeElection(electionId);
+    await expect(castSealedBallot(contract, electionId, underOtherKey)).to.be.rejectedWith(/WrongPhase/);
+  });
+
+  it("accepts proven partial decryptions, refuses a bad one naming the trustee, and a second one", async function () {
+    const decryptGas: bigint[] = [];
+    for (const t of [1, 2]) {
+      const { receipt, provingMs } = await trusteeDecrypt(contract.connect(trustees[t - 1]), electionId, t, shares[t - 1]);
+      decryptGas.push(receipt.gasUsed);
+      console.log(`      trustee ${t}: decryption proof ${provingMs} ms, postPartialDecryption gas ${receipt.gasUsed}`);
+    }
+    // Trustee 4 replays trustee 2's proven partials: valid for X_2, not for X_4.
+    const copied = await contract.queryFilter(contract.filters.PartialDecryptionPosted(electionId, 2));
+    const { partials, proof } = copied[0].args;
+    await expect(contract.connect(trustees[3]).postPartialDecryption(electionId, [...partials], [...proof]))
+      .to.be.revertedWithCustomError(contract, "InvalidPartialDecryption")
+      .withArgs(electionId, 4, trustees[3].address);
+    // Trustee 4 alters one of its own partials after proving.
+    const [x, y] = await contract.shareKeyOf(electionId, 4);
+    const totals = await fetchEncryptedTotals(contract, electionId);
+    const own = await proveSealedDecryption(shares[3], { x, y }, totals.map((c) => c.c1));
+    const altered = [...own.partialWords];
+    [altered[0], altered[2]] = [altered[2], altered[0]];
+    [altered[1], altered[3]] = [altered[3], altered[1]];
+    await expect(contract.connect(trustees[3]).postPartialDecryption(electionId, altered, own.proof))
+      .to.be.revertedWithCustomError(contract, "InvalidPartialDecryption")
+      .withArgs(electionId, 4, trustees[3].address);
+    await expect(trusteeDecrypt(contract.connect(trustees[0]), electionId, 1, shares[0])).to.be.rejectedWith(/TrusteeStepRepeated/);
+    expect(await trusteeDecryptOnce(contract.connect(trustees[0]), ceremony.keyFiles[0])).to.deep.equal({ done: "already" });
+    await expect(proveSealedDecryption(shares[0], { x, y }, totals.map((c) => c.c1))).to.be.rejectedWith(/share key/);
+    // Two shares of three: the counts cannot be recovered or submitted yet.
+    await expect(recoverSealedCounts(contract, electionId)).to.be.rejectedWith(/threshold is 3/);
+    await expect(contract.finalizeTally(electionId, [1, 2], [1, 0, 3, 1])).to.be.revertedWithCustomError(contract, "TooFewShares").withArgs(electionId, 2, 3);
+    await expect(contract.finalizeTally(electionId, [1, 2, 4], [1, 0, 3, 1])).to.be.revertedWithCustomError(contract, "ShareNotPosted").withArgs(electionId, 4);
+    const good = await (await contract.connect(trustees[3]).postPartialDecryption(electionId, [...own.partialWords], own.proof)).wait();
+    decryptGas.push(good!.gasUsed);
+    console.log(`      postPartialDecryption gas per trustee: ${decryptGas.join(", ")}`);
+  });
+
+  it("accepts only the counts that match the totals and the shares (trustees 3 and 5 absent)", async function () {
+    const { counts, trustees: used } = await recoverSealedCounts(contract, electionId);
+    expect(counts).to.deep.equal([1, 0, 3, 1]);
+    expect(used).to.deep.equal([1, 2, 4]);
+    await expect(contract.finalizeTally(electionId, [1, 2, 4], [1, 1, 2, 1])).to.be.revertedWithCustomError(contract, "CountMismatch").withArgs(electionId, 1, 1);
+    await expect(contract.finalizeTally(electionId, [1, 2, 4], [1, 0, 3])).to.be.revertedWithCustomError(contract, "WrongCountLength");
+    await expect(contract.finalizeTally(electionId, [1, 2, 4], [1, 0, 6, 1])).to.be.revertedWithCustomError(contract, "CountOutOfRange").withArgs(2, 6, 5);
+    await expect(contract.finalizeTally(electionId, [2, 1, 4], [1, 0, 3, 1])).to.be.revertedWithCustomError(contract, "TrusteesNotIncreasing");
+    // A count plus the group order satisfies the point equation; the range check refuses it.
+    const { SUBGROUP_ORDER } = await import("../lib/sealed/babyjub");
+    await expect(contract.finalizeTally(electionId, [1, 2, 4], [1, 0, 3n + SUBGROUP_ORDER, 1])).to.be.revertedWithCustomError(contract, "CountOutOfRange");
+    const { receipt } = await finalizeSealedTally(contract, electionId);
+    console.log(`      finalizeTally gas (3 shares, ${OPTIONS} options): ${receipt.gasUsed}`);
+    expect(await contract.tallies(electionId)).to.deep.equal([1n, 0n, 3n, 1n]);
+    await expect(finalizeSealedTally(contract, electionId)).to.be.rejectedWith(/WrongPhase/);
+  });
+});
