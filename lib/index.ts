@@ -11,5 +11,6 @@ export * from "./core/poseidon";
 export * from "./core/ballot";
 export * from "./core/voterRoll";
 export * from "./core/identity";
+export * from "./core/proof";
 export * from "./core/rules";
 export * from "./sealed";

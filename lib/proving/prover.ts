@@ -1,148 +1,42 @@
+/**
+ * The prover's Node part: the browser-safe prover and verifier (lib/proving/voteProver.ts) with
+ * the committed artifacts read from circuits/build as defaults, and the proof formatting of the
+ * core (lib/core/proof.ts) re-exported, so Node callers keep one import.
+ */
 import * as fs from "node:fs";
 
-import * as snarkjs from "snarkjs";
-
 import { proverArtifacts } from "./artifacts";
+import * as voteProver from "./voteProver";
+import type { ArtifactSource, ProveVoteRequest, VerificationKey, VoteProverArtifacts } from "./voteProver";
 import { BN254_BASE_FIELD } from "../core/constants";
-import { ZkBallotError } from "../core/errors";
-import { parseFieldElement } from "../core/field";
-import { computeNullifier, type VoterIdentity } from "../core/identity";
-import { rootFromPath, type MerklePath } from "../core/voterRoll";
+import type { VoteProof, VotePublicSignals } from "../core/proof";
 
 export { BN254_BASE_FIELD };
+export * from "../core/proof";
+export type { ArtifactSource, ProveVoteRequest, VerificationKey, VoteProverArtifacts } from "./voteProver";
 
-/** Names of the eight words of a SolidityProof, in order (B's imaginary parts first). */
-export const PROOF_COORDINATE_NAMES = ["A.x", "A.y", "B.x1", "B.x0", "B.y1", "B.y0", "C.x", "C.y"] as const;
-
-/** The four public signals, named as in the circuit, in its order. */
-export interface VotePublicSignals {
-  voterRollRoot: bigint;
-  nullifier: bigint;
-  electionScope: bigint;
-  ballot: bigint;
+/** The committed wasm and zkey of circuits/build, as paths snarkjs reads (checked to exist). */
+export function nodeVoteProverArtifacts(root?: string): VoteProverArtifacts {
+  const { wasm, zkey } = proverArtifacts(root);
+  return { wasm, zkey };
 }
 
-/** A Groth16 proof as castVote takes it: [a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y]. */
-export type SolidityProof = [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+let cachedVerificationKey: VerificationKey | undefined;
 
-export interface VoteProof {
-  publicSignals: VotePublicSignals;
-  proof: SolidityProof;
-}
-
-export interface ProveVoteRequest {
-  identity: VoterIdentity;
-  path: MerklePath;
-  voterRollRoot: bigint;
-  electionScope: bigint;
-  ballot: bigint;
-}
-
-export function publicSignalsArray(signals: VotePublicSignals): bigint[] {
-  return [signals.voterRollRoot, signals.nullifier, signals.electionScope, signals.ballot];
-}
-
-/**
- * Proves "my commitment is on the roll with this root, this is my nullifier for this scope,
- * and this proof is bound to this ballot". Checks the path against the root first, so a
- * stale roll fails here with a clear error instead of on-chain.
- */
-export async function proveVote(request: ProveVoteRequest): Promise<VoteProof> {
-  const { identity, path, voterRollRoot, electionScope, ballot } = request;
-  const computedRoot = await rootFromPath(identity.voterCommitment, path);
-  if (computedRoot !== voterRollRoot) {
-    throw new ZkBallotError("INVALID_ROLL", "the Merkle path does not lead to the election's frozen voter roll root", "rebuild the roll from the chain's published commitments");
-  }
-  const { wasm, zkey } = proverArtifacts();
-  const input = {
-    identitySecret: identity.identitySecret.toString(),
-    pathIndices: path.pathIndices.map(String),
-    siblings: path.siblings.map(String),
-    electionScope: electionScope.toString(),
-    ballot: ballot.toString(),
-  };
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, wasm, zkey);
-  const signals = parsePublicSignals(publicSignals);
-  const expectedNullifier = await computeNullifier(identity.identitySecret, electionScope);
-  if (signals.voterRollRoot !== voterRollRoot || signals.nullifier !== expectedNullifier || signals.electionScope !== electionScope || signals.ballot !== ballot) {
-    throw new ZkBallotError("INVALID_PROOF", "the prover returned public signals that differ from the request", "check that circuits/build matches the manifest (npm run circuits:check)");
-  }
-  return { publicSignals: signals, proof: toSolidityProof(proof) };
-}
-
-export function parsePublicSignals(values: readonly unknown[]): VotePublicSignals {
-  if (values.length !== 4) {
-    throw new ZkBallotError("INVALID_PROOF", `expected 4 public signals, got ${values.length}`);
-  }
-  const [voterRollRoot, nullifier, electionScope, ballot] = values.map((value, i) => parseFieldElement(value, `public signal ${i}`));
-  return { voterRollRoot, nullifier, electionScope, ballot };
-}
-
-/** snarkjs proof -> castVote's uint256[8]. The G2 point's coordinates are swapped for the precompile. */
-export function toSolidityProof(proof: snarkjs.Groth16Proof): SolidityProof {
-  return parseSolidityProof([
-    proof.pi_a[0], proof.pi_a[1],
-    proof.pi_b[0][1], proof.pi_b[0][0], proof.pi_b[1][1], proof.pi_b[1][0],
-    proof.pi_c[0], proof.pi_c[1],
-  ]);
-}
-
-/** castVote's uint256[8] (for instance from a VoteCast event) -> snarkjs proof. */
-export function fromSolidityProof(proof: readonly bigint[]): snarkjs.Groth16Proof {
-  const p = parseSolidityProof(proof).map(String);
-  return {
-    pi_a: [p[0], p[1], "1"],
-    pi_b: [[p[3], p[2]], [p[5], p[4]], ["1", "0"]],
-    pi_c: [p[6], p[7], "1"],
-    protocol: "groth16",
-    curve: "bn128",
-  };
-}
-
-/**
- * The first coordinate of a proof that is at or above the base field order q, if any. Such an
- * encoding is never reduced: the on-chain verifier reduces A.y and would accept an alias that
- * no off-chain verifier does (docs/THREATS.md, "Non-canonical proof coordinates").
- */
-export function findNonCanonicalCoordinate(proof: readonly bigint[]): { index: number; name: string; value: bigint } | undefined {
-  const index = proof.findIndex((coordinate) => coordinate >= BN254_BASE_FIELD);
-  return index < 0 ? undefined : { index, name: PROOF_COORDINATE_NAMES[index] ?? `word ${index}`, value: proof[index] };
-}
-
-/** Validates the shape of a proof from outside: eight coordinates, each below the base field order. */
-export function parseSolidityProof(values: readonly unknown[]): SolidityProof {
-  if (!Array.isArray(values) || values.length !== 8) {
-    throw new ZkBallotError("INVALID_PROOF", `a proof has 8 coordinates, got ${Array.isArray(values) ? values.length : typeof values}`);
-  }
-  return values.map((value, i) => {
-    let coordinate: bigint;
-    try {
-      coordinate = BigInt(value as string | bigint);
-    } catch {
-      throw new ZkBallotError("INVALID_PROOF", `proof coordinate ${i} is not a number`);
-    }
-    if (coordinate < 0n) throw new ZkBallotError("INVALID_PROOF", `proof coordinate ${i} (${PROOF_COORDINATE_NAMES[i]}) is negative`);
-    if (coordinate >= BN254_BASE_FIELD) {
-      throw new ZkBallotError(
-        "NON_CANONICAL_PROOF",
-        `proof coordinate ${i} (${PROOF_COORDINATE_NAMES[i]}) is ${coordinate}, not below the BN254 base field order q: a non-canonical encoding`,
-        "submit the proof as the prover wrote it, every coordinate reduced below q",
-      );
-    }
-    return coordinate;
-  }) as SolidityProof;
-}
-
-let cachedVerificationKey: unknown;
-
-export function loadVerificationKey(): unknown {
-  cachedVerificationKey ??= JSON.parse(fs.readFileSync(proverArtifacts().verificationKey, "utf8"));
+/** circuits/build/verification_key.json, parsed once. */
+export function loadVerificationKey(): VerificationKey {
+  cachedVerificationKey ??= JSON.parse(fs.readFileSync(proverArtifacts().verificationKey, "utf8")) as VerificationKey;
   return cachedVerificationKey;
 }
 
-/** Off-chain Groth16 verification, as an auditor or relayer runs it. */
-export async function verifyVoteProof(signals: VotePublicSignals, proof: readonly bigint[], verificationKey = loadVerificationKey()): Promise<boolean> {
-  return snarkjs.groth16.verify(verificationKey, publicSignalsArray(signals).map(String), fromSolidityProof(proof));
+/** proveVote (lib/proving/voteProver.ts) with circuits/build's artifacts unless others are given. */
+export async function proveVote(request: ProveVoteRequest, artifacts: ArtifactSource<VoteProverArtifacts> = nodeVoteProverArtifacts): Promise<VoteProof> {
+  return voteProver.proveVote(request, artifacts);
+}
+
+/** Off-chain Groth16 verification, as an auditor or relayer runs it; circuits/build's key unless another is given. */
+export async function verifyVoteProof(signals: VotePublicSignals, proof: readonly bigint[], verificationKey: unknown = loadVerificationKey()): Promise<boolean> {
+  return voteProver.verifyVoteProof(signals, proof, verificationKey as ArtifactSource<VerificationKey>);
 }
 
 /** Releases snarkjs's worker threads so the process can exit. */
