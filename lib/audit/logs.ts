@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { toBeHex, type Provider } from "ethers";
+import type { Provider } from "ethers";
 
 import { fetchContractLogs } from "../chain/chainLogs";
 import { writeFileAtomically } from "../node/files";
@@ -35,9 +35,6 @@ interface FilteredCache {
   toBlock: number;
   logs: RawLog[];
 }
-
-/** The topic that selects one election's events: its id as a 32-byte word. */
-export const electionTopic = (electionId: bigint): string => toBeHex(electionId, 32);
 
 function readCache(file: string, query: LogQuery, topics: (string | null)[]): FilteredCache | undefined {
   if (!fs.existsSync(file)) return undefined;

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 
-import { AbiCoder, ContractFactory, keccak256, toBeHex, type BaseContract, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
+import { AbiCoder, ContractFactory, keccak256, type BaseContract, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
 
 import { VoteVerifier__factory, ZkBallot__factory, type ZkBallot } from "../../typechain-types";
 import { deployVoteBatchVerifier } from "../proving/batchVerifierContract";
@@ -13,9 +13,11 @@ import { VERIFIER_CONTRACT_NAME } from "../proving/setup";
 import { compileStandalone } from "../proving/solidity";
 import { assertCeremonyVerifiedForChain, loadManifestTranscript } from "./ceremonyGate";
 import { fetchContractLogs, findDeploymentBlock } from "./chainLogs";
+import { zkBallotEvents } from "./zkBallotEvents";
 import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "../core/ballot";
 import { LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
+import { electionTopic } from "../core/events";
 import { computeNullifier, type VoterIdentity } from "../core/identity";
 import { proveVote, type SolidityProof } from "../proving/prover";
 import { VoterRoll, indexVoterCommitments } from "../core/voterRoll";
@@ -176,8 +178,8 @@ export async function createElection(zkBallot: ZkBallot, spec: ElectionSpec): Pr
     }),
   );
   for (const log of receipt.logs) {
-    const parsed = zkBallot.interface.parseLog(log);
-    if (parsed?.name === "ElectionCreated") return { electionId: parsed.args.electionId as bigint, receipt };
+    const event = zkBallotEvents().decode(log);
+    if (event?.name === "ElectionCreated") return { electionId: event.args.electionId, receipt };
   }
   throw new ZkBallotError("EVENT_DECODE", "createElection succeeded but emitted no ElectionCreated event");
 }
@@ -219,7 +221,7 @@ export interface LogReadOptions {
 }
 
 /** One event of one election, decoded, read in block ranges with retries (lib/chain/chainLogs.ts). */
-async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, eventName: "ElectionCreated" | "VoterCommitmentsPublished" | "VoteCast", options: LogReadOptions = {}) {
+async function fetchElectionEvents<N extends "ElectionCreated" | "VoterCommitmentsPublished" | "VoteCast">(zkBallot: ZkBallot, electionId: bigint, eventName: N, options: LogReadOptions = {}) {
   const provider = zkBallot.runner!.provider!;
   const contract = await zkBallot.getAddress();
   // A fresh head (getBlockNumber may answer from a cache), so logs and state are read at one block.
@@ -227,7 +229,7 @@ async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, event
   const logs = await fetchContractLogs({
     provider,
     contract,
-    topics: [zkBallot.interface.getEvent(eventName).topicHash, toBeHex(electionId, 32)],
+    topics: [zkBallotEvents().topic(eventName), electionTopic(electionId)],
     chainId: (await provider.getNetwork()).chainId,
     fromBlock: options.fromBlock ?? (await findDeploymentBlock(provider, contract, head)),
     toBlock: head,
@@ -235,7 +237,7 @@ async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, event
     maxRetries: 5,
     cacheConfirmations: 0,
   });
-  return { head, events: logs.map((log) => ({ ...log, event: zkBallot.interface.parseLog(log)! })) };
+  return { head, events: logs.map((log) => ({ ...log, event: zkBallotEvents().decodeAs(eventName, log) })) };
 }
 
 export interface ElectionCreation {
@@ -255,7 +257,7 @@ export async function fetchElectionCreation(zkBallot: ZkBallot, electionId: bigi
     throw new ZkBallotError("EVENT_DECODE", `expected one ElectionCreated event for election ${electionId}, the RPC returned ${events.length}`, "the RPC returned incomplete logs (or fromBlock is after the creation); try another endpoint");
   }
   const [{ event, blockNumber }] = events;
-  return { title: event.args.title as string, metadataURI: event.args.metadataURI as string, metadataHash: event.args.metadataHash as string, blockNumber };
+  return { title: event.args.title, metadataURI: event.args.metadataURI, metadataHash: event.args.metadataHash, blockNumber };
 }
 
 /** Reads the roll from VoterCommitmentsPublished events and checks it against the on-chain count and digest. */
@@ -266,7 +268,7 @@ export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint, opt
     if (Number(event.args.firstIndex) !== commitments.length) {
       throw new ZkBallotError("EVENT_DECODE", `roll batch at block ${blockNumber} starts at index ${event.args.firstIndex}, expected ${commitments.length}`, "the RPC returned incomplete logs; try another endpoint");
     }
-    commitments.push(...(event.args.voterCommitments as bigint[]));
+    commitments.push(...event.args.voterCommitments);
   }
   const election = await zkBallot.getElection(electionId, { blockTag: head });
   if (BigInt(commitments.length) !== election.voterCount || computeVoterRollDigest(commitments) !== election.voterRollDigest) {
@@ -331,7 +333,7 @@ export async function prepareBallot(params: {
   if (BigInt(votes.length) !== counted) {
     throw new ZkBallotError("EVENT_DECODE", `the RPC returned ${votes.length} VoteCast events but the tally counts ${counted} ballots`, "the RPC returned incomplete logs; try another endpoint");
   }
-  const earlier = votes.find(({ event }) => (event.args.nullifier as bigint) === nullifier);
+  const earlier = votes.find(({ event }) => event.args.nullifier === nullifier);
   if (earlier !== undefined) {
     throw new ZkBallotError("ALREADY_VOTED", `this identity already voted in election ${electionId}, in block ${earlier.blockNumber}`, "one ballot per voter; check it with my-ballot");
   }
@@ -414,13 +416,13 @@ export async function fetchVoteRecords(zkBallot: ZkBallot, electionId: bigint, o
   const { numOptions } = await zkBallot.getElection(electionId);
   const { events } = await fetchElectionEvents(zkBallot, electionId, "VoteCast", options);
   return events.map(({ event, blockNumber, transactionHash }) => {
-    const ballot = event.args.ballot as bigint;
+    const { ballot } = event.args;
     let option: number | undefined;
     try {
       option = decodeSingleChoiceBallot(ballot, Number(numOptions));
     } catch {
       option = undefined;
     }
-    return { blockNumber, transactionHash, nullifier: event.args.nullifier as bigint, ballot, option, proof: [...(event.args.proof as bigint[])] };
+    return { blockNumber, transactionHash, nullifier: event.args.nullifier, ballot, option, proof: event.args.proof };
   });
 }

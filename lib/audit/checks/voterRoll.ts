@@ -40,9 +40,9 @@ function readBatches(history: ElectionHistory, roll: CheckBuilder): Published {
   let distinctAndValid = true;
   const seen = new Map<bigint, number>();
   for (const log of history.rollBatches) {
-    const batch = log.event.args.voterCommitments as bigint[];
-    if (Number(log.event.args.firstIndex) !== commitments.length) {
-      roll.fail(`batch starts at index ${log.event.args.firstIndex}, expected ${commitments.length}`, at(log));
+    const { voterCommitments: batch, firstIndex, voterRollDigest } = log.event.args;
+    if (Number(firstIndex) !== commitments.length) {
+      roll.fail(`batch starts at index ${firstIndex}, expected ${commitments.length}`, at(log));
     }
     for (const commitment of batch) {
       if (commitment === EMPTY_LEAF || commitment >= SNARK_SCALAR_FIELD) roll.fail(`commitment ${commitments.length} (${commitment}) is not a valid field element`, at(log));
@@ -55,7 +55,7 @@ function readBatches(history: ElectionHistory, roll: CheckBuilder): Published {
       commitments.push(commitment);
     }
     digest = fastVoterRollDigest(batch, digest);
-    if (digest !== log.event.args.voterRollDigest) roll.fail("the batch's stated roll digest does not match its commitments", at(log));
+    if (digest !== voterRollDigest) roll.fail("the batch's stated roll digest does not match its commitments", at(log));
   }
   return { commitments, digest, distinctAndValid };
 }
@@ -79,7 +79,7 @@ export async function checkVoterRoll(ctx: AuditContext, history: ElectionHistory
     roll.evidence.recomputedRoot = root?.toString();
     const { openedAt } = history;
     if (openedAt) {
-      voterRollRoot = openedAt.event.args.voterRollRoot as bigint;
+      voterRollRoot = openedAt.event.args.voterRollRoot;
       roll.evidence.frozenRoot = voterRollRoot.toString();
       if (root === undefined || root !== voterRollRoot) roll.fail(`the frozen root ${voterRollRoot} is not the Poseidon root of the published commitments (${root ?? "tree not buildable"})`, at(openedAt));
       if (voterRollRoot !== state.voterRollRoot) roll.fail(`the contract's root ${state.voterRollRoot} differs from the one announced in VotingOpened`, at(openedAt));
