@@ -32,7 +32,7 @@ import {
 } from "./fastPoseidon";
 import { parseFieldElement } from "../core/field";
 import { readVoterRollFile } from "./rollFile";
-import { registerRollAccelerator, type MerklePath } from "../core/voterRoll";
+import { assertRollShape, registerRollAccelerator, type MerklePath } from "../core/voterRoll";
 
 export interface FastRollOptions {
   depth?: number;
@@ -296,26 +296,17 @@ function outsideField(index: number, value: unknown): ZkBallotError {
   return new ZkBallotError("INVALID_FIELD_ELEMENT", `leaf ${index} is not a field element below the BN254 scalar field order: ${String(value).slice(0, 80)}`);
 }
 
-function checkDepth(depth: number, size: number): void {
-  if (!Number.isInteger(depth) || depth < 1 || depth > 32) {
-    throw new ZkBallotError("INVALID_ARGUMENT", `roll depth must be an integer from 1 to 32, got ${depth}`);
-  }
-  if (size > 2 ** depth) {
-    throw new ZkBallotError("INVALID_ROLL", `roll has ${size} commitments but a depth-${depth} tree holds ${2 ** depth}`, "build the circuit with a larger --depth");
-  }
-}
-
 /**
  * Builds the tree. Leaves are bigints or packed 32-byte big-endian values, each below the field
  * order (checked here: an INVALID_FIELD_ELEMENT error otherwise). The roll rules VoterRoll.build
- * adds (no zero leaf, no duplicates) are the caller's: indexVoterCommitments or
+ * adds (no zero leaf, no duplicates: checkRollEntry in lib/core/voterRoll.ts) are the caller's: indexVoterCommitments or
  * readVoterRollFile apply them.
  */
 export async function buildFastRollTree(leaves: readonly bigint[] | Uint8Array, options: FastRollOptions = {}): Promise<FastRollTree> {
   const depth = options.depth ?? DEFAULT_ROLL_DEPTH;
   const size = leaves instanceof Uint8Array ? leaves.length / CANONICAL_BYTES : leaves.length;
   if (!Number.isInteger(size)) throw new ZkBallotError("INVALID_ARGUMENT", "packed leaves must be a whole number of 32-byte values");
-  checkDepth(depth, size);
+  assertRollShape(size, depth); // the core's roll rules (lib/core/voterRoll.ts)
   const zeros = fastZeroHashes(depth);
 
   // All levels in one shared buffer: level i at offsets[i].

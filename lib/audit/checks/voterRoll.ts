@@ -6,7 +6,8 @@
  */
 import { keccak256 } from "ethers";
 
-import { EMPTY_LEAF, SNARK_SCALAR_FIELD } from "../../core/constants";
+import { SNARK_SCALAR_FIELD } from "../../core/constants";
+import { checkRollEntry } from "../../core/voterRoll";
 import { fastRollRoot } from "../../node/fastRoll";
 import type { AuditContext } from "../context";
 import { CheckBuilder, at, type CheckResult } from "../types";
@@ -45,13 +46,13 @@ function readBatches(history: ElectionHistory, roll: CheckBuilder): Published {
       roll.fail(`batch starts at index ${firstIndex}, expected ${commitments.length}`, at(log));
     }
     for (const commitment of batch) {
-      if (commitment === EMPTY_LEAF || commitment >= SNARK_SCALAR_FIELD) roll.fail(`commitment ${commitments.length} (${commitment}) is not a valid field element`, at(log));
-      const earlier = seen.get(commitment);
-      if (earlier !== undefined) {
-        roll.fail(`commitment ${commitments.length} duplicates commitment ${earlier}`, at(log));
+      const refusal = checkRollEntry(commitment, commitments.length, seen); // the core's roll rules
+      if (refusal?.rule === "duplicate") {
+        roll.fail(`commitment ${commitments.length} duplicates commitment ${refusal.earlier}`, at(log));
         distinctAndValid = false;
+      } else if (refusal) {
+        roll.fail(`commitment ${commitments.length} (${commitment}) is not a valid field element`, at(log));
       }
-      seen.set(commitment, commitments.length);
       commitments.push(commitment);
     }
     digest = fastVoterRollDigest(batch, digest);
