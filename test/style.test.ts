@@ -15,11 +15,11 @@ const MAX_FUNCTION_LINES = 80;
 const FOLDERS = ["lib", "tasks", "scripts"];
 
 /**
- * Functions over the limit in files another branch is changing at the time of writing
- * (lib/sealed, lib/proving/setup.ts, tasks/sealed.ts): to be split there, then removed here.
- * Each entry is "file:name"; an entry that no longer matches a long function fails the test.
+ * Functions over the limit in files another branch was changing when this test was written
+ * (the sealed-election branch's demo): to be split there, then removed here. Each entry is
+ * "file:name"; an entry whose file exists but whose function is no longer long fails the test.
  */
-const KNOWN_LONG: readonly string[] = [];
+const KNOWN_LONG: readonly string[] = ["scripts/lib/sealedDemo.ts:runSealedDemo"];
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -71,7 +71,7 @@ describe("code style: short functions (test/style.test.ts)", () => {
       const body = (n: number) => Array.from({ length: n - 2 }, (_, i) => `  const v${i} = ${i};`).join("\n");
       const file = path.join(dir, "sample.ts");
       fs.writeFileSync(file, `export function long() {\n${body(MAX_FUNCTION_LINES + 1)}\n}\nexport const fine = () => {\n${body(MAX_FUNCTION_LINES)}\n};\nclass K {\n  method() {\n${body(MAX_FUNCTION_LINES + 5)}\n  }\n}\n`);
-      expect(longFunctions([file]).map((f) => f.where.replace(/^.*sample\.ts/, "sample.ts"))).to.deep.equal([`sample.ts:1 long (${MAX_FUNCTION_LINES + 1} lines)`, `sample.ts:${MAX_FUNCTION_LINES + 6} method (${MAX_FUNCTION_LINES + 5} lines)`]);
+      expect(longFunctions([file]).map((f) => f.where.replace(/^.*sample\.ts/, "sample.ts"))).to.deep.equal([`sample.ts:1 long (${MAX_FUNCTION_LINES + 1} lines)`, `sample.ts:${2 * MAX_FUNCTION_LINES + 3} method (${MAX_FUNCTION_LINES + 5} lines)`]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -81,7 +81,7 @@ describe("code style: short functions (test/style.test.ts)", () => {
     const long = longFunctions(files);
     const unexpected = long.filter((f) => !KNOWN_LONG.includes(f.key)).map((f) => f.where);
     expect(unexpected, `functions over ${MAX_FUNCTION_LINES} lines: split them\n  ${unexpected.join("\n  ")}\n`).to.deep.equal([]);
-    const stale = KNOWN_LONG.filter((key) => !long.some((f) => f.key === key));
+    const stale = KNOWN_LONG.filter((key) => fs.existsSync(path.join(ROOT, key.split(":")[0])) && !long.some((f) => f.key === key));
     expect(stale, "KNOWN_LONG entries that are no longer long: remove them").to.deep.equal([]);
   });
 });
