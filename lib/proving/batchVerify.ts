@@ -233,11 +233,11 @@ function randomScalar(): bigint {
 }
 
 /**
- * The per-proof checks snarkjs.groth16.verify makes before pairing, plus decoding. "unusual"
+ * The per-proof checks snarkjs.groth16.verify makes before pairing, on the numbers. "unusual"
  * marks input this module does not model exactly (signals that are not bigints, a key with
  * another number of public signals): snarkjs verifies those.
  */
-function decode(curve: Curve, item: ProofItem, index: number, nPublic: number): Candidate | "invalid" | "unusual" {
+function checkProofInput(item: ProofItem, nPublic: number): { coordinates: bigint[]; inputs: bigint[] } | "invalid" | "unusual" {
   let inputs: bigint[];
   let coordinates: bigint[];
   try {
@@ -252,6 +252,14 @@ function decode(curve: Curve, item: ProofItem, index: number, nPublic: number): 
   }
   if (inputs.length !== nPublic || inputs.some((x) => typeof x !== "bigint")) return "unusual";
   if (inputs.some((x) => x < 0n || x >= SNARK_SCALAR_FIELD)) return "invalid";
+  return { coordinates, inputs };
+}
+
+/** checkProofInput, then the points decoded and checked to be on their curves. */
+function decode(curve: Curve, item: ProofItem, index: number, nPublic: number): Candidate | "invalid" | "unusual" {
+  const checked = checkProofInput(item, nPublic);
+  if (typeof checked === "string") return checked;
+  const { coordinates, inputs } = checked;
   const [ax, ay, bx1, bx0, by1, by0, cx, cy] = coordinates;
   const a = curve.G1.fromObject([ax, ay, 1n]);
   const b = curve.G2.fromObject([[bx0, bx1], [by0, by1], [1n, 0n]]);
@@ -350,21 +358,9 @@ function mclEngine(verificationKey: unknown): BatchEngine<MclCandidate> {
   return {
     parallelism: pool.parallelism,
     prepare(item, index) {
-      let coordinates: bigint[];
-      let inputs: bigint[];
-      try {
-        coordinates = parseSolidityProof(item.proof);
-      } catch {
-        return "invalid"; // verifyVoteProof throws the same parse error
-      }
-      try {
-        inputs = publicSignalsArray(item.signals);
-      } catch {
-        return "unusual";
-      }
-      if (inputs.length !== nPublic || inputs.some((x) => typeof x !== "bigint")) return "unusual";
-      if (inputs.some((x) => x < 0n || x >= SNARK_SCALAR_FIELD)) return "invalid";
-      return { index, item: { signals: inputs.map(String), proof: coordinates.map(String) } };
+      const checked = checkProofInput(item, nPublic); // the points are checked on the threads
+      if (typeof checked === "string") return checked;
+      return { index, item: { signals: checked.inputs.map(String), proof: checked.coordinates.map(String) } };
     },
     async check(group) {
       const verdict = await pool.check(group.map((candidate) => candidate.item));

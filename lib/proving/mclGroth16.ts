@@ -22,22 +22,31 @@ import * as os from "node:os";
 import { Worker } from "node:worker_threads";
 
 /**
- * `makeVerifier(mcl, vk)` and `makeBatchVerifier(mcl, vk, randomBytes)` as JavaScript source, so
+ * `makeVerifier(mcl, vk)` and `makeBatchVerifier(mcl, vk, randomBytes)` (with their helpers) as JavaScript source, so
  * that the worker threads and the calling thread run the very same code (workers are started
  * from source, with no TypeScript loader). Proof layout: the eight uint256 of castVote,
  * `[A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y]`.
  */
 export const MCL_GROTH16_SOURCE = String.raw`
-function makeVerifier(mcl, vk) {
-  // B's subgroup check (the costly part of parsing) runs only for a proof whose equation holds:
-  // junk fails the equation first, and a proof that passes is still refused outside the subgroup.
+// The key's points (mcl's own subgroup checks off: B is tested where it pays), e(alpha, beta)
+// computed once and gamma, delta precomputed for the Miller loop.
+function prepareKey(mcl, vk) {
   mcl.verifyOrderG2(false);
   const g1 = (p) => { const point = new mcl.G1(); point.setStr("1 " + p[0] + " " + p[1], 10); return point; };
   const g2 = (p) => { const point = new mcl.G2(); point.setStr("1 " + p[0][0] + " " + p[0][1] + " " + p[1][0] + " " + p[1][1], 10); return point; };
-  const alphaBeta = mcl.pairing(g1(vk.vk_alpha_1), g2(vk.vk_beta_2));
-  const gamma = new mcl.PrecomputedG2(g2(vk.vk_gamma_2));
-  const delta = new mcl.PrecomputedG2(g2(vk.vk_delta_2));
-  const ic = vk.IC.map(g1);
+  return {
+    g2,
+    alphaBeta: mcl.pairing(g1(vk.vk_alpha_1), g2(vk.vk_beta_2)),
+    gamma: new mcl.PrecomputedG2(g2(vk.vk_gamma_2)),
+    delta: new mcl.PrecomputedG2(g2(vk.vk_delta_2)),
+    ic: vk.IC.map(g1),
+  };
+}
+
+function makeVerifier(mcl, vk) {
+  // B's subgroup check (the costly part of parsing) runs only for a proof whose equation holds:
+  // junk fails the equation first, and a proof that passes is still refused outside the subgroup.
+  const { alphaBeta, gamma, delta, ic } = prepareKey(mcl, vk);
   const scalar = (value) => { const x = new mcl.Fr(); x.setStr(value, 10); return x; };
   // Signals 0 and 2 (roll root, election scope) are the same for every ballot of an election:
   // IC0 + root * IC1 + scope * IC3 is computed once per election (a few elections at most).
@@ -136,14 +145,8 @@ function makeMillerLoopVec(mcl) {
 }
 
 function makeBatchVerifier(mcl, vk, randomBytes) {
-  mcl.verifyOrderG2(false);
   const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-  const g1 = (p) => { const point = new mcl.G1(); point.setStr("1 " + p[0] + " " + p[1], 10); return point; };
-  const g2 = (p) => { const point = new mcl.G2(); point.setStr("1 " + p[0][0] + " " + p[0][1] + " " + p[1][0] + " " + p[1][1], 10); return point; };
-  const alphaBeta = mcl.pairing(g1(vk.vk_alpha_1), g2(vk.vk_beta_2));
-  const gamma = new mcl.PrecomputedG2(g2(vk.vk_gamma_2));
-  const delta = new mcl.PrecomputedG2(g2(vk.vk_delta_2));
-  const ic = vk.IC.map(g1);
+  const { g2, alphaBeta, gamma, delta, ic } = prepareKey(mcl, vk);
   const fr = (value) => { const x = new mcl.Fr(); x.setStr(value.toString(), 10); return x; };
   const randomScalar = () => { for (;;) { const v = BigInt("0x" + randomBytes(16).toString("hex")); if (v !== 0n) return v; } };
   const millerLoopProduct = makeMillerLoopVec(mcl);
