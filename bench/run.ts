@@ -14,6 +14,7 @@
  *   sealed-bsgs         count recovery (baby-step giant-step) up to 1,000,000 ballots (bench/sealed.ts)
  *   sealed-constraints  constraint counts of the sealed vote (8 options) and decryption circuits
  *   sealed-gas          gas of Baby Jubjub scalar multiplication and point sums in Solidity
+ *   web-app             proof time in Chromium (Web Worker) vs Node, bundle size, time to interactive (bench/app.ts)
  *
  * With no name, all run in that order (several minutes). Each metric is the median of repeated
  * runs, with min, max, mean, standard deviation and every run in bench/results.json, together
@@ -662,6 +663,19 @@ async function benchCeremony(): Promise<Result[]> {
   return r.results;
 }
 
+async function benchWebApp(options: Options): Promise<Result[]> {
+  const r = new Recorder("web-app");
+  const { measureWebApp } = await import("./app");
+  const figures = await measureWebApp(options.runs ?? (options.quick ? 2 : 5), log);
+  const parameters = { browser: "headless Chromium 153 (@sparticuz/chromium, playwright-core), the app's Web Worker", cores: figures.cores, circuit: "vote, depth 20" };
+  r.add("browser_proof_ms", "ms", figures.browserProofMs, { target: { comparison: "<=", value: 2000, source: "issue 15: open-election proof <= 2 s in the browser" }, parameters, notes: "groth16.fullProve in the worker, artifacts already loaded" });
+  r.add("browser_first_proof_ms", "ms", figures.browserFirstProofMs, { parameters });
+  r.add("node_proof_ms", "ms", figures.nodeProofMs, { parameters: { implementation: "lib/proving/prover.ts proveVote" } });
+  r.add("app_bundle_kb", "kB", figures.bundleBytes / 1000, { parameters: { files: "app.js + worker.js (minified esbuild)" } });
+  r.add("app_time_to_interactive_ms", "ms", figures.timeToInteractiveMs, { parameters: { page: "election page rendered from a local hardhat node, phone viewport, fresh context" } });
+  return r.results;
+}
+
 const BENCHMARKS: Record<string, (options: Options) => Promise<Result[]>> = {
   prove: benchProve,
   gas: benchGas,
@@ -677,6 +691,7 @@ const BENCHMARKS: Record<string, (options: Options) => Promise<Result[]>> = {
   "sealed-constraints": benchSealedConstraints,
   "sealed-gas": benchSealedGas,
   ceremony: benchCeremony,
+  "web-app": benchWebApp,
 };
 
 // ---------------------------------------------------------------------------------------------

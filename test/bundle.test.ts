@@ -1,8 +1,8 @@
 /**
  * The core runs anywhere (issue 12): lib/index.ts bundles for the browser with esbuild
  * (`platform: "browser"` refuses every Node built-in), and the bundle, run in a sandbox that has
- * only what a browser page has (no `require`, no `process`, no file system), computes exactly
- * what the Node library computes.
+ * only what a browser page has (no `require`, no `process`, no file system, and no eval, as
+ * under the web app's Content-Security-Policy), computes exactly what the Node library computes.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { build } from "esbuild";
 
 import { browserBuildOptions } from "../scripts/lib/browserBundle";
+import { computeElectionScope } from "../lib/chain/reader";
 import { computeNullifier, computeVoterCommitment } from "../lib/core/identity";
 import { checkVote, Phase } from "../lib/core/rules";
 import { VoterRoll } from "../lib/core/voterRoll";
@@ -26,6 +27,25 @@ interface CoreBundle {
   Phase: typeof Phase;
 }
 
+/** Runs an IIFE bundle in a sandbox with what a page has, and returns its global `name`. */
+function runLikeAPage(code: string, name: string): unknown {
+  // What a page offers: WebAssembly, WebCrypto, text codecs, timers, a Worker constructor.
+  const page: Record<string, unknown> = {
+    WebAssembly, crypto: globalThis.crypto, TextEncoder, TextDecoder, URL, atob, btoa, console,
+    setTimeout, clearTimeout, queueMicrotask,
+    Worker: class { constructor() { throw new Error("this sandbox starts no Worker"); } },
+  };
+  page.globalThis = page;
+  page.self = page;
+  page.window = page;
+  // A page served with the web app's Content-Security-Policy (no 'unsafe-eval') cannot turn
+  // strings into code: neither can this sandbox, so a module that needs eval or new Function at
+  // load time (as ajv's schema compiler does) fails here instead of in a voter's browser.
+  vm.createContext(page, { codeGeneration: { strings: false, wasm: true } });
+  vm.runInContext(code, page);
+  return page[name];
+}
+
 describe("browser-safe core (lib/index.ts)", function () {
   this.timeout(120_000);
   let inputs: string[];
@@ -36,18 +56,7 @@ describe("browser-safe core (lib/index.ts)", function () {
     expect(result.errors, "esbuild errors").to.deep.equal([]);
     expect(result.warnings, "esbuild warnings").to.deep.equal([]);
     inputs = Object.keys(result.metafile!.inputs);
-    // What a page offers: WebAssembly, WebCrypto, text codecs, timers, a Worker constructor.
-    const page: Record<string, unknown> = {
-      WebAssembly, crypto: globalThis.crypto, TextEncoder, TextDecoder, URL, atob, btoa, console,
-      setTimeout, clearTimeout, queueMicrotask,
-      Worker: class { constructor() { throw new Error("this sandbox starts no Worker"); } },
-    };
-    page.globalThis = page;
-    page.self = page;
-    page.window = page;
-    vm.createContext(page);
-    vm.runInContext(Buffer.from(result.outputFiles![0].contents).toString("utf8"), page);
-    core = page.zkballot as CoreBundle;
+    core = runLikeAPage(Buffer.from(result.outputFiles![0].contents).toString("utf8"), "zkballot") as CoreBundle;
   });
 
   it("bundles with no Node adapter, chain client or generated code inside", () => {
@@ -75,5 +84,17 @@ describe("browser-safe core (lib/index.ts)", function () {
     const input = { electionId: 1n, election: { phase: Phase.Voting, numOptions: 3, votingStartsAt: 0n, votingEndsAt: 100n }, now: 100n, ballot: 2n, nullifier: 5n };
     expect(core.checkVote(input)).to.deep.equal(checkVote(input));
     expect(checkVote(input)).to.deep.equal({ accepted: false, rejection: { error: "VotingEnded", electionId: 1n, votingEndsAt: 100n } });
+  });
+
+  it("bundles the chain readers the web app uses (reader, status, proof formats, relayer client) without Node, ajv or eval", async () => {
+    const entries = ["lib/chain/reader.ts", "lib/chain/status.ts", "lib/proving/proofFormat.ts", "lib/relayer/client.ts"];
+    const result = await build({ ...browserBuildOptions([]), entryPoints: undefined, stdin: { contents: entries.map((entry) => `export * from "./${entry}";`).join("\n"), resolveDir: ROOT, loader: "ts" }, format: "iife", globalName: "readers" });
+    expect(result.errors, "esbuild errors").to.deep.equal([]);
+    const bundled = Object.keys(result.metafile!.inputs);
+    expect(bundled.filter((file) => /^lib\/(node|audit)\/|^lib\/chain\/(election|chainLogs|electionSpec|deployments|ceremonyGate)\.ts$|lib\/proving\/(prover|artifacts)\.ts$|node_modules\/(ajv|solc|yaml)\/|typechain-types/.test(file)), bundled.join(" ")).to.deep.equal([]);
+    const readers = runLikeAPage(Buffer.from(result.outputFiles![0].contents).toString("utf8"), "readers") as {
+      computeElectionScope(chainId: bigint, address: string, electionId: bigint): bigint;
+    };
+    expect(readers.computeElectionScope(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 1n)).to.equal(computeElectionScope(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 1n));
   });
 });

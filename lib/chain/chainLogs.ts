@@ -1,44 +1,20 @@
 /**
- * Reading a contract's logs from any RPC: block ranges with retries and exponential backoff, a
- * range the RPC refuses as too large is halved, and an optional resumable cache. Used by the
- * auditor and by everything that rebuilds state from events (the roll, the ballots).
+ * Reading a contract's logs with a resumable file cache (Node): the range reader of
+ * lib/chain/logRanges.ts (browser-safe: ranges, retries, backoff, a refused range halved) plus a
+ * cache of the logs of blocks deep enough, so an audit rerun resumes.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import type { Log, Provider } from "ethers";
+import type { Provider } from "ethers";
 
-import { ZkBallotError } from "../core/errors";
 import { writeFileAtomically } from "../node/files";
+import { fetchLogsInRanges, type RawLog } from "./logRanges";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { findDeploymentBlock, withRetries } from "./logRanges";
 
-/** Retries an RPC call with exponential backoff. */
-export async function withRetries<T>(what: string, maxRetries: number, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (attempt >= maxRetries) {
-        throw new ZkBallotError("RPC_FAILURE", `${what} failed after ${attempt + 1} attempts: ${(error as Error).message.split("\n")[0]}`, "check the RPC endpoint, or lower --block-range");
-      }
-      await sleep(Math.min(250 * 2 ** attempt, 8_000));
-    }
-  }
-}
-
-function isRangeError(error: unknown): boolean {
-  return /range|limit|too many|exceed|block.*(size|count)|query returned more/i.test((error as Error).message ?? "");
-}
-
-/** A log as the readers keep it (and the cache stores it). */
-export interface ContractLog {
-  blockNumber: number;
-  transactionHash: string;
-  index: number;
-  topics: string[];
-  data: string;
-}
+/** A log as the readers keep it (and the cache stores it): lib/chain/logRanges.ts's RawLog. */
+export type ContractLog = RawLog;
 
 interface LogCache {
   chainId: string;
@@ -93,30 +69,6 @@ function writeLogCache(file: string, query: ContractLogQuery, logs: readonly Con
   writeFileAtomically(file, JSON.stringify(entry));
 }
 
-/** eth_getLogs from `next` to the query's end in ranges; a range the RPC refuses as too large is halved. */
-async function fetchRanges(query: ContractLogQuery, next: number, into: ContractLog[]): Promise<void> {
-  const { provider, contract, fromBlock, toBlock, topics } = query;
-  const total = toBlock - fromBlock + 1;
-  let range = query.blockRange;
-  while (next <= toBlock) {
-    const end = Math.min(toBlock, next + range - 1);
-    const getLogs = (retries: number) => withRetries(`eth_getLogs ${next}-${end}`, retries, () => provider.getLogs({ address: contract, topics, fromBlock: next, toBlock: end }));
-    let fetched: Log[];
-    try {
-      fetched = await getLogs(range > 1 && query.maxRetries > 0 ? 0 : query.maxRetries);
-    } catch (error) {
-      if (range > 1 && isRangeError(error)) {
-        range = Math.max(1, Math.floor(range / 2));
-        continue;
-      }
-      fetched = await getLogs(query.maxRetries);
-    }
-    for (const log of fetched) into.push({ blockNumber: log.blockNumber, transactionHash: log.transactionHash, index: log.index, topics: [...log.topics], data: log.data });
-    next = end + 1;
-    query.onProgress?.(Math.min(next - fromBlock, total), total);
-  }
-}
-
 /**
  * The contract's logs between two blocks (all of them, or those matching `topics`), fetched in
  * ranges; a range the RPC refuses as too large is split, a transient failure is retried with
@@ -127,25 +79,9 @@ export async function fetchContractLogs(query: ContractLogQuery): Promise<Contra
   const cacheFile = cacheFileOf(query);
   const cached = cacheFile ? readLogCache(cacheFile, query) : undefined;
   const logs = cached ? cached.logs.filter((log) => log.blockNumber >= query.fromBlock && log.blockNumber <= query.toBlock) : [];
-  await fetchRanges(query, cached ? Math.max(query.fromBlock, cached.toBlock + 1) : query.fromBlock, logs);
+  const next = cached ? Math.max(query.fromBlock, cached.toBlock + 1) : query.fromBlock;
+  if (next <= query.toBlock) logs.push(...(await fetchLogsInRanges({ ...query, fromBlock: next }, query.fromBlock)));
   logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
   if (cacheFile) writeLogCache(cacheFile, query, logs);
   return logs;
 }
-
-/** The block that created the contract, by binary search over eth_getCode (0 if the node cannot tell). */
-export async function findDeploymentBlock(provider: Provider, contract: string, head: number): Promise<number> {
-  try {
-    let low = 0;
-    let high = head;
-    while (low < high) {
-      const mid = Math.floor((low + high) / 2);
-      if ((await provider.getCode(contract, mid)) === "0x") low = mid + 1;
-      else high = mid;
-    }
-    return low;
-  } catch {
-    return 0;
-  }
-}
-

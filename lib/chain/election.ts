@@ -1,10 +1,11 @@
 /**
- * Typed client of the ZkBallot contract: deployment, the operator's actions, casting a ballot,
- * and decoding the events that make up an election's public record.
+ * Typed client of the ZkBallot contract (Node): deployment, the operator's actions, preparing
+ * and casting a ballot. The readers of an election's public record are browser-safe, in
+ * lib/chain/reader.ts, and re-exported here.
  */
 import * as fs from "node:fs";
 
-import { AbiCoder, ContractFactory, keccak256, type BaseContract, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
+import { ContractFactory, type BaseContract, type ContractTransactionReceipt, type Interface, type Signer } from "ethers";
 
 import { VoteVerifier__factory, ZkBallot__factory, type ZkBallot } from "../../typechain-types";
 import { deployVoteBatchVerifier } from "../proving/batchVerifierContract";
@@ -12,22 +13,21 @@ import { ARTIFACT_FILES, PROJECT_ROOT, artifactPath, describeSetup, isInsecureSe
 import { VERIFIER_CONTRACT_NAME } from "../proving/setup";
 import { compileStandalone } from "../proving/solidity";
 import { assertCeremonyVerifiedForChain, loadManifestTranscript } from "./ceremonyGate";
-import { fetchContractLogs, findDeploymentBlock } from "./chainLogs";
 import { zkBallotEvents } from "./zkBallotEvents";
-import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "../core/ballot";
-import { LOCAL_DEV_CHAIN_IDS, SNARK_SCALAR_FIELD } from "../core/constants";
+import { computeElectionScope, computeVoterRollDigest, fetchElectionEvents, fetchVoterRoll, type LogReadOptions, type PreparedBallot } from "./reader";
+import { encodeSingleChoiceBallot } from "../core/ballot";
+import { LOCAL_DEV_CHAIN_IDS } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
-import { electionTopic } from "../core/events";
 import { computeNullifier, type VoterIdentity } from "../core/identity";
-import { proveVote, type SolidityProof } from "../proving/prover";
+import { proveVote } from "../proving/prover";
 import { VoterRoll, indexVoterCommitments } from "../core/voterRoll";
 // Node: plugs the worker-thread roll hasher into VoterRoll for large rolls (the core alone uses circomlibjs).
 import "../node/fastRoll";
 
-/** Mirrors IZkBallot.Phase. */
 import { checkVotingOpen, Phase, type VoteRejection } from "../core/rules";
 
-export { Phase };
+// Reading an election (scope, roll, ballots, creation record) is browser-safe: lib/chain/reader.ts.
+export * from "./reader";
 
 export interface ElectionSpec {
   title: string;
@@ -95,20 +95,6 @@ async function deployVerifierFromSource(deployer: Signer, root: string): Promise
   const source = fs.readFileSync(artifactPath(ARTIFACT_FILES.verifierContract, root), "utf8");
   const { bytecode } = compileStandalone("VoteVerifier.sol", source, VERIFIER_CONTRACT_NAME);
   return (await new ContractFactory(VoteVerifier__factory.abi, bytecode, deployer).deploy()) as BaseContract;
-}
-
-/** keccak256(abi.encode(chainId, contract, electionId)) mod r, computed locally as the contract does. */
-export function computeElectionScope(chainId: bigint, contractAddress: string, electionId: bigint): bigint {
-  const encoded = AbiCoder.defaultAbiCoder().encode(["uint256", "address", "uint256"], [chainId, contractAddress, electionId]);
-  return BigInt(keccak256(encoded)) % SNARK_SCALAR_FIELD;
-}
-
-/** The running roll digest: digest_i = keccak256(digest_{i-1} || commitment_i), digest_0 = 0. */
-export function computeVoterRollDigest(voterCommitments: readonly bigint[], initial = "0x" + "00".repeat(32)): string {
-  const coder = AbiCoder.defaultAbiCoder();
-  let digest = initial;
-  for (const commitment of voterCommitments) digest = keccak256(coder.encode(["bytes32", "uint256"], [digest, commitment]));
-  return digest;
 }
 
 /** The contract's custom error behind a failed call or transaction, if there is one. */
@@ -213,70 +199,6 @@ export async function publishVoterRoll(zkBallot: ZkBallot, electionId: bigint, v
   return receipts;
 }
 
-export interface LogReadOptions {
-  /** First block to read (default: the contract's deployment block, found by binary search). */
-  fromBlock?: number;
-  /** Largest eth_getLogs range; halved automatically when the RPC refuses (default 5,000). */
-  blockRange?: number;
-}
-
-/** One event of one election, decoded, read in block ranges with retries (lib/chain/chainLogs.ts). */
-async function fetchElectionEvents<N extends "ElectionCreated" | "VoterCommitmentsPublished" | "VoteCast">(zkBallot: ZkBallot, electionId: bigint, eventName: N, options: LogReadOptions = {}) {
-  const provider = zkBallot.runner!.provider!;
-  const contract = await zkBallot.getAddress();
-  // A fresh head (getBlockNumber may answer from a cache), so logs and state are read at one block.
-  const head = (await provider.getBlock("latest"))!.number;
-  const logs = await fetchContractLogs({
-    provider,
-    contract,
-    topics: [zkBallotEvents().topic(eventName), electionTopic(electionId)],
-    chainId: (await provider.getNetwork()).chainId,
-    fromBlock: options.fromBlock ?? (await findDeploymentBlock(provider, contract, head)),
-    toBlock: head,
-    blockRange: options.blockRange ?? 5_000,
-    maxRetries: 5,
-    cacheConfirmations: 0,
-  });
-  return { head, events: logs.map((log) => ({ ...log, event: zkBallotEvents().decodeAs(eventName, log) })) };
-}
-
-export interface ElectionCreation {
-  title: string;
-  metadataURI: string;
-  metadataHash: string;
-  blockNumber: number;
-}
-
-/**
- * An election's title and metadata URI, which the contract does not store: they are read from
- * its ElectionCreated event (the stored metadataHash commits to the metadata).
- */
-export async function fetchElectionCreation(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<ElectionCreation> {
-  const { events } = await fetchElectionEvents(zkBallot, electionId, "ElectionCreated", options);
-  if (events.length !== 1) {
-    throw new ZkBallotError("EVENT_DECODE", `expected one ElectionCreated event for election ${electionId}, the RPC returned ${events.length}`, "the RPC returned incomplete logs (or fromBlock is after the creation); try another endpoint");
-  }
-  const [{ event, blockNumber }] = events;
-  return { title: event.args.title, metadataURI: event.args.metadataURI, metadataHash: event.args.metadataHash, blockNumber };
-}
-
-/** Reads the roll from VoterCommitmentsPublished events and checks it against the on-chain count and digest. */
-export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<bigint[]> {
-  const { head, events } = await fetchElectionEvents(zkBallot, electionId, "VoterCommitmentsPublished", options);
-  const commitments: bigint[] = [];
-  for (const { event, blockNumber } of events) {
-    if (Number(event.args.firstIndex) !== commitments.length) {
-      throw new ZkBallotError("EVENT_DECODE", `roll batch at block ${blockNumber} starts at index ${event.args.firstIndex}, expected ${commitments.length}`, "the RPC returned incomplete logs; try another endpoint");
-    }
-    commitments.push(...event.args.voterCommitments);
-  }
-  const election = await zkBallot.getElection(electionId, { blockTag: head });
-  if (BigInt(commitments.length) !== election.voterCount || computeVoterRollDigest(commitments) !== election.voterRollDigest) {
-    throw new ZkBallotError("EVENT_DECODE", "the published roll events do not match the on-chain count and digest", "the RPC returned incomplete logs; try another endpoint");
-  }
-  return commitments;
-}
-
 /** Builds the tree from the chain's own record of the roll, then freezes it at that root and opens voting. */
 export async function openVoting(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<{ voterRollRoot: bigint; receipt: ContractTransactionReceipt }> {
   const roll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId, options), { depth: Number(await zkBallot.ROLL_DEPTH()) });
@@ -287,13 +209,6 @@ export async function openVoting(zkBallot: ZkBallot, electionId: bigint, options
 export async function closeElection(zkBallot: ZkBallot, electionId: bigint): Promise<{ tally: bigint[]; receipt: ContractTransactionReceipt }> {
   const receipt = await send(() => zkBallot.closeElection(electionId));
   return { tally: [...(await zkBallot.tallies(electionId))], receipt };
-}
-
-export interface PreparedBallot {
-  electionId: bigint;
-  ballot: bigint;
-  nullifier: bigint;
-  proof: SolidityProof;
 }
 
 /**
@@ -333,7 +248,7 @@ export async function prepareBallot(params: {
   if (BigInt(votes.length) !== counted) {
     throw new ZkBallotError("EVENT_DECODE", `the RPC returned ${votes.length} VoteCast events but the tally counts ${counted} ballots`, "the RPC returned incomplete logs; try another endpoint");
   }
-  const earlier = votes.find(({ event }) => event.args.nullifier === nullifier);
+  const earlier = votes.find(({ event }) => (event.args.nullifier as bigint) === nullifier);
   if (earlier !== undefined) {
     throw new ZkBallotError("ALREADY_VOTED", `this identity already voted in election ${electionId}, in block ${earlier.blockNumber}`, "one ballot per voter; check it with my-ballot");
   }
@@ -400,29 +315,4 @@ function isoTime(unixSeconds: bigint): string {
 
 export async function castPreparedBallot(zkBallot: ZkBallot, prepared: PreparedBallot): Promise<ContractTransactionReceipt> {
   return send(() => zkBallot.castVote(prepared.electionId, prepared.ballot, prepared.nullifier, prepared.proof));
-}
-
-export interface VoteRecord {
-  blockNumber: number;
-  transactionHash: string;
-  nullifier: bigint;
-  ballot: bigint;
-  option: number | undefined;
-  proof: bigint[];
-}
-
-/** Every VoteCast event of an election, decoded. `option` is undefined for a ballot that does not decode. */
-export async function fetchVoteRecords(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<VoteRecord[]> {
-  const { numOptions } = await zkBallot.getElection(electionId);
-  const { events } = await fetchElectionEvents(zkBallot, electionId, "VoteCast", options);
-  return events.map(({ event, blockNumber, transactionHash }) => {
-    const { ballot } = event.args;
-    let option: number | undefined;
-    try {
-      option = decodeSingleChoiceBallot(ballot, Number(numOptions));
-    } catch {
-      option = undefined;
-    }
-    return { blockNumber, transactionHash, nullifier: event.args.nullifier, ballot, option, proof: event.args.proof };
-  });
 }

@@ -1,18 +1,19 @@
 /**
- * Election spec files (JSON or YAML) and the election metadata derived from them.
- *
- * The metadata (title, description, option names) is stored on-chain as a data: URI with its
- * keccak256 hash, so anyone can read the option names from the chain alone and check them.
+ * Election spec files (JSON or YAML), read and validated (Node: files, ajv). The metadata derived
+ * from a spec (a data: URI and its hash on-chain) is encoded and decoded by lib/chain/metadata.ts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import { getAddress, isAddress } from "ethers";
 import * as YAML from "yaml";
 
 import { MAX_OPTIONS } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
 import { compileValidator, describeValue } from "../core/schema";
+
+// The metadata an election spec becomes is browser-safe and lives in lib/chain/metadata.ts.
+export { decodeElectionMetadata, encodeElectionMetadata, type ElectionMetadata } from "./metadata";
 
 export interface ElectionSpecFile {
   title: string;
@@ -23,12 +24,6 @@ export interface ElectionSpecFile {
   /** Unix seconds or an ISO 8601 date; unset means "when opened" / "until the admin closes". */
   votingStartsAt?: number;
   votingEndsAt?: number;
-}
-
-export interface ElectionMetadata {
-  title: string;
-  description: string;
-  options: string[];
 }
 
 const MAX_TITLE_LENGTH = 200;
@@ -148,27 +143,4 @@ export function readElectionSpec(file: string): ElectionSpecFile {
     throw new ZkBallotError("INVALID_ARGUMENT", `cannot read spec ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, "check the path");
   }
   return parseElectionSpec(text, path.basename(file));
-}
-
-const DATA_URI_PREFIX = "data:application/json;base64,";
-
-/** The metadata as canonical JSON, its on-chain data: URI and its keccak256 hash. */
-export function encodeElectionMetadata(spec: ElectionSpecFile): { metadataURI: string; metadataHash: string } {
-  const metadata: ElectionMetadata = { title: spec.title, description: spec.description ?? "", options: spec.options };
-  const json = JSON.stringify(metadata);
-  return { metadataURI: DATA_URI_PREFIX + Buffer.from(json, "utf8").toString("base64"), metadataHash: keccak256(toUtf8Bytes(json)) };
-}
-
-/** Reads option names back from the chain's metadata URI; undefined unless the hash and option count check out. */
-export function decodeElectionMetadata(metadataURI: string, metadataHash: string, numOptions: number): ElectionMetadata | undefined {
-  if (!metadataURI.startsWith(DATA_URI_PREFIX)) return undefined;
-  const json = Buffer.from(metadataURI.slice(DATA_URI_PREFIX.length), "base64").toString("utf8");
-  if (keccak256(toUtf8Bytes(json)) !== metadataHash) return undefined;
-  try {
-    const metadata = JSON.parse(json) as ElectionMetadata;
-    if (!Array.isArray(metadata.options) || metadata.options.length !== numOptions || !metadata.options.every((o) => typeof o === "string")) return undefined;
-    return metadata;
-  } catch {
-    return undefined;
-  }
 }

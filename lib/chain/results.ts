@@ -1,106 +1,19 @@
 /**
- * What anyone can read about an election (status, tally) and what a voter can check about
- * their own ballot (individual verifiability), from the chain alone.
+ * What anyone can read about an election and what a voter can check about their own ballot
+ * (lib/chain/status.ts, browser-safe), with the verification key of circuits/build (Node), and
+ * the CLI's text tables.
  */
 import type { ZkBallot } from "../../typechain-types";
-import { decodeSingleChoiceBallot } from "../core/ballot";
-import { computeElectionScope, fetchElectionCreation, fetchVoteRecords, Phase, type LogReadOptions, type VoteRecord } from "./election";
-import { decodeElectionMetadata } from "./electionSpec";
-import { toHex32 } from "../core/field";
-import { computeNullifier, type VoterIdentity } from "../core/identity";
-import { recountTally, talliesEqual } from "../core/tally";
-import { findNonCanonicalCoordinate, verifyVoteProof } from "../proving/prover";
+import type { VoterIdentity } from "../core/identity";
+import { loadVerificationKey } from "../proving/prover";
+import type { LogReadOptions } from "./reader";
+import { checkMyBallotWithKey, type MyBallotReport } from "./status";
 
-export interface ElectionStatus {
-  electionId: string;
-  title: string;
-  phase: string;
-  admin: string;
-  registrar: string;
-  voterCount: number;
-  voterRollRoot: string;
-  voterRollDigest: string;
-  votingStartsAt: string | null;
-  votingEndsAt: string | null;
-  options: { option: number; name: string; votes: string }[];
-  ballotsCounted: string;
-  metadataVerified: boolean;
-}
-
-function isoOrNull(seconds: bigint): string | null {
-  return seconds === 0n ? null : new Date(Number(seconds) * 1000).toISOString();
-}
-
-/** `options.fromBlock` (the deployment block) spares a search for where the ElectionCreated event can be. */
-export async function readElectionStatus(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<ElectionStatus> {
-  const election = await zkBallot.getElection(electionId);
-  const tally = await zkBallot.tallies(electionId);
-  const numOptions = Number(election.numOptions);
-  const creation = await fetchElectionCreation(zkBallot, electionId, options); // title and URI are not stored
-  const metadata = decodeElectionMetadata(creation.metadataURI, election.metadataHash, numOptions);
-  return {
-    electionId: electionId.toString(),
-    title: creation.title,
-    phase: Phase[Number(election.phase)],
-    admin: election.admin,
-    registrar: election.registrar,
-    voterCount: Number(election.voterCount),
-    voterRollRoot: election.phase >= BigInt(Phase.Voting) ? election.voterRollRoot.toString() : "(not frozen yet)",
-    voterRollDigest: election.voterRollDigest,
-    votingStartsAt: isoOrNull(election.votingStartsAt),
-    votingEndsAt: isoOrNull(election.votingEndsAt),
-    options: tally.map((votes, option) => ({ option, name: metadata?.options[option] ?? `option ${option}`, votes: votes.toString() })),
-    ballotsCounted: tally.reduce((sum, votes) => sum + votes, 0n).toString(),
-    metadataVerified: metadata !== undefined,
-  };
-}
-
-export interface MyBallotReport {
-  nullifier: string;
-  voted: boolean;
-  record?: VoteRecord & { optionName: string };
-  proofVerifiedOffChain?: boolean;
-  /**
-   * Why the proof did not verify, when it is not simply false: "NON_CANONICAL_PROOF" when a
-   * coordinate is at or above q (someone re-encoded the ballot; the contract of this deployment
-   * accepted an encoding no off-chain verifier does).
-   */
-  proofProblem?: { code: "NON_CANONICAL_PROOF"; message: string };
-  /** The recount of every VoteCast event equals the on-chain tally, and includes this ballot. */
-  countedInTally?: boolean;
-}
+export * from "./status";
 
 /** Individual verifiability: is my ballot on-chain, with a valid proof, and counted? */
 export async function checkMyBallot(zkBallot: ZkBallot, electionId: bigint, identity: VoterIdentity, options: LogReadOptions = {}): Promise<MyBallotReport> {
-  const { chainId } = await zkBallot.runner!.provider!.getNetwork();
-  const electionScope = computeElectionScope(chainId, await zkBallot.getAddress(), electionId);
-  const nullifier = await computeNullifier(identity.identitySecret, electionScope);
-  const status = await readElectionStatus(zkBallot, electionId, options);
-  const records = await fetchVoteRecords(zkBallot, electionId, options);
-  const mine = records.find((record) => record.nullifier === nullifier);
-  if (mine === undefined) return { nullifier: toHex32(nullifier), voted: false };
-
-  const election = await zkBallot.getElection(electionId);
-  const nonCanonical = findNonCanonicalCoordinate(mine.proof);
-  const proofProblem = nonCanonical && {
-    code: "NON_CANONICAL_PROOF" as const,
-    message: `proof coordinate ${nonCanonical.index} (${nonCanonical.name}) of your recorded ballot is ${nonCanonical.value}, not below the base field order q: a non-canonical re-encoding, which no off-chain verifier accepts (this deployment's contract does not refuse it; see docs/THREATS.md)`,
-  };
-  const proofVerifiedOffChain = proofProblem === undefined && (await verifyVoteProof(
-    { voterRollRoot: election.voterRollRoot, nullifier, electionScope, ballot: mine.ballot },
-    mine.proof,
-  ));
-  const recount = recountTally(records, status.options.length);
-  const option = decodeSingleChoiceBallot(mine.ballot, status.options.length);
-  const countedInTally = talliesEqual(recount, status.options.map((entry) => entry.votes)) && recount[option] > 0n;
-  return {
-    nullifier: toHex32(nullifier),
-    voted: true,
-    record: { ...mine, optionName: status.options[option].name },
-    proofVerifiedOffChain,
-    ...(proofProblem ? { proofProblem } : {}),
-    countedInTally,
-  };
+  return checkMyBallotWithKey(zkBallot, electionId, identity, loadVerificationKey, options);
 }
 
 /** Left-aligned text table with a header rule. */

@@ -6,7 +6,11 @@
  *
  * Each (sub)schema may carry `problems`: for ajv keywords ("type", "minItems", "pattern", ...) the
  * sentence to show when that keyword fails, with the key "*" for any other keyword. Without one,
- * the schema's `description`, then ajv's own message, is used. Pure JavaScript, no Node built-in.
+ * the schema's `description`, then ajv's own message, is used. Pure JavaScript, no Node built-in,
+ * but ajv compiles each schema into code with `new Function`: a page whose Content-Security-Policy
+ * has no 'unsafe-eval' (the web app's) cannot run `compileValidator`, so modules that compile a
+ * schema at load time (electionSpec, artifacts, deployments) are for Node, and the browser-safe
+ * core and chain readers do not import this module.
  */
 import Ajv, { type AnySchema, type ErrorObject, type ValidateFunction } from "ajv";
 

@@ -1,18 +1,19 @@
 /**
  * The prover's Node part: the browser-safe prover and verifier (lib/proving/voteProver.ts) with
- * the committed artifacts read from circuits/build as defaults, and the proof formatting of the
- * core (lib/core/proof.ts) re-exported, so Node callers keep one import.
+ * the committed artifacts read from circuits/build as defaults, and the proof formats
+ * (lib/proving/proofFormat.ts) re-exported, so Node callers keep one import.
  */
 import * as fs from "node:fs";
 
 import { proverArtifacts } from "./artifacts";
 import * as voteProver from "./voteProver";
 import type { ArtifactSource, ProveVoteRequest, VerificationKey, VoteProverArtifacts } from "./voteProver";
-import { BN254_BASE_FIELD } from "../core/constants";
 import type { VoteProof, VotePublicSignals } from "../core/proof";
 
-export { BN254_BASE_FIELD };
-export * from "../core/proof";
+// The proof's formats and key-in-hand verification are browser-safe (lib/core/proof.ts through
+// lib/proving/proofFormat.ts), and so is the prover with its artifacts as arguments
+// (lib/proving/voteProver.ts); this module adds the artifacts on disk as defaults.
+export * from "./proofFormat";
 export type { ArtifactSource, ProveVoteRequest, VerificationKey, VoteProverArtifacts } from "./voteProver";
 
 /** The committed wasm and zkey of circuits/build, as paths snarkjs reads (checked to exist). */

@@ -8,7 +8,8 @@ import type { BuildOptions } from "esbuild";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-export function browserBuildOptions(entryPoints: string[]): BuildOptions {
+/** `entryPoints`: paths, or output name -> path (the web app names its bundles app.js and worker.js). */
+export function browserBuildOptions(entryPoints: string[] | Record<string, string>): BuildOptions {
   return {
     absWorkingDir: ROOT,
     entryPoints,

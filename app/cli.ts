@@ -1,0 +1,53 @@
+/**
+ * npm run app: builds the web app into app/dist and serves it locally.
+ *   npm run app -- [--rpc URL] [--relayer URL] [--election ID] [--zkballot ADDRESS] [--port N] [--build-only]
+ * Defaults: RPC http://127.0.0.1:8545, relayer http://127.0.0.1:8645 (npm run relayer), election 1,
+ * the contract from deployments/<chainId>.json.
+ */
+import { JsonRpcProvider } from "ethers";
+
+import { ZkBallotError } from "../lib/core/errors";
+import { readDeployment } from "../lib/chain/deployments";
+import { buildApp } from "./build";
+import { startAppServer } from "./serve";
+
+function args(argv: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i];
+    if (!name.startsWith("--")) throw new ZkBallotError("INVALID_ARGUMENT", `unexpected argument ${JSON.stringify(name)}`);
+    if (name === "--build-only") out.set("build-only", "true");
+    else out.set(name.slice(2), argv[++i] ?? "");
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const options = args(process.argv.slice(2));
+  const report = await buildApp();
+  console.log(`built app/dist: ${report.files.length} files, JavaScript ${(report.bundleBytes / 1e6).toFixed(2)} MB`);
+  if (options.has("build-only")) return;
+  const rpcUrl = options.get("rpc") ?? "http://127.0.0.1:8545";
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+  const { chainId } = await provider.getNetwork();
+  provider.destroy();
+  const record = readDeployment(chainId);
+  const zkBallot = options.get("zkballot") ?? record?.zkBallot;
+  if (zkBallot === undefined) throw new ZkBallotError("INVALID_ARGUMENT", `no deployment record for chain ${chainId}`, "deploy first, or pass --zkballot ADDRESS");
+  const port = Number(options.get("port") ?? "8700");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ZkBallotError("INVALID_ARGUMENT", `--port must be 0 to 65535, got ${options.get("port")}`);
+  const server = await startAppServer({
+    rpcUrl,
+    relayerUrl: options.get("relayer") ?? "http://127.0.0.1:8645",
+    zkBallot,
+    electionId: BigInt(options.get("election") ?? "1"),
+    fromBlock: record?.deployBlock ?? 0,
+    port,
+  });
+  console.log(`zkballot app: ${server.url}/  (English: ?lang=en, 日本語: ?lang=ja)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+});

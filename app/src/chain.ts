@@ -1,0 +1,71 @@
+/**
+ * What the app reads from the chain, through the library's browser-safe readers
+ * (lib/chain/reader.ts, lib/chain/status.ts) over a browser JSON-RPC provider. Nothing here
+ * sends anything derived from the identity: the "already voted?" and "my ballot" questions are
+ * answered from every VoteCast event of the election, compared locally.
+ */
+import { JsonRpcProvider, toBeHex } from "ethers";
+
+import { ZkBallot__factory } from "../../typechain-types/factories/contracts/ZkBallot__factory";
+import type { ZkBallot } from "../../typechain-types";
+import { computeElectionScope, fetchVoteRecords, fetchVoterRoll, type LogReadOptions, type VoteRecord } from "../../lib/chain/reader";
+import { readElectionStatus, type ElectionStatus } from "../../lib/chain/status";
+import type { AppConfig } from "./config";
+
+export interface Chain {
+  zkBallot: ZkBallot;
+  provider: JsonRpcProvider;
+  chainId: bigint;
+  logOptions: LogReadOptions;
+}
+
+export async function connectChain(config: AppConfig): Promise<Chain> {
+  const provider = new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  const { chainId } = await provider.getNetwork();
+  const zkBallot = ZkBallot__factory.connect(config.zkBallot, provider);
+  return { zkBallot, provider, chainId, logOptions: config.fromBlock > 0 ? { fromBlock: config.fromBlock } : {} };
+}
+
+export interface OperationRecordEntry {
+  name: string;
+  blockNumber: number;
+  transactionHash: string;
+}
+
+/** The election's operator actions, in order (ballots are not operator actions and are left out). */
+export async function fetchOperationRecord(chain: Chain, electionId: bigint): Promise<OperationRecordEntry[]> {
+  const logs = await chain.provider.getLogs({
+    address: await chain.zkBallot.getAddress(),
+    fromBlock: chain.logOptions.fromBlock ?? 0,
+    toBlock: "latest",
+    topics: [null, toBeHex(electionId, 32)],
+  });
+  const entries: OperationRecordEntry[] = [];
+  for (const log of logs) {
+    const parsed = chain.zkBallot.interface.parseLog(log);
+    if (parsed === null || parsed.name === "VoteCast" || parsed.name === "VoteSkipped") continue;
+    entries.push({ name: parsed.name, blockNumber: log.blockNumber, transactionHash: log.transactionHash });
+  }
+  return entries;
+}
+
+export interface ElectionView extends ElectionStatus {
+  record: OperationRecordEntry[];
+}
+
+export async function readElectionView(chain: Chain, electionId: bigint): Promise<ElectionView> {
+  const [status, record] = await Promise.all([readElectionStatus(chain.zkBallot, electionId, chain.logOptions), fetchOperationRecord(chain, electionId)]);
+  return { ...status, record };
+}
+
+export async function electionScopeOf(chain: Chain, electionId: bigint): Promise<bigint> {
+  return computeElectionScope(chain.chainId, await chain.zkBallot.getAddress(), electionId);
+}
+
+export function readVoteRecords(chain: Chain, electionId: bigint): Promise<VoteRecord[]> {
+  return fetchVoteRecords(chain.zkBallot, electionId, chain.logOptions);
+}
+
+export function readVoterRoll(chain: Chain, electionId: bigint): Promise<bigint[]> {
+  return fetchVoterRoll(chain.zkBallot, electionId, chain.logOptions);
+}

@@ -1,0 +1,334 @@
+/**
+ * The web app in a real headless Chromium (@sparticuz/chromium via playwright-core) against a
+ * real `hardhat node` and the real relayer: create an identity, vote (proof in a Web Worker,
+ * through the relayer, or from an injected EIP-1193 wallet after the linkability warning), refusals (double vote with its block, not on the roll, not in the voting
+ * phase, relayer unreachable) in both languages, check my ballot, audit, results; every request
+ * recorded and checked for the secret and the nullifier; axe on every page in both languages on
+ * a phone viewport; screenshots into app/screenshots/ (gitignored).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import AxeBuilder from "@axe-core/playwright";
+import { expect } from "chai";
+import { JsonRpcProvider, type JsonRpcSigner } from "ethers";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+
+import { buildApp } from "../app/build";
+import { startAppServer, type AppServer } from "../app/serve";
+import { closeElection, computeElectionScope, createElection, deployZkBallot, openVoting, publishVoterRoll } from "../lib/chain/election";
+import { encodeElectionMetadata } from "../lib/chain/electionSpec";
+import { toHex32 } from "../lib/core/field";
+import { computeNullifier, identityFromSecret, parseIdentity, serializeIdentity, type VoterIdentity } from "../lib/core/identity";
+import { releaseSnarkjs } from "../lib/proving/prover";
+import { relayerConfigFromEnv } from "../lib/relayer/config";
+import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
+import type { ZkBallot } from "../typechain-types";
+import { launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
+import { startHardhatNode, type HardhatNode } from "./helpers/processes";
+
+const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e"; // hardhat node account 19
+const SCREENSHOTS = path.join(__dirname, "..", "app", "screenshots");
+const PHONE = { width: 390, height: 844 };
+const OPTIONS = ["Alice", "Bob", "Carol"];
+
+interface RecordedRequest {
+  url: string;
+  body: string;
+}
+
+describe("web app in Chromium (app/)", function () {
+  this.timeout(120_000);
+  let node: HardhatNode;
+  let provider: JsonRpcProvider;
+  let operator: JsonRpcSigner;
+  let registrar: JsonRpcSigner;
+  let zkBallot: ZkBallot;
+  let relayer: RunningRelayer;
+  let server: AppServer;
+  let deadRelayerServer: AppServer;
+  let browser: Browser;
+  let tmp: string;
+  let voter: VoterIdentity; // created in the browser
+  let voterFile: string;
+  let other: VoterIdentity; // on the roll, votes through the dead relayer
+  let stranger: VoterIdentity; // not on the roll
+  let walletVoter: VoterIdentity; // on the roll, votes from an injected wallet
+  let voteBlock: number;
+
+  before(async function () {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-app-"));
+    const [report, started] = await Promise.all([buildApp(), startHardhatNode()]);
+    expect(report.bundleBytes).to.be.greaterThan(0);
+    node = started;
+    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
+    operator = await provider.getSigner(0);
+    registrar = await provider.getSigner(1);
+    zkBallot = await deployZkBallot(operator);
+    const address = await zkBallot.getAddress();
+    const metadata = encodeElectionMetadata({ title: "Tsukuba city budget 2027", options: OPTIONS });
+    await createElection(zkBallot, { title: "Tsukuba city budget 2027", numOptions: 3, ...metadata, registrar: await registrar.getAddress() });
+    await createElection(zkBallot, { title: "Not open yet", numOptions: 2, registrar: await registrar.getAddress() });
+    relayer = await startRelayer(relayerConfigFromEnv({
+      RELAYER_RPC_URL: node.url, RELAYER_PRIVATE_KEY: RELAYER_KEY, RELAYER_PORT: "0", RELAYER_DB: path.join(tmp, "relayer.sqlite"),
+      ZKBALLOT_ADDRESS: address, RELAYER_INTERVAL_MS: "200", RELAYER_FINALITY: "1", RELAYER_VERIFY_WORKERS: "1",
+    }));
+    const common = { rpcUrl: node.url, zkBallot: address, electionId: 1n };
+    server = await startAppServer({ ...common, relayerUrl: relayer.url });
+    // Port 0: no server can listen there, so every connection to this "relayer" is refused.
+    deadRelayerServer = await startAppServer({ ...common, relayerUrl: "http://127.0.0.1:0" });
+    browser = await launchChromium();
+    other = await identityFromSecret(123456789n);
+    stranger = await identityFromSecret(987654321n);
+    walletVoter = await identityFromSecret(555555555n);
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async function () {
+    await browser?.close();
+    await server?.close();
+    await deadRelayerServer?.close();
+    await relayer?.stop();
+    provider?.destroy();
+    node?.stop();
+    await releaseSnarkjs();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const diagnosticsOf = new WeakMap<Page, PageDiagnostics>();
+
+  async function open(hash: string, lang: "en" | "ja", options: { base?: string; query?: string; context?: BrowserContext } = {}): Promise<Page> {
+    const context = options.context ?? (await browser.newContext({ viewport: PHONE, acceptDownloads: true }));
+    const page = await context.newPage();
+    const diagnostics = recordPageDiagnostics(page);
+    diagnosticsOf.set(page, diagnostics);
+    await page.goto(`${options.base ?? server.url}/?lang=${lang}${options.query ?? ""}#${hash}`);
+    await waitForPageReady(page, diagnostics, "body[data-ready=true]", 20_000);
+    return page;
+  }
+
+  /** Waits for the self-hosted font slices the page uses, so Japanese is not captured as empty boxes. */
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await page.evaluate(async () => {
+      await document.fonts.ready;
+    });
+    await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
+  }
+
+  async function loadIdentity(page: Page, identity: VoterIdentity): Promise<void> {
+    await page.fill("#identity-paste", serializeIdentity(identity));
+    await page.click("#identity-use");
+    await page.waitForSelector(`#identity-status:has-text("${identity.voterCommitment.toString()}")`, { timeout: 10_000 });
+  }
+
+  async function vote(page: Page, option: number): Promise<void> {
+    await page.check(`#option-${option}`);
+    await page.click("#vote-submit");
+    await page.waitForSelector("[data-testid=receipt-id], [data-testid=wallet-tx], [data-testid=refusal]", { timeout: 60_000 });
+  }
+
+  it("serves every response with a strict Content-Security-Policy and refuses a bad config", async function () {
+    const response = await fetch(`${server.url}/`);
+    expect(response.headers.get("content-security-policy")).to.include("default-src 'none'").and.include("connect-src 'self'");
+    const page = await browser.newPage();
+    const diagnostics = recordPageDiagnostics(page);
+    await page.goto(`${server.url}/?zkBallot=0x1234`);
+    await waitForPageReady(page, diagnostics, "[role=alert]", 20_000);
+    expect(await page.textContent("[role=alert]")).to.match(/config zkBallot is not an address/);
+    await page.close();
+  });
+
+  it("creates an identity in the browser, with a warning and a backup download", async function () {
+    const page = await open("vote", "en");
+    await page.click("#identity-create");
+    expect(await page.textContent("#identity-created [role=alert]")).to.match(/download the backup/i);
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 10_000 }), page.click("#identity-download")]);
+    voterFile = path.join(tmp, "voter.identity.json");
+    await download.saveAs(voterFile);
+    voter = await parseIdentity(fs.readFileSync(voterFile, "utf8"));
+    expect(await page.textContent("#identity-commitment")).to.equal(voter.voterCommitment.toString());
+    await page.context().close();
+    // The registrar puts the browser's commitment on the roll and opens voting.
+    await publishVoterRoll(zkBallot.connect(registrar), 1n, [voter.voterCommitment, other.voterCommitment, walletVoter.voterCommitment]);
+    await openVoting(zkBallot.connect(registrar), 1n);
+  });
+
+  it("shows the election: phase, roll size, ballots, options and the operation record", async function () {
+    const page = await open("election", "en");
+    expect(await page.textContent("h1")).to.equal("Election 1: Tsukuba city budget 2027");
+    expect(await page.textContent("[data-testid=phase]")).to.equal("Voting");
+    expect(await page.textContent("[data-testid=roll-size]")).to.equal("3");
+    expect(await page.textContent("[data-testid=ballots]")).to.equal("0");
+    expect(await page.locator("table tbody tr td:first-child").allTextContents()).to.deep.equal(["ElectionCreated", "VoterCommitmentsPublished", "VotingOpened"]);
+    expect(await page.locator(".tally li").allTextContents()).to.deep.equal(["Alice: 0 votes", "Bob: 0 votes", "Carol: 0 votes"]);
+    await page.context().close();
+  });
+
+  it("votes: the proof is made in a Web Worker and the ballot goes through the relayer; no request carries the secret or the nullifier before submission", async function () {
+    const context = await browser.newContext({ viewport: PHONE });
+    const requests: RecordedRequest[] = [];
+    context.on("request", (request) => requests.push({ url: request.url(), body: request.postData() ?? "" }));
+    const page = await open("vote", "en", { context });
+    expect(await page.isDisabled("#via-wallet"), "no wallet in this browser: the wallet path is off").to.equal(true);
+    expect(await page.isChecked("#via-relayer")).to.equal(true);
+    await loadIdentity(page, voter);
+    await vote(page, 1);
+    expect(await page.textContent("#vote-status")).to.match(/on-chain in block \d+/);
+    voteBlock = Number(/block (\d+)/.exec((await page.textContent("#vote-status"))!)![1]);
+    expect((await zkBallot.tallies(1n)).map(Number)).to.deep.equal([0, 1, 0]);
+
+    const scope = computeElectionScope((await provider.getNetwork()).chainId, await zkBallot.getAddress(), 1n);
+    const nullifier = await computeNullifier(voter.identitySecret, scope);
+    const secretForms = [voter.identitySecret.toString(), toHex32(voter.identitySecret).slice(2), voter.identitySecret.toString(16)];
+    const nullifierForms = [nullifier.toString(), toHex32(nullifier).slice(2), nullifier.toString(16)];
+    const submission = requests.findIndex((r) => r.url.endsWith("/v1/ballots") && r.body !== "");
+    expect(submission, "the ballot was submitted").to.be.greaterThan(0);
+    expect(requests.some((r) => r.url.endsWith("circuits/vote.zkey")), "the worker fetched the proving key").to.equal(true);
+    for (const [i, request] of requests.entries()) {
+      const text = (request.url + request.body).toLowerCase();
+      for (const form of secretForms) expect(text.includes(form), `request ${i} ${request.url} carries the secret`).to.equal(false);
+      if (i < submission) for (const form of nullifierForms) expect(text.includes(form), `request ${i} ${request.url} carries the nullifier before submission`).to.equal(false);
+      expect(request.url.startsWith(server.url + "/") || request.url.startsWith("blob:"), `third-party request ${request.url}`).to.equal(true);
+    }
+    expect(requests[submission].body).to.include(nullifier.toString());
+    await screenshot(page, "vote-receipt-en.png");
+    await context.close();
+  });
+
+  it("refuses a double vote, naming the block, in English and in Japanese", async function () {
+    for (const [lang, pattern] of [["en", /already voted in this election, in block (\d+)/], ["ja", /ブロック (\d+) にすでに投票しています/]] as const) {
+      const page = await open("vote", lang);
+      await loadIdentity(page, voter);
+      await vote(page, 0);
+      const refusal = (await page.textContent("[data-testid=refusal]"))!;
+      expect(refusal).to.match(pattern);
+      expect(Number(pattern.exec(refusal)![1])).to.equal(voteBlock);
+      await screenshot(page, `vote-refused-${lang}.png`);
+      await page.context().close();
+    }
+    expect((await zkBallot.tallies(1n)).map(Number)).to.deep.equal([0, 1, 0]);
+  });
+
+  it("refuses a voter who is not on the roll, and an election not in the voting phase", async function () {
+    let page = await open("vote", "ja");
+    await loadIdentity(page, stranger);
+    await vote(page, 0);
+    expect(await page.textContent("[data-testid=refusal]")).to.include("名簿にありません");
+    await page.context().close();
+    page = await open("vote", "en", { query: "&election=2" });
+    await loadIdentity(page, voter);
+    await vote(page, 0);
+    expect(await page.textContent("[data-testid=refusal]")).to.equal("Refused: the election is not in the voting phase (it is in phase Registration).");
+    await page.context().close();
+  });
+
+  it("refuses when the relayer cannot be reached, after proving, and sends nothing on-chain", async function () {
+    const page = await open("vote", "en", { base: deadRelayerServer.url });
+    await loadIdentity(page, other);
+    await vote(page, 2);
+    expect(await page.textContent("[data-testid=refusal]")).to.match(/relayer cannot be reached/);
+    expect((await zkBallot.tallies(1n)).map(Number)).to.deep.equal([0, 1, 0]);
+    await page.context().close();
+  });
+
+  it("votes from an injected wallet (EIP-1193) after the linkability warning; the wallet's account sends the transaction", async function () {
+    const walletAccount = await (await provider.getSigner(7)).getAddress();
+    const context = await browser.newContext({ viewport: PHONE });
+    // A stand-in for a wallet extension: its account is one the local node signs for, and it
+    // forwards every other request to the node (through the page's own /rpc, as the CSP allows).
+    await context.addInitScript(({ account }) => {
+      let id = 0;
+      (window as unknown as { ethereum: unknown }).ethereum = {
+        request: async ({ method, params }: { method: string; params?: unknown[] }) => {
+          if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+          const response = await fetch("/rpc", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+          const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+          if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
+          return body.result;
+        },
+        on: () => undefined,
+        removeListener: () => undefined,
+      };
+    }, { account: walletAccount });
+    const page = await open("vote", "en", { context });
+    expect(await page.isVisible("#wallet-warning")).to.equal(false);
+    await page.check("#via-wallet");
+    expect(await page.textContent("#wallet-warning")).to.match(/that account is then publicly linked to the ballot's transaction/);
+    await loadIdentity(page, walletVoter);
+    await vote(page, 0);
+    expect(await page.textContent("#vote-status")).to.match(/on-chain in block \d+/);
+    expect(await page.textContent("[data-testid=wallet-from]")).to.equal(walletAccount);
+    const hash = (await page.textContent("[data-testid=wallet-tx]"))!.trim();
+    expect((await provider.getTransaction(hash))!.from).to.equal(walletAccount);
+    expect((await zkBallot.tallies(1n)).map(Number)).to.deep.equal([1, 1, 0]);
+    await screenshot(page, "vote-wallet-en.png");
+    await context.close();
+  });
+
+  it("checks my ballot: on-chain, proof valid, counted; and says so when there is none", async function () {
+    const page = await open("check", "en");
+    await page.setInputFiles("#identity-file", voterFile);
+    await page.waitForSelector(`#identity-status:has-text("${voter.voterCommitment.toString()}")`, { timeout: 10_000 });
+    await page.click("#check-run");
+    await page.waitForSelector("[data-testid=check-counted]", { timeout: 30_000 });
+    expect(await page.textContent("[data-testid=check-onchain]")).to.include(`block ${voteBlock}`);
+    expect(await page.textContent("[data-testid=check-proof]")).to.equal("Proof valid (verified on this device)");
+    expect(await page.textContent("[data-testid=check-counted]")).to.equal("Counted in the tally");
+    await loadIdentity(page, other);
+    await page.click("#check-run");
+    await page.waitForSelector("[data-testid=check-none]", { timeout: 30_000 });
+    await page.context().close();
+  });
+
+  it("audits in the browser: roll, ballots, tally and artifacts pass; the compiler check is named as not run", async function () {
+    const page = await open("audit", "en");
+    await page.click("#audit-run");
+    await page.waitForSelector("[data-testid=audit-verdict]", { timeout: 30_000 });
+    expect(await page.textContent("[data-testid=audit-verdict]")).to.equal("Verdict: PASS");
+    for (const check of ["voterRoll", "ballots", "tally", "artifacts"]) expect(await page.textContent(`[data-check=${check}] span`)).to.equal("pass");
+    expect(await page.textContent("[data-check=verifier]")).to.include("needs the Solidity compiler");
+    await page.context().close();
+  });
+
+  it("shows the results once the election is closed", async function () {
+    await closeElection(zkBallot, 1n);
+    const page = await open("election", "ja");
+    expect(await page.textContent("[data-testid=phase]")).to.equal("締め切り済み");
+    expect(await page.locator(".tally li").allTextContents()).to.deep.equal(["Alice: 1 票", "Bob: 1 票", "Carol: 0 票"]);
+    await page.context().close();
+  });
+
+  it("is usable by keyboard: skip link, navigation and the language switch", async function () {
+    const page = await open("election", "en");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.className)).to.equal("skip");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => location.hash === "#vote", undefined, { timeout: 5_000 });
+    await page.focus("#language");
+    await page.keyboard.press("ArrowDown");
+    await page.waitForFunction(() => document.documentElement.lang === "ja", undefined, { timeout: 5_000 });
+    expect(await page.textContent("h1")).to.equal("投票");
+    await page.context().close();
+  });
+
+  it("has no axe violations, page errors, CSP violations or failed requests on any page in either language (phone viewport); writes screenshots", async function () {
+    for (const lang of ["en", "ja"] as const) {
+      for (const hash of ["election", "vote", "check", "audit"]) {
+        const page = await open(hash, lang);
+        if (hash === "audit") {
+          await page.click("#audit-run");
+          await page.waitForSelector("[data-testid=audit-verdict]", { timeout: 30_000 });
+        }
+        const { violations } = await new AxeBuilder({ page }).analyze();
+        expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `${hash} ${lang}`).to.deep.equal([]);
+        const errors = diagnosticsOf.get(page)!.lines.filter((line) => /^(pageerror|console\.error|requestfailed|http [45])/.test(line));
+        expect(errors, `${hash} ${lang}: errors, CSP violations or failed requests`).to.deep.equal([]);
+        await screenshot(page, `${hash}-${lang}.png`);
+        await page.context().close();
+      }
+    }
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * A real headless Chromium from npm alone (@sparticuz/chromium ships the binary in its package;
+ * nothing is downloaded at run time), driven by playwright-core. The flags that weaken the web
+ * platform's security (--disable-web-security, insecure content) are removed, so the tests see
+ * the Content-Security-Policy and same-origin rules a voter's browser applies. --single-process
+ * (meant for AWS Lambda) is removed too: in it, closing a browser context ends the browser.
+ *
+ * `recordPageDiagnostics` keeps what a maintainer needs when a page does not come up: its console
+ * (errors and warnings, CSP violations included), uncaught exceptions in the page and its workers,
+ * failed requests and HTTP error responses. `waitForPageReady` prints them when the wait fails.
+ */
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const DROPPED_FLAGS = ["--single-process", "--disable-web-security", "--allow-running-insecure-content", "--disable-site-isolation-trials", "--headless='shell'"];
+
+export async function launchChromium(): Promise<Browser> {
+  const sparticuz = (await import("@sparticuz/chromium")).default;
+  return chromium.launch({
+    executablePath: await sparticuz.executablePath(),
+    args: sparticuz.args.filter((flag) => !DROPPED_FLAGS.includes(flag)),
+    headless: true,
+    timeout: 60_000,
+  });
+}
+
+export interface PageDiagnostics {
+  /** One line per event, in the order they happened. */
+  lines: string[];
+}
+
+/** Starts recording a page's console, page errors (page and workers), failed requests and HTTP errors. */
+export function recordPageDiagnostics(page: Page): PageDiagnostics {
+  const diagnostics: PageDiagnostics = { lines: [] };
+  const add = (line: string) => diagnostics.lines.push(line);
+  page.on("console", (message) => {
+    const where = message.location();
+    const at = where.url ? ` (${where.url}:${where.lineNumber})` : "";
+    add(`console.${message.type()}: ${message.text()}${at}`);
+  });
+  page.on("pageerror", (error) => add(`pageerror: ${error.stack ?? error.message}`));
+  page.on("worker", (worker) => {
+    add(`worker started: ${worker.url()}`);
+    worker.on("console", (message) => add(`worker console.${message.type()}: ${message.text()}`));
+  });
+  page.on("requestfailed", (request) => add(`requestfailed: ${request.method()} ${request.url()}: ${request.failure()?.errorText ?? "?"}`));
+  page.on("response", (response) => {
+    if (response.status() >= 400) add(`http ${response.status()}: ${response.request().method()} ${response.url()}`);
+  });
+  page.on("crash", () => add("page crashed"));
+  return diagnostics;
+}
+
+export function formatPageDiagnostics(diagnostics: PageDiagnostics): string {
+  return diagnostics.lines.length === 0 ? "(the page logged nothing, threw nothing and no request failed)" : diagnostics.lines.map((line) => `  ${line}`).join("\n");
+}
+
+/**
+ * Waits for `selector` (the app sets body[data-ready=true] once a page has rendered); when it
+ * does not come, fails with everything the page reported, and the page's visible text.
+ */
+export async function waitForPageReady(page: Page, diagnostics: PageDiagnostics, selector: string, timeoutMs: number): Promise<void> {
+  try {
+    await page.waitForSelector(selector, { timeout: timeoutMs });
+  } catch (error) {
+    const text = await page.evaluate(() => document.body?.innerText ?? "").catch(() => "(page gone)");
+    throw new Error(
+      `${selector} did not appear within ${timeoutMs} ms at ${page.url()}: ${(error as Error).message.split("\n")[0]}\n` +
+        `page diagnostics:\n${formatPageDiagnostics(diagnostics)}\nvisible text: ${JSON.stringify(text.slice(0, 500))}`,
+    );
+  }
+}
