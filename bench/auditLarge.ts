@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 
 import { ZkBallot__factory } from "../typechain-types";
-import { decodeZkBallotLog } from "../lib/audit/decode";
+import { zkBallotEvents } from "../lib/chain/zkBallotEvents";
 import { fastVoterRollDigest } from "../lib/audit/checks/voterRoll";
 import { computeVoterRollDigest } from "../lib/chain/election";
 import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
@@ -49,7 +49,7 @@ export async function measureLargeAuditStages(options: { rollSize: number; proof
     logs.push(iface.encodeEventLog(event, [1n, registrar, BigInt(first), batch, "0x" + "00".repeat(32)]));
   }
   let started = performance.now();
-  const batches = logs.map((entry) => [...(decodeZkBallotLog(iface, entry)!.args.voterCommitments as bigint[])]);
+  const batches = logs.map((entry) => zkBallotEvents().decodeAs("VoterCommitmentsPublished", entry).args.voterCommitments);
   const decodeSeconds = seconds(started);
   log(`  decode: ${decodeSeconds.toFixed(1)} s`);
   started = performance.now();

@@ -11,5 +11,7 @@ export * from "./core/poseidon";
 export * from "./core/ballot";
 export * from "./core/voterRoll";
 export * from "./core/identity";
+export * from "./core/proof";
+export * from "./core/events";
 export * from "./core/rules";
 export * from "./sealed";

@@ -484,22 +484,24 @@ describe("auditor building blocks", function () {
 
 describe("auditor log decoding", () => {
   it("the fast VoterCommitmentsPublished decoder gives what ethers gives, and leaves any other layout to ethers", async () => {
-    const { decodeCommitmentsPublished, decodeZkBallotLog } = await import("../lib/audit/decode");
+    const { zkBallotEvents } = await import("../lib/chain/zkBallotEvents");
+    const decoder = zkBallotEvents(); // lib/core/events.ts with the compiled ABI: the one decoder
     const iface = ZkBallot__factory.createInterface() as unknown as Interface;
     const event = iface.getEvent("VoterCommitmentsPublished")!;
     const registrar = "0x" + "ab".repeat(20);
     const log = iface.encodeEventLog(event, [7n, registrar, 5n, [1n, (1n << 255n) + 3n, 42n], "0x" + "cd".repeat(32)]);
-    const fast = decodeCommitmentsPublished(iface, log)!;
+    const fast = decoder.decodeRollBatchLayout(log)!;
     const reference = iface.parseLog(log)!;
     expect(fast.name).to.equal(reference.name);
-    for (const field of ["electionId", "registrar", "firstIndex", "voterRollDigest"]) expect(fast.args[field], field).to.equal(reference.args[field]);
+    for (const field of ["electionId", "registrar", "firstIndex", "voterRollDigest"] as const) expect(fast.args[field], field).to.equal(reference.args[field]);
     expect(fast.args.voterCommitments).to.deep.equal([...(reference.args.voterCommitments as bigint[])]);
-    expect(fast.args[0]).to.equal(7n);
+    expect(fast.args.electionId).to.equal(7n);
+    expect(decoder.decode(log)).to.deep.equal(fast);
     // Other layouts (a truncated array, a wrong offset, another event) are not read by the fast path.
-    expect(decodeCommitmentsPublished(iface, { ...log, data: log.data.slice(0, -64) })).to.equal(null);
-    expect(decodeCommitmentsPublished(iface, { ...log, data: log.data.slice(0, 66) + "0".repeat(62) + "40" + log.data.slice(130) })).to.equal(null);
+    expect(decoder.decodeRollBatchLayout({ ...log, data: log.data.slice(0, -64) })).to.equal(null);
+    expect(decoder.decodeRollBatchLayout({ ...log, data: log.data.slice(0, 66) + "0".repeat(62) + "40" + log.data.slice(130) })).to.equal(null);
     const other = iface.encodeEventLog(iface.getEvent("VoteSkipped")!, [7n, 9n, "0x"]);
-    expect(decodeCommitmentsPublished(iface, other)).to.equal(null);
-    expect(decodeZkBallotLog(iface, other)?.name).to.equal("VoteSkipped");
+    expect(decoder.decodeRollBatchLayout(other)).to.equal(null);
+    expect(decoder.decode(other)?.name).to.equal("VoteSkipped");
   });
 });

@@ -3,13 +3,14 @@
  * state, the contract's constants, the election's decoded logs, and memoised lookups of
  * transaction senders and block timestamps.
  */
-import { getAddress, type Interface, type Provider } from "ethers";
+import { getAddress, type Provider } from "ethers";
 
 import { ZkBallot__factory, type ZkBallot } from "../../typechain-types";
 import { findDeploymentBlock, withRetries } from "../chain/chainLogs";
 import { ZkBallotError } from "../core/errors";
-import { decodeZkBallotLog } from "./decode";
-import { electionTopic, fetchFilteredLogs, type LogQuery, type RawLog } from "./logs";
+import { electionTopic } from "../core/events";
+import { zkBallotEvents } from "../chain/zkBallotEvents";
+import { fetchFilteredLogs, type LogQuery, type RawLog } from "./logs";
 import { CheckBuilder, at, type AuditOptions, type DecodedLog } from "./types";
 
 type ElectionState = Awaited<ReturnType<ZkBallot["getElection"]>>;
@@ -66,12 +67,12 @@ async function readState(zkBallot: ZkBallot, electionId: bigint, contract: strin
 }
 
 /** Decodes the election's logs; a log no ZkBallot event explains is a finding of `unexplained`. */
-function decodeLogs(zkBallot: ZkBallot, raw: RawLog[], electionId: bigint, unexplained: CheckBuilder): DecodedLog[] {
+function decodeLogs(raw: RawLog[], electionId: bigint, unexplained: CheckBuilder): DecodedLog[] {
   const mine: DecodedLog[] = [];
   for (const log of raw) {
-    const event = decodeZkBallotLog(zkBallot.interface as unknown as Interface, log);
+    const event = zkBallotEvents().decode(log);
     if (event === null) unexplained.fail(`log with unknown topic ${log.topics[0] ?? "(none)"} emitted by the contract`, at(log));
-    else if ((event.args[0] as bigint) === electionId) mine.push({ blockNumber: log.blockNumber, transactionHash: log.transactionHash, index: log.index, event });
+    else if (event.args.electionId === electionId) mine.push({ blockNumber: log.blockNumber, transactionHash: log.transactionHash, index: log.index, event } as DecodedLog);
   }
   return mine;
 }
@@ -100,7 +101,7 @@ export async function loadAuditContext(options: AuditOptions, unexplained: Check
     onProgress: (done, total) => progress("fetching logs", done, total),
   };
   const raw = await fetchFilteredLogs(query, [null, electionTopic(electionId)], `election-${electionId}`);
-  const created = await fetchFilteredLogs(query, [zkBallot.interface.getEvent("ElectionCreated")!.topicHash], "elections-created");
+  const created = await fetchFilteredLogs(query, [zkBallotEvents().topic("ElectionCreated")], "elections-created");
   const senderOf = memo(async (hash: string) => {
     const tx = await rpc("eth_getTransactionByHash", () => provider.getTransaction(hash));
     return tx ? getAddress(tx.from) : "(unknown)";
@@ -112,7 +113,7 @@ export async function loadAuditContext(options: AuditOptions, unexplained: Check
   });
   return {
     options, provider, contract, electionId, chainId, head, fromBlock, ...read, numOptions: Number(read.state.numOptions),
-    logs: decodeLogs(zkBallot, raw, electionId, unexplained), electionsCreated: created.length, logsFetched: raw.length + created.length,
+    logs: decodeLogs(raw, electionId, unexplained), electionsCreated: created.length, logsFetched: raw.length + created.length,
     rpc, progress, senderOf, timestampOf,
   };
 }

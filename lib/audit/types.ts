@@ -4,7 +4,9 @@
  * verdict (`status`) and its evidence, with findings that name the offending block and
  * transaction.
  */
-import type { LogDescription, Provider } from "ethers";
+import type { Provider } from "ethers";
+
+import type { ZkBallotEventName, ZkBallotLog } from "../core/events";
 
 import type { SetupManifest } from "../proving/artifacts";
 
@@ -134,12 +136,7 @@ export class CheckBuilder {
   }
 }
 
-/** A log of the audited election, decoded with the ZkBallot ABI. */
-export interface DecodedLog {
-  blockNumber: number;
-  transactionHash: string;
-  index: number;
-  event: LogDescription;
-}
+/** A log of the audited election, decoded into a typed record (lib/core/events.ts). */
+export type DecodedLog<N extends ZkBallotEventName = ZkBallotEventName> = ZkBallotLog<N>;
 
 export const at = (log: { blockNumber: number; transactionHash: string }): At => ({ blockNumber: log.blockNumber, transactionHash: log.transactionHash });

@@ -13,6 +13,7 @@ import { ARTIFACT_FILES, PROJECT_ROOT, artifactPath, describeSetup, isInsecureSe
 import { VERIFIER_CONTRACT_NAME } from "../proving/setup";
 import { compileStandalone } from "../proving/solidity";
 import { assertCeremonyVerifiedForChain, loadManifestTranscript } from "./ceremonyGate";
+import { zkBallotEvents } from "./zkBallotEvents";
 import { computeElectionScope, computeVoterRollDigest, fetchElectionEvents, fetchVoterRoll, type LogReadOptions, type PreparedBallot } from "./reader";
 import { encodeSingleChoiceBallot } from "../core/ballot";
 import { LOCAL_DEV_CHAIN_IDS } from "../core/constants";
@@ -163,8 +164,8 @@ export async function createElection(zkBallot: ZkBallot, spec: ElectionSpec): Pr
     }),
   );
   for (const log of receipt.logs) {
-    const parsed = zkBallot.interface.parseLog(log);
-    if (parsed?.name === "ElectionCreated") return { electionId: parsed.args.electionId as bigint, receipt };
+    const event = zkBallotEvents().decode(log);
+    if (event?.name === "ElectionCreated") return { electionId: event.args.electionId, receipt };
   }
   throw new ZkBallotError("EVENT_DECODE", "createElection succeeded but emitted no ElectionCreated event");
 }

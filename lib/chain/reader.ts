@@ -5,12 +5,13 @@
  * roll and the ballots from their events, in block ranges with retries (lib/chain/logRanges.ts).
  * lib/chain/election.ts re-exports all of it next to the operator's and voter's actions (Node).
  */
-import { AbiCoder, keccak256, toBeHex } from "ethers";
+import { AbiCoder, keccak256, type Interface } from "ethers";
 
 import type { ZkBallot } from "../../typechain-types";
 import { decodeSingleChoiceBallot } from "../core/ballot";
 import { SNARK_SCALAR_FIELD } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
+import { ZkBallotEventDecoder, electionTopic, type ZkBallotEventName } from "../core/events";
 import { Phase } from "../core/rules";
 import type { SolidityProof } from "../proving/proofFormat";
 import { fetchLogsInRanges, findDeploymentBlock } from "./logRanges";
@@ -40,7 +41,18 @@ export interface LogReadOptions {
 }
 
 /** One event of one election, decoded, read in block ranges with retries (lib/chain/chainLogs.ts). */
-export async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint, eventName: "ElectionCreated" | "VoterCommitmentsPublished" | "VoteCast", options: LogReadOptions = {}) {
+const decoders = new WeakMap<object, ZkBallotEventDecoder>();
+
+/** The event decoder (lib/core/events.ts) for this contract's ABI, made once per ABI: no generated code is imported. */
+function eventDecoder(zkBallot: ZkBallot): ZkBallotEventDecoder {
+  const iface = zkBallot.interface as unknown as Interface;
+  let decoder = decoders.get(iface);
+  if (decoder === undefined) decoders.set(iface, (decoder = new ZkBallotEventDecoder(iface)));
+  return decoder;
+}
+
+export async function fetchElectionEvents<N extends Extract<ZkBallotEventName, "ElectionCreated" | "VoterCommitmentsPublished" | "VoteCast">>(zkBallot: ZkBallot, electionId: bigint, eventName: N, options: LogReadOptions = {}) {
+  const decoder = eventDecoder(zkBallot);
   const provider = zkBallot.runner!.provider!;
   const contract = await zkBallot.getAddress();
   // A fresh head (getBlockNumber may answer from a cache), so logs and state are read at one block.
@@ -48,14 +60,14 @@ export async function fetchElectionEvents(zkBallot: ZkBallot, electionId: bigint
   const logs = await fetchLogsInRanges({
     provider,
     contract,
-    topics: [zkBallot.interface.getEvent(eventName).topicHash, toBeHex(electionId, 32)],
+    topics: [decoder.topic(eventName), electionTopic(electionId)],
     fromBlock: options.fromBlock ?? (await findDeploymentBlock(provider, contract, head)),
     toBlock: head,
     blockRange: options.blockRange ?? 5_000,
     maxRetries: 5,
   });
   logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-  return { head, events: logs.map((log) => ({ ...log, event: zkBallot.interface.parseLog(log)! })) };
+  return { head, events: logs.map((log) => ({ ...log, event: decoder.decodeAs(eventName, log) })) };
 }
 
 export interface ElectionCreation {
@@ -75,7 +87,7 @@ export async function fetchElectionCreation(zkBallot: ZkBallot, electionId: bigi
     throw new ZkBallotError("EVENT_DECODE", `expected one ElectionCreated event for election ${electionId}, the RPC returned ${events.length}`, "the RPC returned incomplete logs (or fromBlock is after the creation); try another endpoint");
   }
   const [{ event, blockNumber }] = events;
-  return { title: event.args.title as string, metadataURI: event.args.metadataURI as string, metadataHash: event.args.metadataHash as string, blockNumber };
+  return { title: event.args.title, metadataURI: event.args.metadataURI, metadataHash: event.args.metadataHash, blockNumber };
 }
 
 /** Reads the roll from VoterCommitmentsPublished events and checks it against the on-chain count and digest. */
@@ -86,7 +98,7 @@ export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint, opt
     if (Number(event.args.firstIndex) !== commitments.length) {
       throw new ZkBallotError("EVENT_DECODE", `roll batch at block ${blockNumber} starts at index ${event.args.firstIndex}, expected ${commitments.length}`, "the RPC returned incomplete logs; try another endpoint");
     }
-    commitments.push(...(event.args.voterCommitments as bigint[]));
+    commitments.push(...event.args.voterCommitments);
   }
   const election = await zkBallot.getElection(electionId, { blockTag: head });
   if (BigInt(commitments.length) !== election.voterCount || computeVoterRollDigest(commitments) !== election.voterRollDigest) {

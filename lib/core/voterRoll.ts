@@ -1,4 +1,4 @@
-import { DEFAULT_ROLL_DEPTH, EMPTY_LEAF } from "./constants";
+import { DEFAULT_ROLL_DEPTH, EMPTY_LEAF, SNARK_SCALAR_FIELD } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement } from "./field";
 import { poseidonHasher, type PoseidonHasher } from "./poseidon";
@@ -62,10 +62,7 @@ export class VoterRoll {
 
   static async build(commitments: readonly unknown[], options: VoterRollOptions = {}): Promise<VoterRoll> {
     const depth = options.depth ?? DEFAULT_ROLL_DEPTH;
-    if (!Number.isInteger(depth) || depth < 1 || depth > 32) {
-      throw new ZkBallotError("INVALID_ARGUMENT", `roll depth must be an integer from 1 to 32, got ${depth}`);
-    }
-    const { leaves, indexOfCommitment } = indexVoterCommitments(commitments, depth);
+    const { leaves, indexOfCommitment } = indexVoterCommitments(commitments, depth); // the roll rules, depth first
 
     const hash = await poseidonHasher();
     const zeros = zeroHashes(hash, depth);
@@ -126,26 +123,62 @@ export class VoterRoll {
   }
 }
 
+/*
+ * The roll rules, once (the registrar's publisher, VoterRoll, the fast Node tree, roll files and
+ * the auditor all apply these): a depth from 1 to 32 whose tree holds the roll; every entry a
+ * field element, not the empty-leaf value, and not an earlier entry again.
+ */
+
+/** A roll depth the circuit and the tree support (an integer from 1 to 32) whose tree holds `size` commitments. */
+export function assertRollShape(size: number, depth: number): void {
+  if (!Number.isInteger(depth) || depth < 1 || depth > 32) {
+    throw new ZkBallotError("INVALID_ARGUMENT", `roll depth must be an integer from 1 to 32, got ${depth}`);
+  }
+  if (size > 2 ** depth) {
+    throw new ZkBallotError("INVALID_ROLL", `roll has ${size} commitments but a depth-${depth} tree holds ${2 ** depth}`, "build the circuit with a larger --depth");
+  }
+}
+
+/** The rule a roll entry breaks; for a duplicate, the index of the entry it repeats. */
+export type RollEntryRefusal = { rule: "outside-field" } | { rule: "empty-leaf" } | { rule: "duplicate"; earlier: number };
+
 /**
- * Checks a roll before anything is hashed or published: every entry a non-zero field element,
- * no duplicates, and no more than a depth-`depth` tree holds. Returns the parsed leaves.
+ * Checks entry `index` of a roll against the entries before it (`seen`: commitment -> index,
+ * updated when the entry passes). Returns the broken rule, or undefined when it may be on the roll.
+ */
+export function checkRollEntry(commitment: bigint, index: number, seen: Map<bigint, number>): RollEntryRefusal | undefined {
+  if (commitment < 0n || commitment >= SNARK_SCALAR_FIELD) return { rule: "outside-field" };
+  if (commitment === EMPTY_LEAF) return { rule: "empty-leaf" };
+  const earlier = seen.get(commitment);
+  if (earlier !== undefined) return { rule: "duplicate", earlier };
+  seen.set(commitment, index);
+  return undefined;
+}
+
+/** The INVALID_ROLL error for a refused entry; `name(i)` names entry i (an index, a file's line). */
+export function rollEntryError(refusal: RollEntryRefusal, index: number, name: (index: number) => string): ZkBallotError {
+  switch (refusal.rule) {
+    case "outside-field":
+      return new ZkBallotError("INVALID_ROLL", `${name(index)} is outside the BN254 scalar field`, "every entry must be a voter commitment below the field order");
+    case "empty-leaf":
+      return new ZkBallotError("INVALID_ROLL", `${name(index)} is zero, the empty-leaf value, which is not a voter commitment`, "remove it from the roll");
+    case "duplicate":
+      return new ZkBallotError("INVALID_ROLL", `${name(index)} duplicates ${name(refusal.earlier)}`, "each voter commitment may appear once");
+  }
+}
+
+/**
+ * Checks a roll before anything is hashed or published (the roll rules above) and returns the
+ * parsed leaves with the index of each.
  */
 export function indexVoterCommitments(commitments: readonly unknown[], depth: number): { leaves: bigint[]; indexOfCommitment: Map<bigint, number> } {
-  if (commitments.length > 2 ** depth) {
-    throw new ZkBallotError("INVALID_ROLL", `roll has ${commitments.length} commitments but a depth-${depth} tree holds ${2 ** depth}`, "build the circuit with a larger --depth");
-  }
+  assertRollShape(commitments.length, depth);
   const leaves: bigint[] = new Array(commitments.length);
   const indexOfCommitment = new Map<bigint, number>();
   commitments.forEach((value, index) => {
     const commitment = parseFieldElement(value, `roll entry ${index}`);
-    if (commitment === EMPTY_LEAF) {
-      throw new ZkBallotError("INVALID_ROLL", `roll entry ${index} is zero, the empty-leaf value`, "remove it from the roll");
-    }
-    const earlier = indexOfCommitment.get(commitment);
-    if (earlier !== undefined) {
-      throw new ZkBallotError("INVALID_ROLL", `roll entry ${index} duplicates entry ${earlier}`, "each voter commitment may appear once");
-    }
-    indexOfCommitment.set(commitment, index);
+    const refusal = checkRollEntry(commitment, index, indexOfCommitment);
+    if (refusal) throw rollEntryError(refusal, index, (i) => `entry ${i}`);
     leaves[index] = commitment;
   });
   return { leaves, indexOfCommitment };

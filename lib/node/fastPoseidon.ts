@@ -404,9 +404,16 @@ function quadBytes(values: bigint[], montgomery: boolean): Uint8Array {
 let cachedBytes: Uint8Array<ArrayBuffer> | undefined;
 let cachedModule: WebAssembly.Module | undefined;
 
-/** The generated WebAssembly binary (deterministic). */
-export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
-  if (cachedBytes) return cachedBytes;
+/** Where the Poseidon constants go in the module's memory, and the data segments that put them there. */
+interface ConstantLayout {
+  cAddr: number;
+  sAddr: number;
+  mAddr: number;
+  pAddr: number;
+  data: [number, Uint8Array][];
+}
+
+function constantLayout(): ConstantLayout {
   const raw = loadOptimisedConstants();
   const C = raw.C[T - 2].map(BigInt);
   const S = raw.S[T - 2].map(BigInt);
@@ -432,34 +439,55 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
     [mAddr, quadBytes(M.flat(), true)],
     [pAddr, quadBytes(Pm.flat(), true)],
   ];
+  return { cAddr, sAddr, mAddr, pAddr, data };
+}
 
-  const functions: FunctionBuilder[] = [];
-  const exported: [string, number][] = [];
-  const add = (f: FunctionBuilder, exportName?: string): number => {
-    functions.push(f);
-    if (exportName) exported.push([exportName, functions.length - 1]);
-    return functions.length - 1;
-  };
-  const productLocals = (f: FunctionBuilder): ProductLocals => ({ lo: f.local(V128), hi: f.local(V128), x: f.local(V128), m: f.locals(V128, LIMBS) });
-  const at = (local: number, offset = 0): Ref => ({ local, offset });
-  const abs = (offset: number): Ref => ({ offset });
+/** The module's functions in index order, and the exported ones. */
+class WasmFunctions {
+  readonly functions: FunctionBuilder[] = [];
+  readonly exported: [string, number][] = [];
 
+  add(f: FunctionBuilder, exportName?: string): number {
+    this.functions.push(f);
+    if (exportName) this.exported.push([exportName, this.functions.length - 1]);
+    return this.functions.length - 1;
+  }
+}
+
+const productLocals = (f: FunctionBuilder): ProductLocals => ({ lo: f.local(V128), hi: f.local(V128), x: f.local(V128), m: f.locals(V128, LIMBS) });
+const at = (local: number, offset = 0): Ref => ({ local, offset });
+const abs = (offset: number): Ref => ({ offset });
+
+/** Indices of the field-arithmetic functions the hash is built from. */
+interface Kernels {
+  MUL: number;
+  SQR: number;
+  DOT3_ROW: number;
+  DOT3_COLUMN: number;
+  ADDN: number;
+  ADD2P: number;
+  COPY: number;
+  SBOX: number;
+  FULL_ROUND: number;
+}
+
+function emitKernels(m: WasmFunctions): Kernels {
   // mul(dst, a, b)
   const mulF = new FunctionBuilder([I32, I32, I32]);
   emitMontProduct(mulF, at(0), [[at(1), at(2)]], false, productLocals(mulF));
-  const MUL = add(mulF);
+  const MUL = m.add(mulF);
 
   // sqr(dst, a)
   const sqrF = new FunctionBuilder([I32, I32]);
   emitMontProduct(sqrF, at(0), [[at(1), at(1)]], true, productLocals(sqrF));
-  const SQR = add(sqrF);
+  const SQR = m.add(sqrF);
 
   // dot3(dst, pc): dst = sum_j const[pc + stride * j] * S_j
   const makeDot3 = (stride: number): number => {
     const f = new FunctionBuilder([I32, I32]);
     const states = [SCRATCH.S0, SCRATCH.S1, SCRATCH.S2];
     emitMontProduct(f, at(0), states.map((s, j) => [at(1, j * stride * Q), abs(s)]), false, productLocals(f));
-    return add(f);
+    return m.add(f);
   };
   const DOT3_ROW = makeDot3(1);
   const DOT3_COLUMN = makeDot3(T);
@@ -467,24 +495,24 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
   // addn(dst, a, b)
   const addnF = new FunctionBuilder([I32, I32, I32]);
   emitAddNormalize(addnF, at(0), at(1), at(2), addnF.local(V128), addnF.local(V128));
-  const ADDN = add(addnF);
+  const ADDN = m.add(addnF);
 
   // add2p(dst, a, b)
   const add2pF = new FunctionBuilder([I32, I32, I32]);
   emitAddMod2p(add2pF, at(0), at(1), at(2), add2pF.locals(V128, LIMBS), add2pF.locals(V128, LIMBS), add2pF.local(V128));
-  const ADD2P = add(add2pF);
+  const ADD2P = m.add(add2pF);
 
   // copy(dst, src)
   const copyF = new FunctionBuilder([I32, I32]);
   for (let i = 0; i < LIMBS; i++) copyF.get(0).get(1).vload(16 * i).vstore(16 * i);
-  const COPY = add(copyF);
+  const COPY = m.add(copyF);
 
   // sbox(x): x = x^5
   const sboxF = new FunctionBuilder([I32]);
   sboxF.i32(SCRATCH.X2).get(0).call(SQR);
   sboxF.i32(SCRATCH.X4).i32(SCRATCH.X2).call(SQR);
   sboxF.get(0).get(0).i32(SCRATCH.X4).call(MUL);
-  const SBOX = add(sboxF);
+  const SBOX = m.add(sboxF);
 
   // fullRound(pc, matrix): S = matrix * (sbox(S) + C[pc .. pc + 3])
   const fullRoundF = new FunctionBuilder([I32, I32]);
@@ -496,9 +524,13 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
     temps.forEach((t, i) => fullRoundF.i32(t).get(1).i32(i * Q).emit(OP.i32Add).call(DOT3_COLUMN));
     states.forEach((s, i) => fullRoundF.i32(s).i32(temps[i]).call(COPY));
   }
-  const FULL_ROUND = add(fullRoundF);
+  const FULL_ROUND = m.add(fullRoundF);
+  return { MUL, SQR, DOT3_ROW, DOT3_COLUMN, ADDN, ADD2P, COPY, SBOX, FULL_ROUND };
+}
 
-  // hash(out, left, right): four Poseidon([left, right]) at once, Montgomery form.
+/** hash(out, left, right): four Poseidon([left, right]) at once, Montgomery form; returns its index. */
+function emitHash(m: WasmFunctions, k: Kernels, layout: ConstantLayout): number {
+  const { cAddr, sAddr, mAddr, pAddr } = layout;
   const hashF = new FunctionBuilder([I32, I32, I32]);
   {
     const [out, left, right] = [0, 1, 2];
@@ -506,13 +538,13 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
     const ps = hashF.local(I32);
     const i = hashF.local(I32);
     // state = [0, left, right] + C[0..3]
-    hashF.i32(SCRATCH.S0).i32(cAddr).call(COPY);
-    hashF.i32(SCRATCH.S1).get(left).i32(cAddr + Q).call(ADDN);
-    hashF.i32(SCRATCH.S2).get(right).i32(cAddr + 2 * Q).call(ADDN);
+    hashF.i32(SCRATCH.S0).i32(cAddr).call(k.COPY);
+    hashF.i32(SCRATCH.S1).get(left).i32(cAddr + Q).call(k.ADDN);
+    hashF.i32(SCRATCH.S2).get(right).i32(cAddr + 2 * Q).call(k.ADDN);
     hashF.i32(cAddr + T * Q).set(pc);
     const fullRounds = (count: number, matrixAddr: number) =>
       hashF.loop(i, () => hashF.i32(count), () => {
-        hashF.get(pc).i32(matrixAddr).call(FULL_ROUND);
+        hashF.get(pc).i32(matrixAddr).call(k.FULL_ROUND);
         hashF.bump(pc, T * Q);
       });
     fullRounds(N_ROUNDS_F / 2 - 1, mAddr);
@@ -520,24 +552,26 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
     hashF.i32(sAddr).set(ps);
     hashF.loop(i, () => hashF.i32(N_ROUNDS_P), () => {
       // s0 = s0^5 + c; [s0, s1, s2] = [row . s, s1 + v1 * s0, s2 + v2 * s0]
-      hashF.i32(SCRATCH.S0).call(SBOX);
-      hashF.i32(SCRATCH.S0).i32(SCRATCH.S0).get(pc).call(ADDN);
-      hashF.i32(SCRATCH.T0).get(ps).call(DOT3_ROW);
-      hashF.i32(SCRATCH.U).i32(SCRATCH.S0).get(ps).i32(3 * Q).emit(OP.i32Add).call(MUL);
-      hashF.i32(SCRATCH.S1).i32(SCRATCH.S1).i32(SCRATCH.U).call(ADD2P);
-      hashF.i32(SCRATCH.U).i32(SCRATCH.S0).get(ps).i32(4 * Q).emit(OP.i32Add).call(MUL);
-      hashF.i32(SCRATCH.S2).i32(SCRATCH.S2).i32(SCRATCH.U).call(ADD2P);
-      hashF.i32(SCRATCH.S0).i32(SCRATCH.T0).call(COPY);
+      hashF.i32(SCRATCH.S0).call(k.SBOX);
+      hashF.i32(SCRATCH.S0).i32(SCRATCH.S0).get(pc).call(k.ADDN);
+      hashF.i32(SCRATCH.T0).get(ps).call(k.DOT3_ROW);
+      hashF.i32(SCRATCH.U).i32(SCRATCH.S0).get(ps).i32(3 * Q).emit(OP.i32Add).call(k.MUL);
+      hashF.i32(SCRATCH.S1).i32(SCRATCH.S1).i32(SCRATCH.U).call(k.ADD2P);
+      hashF.i32(SCRATCH.U).i32(SCRATCH.S0).get(ps).i32(4 * Q).emit(OP.i32Add).call(k.MUL);
+      hashF.i32(SCRATCH.S2).i32(SCRATCH.S2).i32(SCRATCH.U).call(k.ADD2P);
+      hashF.i32(SCRATCH.S0).i32(SCRATCH.T0).call(k.COPY);
       hashF.bump(pc, Q);
       hashF.bump(ps, (2 * T - 1) * Q);
     });
     fullRounds(N_ROUNDS_F / 2 - 1, mAddr);
     // Last round: no constants, and only output 0 is needed.
-    for (const s of [SCRATCH.S0, SCRATCH.S1, SCRATCH.S2]) hashF.i32(s).call(SBOX);
-    hashF.get(out).i32(mAddr).call(DOT3_COLUMN);
+    for (const s of [SCRATCH.S0, SCRATCH.S1, SCRATCH.S2]) hashF.i32(s).call(k.SBOX);
+    hashF.get(out).i32(mAddr).call(k.DOT3_COLUMN);
   }
-  const HASH = add(hashF, "hash");
+  return m.add(hashF, "hash");
+}
 
+function emitHashPairs(m: WasmFunctions, hash: number): void {
   // hashPairs(in, out, quads): output node k = hash(node 2k, node 2k + 1) for the first
   // 4 * quads nodes; reads 8 * quads input nodes. out may equal in.
   const pairsF = new FunctionBuilder([I32, I32, I32]);
@@ -550,13 +584,16 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
           pairsF.i32(0).get(inp).vload(16 * limb).get(inp).vload(Q + 16 * limb).shuffle(lanes).vstore(dst + 16 * limb);
         }
       }
-      pairsF.get(out).i32(SCRATCH.L).i32(SCRATCH.R).call(HASH);
+      pairsF.get(out).i32(SCRATCH.L).i32(SCRATCH.R).call(hash);
       pairsF.bump(inp, 2 * Q);
       pairsF.bump(out, Q);
     });
   }
-  add(pairsF, "hashPairs");
+  m.add(pairsF, "hashPairs");
 
+}
+
+function emitToMont(m: WasmFunctions, kernels: Kernels): void {
   // toMont(src, dst, quads): canonical elements (32 bytes big-endian each, 4 per quad) -> internal quads.
   const toMontF = new FunctionBuilder([I32, I32, I32]);
   {
@@ -578,13 +615,16 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
           toMontF.i64(MASK).emit(OP.i64And).store32(SCRATCH.U + 16 * limb + 4 * lane);
         }
       }
-      toMontF.get(dst).i32(SCRATCH.U).i32(R2_ADDR).call(MUL);
+      toMontF.get(dst).i32(SCRATCH.U).i32(R2_ADDR).call(kernels.MUL);
       toMontF.bump(src, LANES * CANONICAL_BYTES);
       toMontF.bump(dst, Q);
     });
   }
-  add(toMontF, "toMont");
+  m.add(toMontF, "toMont");
 
+}
+
+function emitFromMont(m: WasmFunctions, kernels: Kernels): void {
   // fromMont(src, dst, quads): internal quads -> canonical elements, fully reduced.
   const fromMontF = new FunctionBuilder([I32, I32, I32]);
   {
@@ -594,7 +634,7 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
     const d = fromMontF.locals(V128, LIMBS);
     const borrow = fromMontF.local(V128);
     fromMontF.loop(k, () => fromMontF.get(quads), () => {
-      fromMontF.i32(SCRATCH.U).get(src).i32(ONE_ADDR).call(MUL); // each lane <= p
+      fromMontF.i32(SCRATCH.U).get(src).i32(ONE_ADDR).call(kernels.MUL); // each lane <= p
       z.forEach((local, i) => fromMontF.i32(0).vload(SCRATCH.U + 16 * i).set(local));
       emitConditionalSubtract(fromMontF, abs(SCRATCH.U), z, d, borrow, P_LIMBS);
       for (let lane = 0; lane < LANES; lane++) {
@@ -620,11 +660,14 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
       fromMontF.bump(dst, LANES * CANONICAL_BYTES);
     });
   }
-  add(fromMontF, "fromMont");
+  m.add(fromMontF, "fromMont");
 
-  // Assemble.
+}
+
+/** The binary: types, functions, memory, exports, code and the constants' data segments. */
+function assembleModule(m: WasmFunctions, data: [number, Uint8Array][]): Uint8Array<ArrayBuffer> {
   const typeKeys: string[] = [];
-  const typeOf = functions.map((f) => {
+  const typeOf = m.functions.map((f) => {
     const key = f.params.join(",");
     if (!typeKeys.includes(key)) typeKeys.push(key);
     return typeKeys.indexOf(key);
@@ -638,11 +681,23 @@ export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
     ...section(1, typeSection),
     ...section(3, vec(typeOf.map((t) => uleb(t)))),
     ...section(5, vec([[0x00, ...uleb(HEAP_BASE / 65536)]])),
-    ...section(7, vec([[...utf8("memory"), 0x02, 0x00], ...exported.map(([n, index]) => [...utf8(n), 0x00, ...uleb(index)])])),
-    ...section(10, vec(functions.map((f) => f.encode()))),
+    ...section(7, vec([[...utf8("memory"), 0x02, 0x00], ...m.exported.map(([n, index]) => [...utf8(n), 0x00, ...uleb(index)])])),
+    ...section(10, vec(m.functions.map((f) => f.encode()))),
     ...section(11, vec(data.map(([addr, bytes]) => [0x00, OP.i32Const, ...sleb(addr), OP.end, ...uleb(bytes.length), ...bytes]))),
   ];
-  cachedBytes = Uint8Array.from(module);
+  return Uint8Array.from(module);
+}
+
+/** The generated WebAssembly binary (deterministic). */
+export function poseidonWasmBytes(): Uint8Array<ArrayBuffer> {
+  if (cachedBytes) return cachedBytes;
+  const layout = constantLayout();
+  const m = new WasmFunctions();
+  const kernels = emitKernels(m);
+  emitHashPairs(m, emitHash(m, kernels, layout));
+  emitToMont(m, kernels);
+  emitFromMont(m, kernels);
+  cachedBytes = assembleModule(m, layout.data);
   return cachedBytes;
 }
 

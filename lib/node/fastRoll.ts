@@ -32,7 +32,7 @@ import {
 } from "./fastPoseidon";
 import { parseFieldElement } from "../core/field";
 import { readVoterRollFile } from "./rollFile";
-import { registerRollAccelerator, type MerklePath } from "../core/voterRoll";
+import { assertRollShape, registerRollAccelerator, type MerklePath } from "../core/voterRoll";
 
 export interface FastRollOptions {
   depth?: number;
@@ -296,29 +296,33 @@ function outsideField(index: number, value: unknown): ZkBallotError {
   return new ZkBallotError("INVALID_FIELD_ELEMENT", `leaf ${index} is not a field element below the BN254 scalar field order: ${String(value).slice(0, 80)}`);
 }
 
-function checkDepth(depth: number, size: number): void {
-  if (!Number.isInteger(depth) || depth < 1 || depth > 32) {
-    throw new ZkBallotError("INVALID_ARGUMENT", `roll depth must be an integer from 1 to 32, got ${depth}`);
-  }
-  if (size > 2 ** depth) {
-    throw new ZkBallotError("INVALID_ROLL", `roll has ${size} commitments but a depth-${depth} tree holds ${2 ** depth}`, "build the circuit with a larger --depth");
-  }
-}
-
 /**
  * Builds the tree. Leaves are bigints or packed 32-byte big-endian values, each below the field
  * order (checked here: an INVALID_FIELD_ELEMENT error otherwise). The roll rules VoterRoll.build
- * adds (no zero leaf, no duplicates) are the caller's: indexVoterCommitments or
+ * adds (no zero leaf, no duplicates: checkRollEntry in lib/core/voterRoll.ts) are the caller's: indexVoterCommitments or
  * readVoterRollFile apply them.
  */
 export async function buildFastRollTree(leaves: readonly bigint[] | Uint8Array, options: FastRollOptions = {}): Promise<FastRollTree> {
   const depth = options.depth ?? DEFAULT_ROLL_DEPTH;
   const size = leaves instanceof Uint8Array ? leaves.length / CANONICAL_BYTES : leaves.length;
   if (!Number.isInteger(size)) throw new ZkBallotError("INVALID_ARGUMENT", "packed leaves must be a whole number of 32-byte values");
-  checkDepth(depth, size);
+  assertRollShape(size, depth); // the core's roll rules (lib/core/voterRoll.ts)
   const zeros = fastZeroHashes(depth);
+  const levels = allocateLevels(size, depth);
+  writeLeaves(bufferOf(levels.shared), leaves, size);
+  const workers = options.workers ?? (size >= (options.minLeavesForWorkers ?? 16384) ? Math.min(availableParallelism(), 8) : 0);
+  await hashLevels({ levels, size, depth, zeros: zeros.internal, workers, onProgress: options.onProgress });
+  return new FastRollTree(depth, size, levels.buffers, zeros.values);
+}
 
-  // All levels in one shared buffer: level i at offsets[i].
+/** Every level of a tree in one shared buffer: level i at offsets[i], holding ceil(size / 2^i) nodes. */
+interface SharedLevels {
+  shared: SharedArrayBuffer;
+  offsets: number[];
+  buffers: Buffer[];
+}
+
+function allocateLevels(size: number, depth: number): SharedLevels {
   const offsets: number[] = [];
   let total = 0;
   for (let level = 0, count = size; level <= depth; level++, count = Math.ceil(count / 2)) {
@@ -326,89 +330,78 @@ export async function buildFastRollTree(leaves: readonly bigint[] | Uint8Array, 
     total += count * CANONICAL_BYTES;
   }
   const shared = new SharedArrayBuffer(Math.max(total, 1));
-  const all = bufferOf(shared);
+  const buffers = offsets.map((offset, level) => bufferOf(shared, offset, (level < depth ? offsets[level + 1] : total) - offset));
+  return { shared, offsets, buffers };
+}
+
+/** The leaves into level 0, each checked to be below the field order. */
+function writeLeaves(all: Buffer, leaves: readonly bigint[] | Uint8Array, size: number): void {
   if (leaves instanceof Uint8Array) {
     all.set(leaves, 0);
     for (let i = 0; i < size; i++) {
       if (all.compare(FIELD_ORDER_BYTES, 0, CANONICAL_BYTES, i * CANONICAL_BYTES, (i + 1) * CANONICAL_BYTES) >= 0) throw outsideField(i, readCanonical(all, i * CANONICAL_BYTES));
     }
-  } else {
-    for (let i = 0; i < size; i++) {
-      const leaf = leaves[i];
-      if (typeof leaf !== "bigint" || leaf < 0n || leaf >= SNARK_SCALAR_FIELD) throw outsideField(i, leaf);
-      writeCanonical(all, i * CANONICAL_BYTES, leaf);
-    }
+    return;
   }
-  const levelBuffers = offsets.map((offset, level) => bufferOf(shared, offset, (level < depth ? offsets[level + 1] : total) - offset));
+  for (let i = 0; i < size; i++) {
+    const leaf = leaves[i];
+    if (typeof leaf !== "bigint" || leaf < 0n || leaf >= SNARK_SCALAR_FIELD) throw outsideField(i, leaf);
+    writeCanonical(all, i * CANONICAL_BYTES, leaf);
+  }
+}
 
-  const totalHashes = levelBuffers.slice(1).reduce((sum, buffer) => sum + buffer.length / CANONICAL_BYTES, 0);
+/**
+ * Hashes levels 1..depth: subtrees ("chunks") of 2^chunkHeight leaves on the worker threads
+ * (or on this thread), then the levels above the chunks on this thread.
+ */
+async function hashLevels(tree: { levels: SharedLevels; size: number; depth: number; zeros: Uint32Array; workers: number; onProgress?: (done: number, total: number) => void }): Promise<void> {
+  const { levels: { shared, offsets, buffers }, size, depth, zeros, workers } = tree;
+  const totalHashes = buffers.slice(1).reduce((sum, buffer) => sum + buffer.length / CANONICAL_BYTES, 0);
   let hashesDone = 0;
-  const cores = Math.min(availableParallelism(), 8);
-  const workers = options.workers ?? (size >= (options.minLeavesForWorkers ?? 16384) ? cores : 0);
-
   // Chunk height: at least 2^10 leaves a chunk, and about 8 chunks per worker for balance.
-  let chunkHeight = depth;
-  if (workers > 0 && size > 1) {
-    chunkHeight = Math.min(depth, Math.max(10, Math.ceil(Math.log2(size / (8 * workers)))));
-  }
+  const chunkHeight = workers > 0 && size > 1 ? Math.min(depth, Math.max(10, Math.ceil(Math.log2(size / (8 * workers))))) : depth;
   const chunkSize = 2 ** chunkHeight;
   const chunks = Math.ceil(size / chunkSize);
-  const nodesInChunk = (count: number) => {
-    let nodes = 0;
-    for (let k = 1, c = count; k <= chunkHeight; k++) nodes += c = Math.ceil(c / 2);
-    return nodes;
-  };
+  if (chunks === 0) return;
   const jobFor = (chunk: number): SubtreeJob => {
     const first = chunk * chunkSize;
     const count = Math.min(chunkSize, size - first);
     const outOffsets = [0];
     for (let k = 1; k <= chunkHeight; k++) outOffsets.push(offsets[k] + (first >> k) * CANONICAL_BYTES);
-    return { src: shared, srcOffset: first * CANONICAL_BYTES, count, height: chunkHeight, out: shared, outOffsets, zeros: zeros.internal };
+    return { src: shared, srcOffset: first * CANONICAL_BYTES, count, height: chunkHeight, out: shared, outOffsets, zeros };
   };
-
-  if (chunks > 0) {
-    if (workers > 0 && chunks > 1) {
-      const pool = ensurePool(Math.min(workers, chunks));
-      let nextChunk = 0;
-      await Promise.all(
-        pool.map(async (entry) => {
-          while (nextChunk < chunks) {
-            const chunk = nextChunk++;
-            const job = jobFor(chunk);
-            // A worker that cannot run (for instance code instrumented for coverage, whose
-            // source text does not stand alone) costs speed, not results.
-            await runOnWorker(entry, job).catch(() => hashSubtree(local().exports, job, LAYOUT));
-            hashesDone += nodesInChunk(job.count);
-            options.onProgress?.(hashesDone, totalHashes);
-          }
-        }),
-      );
-    } else {
-      for (let chunk = 0; chunk < chunks; chunk++) {
-        const job = jobFor(chunk);
-        hashSubtree(local().exports, job, LAYOUT);
-        hashesDone += nodesInChunk(job.count);
-        options.onProgress?.(hashesDone, totalHashes);
-      }
-    }
-    // Levels above the chunks, on this thread.
-    if (chunkHeight < depth) {
-      const count = Math.ceil(size / chunkSize);
-      const outOffsets = [0];
-      for (let k = 1; k <= depth - chunkHeight; k++) outOffsets.push(offsets[chunkHeight + k]);
-      hashSubtree(local().exports, {
-        src: shared,
-        srcOffset: offsets[chunkHeight],
-        count,
-        height: depth - chunkHeight,
-        out: shared,
-        outOffsets,
-        zeros: zeros.internal.subarray(chunkHeight * LIMBS),
-      }, LAYOUT);
-      options.onProgress?.(totalHashes, totalHashes);
+  const done = (job: SubtreeJob) => {
+    for (let k = 1, c = job.count; k <= chunkHeight; k++) hashesDone += c = Math.ceil(c / 2);
+    tree.onProgress?.(hashesDone, totalHashes);
+  };
+  if (workers > 0 && chunks > 1) {
+    const pool = ensurePool(Math.min(workers, chunks));
+    let nextChunk = 0;
+    await Promise.all(
+      pool.map(async (entry) => {
+        while (nextChunk < chunks) {
+          const job = jobFor(nextChunk++);
+          // A worker that cannot run (for instance code instrumented for coverage, whose
+          // source text does not stand alone) costs speed, not results.
+          await runOnWorker(entry, job).catch(() => hashSubtree(local().exports, job, LAYOUT));
+          done(job);
+        }
+      }),
+    );
+  } else {
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      const job = jobFor(chunk);
+      hashSubtree(local().exports, job, LAYOUT);
+      done(job);
     }
   }
-  return new FastRollTree(depth, size, levelBuffers, zeros.values);
+  if (chunkHeight < depth) {
+    // Levels above the chunks, on this thread.
+    const outOffsets = [0];
+    for (let k = 1; k <= depth - chunkHeight; k++) outOffsets.push(offsets[chunkHeight + k]);
+    hashSubtree(local().exports, { src: shared, srcOffset: offsets[chunkHeight], count: chunks, height: depth - chunkHeight, out: shared, outOffsets, zeros: zeros.subarray(chunkHeight * LIMBS) }, LAYOUT);
+    tree.onProgress?.(totalHashes, totalHashes);
+  }
 }
 
 /** The root of a roll of valid field elements. */

@@ -7,9 +7,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { EMPTY_LEAF } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
 import { parseFieldElement, toHex32 } from "../core/field";
+import { checkRollEntry, rollEntryError } from "../core/voterRoll";
 import { writeFileAtomically } from "./files";
 
 /** "0x" and the 64 hex digits of a 32-byte commitment: the form toHex32 writes. */
@@ -45,8 +45,8 @@ export function parseVoterRollFile(text: string, source: string): bigint[] {
       entries.push({ value: line.split(",")[0].trim(), where: `${source} line ${i + 1}` });
     });
   }
-  const seen = new Map<bigint, string>();
-  return entries.map(({ value, where }) => {
+  const seen = new Map<bigint, number>();
+  return entries.map(({ value, where }, index) => {
     if (typeof value === "string" && /^0x/i.test(value.trim()) && value.trim().length !== HEX_COMMITMENT_LENGTH) {
       throw new ZkBallotError(
         "INVALID_ROLL",
@@ -60,10 +60,8 @@ export function parseVoterRollFile(text: string, source: string): bigint[] {
     } catch (error) {
       throw new ZkBallotError("INVALID_ROLL", (error as Error).message, "every entry must be a voter commitment below the field order");
     }
-    if (commitment === EMPTY_LEAF) throw new ZkBallotError("INVALID_ROLL", `${where} is zero, which is not a voter commitment`);
-    const earlier = seen.get(commitment);
-    if (earlier !== undefined) throw new ZkBallotError("INVALID_ROLL", `${where} duplicates ${earlier}`, "each voter commitment may appear once");
-    seen.set(commitment, where);
+    const refusal = checkRollEntry(commitment, index, seen);
+    if (refusal) throw rollEntryError(refusal, index, (i) => entries[i].where);
     return commitment;
   });
 }

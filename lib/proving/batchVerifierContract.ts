@@ -14,7 +14,7 @@ import { VoteBatchVerifier__factory, type VoteBatchVerifier } from "../../typech
 import { PROJECT_ROOT, artifactPath } from "./artifacts";
 import { ZkBallotError } from "../core/errors";
 import { BN254_BASE_FIELD, loadVerificationKey } from "./prover";
-import { compileSources, maskImmutables } from "./solidity";
+import { compileSources, maskImmutables, type CompiledContract } from "./solidity";
 
 /** Public signals of the vote circuit: voterRollRoot, nullifier, electionScope, ballot. */
 const VOTE_PUBLIC_SIGNALS = 4;
@@ -100,24 +100,30 @@ export async function deployVoteBatchVerifier(signer: Signer, verificationKey: u
 }
 
 /** The batch verifier's source and the interface it imports, by the source names solc sees. */
-const BATCH_VERIFIER_SOURCES = ["contracts/verifiers/VoteBatchVerifier.sol", "contracts/interfaces/IVoteBatchVerifier.sol"] as const;
+export const BATCH_VERIFIER_SOURCES = ["contracts/verifiers/VoteBatchVerifier.sol", "contracts/interfaces/IVoteBatchVerifier.sol"] as const;
+
+/** Compiles Solidity sources to one contract: compileSources, or a cached version of it (lib/audit/compileCache.ts). */
+export type ContractCompiler = (sources: Record<string, string>, fileName: string, contractName: string) => CompiledContract;
+
+export interface BatchVerifierCodeOptions {
+  blockTag?: BlockTag;
+  /** Repository root whose contracts/ sources are compiled (default: this one). */
+  root?: string;
+  /** How the sources are compiled (default: compileSources, no cache). */
+  compile?: ContractCompiler;
+}
 
 /**
  * What is wrong with the code at `address` as the batch verifier of `verificationKey`: empty
  * when it is VoteBatchVerifier compiled from this repository's source with the project's
  * settings (immutables aside) and its immutables hold exactly that key. Used by the auditor.
  */
-export async function checkBatchVerifierCode(
-  provider: Provider,
-  address: string,
-  verificationKey: unknown,
-  blockTag?: BlockTag,
-  root = PROJECT_ROOT,
-): Promise<string[]> {
+export async function checkBatchVerifierCode(provider: Provider, address: string, verificationKey: unknown, options: BatchVerifierCodeOptions = {}): Promise<string[]> {
+  const { blockTag, root = PROJECT_ROOT, compile = compileSources } = options;
   const deployed = await provider.getCode(address, blockTag);
   if (deployed === "0x") return [`no code at the batch verifier address ${address}`];
   const sources = Object.fromEntries(BATCH_VERIFIER_SOURCES.map((name) => [name, fs.readFileSync(artifactPath(name, root), "utf8")]));
-  const compiled = compileSources(sources, BATCH_VERIFIER_SOURCES[0], "VoteBatchVerifier");
+  const compiled = compile(sources, BATCH_VERIFIER_SOURCES[0], "VoteBatchVerifier");
   if (maskImmutables(deployed, compiled.immutableReferences) !== maskImmutables(compiled.deployedBytecode, compiled.immutableReferences)) {
     return [`the code at ${address} is not VoteBatchVerifier as compiled from ${BATCH_VERIFIER_SOURCES[0]}`];
   }

@@ -22,14 +22,18 @@
  * psi(B) = [6u^2] B (El Housni, Guillevic, Piellard, 2022), about half the cost of [r] B = 0;
  * the endomorphism's constants are checked against the generator at start-up.
  *
- * The Miller loops run on ffjavascript's worker threads (one per core, the same pool snarkjs
- * uses), and the next batch is prepared on this thread while they run.
+ * Two engines compute the randomised check. "mcl" (the default): the whole check (parsing,
+ * curve and G2 tests, Miller loops) on mcl-wasm worker threads, one batch a thread
+ * (lib/proving/mclGroth16.ts); measured faster (bench `audit`). "ffjavascript": the Miller loops
+ * on ffjavascript's worker threads (the pool snarkjs uses), the next batch prepared on this
+ * thread while they run. Either way every false comes from snarkjs.
  */
 import { randomBytes } from "node:crypto";
 
 import * as snarkjs from "snarkjs";
 
 import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "../core/constants";
+import { MclBatchPool } from "./mclGroth16";
 import { loadVerificationKey, parseSolidityProof, publicSignalsArray, verifyVoteProof, type VotePublicSignals } from "./prover";
 
 export interface ProofItem {
@@ -45,6 +49,8 @@ export interface BatchVerifyOptions {
   individualThreshold?: number;
   /** Called as proofs are settled: (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** Which code computes the randomised checks (default "mcl"; see above). */
+  engine?: "mcl" | "ffjavascript";
 }
 
 export interface BatchVerifyStats {
@@ -227,11 +233,11 @@ function randomScalar(): bigint {
 }
 
 /**
- * The per-proof checks snarkjs.groth16.verify makes before pairing, plus decoding. "unusual"
+ * The per-proof checks snarkjs.groth16.verify makes before pairing, on the numbers. "unusual"
  * marks input this module does not model exactly (signals that are not bigints, a key with
  * another number of public signals): snarkjs verifies those.
  */
-function decode(curve: Curve, item: ProofItem, index: number, nPublic: number): Candidate | "invalid" | "unusual" {
+function checkProofInput(item: ProofItem, nPublic: number): { coordinates: bigint[]; inputs: bigint[] } | "invalid" | "unusual" {
   let inputs: bigint[];
   let coordinates: bigint[];
   try {
@@ -246,6 +252,14 @@ function decode(curve: Curve, item: ProofItem, index: number, nPublic: number): 
   }
   if (inputs.length !== nPublic || inputs.some((x) => typeof x !== "bigint")) return "unusual";
   if (inputs.some((x) => x < 0n || x >= SNARK_SCALAR_FIELD)) return "invalid";
+  return { coordinates, inputs };
+}
+
+/** checkProofInput, then the points decoded and checked to be on their curves. */
+function decode(curve: Curve, item: ProofItem, index: number, nPublic: number): Candidate | "invalid" | "unusual" {
+  const checked = checkProofInput(item, nPublic);
+  if (typeof checked === "string") return checked;
+  const { coordinates, inputs } = checked;
   const [ax, ay, bx1, bx0, by1, by0, cx, cy] = coordinates;
   const a = curve.G1.fromObject([ax, ay, 1n]);
   const b = curve.G2.fromObject([[bx0, bx1], [by0, by1], [1n, 0n]]);
@@ -286,6 +300,75 @@ export async function verifyVoteProofs(items: readonly ProofItem[], options: Bat
   return (await verifyVoteProofsWithStats(items, options)).results;
 }
 
+/** A proof made ready for an engine's randomised check; `index` is its place in the input. */
+interface Prepared {
+  index: number;
+}
+
+/** What the batch loop needs of an engine: per-proof preparation, and the randomised check of a group. */
+interface BatchEngine<C extends Prepared> {
+  /** Randomised checks that may run at once. */
+  parallelism: number;
+  /** "invalid": false without a pairing (as snarkjs would say); "unusual": snarkjs decides. */
+  prepare(item: ProofItem, index: number): C | "invalid" | "unusual";
+  /** `ok` speaks for the group but its `uncovered` members, which snarkjs decides. */
+  check(group: C[]): Promise<{ ok: boolean; uncovered: C[] }>;
+}
+
+async function ffjavascriptEngine(verificationKey: unknown): Promise<BatchEngine<Candidate>> {
+  const curve = await loadCurve();
+  const key = prepareKey(curve, verificationKey);
+  return {
+    parallelism: 1,
+    prepare(item, index) {
+      const decoded = decode(curve, item, index, key.nPublic);
+      // Outside what the batch argument covers: let snarkjs decide.
+      return decoded !== "invalid" && decoded !== "unusual" && !isInG2(curve, decoded.b) ? "unusual" : decoded;
+    },
+    check: (group) => startBatchCheck(curve, key, group).then((ok) => ({ ok, uncovered: [] })),
+  };
+}
+
+interface MclCandidate extends Prepared {
+  item: { signals: string[]; proof: string[] };
+}
+
+let mclPool: { key: unknown; pool: MclBatchPool } | undefined;
+
+/** The mcl batch threads for this verification key (started once, idle threads do not hold the process). */
+function mclPoolFor(verificationKey: unknown): MclBatchPool {
+  const current = mclPool;
+  if (current !== undefined && current.key === verificationKey) return current.pool;
+  void current?.pool.close();
+  const pool = new MclBatchPool(verificationKey);
+  mclPool = { key: verificationKey, pool };
+  return pool;
+}
+
+/** Ends the mcl batch threads (they are restarted on the next use). */
+export async function releaseBatchVerifier(): Promise<void> {
+  const current = mclPool;
+  mclPool = undefined;
+  await current?.pool.close();
+}
+
+function mclEngine(verificationKey: unknown): BatchEngine<MclCandidate> {
+  const pool = mclPoolFor(verificationKey);
+  const nPublic = Number((verificationKey as { nPublic?: unknown }).nPublic);
+  return {
+    parallelism: pool.parallelism,
+    prepare(item, index) {
+      const checked = checkProofInput(item, nPublic); // the points are checked on the threads
+      if (typeof checked === "string") return checked;
+      return { index, item: { signals: checked.inputs.map(String), proof: checked.coordinates.map(String) } };
+    },
+    async check(group) {
+      const verdict = await pool.check(group.map((candidate) => candidate.item));
+      return { ok: verdict.ok, uncovered: verdict.uncovered.map((i) => group[i]) };
+    },
+  };
+}
+
 export async function verifyVoteProofsWithStats(items: readonly ProofItem[], options: BatchVerifyOptions = {}): Promise<{ results: boolean[]; stats: BatchVerifyStats }> {
   const verificationKey = options.verificationKey ?? loadVerificationKey();
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
@@ -293,8 +376,7 @@ export async function verifyVoteProofsWithStats(items: readonly ProofItem[], opt
   const stats: BatchVerifyStats = { batchChecks: 0, failedBatchChecks: 0, individualChecks: 0, rejectedEarly: 0 };
   const results = new Array<boolean>(items.length).fill(false);
   if (items.length === 0) return { results, stats };
-  const curve = await loadCurve();
-  const key = prepareKey(curve, verificationKey);
+  const engine: BatchEngine<Prepared> = options.engine === "ffjavascript" ? await ffjavascriptEngine(verificationKey) : mclEngine(verificationKey);
   let settled = 0;
   const settle = (count: number) => {
     settled += count;
@@ -302,6 +384,7 @@ export async function verifyVoteProofsWithStats(items: readonly ProofItem[], opt
   };
 
   const individually = async (group: readonly { index: number }[]) => {
+    if (group.length === 0) return;
     stats.individualChecks += group.length;
     const verdicts = await Promise.all(
       group.map(({ index }) => verifyVoteProof(items[index].signals, items[index].proof, verificationKey).catch(() => false)),
@@ -309,11 +392,16 @@ export async function verifyVoteProofsWithStats(items: readonly ProofItem[], opt
     group.forEach(({ index }, i) => (results[index] = verdicts[i]));
     settle(group.length);
   };
+  const checkSafely = (group: Prepared[]) => engine.check(group).catch(() => ({ ok: false, uncovered: [] as Prepared[] }));
 
   /** Settles a group whose randomised check has already been started. */
-  const resolveGroup = async (group: Candidate[], check: Promise<boolean>, siblingFailed: boolean): Promise<void> => {
+  const resolveGroup = async (all: Prepared[], started: Promise<{ ok: boolean; uncovered: Prepared[] }>, siblingFailed: boolean): Promise<void> => {
+    const { ok, uncovered } = await started;
+    await individually(uncovered);
+    const group = uncovered.length === 0 ? all : all.filter((candidate) => !uncovered.includes(candidate));
+    if (group.length === 0) return;
     stats.batchChecks++;
-    if (await check.catch(() => false)) {
+    if (ok) {
       group.forEach(({ index }) => (results[index] = true));
       settle(group.length);
       return;
@@ -327,37 +415,38 @@ export async function verifyVoteProofsWithStats(items: readonly ProofItem[], opt
     }
     const middle = Math.ceil(group.length / 2);
     const halves = [group.slice(0, middle), group.slice(middle)];
-    const passed = await Promise.all(halves.map((half) => startBatchCheck(curve, key, half).catch(() => false)));
-    const bothFailed = !passed[0] && !passed[1];
-    await Promise.all(halves.map((half, i) => resolveGroup(half, Promise.resolve(passed[i]), bothFailed)));
+    const checks = await Promise.all(halves.map(checkSafely));
+    const bothFailed = !checks[0].ok && !checks[1].ok;
+    await Promise.all(halves.map((half, i) => resolveGroup(half, Promise.resolve(checks[i]), bothFailed)));
   };
 
-  // Pipeline: decode batch k + 1 and run its subgroup tests and scalar multiplications on this
-  // thread while batch k's Miller loops run on the worker threads.
-  let pending: Promise<void> | undefined;
+  // Pipeline: prepare batch k + 1 (and start its check) while up to `parallelism` earlier
+  // batches are being checked.
+  const inFlight: Promise<void>[] = [];
   for (let start = 0; start < items.length; start += batchSize) {
-    const candidates: Candidate[] = [];
+    const candidates: Prepared[] = [];
     const toSnarkjs: { index: number }[] = [];
     for (let index = start; index < Math.min(items.length, start + batchSize); index++) {
-      const decoded = decode(curve, items[index], index, key.nPublic);
-      if (decoded === "invalid") {
+      const prepared = engine.prepare(items[index], index);
+      if (prepared === "invalid") {
         stats.rejectedEarly++;
         settle(1);
-      } else if (decoded === "unusual" || !isInG2(curve, decoded.b)) {
-        // Outside what the batch argument covers: let snarkjs decide.
+      } else if (prepared === "unusual") {
         toSnarkjs.push({ index });
       } else {
-        candidates.push(decoded);
+        candidates.push(prepared);
       }
     }
-    const check = candidates.length > 0 ? startBatchCheck(curve, key, candidates) : undefined;
-    if (pending) await pending;
-    pending = (async () => {
-      if (toSnarkjs.length > 0) await individually(toSnarkjs);
-      if (check) await resolveGroup(candidates, check, false);
-    })();
+    const check = candidates.length > 0 ? checkSafely(candidates) : undefined;
+    if (inFlight.length >= engine.parallelism) await inFlight.shift();
+    inFlight.push(
+      (async () => {
+        await individually(toSnarkjs);
+        if (check) await resolveGroup(candidates, check, false);
+      })(),
+    );
   }
-  if (pending) await pending;
+  await Promise.all(inFlight);
   return { results, stats };
 }
 

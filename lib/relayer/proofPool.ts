@@ -21,56 +21,11 @@
 import * as os from "node:os";
 import { Worker } from "node:worker_threads";
 
+import { MCL_GROTH16_SOURCE } from "../proving/mclGroth16";
 import { BN254_BASE_FIELD } from "../proving/prover";
 
-/**
- * `makeVerifier(mcl, vk)` as JavaScript source, so that the worker threads and the calling
- * thread run the very same code (workers are started from source, with no TypeScript loader).
- * Proof layout: the eight uint256 of castVote, `[A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y]`.
- */
-const VERIFIER_SOURCE = String.raw`
-function makeVerifier(mcl, vk) {
-  // B's subgroup check (the costly part of parsing) runs only for a proof whose equation holds:
-  // junk fails the equation first, and a proof that passes is still refused outside the subgroup.
-  mcl.verifyOrderG2(false);
-  const g1 = (p) => { const point = new mcl.G1(); point.setStr("1 " + p[0] + " " + p[1], 10); return point; };
-  const g2 = (p) => { const point = new mcl.G2(); point.setStr("1 " + p[0][0] + " " + p[0][1] + " " + p[1][0] + " " + p[1][1], 10); return point; };
-  const alphaBeta = mcl.pairing(g1(vk.vk_alpha_1), g2(vk.vk_beta_2));
-  const gamma = new mcl.PrecomputedG2(g2(vk.vk_gamma_2));
-  const delta = new mcl.PrecomputedG2(g2(vk.vk_delta_2));
-  const ic = vk.IC.map(g1);
-  const scalar = (value) => { const x = new mcl.Fr(); x.setStr(value, 10); return x; };
-  // Signals 0 and 2 (roll root, election scope) are the same for every ballot of an election:
-  // IC0 + root * IC1 + scope * IC3 is computed once per election (a few elections at most).
-  const electionBases = new Map();
-  const electionBase = (signals) => {
-    const key = signals[0] + ":" + signals[2];
-    let base = electionBases.get(key);
-    if (base === undefined) {
-      base = mcl.add(ic[0], mcl.add(mcl.mul(ic[1], scalar(signals[0])), mcl.mul(ic[3], scalar(signals[2]))));
-      if (electionBases.size >= 64) electionBases.delete(electionBases.keys().next().value);
-      electionBases.set(key, base);
-    }
-    return base;
-  };
-  return function verify(publicSignals, proof) {
-    if (publicSignals.length !== 4 || ic.length !== 5 || proof.length !== 8) return false;
-    let a, b, c;
-    try {
-      a = new mcl.G1(); a.setStr("1 " + proof[0] + " " + proof[1], 10);
-      b = new mcl.G2(); b.setStr("1 " + proof[3] + " " + proof[2] + " " + proof[5] + " " + proof[4], 10);
-      c = new mcl.G1(); c.setStr("1 " + proof[6] + " " + proof[7], 10);
-    } catch (error) {
-      return false; // not on the curve
-    }
-    // G1 has cofactor 1: on the curve is in the group.
-    if (!a.isValid() || !b.isValid() || !c.isValid() || b.isZero()) return false;
-    const l = mcl.add(electionBase(publicSignals), mcl.add(mcl.mul(ic[2], scalar(publicSignals[1])), mcl.mul(ic[4], scalar(publicSignals[3]))));
-    const lhs = mcl.finalExp(mcl.mul(mcl.millerLoop(a, b), mcl.precomputedMillerLoop2(mcl.neg(l), gamma, mcl.neg(c), delta)));
-    return lhs.isEqual(alphaBeta) && b.isValidOrder();
-  };
-}
-`;
+/** `makeVerifier(mcl, vk)` (lib/proving/mclGroth16.ts), run by the worker threads and, in tests, the calling thread. */
+const VERIFIER_SOURCE = MCL_GROTH16_SOURCE;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");

@@ -16,7 +16,7 @@
  * Privacy: no client address is logged or stored, and no log line names a ballot.
  */
 import rateLimit from "@fastify/rate-limit";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 
 import { parseFieldElement } from "../core/field";
 import { ProofPool, ProofPoolFull } from "./proofPool";
@@ -101,27 +101,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
-export async function buildRelayerServer(options: RelayerServerOptions): Promise<FastifyInstance> {
-  const { queue, chain, proofPool } = options;
-  // Fastify's ajv removes unknown fields and coerces types by default; a ballot body must be
-  // refused for either, so both are off (the route schema says additionalProperties: false).
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } });
-  const view = new ChainView(chain);
-  const spentIndex = new SpentIndex(chain);
-  const busyRefusals = new BusyRefusals(options.rateLimitKeys ?? 100_000);
-  let lastStorageError: { at: number; message: string } | undefined;
+/** The last storage failure, shared by the error handler (which logs it) and /health (which reports it). */
+interface StorageErrors {
+  lastError?: { at: number; message: string };
+}
 
-  await app.register(rateLimit, {
-    global: false,
-    cache: options.rateLimitKeys ?? 100_000,
-    errorResponseBuilder: (_request, context) => new RelayRejection(429, "RATE_LIMITED", `at most ${context.max} requests a minute for this ballot or receipt; retry in ${context.after}`),
-  });
-
-  app.setErrorHandler((error, _request, reply) => {
+/** Every error as the API's { error, message } body with its status (and Retry-After where retrying helps). */
+function errorHandler(options: RelayerServerOptions, storage: StorageErrors) {
+  return (error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof StorageError) {
       // One log line a minute at most: a full disk under load must not also fill the log.
-      if (!lastStorageError || Date.now() - lastStorageError.at >= STORAGE_ERROR_MEMORY_MS) options.log?.(`storage error: ${error.message}`);
-      lastStorageError = { at: Date.now(), message: error.message };
+      if (!storage.lastError || Date.now() - storage.lastError.at >= STORAGE_ERROR_MEMORY_MS) options.log?.(`storage error: ${error.message}`);
+      storage.lastError = { at: Date.now(), message: error.message };
       return reply.status(503).header("retry-after", String(STORAGE_RETRY_AFTER_S)).send({ error: "STORAGE_UNAVAILABLE", message: `${error.message}; nothing was stored, retry later` });
     }
     if (error instanceof ProofPoolFull) {
@@ -140,10 +131,20 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
     if (statusCode && statusCode >= 400 && statusCode < 500) return reply.status(statusCode).send({ error: "INVALID_REQUEST", message: (error as Error).message });
     options.log?.(`internal error: ${(error as Error).message}`);
     return reply.status(500).send({ error: "INTERNAL", message: "internal error" });
-  });
+  };
+}
 
-  const perMinute = { max: options.rateLimitPerMinute, timeWindow: 60_000 };
+interface BallotRoutes {
+  options: RelayerServerOptions;
+  view: ChainView;
+  spentIndex: SpentIndex;
+  busyRefusals: BusyRefusals;
+  perMinute: { max: number; timeWindow: number };
+}
 
+/** POST /v1/ballots: the cheap checks, then the proof, then the durable queue; the receipt after that. */
+function registerBallotSubmission(app: FastifyInstance, routes: BallotRoutes): void {
+  const { options: { queue, chain, proofPool }, view, spentIndex, busyRefusals, perMinute } = routes;
   app.post<{ Body: BallotRequestBody }>(
     "/v1/ballots",
     { schema: { body: BALLOT_REQUEST_SCHEMA }, config: { rateLimit: { ...perMinute, hook: "preHandler", keyGenerator: nullifierKey, allowList: (_request: FastifyRequest, key: string) => key === "" } } },
@@ -173,6 +174,10 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
     },
   );
 
+}
+
+/** GET /v1/ballots/:receiptId: a receipt's status. */
+function registerReceiptLookup(app: FastifyInstance, queue: RelayerServerOptions["queue"], perMinute: BallotRoutes["perMinute"]): void {
   app.get<{ Params: { receiptId: string } }>(
     "/v1/ballots/:receiptId",
     { config: { rateLimit: { ...perMinute, keyGenerator: (request: FastifyRequest) => `receipt:${String((request.params as { receiptId?: string }).receiptId).slice(0, 64)}` } } },
@@ -183,6 +188,9 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
     },
   );
 
+}
+
+function registerHealth(app: FastifyInstance, options: RelayerServerOptions, storage: StorageErrors): void {
   /**
    * Each dependency reported as it is: 200 only when the database takes writes, the node answers
    * and the chain is the bound one. Computed at most once a second (its probe is a durable
@@ -190,47 +198,66 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
    */
   let cachedHealth: { at: number; report: Promise<{ ok: boolean; body: Record<string, unknown> }> } | undefined;
   app.get("/health", async (_request, reply) => {
-    if (!cachedHealth || Date.now() - cachedHealth.at >= HEALTH_CACHE_MS) cachedHealth = { at: Date.now(), report: healthReport() };
+    if (!cachedHealth || Date.now() - cachedHealth.at >= HEALTH_CACHE_MS) cachedHealth = { at: Date.now(), report: healthReport(options, storage) };
     const { ok, body } = await cachedHealth.report;
     if (!ok) reply.status(503).header("retry-after", "10");
     return body;
   });
 
-  async function healthReport(): Promise<{ ok: boolean; body: Record<string, unknown> }> {
-    const database: Record<string, unknown> = { ok: true };
-    let ballots: Record<string, number> | null = null;
-    try {
-      ballots = queue.counts();
-      queue.probeWrite();
-      if (lastStorageError && Date.now() - lastStorageError.at < STORAGE_ERROR_MEMORY_MS) {
-        Object.assign(database, { ok: false, error: `a write failed ${Math.round((Date.now() - lastStorageError.at) / 1000)} s ago: ${lastStorageError.message}` });
-      }
-    } catch (error) {
-      Object.assign(database, { ok: false, error: (error as Error).message });
-    }
-    const node: Record<string, unknown> = { ok: true };
-    try {
-      const provider = chain.zkBallot.runner!.provider!;
-      const [blockNumber, balance] = await withTimeout(Promise.all([provider.getBlockNumber(), provider.getBalance(options.relayerAddress)]), HEALTH_NODE_TIMEOUT_MS, "the node");
-      Object.assign(node, { blockNumber, balance: balance.toString() });
-    } catch (error) {
-      Object.assign(node, { ok: false, error: (error as Error).message.split("\n")[0].slice(0, 200) });
-    }
-    const chainBinding = options.chainStatus?.() ?? { ok: true };
-    const ok = database.ok === true && node.ok === true && chainBinding.ok;
-    const body = {
-      status: ok ? "ok" : "degraded",
-      chainId: chain.chainId.toString(),
-      zkBallot: chain.contractAddress,
-      relayer: options.relayerAddress,
-      database,
-      node,
-      chain: chainBinding,
-      proofVerification: { load: proofPool.load, capacity: proofPool.maxQueued },
-      ballots,
-    };
-    return { ok, body };
-  }
+}
 
+async function healthReport(options: RelayerServerOptions, storage: StorageErrors): Promise<{ ok: boolean; body: Record<string, unknown> }> {
+  const { queue, chain, proofPool } = options;
+  const database: Record<string, unknown> = { ok: true };
+  let ballots: Record<string, number> | null = null;
+  try {
+    ballots = queue.counts();
+    queue.probeWrite();
+    if (storage.lastError && Date.now() - storage.lastError.at < STORAGE_ERROR_MEMORY_MS) {
+      Object.assign(database, { ok: false, error: `a write failed ${Math.round((Date.now() - storage.lastError.at) / 1000)} s ago: ${storage.lastError.message}` });
+    }
+  } catch (error) {
+    Object.assign(database, { ok: false, error: (error as Error).message });
+  }
+  const node: Record<string, unknown> = { ok: true };
+  try {
+    const provider = chain.zkBallot.runner!.provider!;
+    const [blockNumber, balance] = await withTimeout(Promise.all([provider.getBlockNumber(), provider.getBalance(options.relayerAddress)]), HEALTH_NODE_TIMEOUT_MS, "the node");
+    Object.assign(node, { blockNumber, balance: balance.toString() });
+  } catch (error) {
+    Object.assign(node, { ok: false, error: (error as Error).message.split("\n")[0].slice(0, 200) });
+  }
+  const chainBinding = options.chainStatus?.() ?? { ok: true };
+  const ok = database.ok === true && node.ok === true && chainBinding.ok;
+  const body = {
+    status: ok ? "ok" : "degraded",
+    chainId: chain.chainId.toString(),
+    zkBallot: chain.contractAddress,
+    relayer: options.relayerAddress,
+    database,
+    node,
+    chain: chainBinding,
+    proofVerification: { load: proofPool.load, capacity: proofPool.maxQueued },
+    ballots,
+  };
+  return { ok, body };
+}
+
+export async function buildRelayerServer(options: RelayerServerOptions): Promise<FastifyInstance> {
+  const { chain } = options;
+  // Fastify's ajv removes unknown fields and coerces types by default; a ballot body must be
+  // refused for either, so both are off (the route schema says additionalProperties: false).
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } });
+  const storage: StorageErrors = {};
+  await app.register(rateLimit, {
+    global: false,
+    cache: options.rateLimitKeys ?? 100_000,
+    errorResponseBuilder: (_request, context) => new RelayRejection(429, "RATE_LIMITED", `at most ${context.max} requests a minute for this ballot or receipt; retry in ${context.after}`),
+  });
+  app.setErrorHandler(errorHandler(options, storage));
+  const perMinute = { max: options.rateLimitPerMinute, timeWindow: 60_000 };
+  registerBallotSubmission(app, { options, view: new ChainView(chain), spentIndex: new SpentIndex(chain), busyRefusals: new BusyRefusals(options.rateLimitKeys ?? 100_000), perMinute });
+  registerReceiptLookup(app, options.queue, perMinute);
+  registerHealth(app, options, storage);
   return app;
 }

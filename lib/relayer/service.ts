@@ -32,7 +32,8 @@ const STOP_GRACE_MS = 2_000;
 /** Housekeeping (WAL checkpoint, retention) once a minute. */
 const HOUSEKEEPING_MS = 60_000;
 
-export async function startRelayer(config: RelayerConfig, log: (line: string) => void = () => undefined, hooks: RelayerHooks = {}): Promise<RunningRelayer> {
+/** The node, the chain id and the ZkBallot the relayer submits to, with the relayer's wallet. */
+async function connectChain(config: RelayerConfig) {
   const provider = new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: true });
   let chainId: bigint;
   try {
@@ -47,7 +48,17 @@ export async function startRelayer(config: RelayerConfig, log: (line: string) =>
     throw new ZkBallotError("INVALID_ARGUMENT", `no ZkBallot found on chain ${chainId}`, "deploy first, or set ZKBALLOT_ADDRESS");
   }
   const wallet = new Wallet(config.privateKey, provider);
-  const zkBallot = ZkBallot__factory.connect(contractAddress, wallet);
+  return { provider, chainId, contractAddress, wallet, zkBallot: ZkBallot__factory.connect(contractAddress, wallet) };
+}
+
+/** Binds the database to this chain (id, contract, relayer and the pinned block's hash); refuses another chain's database. */
+async function bindQueue(queue: RelayQueue, provider: JsonRpcProvider, binding: { chainId: bigint; zkBallot: string; relayer: string }) {
+  const pinNumber = queue.binding()?.pinBlockNumber ?? PIN_BLOCK;
+  return queue.bindTo(binding, { number: pinNumber, hash: (await provider.getBlock(pinNumber))?.hash ?? undefined });
+}
+
+/** The queue, opened and bound; closed again (with the provider) when binding fails. */
+async function openBoundQueue(config: RelayerConfig, provider: JsonRpcProvider, binding: { chainId: bigint; zkBallot: string; relayer: string }) {
   let queue: RelayQueue;
   try {
     queue = new RelayQueue(config.databaseFile);
@@ -55,15 +66,75 @@ export async function startRelayer(config: RelayerConfig, log: (line: string) =>
     provider.destroy();
     throw error;
   }
-  const pinNumber = queue.binding()?.pinBlockNumber ?? PIN_BLOCK;
-  let pin;
   try {
-    pin = queue.bindTo({ chainId, zkBallot: contractAddress, relayer: wallet.address }, { number: pinNumber, hash: (await provider.getBlock(pinNumber))?.hash ?? undefined });
+    return { queue, pin: await bindQueue(queue, provider, binding) };
   } catch (error) {
     queue.close();
     provider.destroy();
     throw error;
   }
+}
+
+/** The pinned block still has its hash? A node reset or swapped under us fails this at the next round, not after a stuck-transaction timeout. */
+async function chainStillBound(provider: JsonRpcProvider, pin: { pinBlockNumber: number; pinBlockHash: string }, databaseFile: string): Promise<ZkBallotError | undefined> {
+  let block;
+  try {
+    block = await provider.getBlock(pin.pinBlockNumber);
+  } catch {
+    return undefined; // the node is unreachable: not a reset; /health reports it and the round retries
+  }
+  if (block?.hash === pin.pinBlockHash) return undefined;
+  return new ZkBallotError(
+    "CHAIN_MISMATCH",
+    `the chain under the relayer changed: block ${pin.pinBlockNumber} is now ${block?.hash ?? "missing"}, the database ${databaseFile} was made for ${pin.pinBlockHash} (the node was reset or replaced)`,
+    "the ballots in this database belong to the old chain; start the relayer with a new RELAYER_DB for the new chain",
+  );
+}
+
+/**
+ * The submission loop: a round every interval (and housekeeping once a minute) until stopped,
+ * or until the chain is no longer the bound one (then `onMismatch`, and the loop ends).
+ */
+function runSubmissionLoop(round: { tick(): Promise<void>; housekeeping(): Promise<void>; checkChain(): Promise<ZkBallotError | undefined>; onMismatch(error: ZkBallotError): void }, intervalMs: number, log: (line: string) => void) {
+  let stopped = false;
+  let wake: () => void = () => undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  let lastHousekeeping = Date.now();
+  const running = (async () => {
+    while (!stopped) {
+      const mismatch = await round.checkChain();
+      if (mismatch) return round.onMismatch(mismatch);
+      try {
+        await round.tick();
+        if (Date.now() - lastHousekeeping >= HOUSEKEEPING_MS) {
+          lastHousekeeping = Date.now();
+          await round.housekeeping();
+        }
+      } catch (error) {
+        if (!stopped) log(`submission round failed, retrying: ${(error as Error).message.split("\n")[0]}`);
+      }
+      if (!stopped) await sleep(intervalMs);
+    }
+  })();
+  return {
+    running,
+    stop() {
+      stopped = true;
+      wake();
+    },
+  };
+}
+
+export async function startRelayer(config: RelayerConfig, log: (line: string) => void = () => undefined, hooks: RelayerHooks = {}): Promise<RunningRelayer> {
+  const { provider, chainId, contractAddress, wallet, zkBallot } = await connectChain(config);
+  const { queue, pin } = await openBoundQueue(config, provider, { chainId, zkBallot: contractAddress, relayer: wallet.address });
   const proofPool = new ProofPool({ verificationKey: loadVerificationKey(), workers: config.verifyWorkers, maxQueued: config.verifyQueue });
   const cleanUp = async () => {
     await proofPool.close();
@@ -83,68 +154,33 @@ export async function startRelayer(config: RelayerConfig, log: (line: string) =>
     await cleanUp();
     throw error;
   }
-
-  /** The pinned block still has its hash? A node reset or swapped under us fails this at the next round, not after a stuck-transaction timeout. */
-  const chainStillBound = async (): Promise<ZkBallotError | undefined> => {
-    let block;
-    try {
-      block = await provider.getBlock(pin.pinBlockNumber);
-    } catch {
-      return undefined; // the node is unreachable: not a reset; /health reports it and the round retries
-    }
-    if (block?.hash === pin.pinBlockHash) return undefined;
-    return new ZkBallotError(
-      "CHAIN_MISMATCH",
-      `the chain under the relayer changed: block ${pin.pinBlockNumber} is now ${block?.hash ?? "missing"}, the database ${config.databaseFile} was made for ${pin.pinBlockHash} (the node was reset or replaced)`,
-      "the ballots in this database belong to the old chain; start the relayer with a new RELAYER_DB for the new chain",
-    );
-  };
-
-  let stopped = false;
-  let wake: () => void = () => undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  let lastHousekeeping = Date.now();
-  const loop = async () => {
-    while (!stopped) {
-      const mismatch = await chainStillBound();
-      if (mismatch) {
+  const loop = runSubmissionLoop(
+    {
+      tick: () => submitter.tick(),
+      async housekeeping() {
+        queue.checkpoint();
+        if (config.purgeFinishedElections) await purgeFinishedElections(queue, zkBallot, log);
+      },
+      checkChain: () => chainStillBound(provider, pin, config.databaseFile),
+      onMismatch(mismatch) {
         chainState = { ok: false, error: mismatch.message };
         log(mismatch.message);
         hooks.onFatal?.(mismatch);
-        return;
-      }
-      try {
-        await submitter.tick();
-        if (Date.now() - lastHousekeeping >= HOUSEKEEPING_MS) {
-          lastHousekeeping = Date.now();
-          queue.checkpoint();
-          if (config.purgeFinishedElections) await purgeFinishedElections(queue, zkBallot, log);
-        }
-      } catch (error) {
-        if (!stopped) log(`submission round failed, retrying: ${(error as Error).message.split("\n")[0]}`);
-      }
-      if (!stopped) await sleep(config.intervalMs);
-    }
-  };
-  const running = loop();
+      },
+    },
+    config.intervalMs,
+    log,
+  );
   log(`relayer ${wallet.address} listening on ${url}, ZkBallot ${contractAddress} on chain ${chainId}`);
   return {
     url,
     address: wallet.address,
-    loopEnded: running,
+    loopEnded: loop.running,
     async stop() {
-      stopped = true;
-      wake();
+      loop.stop();
       await server.close(); // no new requests; requests in flight finish (each stores its ballot or refuses it)
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([running, new Promise((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
+      await Promise.race([loop.running, new Promise((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
       clearTimeout(timer);
       await cleanUp();
     },
@@ -161,8 +197,7 @@ export async function purgeElectionsOnce(config: RelayerConfig, log: (line: stri
     const wallet = new Wallet(config.privateKey, provider);
     const queue = new RelayQueue(config.databaseFile);
     try {
-      const pinNumber = queue.binding()?.pinBlockNumber ?? PIN_BLOCK;
-      queue.bindTo({ chainId, zkBallot: contractAddress, relayer: wallet.address }, { number: pinNumber, hash: (await provider.getBlock(pinNumber))?.hash ?? undefined });
+      await bindQueue(queue, provider, { chainId, zkBallot: contractAddress, relayer: wallet.address });
       return await purgeFinishedElections(queue, ZkBallot__factory.connect(contractAddress, provider), log);
     } finally {
       queue.close();

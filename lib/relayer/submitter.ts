@@ -5,6 +5,7 @@
 import { keccak256, type TransactionReceipt, type Wallet } from "ethers";
 
 import type { ZkBallot } from "../../typechain-types";
+import { zkBallotEvents } from "../chain/zkBallotEvents";
 import type { QueuedBallot, RelayQueue } from "./queue";
 
 export interface SubmitterOptions {
@@ -101,13 +102,13 @@ export class BatchSubmitter {
     const outcome = new Map<string, { included: boolean; reason?: string }>();
     const byKey = new Map(queue.ballotsOfTransaction(txId).map((ballot) => [ballotKey(ballot.electionId, ballot.nullifier), ballot]));
     for (const log of receipt.logs) {
-      const event = zkBallot.interface.parseLog(log);
-      if (event === null) continue;
-      const ballot = byKey.get(ballotKey(event.args.electionId as bigint, event.args.nullifier as bigint));
+      const event = zkBallotEvents().decode(log);
+      if (event?.name !== "VoteCast" && event?.name !== "VoteSkipped") continue;
+      const ballot = byKey.get(ballotKey(event.args.electionId, event.args.nullifier));
       if (!ballot || outcome.has(ballot.receiptId)) continue;
       if (event.name === "VoteCast") outcome.set(ballot.receiptId, { included: true });
       if (event.name === "VoteSkipped") {
-        const reason = zkBallot.interface.parseError(event.args.reason as string);
+        const reason = zkBallot.interface.parseError(event.args.reason);
         outcome.set(ballot.receiptId, { included: false, reason: reason ? `${reason.name}(${[...reason.args].join(", ")})` : "skipped" });
       }
     }

@@ -51,18 +51,11 @@ function median(values: bigint[]): bigint {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const voters = options.voters ?? 64;
-  const ballots = options.ballots ?? 20;
-  const log = options.log ?? (() => undefined);
-  if (ballots > voters) throw new ZkBallotError("INVALID_ARGUMENT", `cannot cast ${ballots} ballots with ${voters} voters`);
-  const started = Date.now();
-  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+type Log = (line: string) => void;
+type DemoZkBallot = Awaited<ReturnType<typeof deployZkBallot>>;
 
-  const manifest = loadManifest();
-  log(`zkballot demo: circuit depth ${manifest.rollDepth} (${manifest.constraints} constraints)`);
-  log(`NOTE: ${describeSetup(manifest.setup)}`);
-
+/** Steps 1-4: deploy, create the election, publish the roll, open voting. */
+async function setUpElection(options: DemoOptions, voters: number, log: Log): Promise<{ zkBallot: DemoZkBallot; contractAddress: string; electionId: bigint; identities: VoterIdentity[] }> {
   log("1. operator deploys the verifier and ZkBallot");
   const zkBallot = await deployZkBallot(options.operator, { log });
   const contractAddress = await zkBallot.getAddress();
@@ -91,10 +84,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   log("4. registrar freezes the roll at its Poseidon root and opens voting");
   const { voterRollRoot } = await openVoting(asRegistrar, electionId);
   log(`   frozen root ${voterRollRoot}`);
+  return { zkBallot, contractAddress, electionId, identities };
+}
 
-  log(`5. ${ballots} voters prove membership and cast ballots (submitted by a third account)`);
-  const voterRoll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId), { depth: manifest.rollDepth });
-  const asSubmitter = zkBallot.connect(options.submitter);
+/** Steps 5-6: ballots proved and cast by a third account, then a second vote refused by the client and by the contract. */
+async function castBallots(asSubmitter: DemoZkBallot, electionId: bigint, identities: VoterIdentity[], voterRoll: VoterRoll, ballots: number, log: Log) {
   const castOptions: number[] = [];
   const gasPerVote: bigint[] = [];
   const firstBallots = [];
@@ -124,11 +118,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     doubleVoteRefusals.push((error as Error).message);
     log(`   replaying the first proof, refused by the contract: ${(error as Error).message}`);
   }
+  return { castOptions, gasPerVote, doubleVoteRefusals };
+}
 
-  log("7. admin closes the election");
-  const { tally } = await closeElection(zkBallot, electionId);
-  DEMO_OPTIONS.forEach((name, i) => log(`   ${name.padEnd(18)} ${String(tally[i]).padStart(4)}`));
-
+/** Step 8: every VoteCast proof re-verified off-chain, and the recount of those compared with the tally. */
+async function reverifyFromChain(options: DemoOptions, zkBallot: DemoZkBallot, contractAddress: string, electionId: bigint, tally: bigint[], log: Log) {
   log("8. anyone re-verifies every ballot from the chain's VoteCast events");
   const { chainId } = await options.operator.provider!.getNetwork();
   const electionScope = computeElectionScope(chainId, contractAddress, electionId);
@@ -138,10 +132,33 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const valid = await verifyVoteProof({ voterRollRoot: election.voterRollRoot, nullifier: record.nullifier, electionScope, ballot: record.ballot }, record.proof);
     if (valid && record.option !== undefined) verified.push(record);
   }
-  const verifiedOffChain = verified.length;
   const recountMatches = talliesEqual(recountTally(verified, DEMO_OPTIONS.length), tally);
-  log(`   ${verifiedOffChain} proofs verified off-chain; recount ${recountMatches ? "matches" : "DOES NOT MATCH"} the on-chain tally`);
+  log(`   ${verified.length} proofs verified off-chain; recount ${recountMatches ? "matches" : "DOES NOT MATCH"} the on-chain tally`);
+  return { verifiedOffChain: verified.length, recountMatches };
+}
 
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const voters = options.voters ?? 64;
+  const ballots = options.ballots ?? 20;
+  const log = options.log ?? (() => undefined);
+  if (ballots > voters) throw new ZkBallotError("INVALID_ARGUMENT", `cannot cast ${ballots} ballots with ${voters} voters`);
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+  const manifest = loadManifest();
+  log(`zkballot demo: circuit depth ${manifest.rollDepth} (${manifest.constraints} constraints)`);
+  log(`NOTE: ${describeSetup(manifest.setup)}`);
+  const { zkBallot, contractAddress, electionId, identities } = await setUpElection(options, voters, log);
+
+  log(`5. ${ballots} voters prove membership and cast ballots (submitted by a third account)`);
+  const voterRoll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId), { depth: manifest.rollDepth });
+  const { castOptions, gasPerVote, doubleVoteRefusals } = await castBallots(zkBallot.connect(options.submitter), electionId, identities, voterRoll, ballots, log);
+
+  log("7. admin closes the election");
+  const { tally } = await closeElection(zkBallot, electionId);
+  DEMO_OPTIONS.forEach((name, i) => log(`   ${name.padEnd(18)} ${String(tally[i]).padStart(4)}`));
+
+  const { verifiedOffChain, recountMatches } = await reverifyFromChain(options, zkBallot, contractAddress, electionId, tally, log);
   const sortedGas = [...gasPerVote].sort((a, b) => (a < b ? -1 : 1));
   log(`gas per castVote: min ${sortedGas[0]}, median ${median(gasPerVote)}, max ${sortedGas[sortedGas.length - 1]}`);
   log(`demo finished in ${elapsed()}`);

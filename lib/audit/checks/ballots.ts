@@ -8,14 +8,14 @@ import { decodeSingleChoiceBallot } from "../../core/ballot";
 import { toHex32 } from "../../core/field";
 import { computeElectionScope } from "../../chain/election";
 import { verifyVoteProofs } from "../../proving/batchVerify";
-import { findNonCanonicalCoordinate, type VotePublicSignals } from "../../proving/prover";
+import { findNonCanonicalCoordinate, type VotePublicSignals } from "../../core/proof";
 import type { AuditContext } from "../context";
 import { CheckBuilder, at, type BallotEntry, type CheckResult, type DecodedLog } from "../types";
 import type { ElectionHistory } from "./electionRecord";
 import { checkNullifierUniqueness } from "./nullifierUniqueness";
 
 interface Checked {
-  log: DecodedLog;
+  log: DecodedLog<"VoteCast">;
   option: number | undefined;
   valid: boolean;
   signals?: VotePublicSignals;
@@ -23,8 +23,8 @@ interface Checked {
 }
 
 /** Every rule but the proof, for one ballot. */
-async function checkRules(ctx: AuditContext, history: ElectionHistory, log: DecodedLog, ballots: CheckBuilder): Promise<{ option?: number; valid: boolean; nonCanonical: boolean }> {
-  const ballot = log.event.args.ballot as bigint;
+async function checkRules(ctx: AuditContext, history: ElectionHistory, log: DecodedLog<"VoteCast">, ballots: CheckBuilder): Promise<{ option?: number; valid: boolean; nonCanonical: boolean }> {
+  const { ballot } = log.event.args;
   let valid = true;
   let option: number | undefined;
   try {
@@ -39,7 +39,7 @@ async function checkRules(ctx: AuditContext, history: ElectionHistory, log: Deco
     ballots.fail(`ballot cast at ${timestamp}, outside the voting window [${window.startsAt}, ${window.endsAt === 0n ? "none" : window.endsAt})`, at(log));
     valid = false;
   }
-  const nonCanonical = findNonCanonicalCoordinate([...(log.event.args.proof as bigint[])]);
+  const nonCanonical = findNonCanonicalCoordinate(log.event.args.proof);
   if (nonCanonical) {
     // The verifier this contract calls reduces A.y, so a re-encoded copy of a genuine ballot
     // can be counted on-chain; no off-chain verifier accepts it (docs/THREATS.md).
@@ -70,9 +70,9 @@ export async function checkBallots(
   for (const [i, log] of votes.entries()) {
     const rules = await checkRules(ctx, history, log, ballots);
     if (rules.nonCanonical) nonCanonicalProofs++;
-    const { nullifier, ballot } = log.event.args as unknown as { nullifier: bigint; ballot: bigint };
+    const { nullifier, ballot, proof } = log.event.args;
     const signals = voterRollRoot === undefined || rules.nonCanonical ? undefined : { voterRollRoot, nullifier, electionScope, ballot };
-    checked.push({ log, option: rules.option, valid: nullifiersOk[i] && rules.valid && signals !== undefined, signals, proof: [...(log.event.args.proof as bigint[])] });
+    checked.push({ log, option: rules.option, valid: nullifiersOk[i] && rules.valid && signals !== undefined, signals, proof });
   }
   const toVerify = checked.filter((entry) => entry.signals !== undefined);
   const verdicts = await verifyVoteProofs(
@@ -87,7 +87,7 @@ export async function checkBallots(
   });
   const counted = checked.map((entry) => (entry.valid && entry.option !== undefined ? entry.option : undefined));
   const ballotList: BallotEntry[] = checked.map((entry, i) => ({
-    nullifier: toHex32(entry.log.event.args.nullifier as bigint),
+    nullifier: toHex32(entry.log.event.args.nullifier),
     ballot: String(entry.log.event.args.ballot),
     option: entry.option ?? null,
     blockNumber: entry.log.blockNumber,

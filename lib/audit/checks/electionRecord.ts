@@ -4,14 +4,15 @@
  * operator action was taken by the role allowed to take it, and that ElectionCreated states what
  * storage holds. Events out of phase are findings of "unexplained".
  */
-import { ZeroAddress, getAddress, type LogDescription } from "ethers";
+import { ZeroAddress, getAddress } from "ethers";
 
 import { Phase } from "../../chain/election";
+import { isEvent, type ZkBallotEvent } from "../../core/events";
 import type { AuditContext } from "../context";
 import { CheckBuilder, at, type CheckResult, type DecodedLog, type OperatorAction } from "../types";
 
 /** The field of each operator event that holds the acting address (msg.sender); docs/PROTOCOL.md, "Events". */
-const ACTOR_FIELD: Record<string, string> = {
+const ACTOR_FIELD: Partial<Record<ZkBallotEvent["name"], string>> = {
   ElectionCreated: "admin",
   AdminTransferStarted: "admin",
   AdminTransferCancelled: "admin",
@@ -22,18 +23,18 @@ const ACTOR_FIELD: Record<string, string> = {
   ElectionClosed: "closedBy",
 };
 
-function actorOf(event: LogDescription): string | undefined {
+function actorOf(event: ZkBallotEvent): string | undefined {
   const field = ACTOR_FIELD[event.name];
-  return field === undefined ? undefined : getAddress(event.args[field] as string);
+  return field === undefined ? undefined : getAddress((event.args as Record<string, unknown>)[field] as string);
 }
 
 /** What the replay of the election's events leads to; the later checks build on it. */
 export interface ElectionHistory {
   operations: OperatorAction[];
-  rollBatches: DecodedLog[];
-  votes: DecodedLog[];
-  openedAt?: DecodedLog;
-  closedAt?: DecodedLog;
+  rollBatches: DecodedLog<"VoterCommitmentsPublished">[];
+  votes: DecodedLog<"VoteCast">[];
+  openedAt?: DecodedLog<"VotingOpened">;
+  closedAt?: DecodedLog<"ElectionClosed">;
   window: { startsAt: bigint; endsAt: bigint };
   skippedBallots: number;
   phase: Phase;
@@ -50,16 +51,16 @@ interface Replay {
   history: ElectionHistory;
 }
 
-function onCreated(r: Replay, log: DecodedLog, actor: string, details: Record<string, string>): void {
+function onCreated(r: Replay, log: DecodedLog<"ElectionCreated">, actor: string, details: Record<string, string>): void {
   const { args } = log.event;
   const { state } = r.ctx;
   const h = r.history;
   if (h.phase !== Phase.None) r.unexplained.fail("a second ElectionCreated for this election", at(log));
   h.admin = actor;
-  h.registrar = getAddress(args.registrar as string);
-  h.window = { startsAt: args.votingStartsAt as bigint, endsAt: args.votingEndsAt as bigint };
+  h.registrar = getAddress(args.registrar);
+  h.window = { startsAt: args.votingStartsAt, endsAt: args.votingEndsAt };
   h.phase = Phase.Registration;
-  Object.assign(details, { title: args.title as string, numOptions: String(args.numOptions), registrar: h.registrar, votingStartsAt: String(h.window.startsAt), votingEndsAt: String(h.window.endsAt) });
+  Object.assign(details, { title: args.title, numOptions: String(args.numOptions), registrar: h.registrar, votingStartsAt: String(h.window.startsAt), votingEndsAt: String(h.window.endsAt) });
   const fields: [string, unknown, unknown][] = [
     // The title and metadata URI are not stored: they come from ElectionCreated only.
     ["numOptions", args.numOptions, state.numOptions],
@@ -72,7 +73,8 @@ function onCreated(r: Replay, log: DecodedLog, actor: string, details: Record<st
 
 /** One operator event: its role rule, its phase rule, its effect. False when no operator event has this name. */
 async function onOperatorEvent(r: Replay, log: DecodedLog, actor: string, details: Record<string, string>): Promise<boolean> {
-  const { args, name } = log.event;
+  const { event } = log;
+  const { name } = event;
   const h = r.history;
   const role = (allowed: string | undefined, what: string, roleName: string) => {
     if (actor !== allowed) r.record.fail(`${what} by ${actor}, who was not the ${roleName} (${allowed})`, at(log));
@@ -80,42 +82,42 @@ async function onOperatorEvent(r: Replay, log: DecodedLog, actor: string, detail
   const inPhase = (expected: Phase, what: string) => {
     if (h.phase !== expected) r.unexplained.fail(`${what} while the election was ${Phase[h.phase]}`, at(log));
   };
-  switch (name) {
+  switch (event.name) {
     case "ElectionCreated":
-      onCreated(r, log, actor, details);
+      onCreated(r, log as DecodedLog<"ElectionCreated">, actor, details);
       return true;
     // The handover takes two steps: the admin proposes (or cancels), the proposed account accepts.
     case "AdminTransferStarted":
     case "AdminTransferCancelled":
       role(h.admin, name, "admin");
       if (h.phase === Phase.Closed) r.unexplained.fail(`${name} after the election closed`, at(log));
-      h.pendingAdmin = name === "AdminTransferStarted" ? getAddress(args.pendingAdmin as string) : undefined;
-      details.pendingAdmin = getAddress(args.pendingAdmin as string);
+      h.pendingAdmin = name === "AdminTransferStarted" ? getAddress(event.args.pendingAdmin) : undefined;
+      details.pendingAdmin = getAddress(event.args.pendingAdmin);
       return true;
     case "AdminTransferred":
       if (actor !== h.pendingAdmin) r.record.fail(`admin role accepted by ${actor}, who was not the proposed admin (${h.pendingAdmin ?? "none"})`, at(log));
       if (h.phase === Phase.Closed) r.unexplained.fail("AdminTransferred after the election closed", at(log));
       h.admin = actor;
       h.pendingAdmin = undefined;
-      details.previousAdmin = getAddress(args.previousAdmin as string);
+      details.previousAdmin = getAddress(event.args.previousAdmin);
       return true;
     case "RegistrarChanged":
       role(h.admin, "registrar changed", "admin");
       inPhase(Phase.Registration, "RegistrarChanged");
-      h.registrar = details.newRegistrar = getAddress(args.newRegistrar as string);
+      h.registrar = details.newRegistrar = getAddress(event.args.newRegistrar);
       return true;
     case "VoterCommitmentsPublished":
       role(h.registrar, "commitments published", "registrar");
       if (h.phase !== Phase.Registration) r.unexplained.fail(`roll changed while the election was ${Phase[h.phase]} (after the freeze)`, at(log));
-      h.rollBatches.push(log);
-      Object.assign(details, { firstIndex: String(args.firstIndex), count: String((args.voterCommitments as bigint[]).length) });
+      h.rollBatches.push(log as DecodedLog<"VoterCommitmentsPublished">);
+      Object.assign(details, { firstIndex: String(event.args.firstIndex), count: String(event.args.voterCommitments.length) });
       return true;
     case "VotingOpened":
       role(h.registrar, "voting opened", "registrar");
       inPhase(Phase.Registration, "VotingOpened");
       h.phase = Phase.Voting;
-      h.openedAt = log;
-      Object.assign(details, { voterRollRoot: String(args.voterRollRoot), voterCount: String(args.voterCount) });
+      h.openedAt = log as DecodedLog<"VotingOpened">;
+      Object.assign(details, { voterRollRoot: String(event.args.voterRollRoot), voterCount: String(event.args.voterCount) });
       return true;
     case "ElectionClosed":
       inPhase(Phase.Voting, "ElectionClosed");
@@ -123,8 +125,8 @@ async function onOperatorEvent(r: Replay, log: DecodedLog, actor: string, detail
         r.record.fail(`closed by ${actor}, who is not the admin, before the end of the voting window`, at(log));
       }
       h.phase = Phase.Closed;
-      h.closedAt = log;
-      details.tally = (args.tally as bigint[]).join(",");
+      h.closedAt = log as DecodedLog<"ElectionClosed">;
+      details.tally = event.args.tally.join(",");
       return true;
     default:
       return false;
@@ -156,7 +158,7 @@ export async function checkElectionRecord(ctx: AuditContext, unexplained: CheckB
       history.skippedBallots++; // a batch entry castVotes refused: no state change to explain
       continue;
     }
-    if (name === "VoteCast") {
+    if (isEvent(log, "VoteCast")) {
       if (history.phase !== Phase.Voting) unexplained.fail(`VoteCast while the election was ${Phase[history.phase]}`, at(log));
       history.votes.push(log);
       continue;
@@ -179,6 +181,6 @@ export async function checkElectionRecord(ctx: AuditContext, unexplained: CheckB
 
 /** The arguments of the election's ElectionCreated event: the only record of its title and metadata URI. */
 export function electionCreatedArgs(ctx: AuditContext): { title: string; metadataURI: string } | undefined {
-  const args = ctx.logs.find((log) => log.event.name === "ElectionCreated")?.event.args;
-  return args === undefined ? undefined : { title: args.title as string, metadataURI: args.metadataURI as string };
+  const created = ctx.logs.find((log): log is DecodedLog<"ElectionCreated"> => isEvent(log, "ElectionCreated"));
+  return created === undefined ? undefined : { title: created.event.args.title, metadataURI: created.event.args.metadataURI };
 }

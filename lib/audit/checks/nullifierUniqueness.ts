@@ -5,10 +5,10 @@
 import { SNARK_SCALAR_FIELD } from "../../core/constants";
 import { at, type CheckBuilder, type DecodedLog } from "../types";
 
-export function checkNullifierUniqueness(votes: readonly DecodedLog[], ballots: CheckBuilder): boolean[] {
-  const firstSeen = new Map<bigint, DecodedLog>();
+export function checkNullifierUniqueness(votes: readonly DecodedLog<"VoteCast">[], ballots: CheckBuilder): boolean[] {
+  const firstSeen = new Map<bigint, DecodedLog<"VoteCast">>();
   return votes.map((log) => {
-    const nullifier = log.event.args.nullifier as bigint;
+    const { nullifier } = log.event.args;
     let valid = true;
     const first = firstSeen.get(nullifier);
     if (first) {

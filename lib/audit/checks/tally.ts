@@ -24,7 +24,7 @@ export function checkTally(ctx: AuditContext, history: ElectionHistory, counted:
   }
   const { closedAt } = history;
   if (closedAt) {
-    const finalTally = [...(closedAt.event.args.tally as bigint[])];
+    const finalTally = [...closedAt.event.args.tally];
     tally.evidence.final = finalTally.map(String);
     if (finalTally.length !== numOptions || finalTally.some((count, i) => count !== recount[i])) {
       tally.fail(`the final tally in ElectionClosed [${finalTally.join(", ")}] differs from the recount [${recount.join(", ")}]`, at(closedAt));

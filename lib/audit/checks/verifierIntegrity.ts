@@ -6,40 +6,29 @@
  * Compiled output comes from the compile cache (compileCache.ts) when its key matches.
  */
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 
 import { keccak256, type BlockTag, type Provider } from "ethers";
 
-import { VoteBatchVerifier__factory } from "../../../typechain-types";
-import { artifactPath, loadManifest, proverArtifacts, sha256File } from "../../proving/artifacts";
-import { batchVerifierConstructorArgs } from "../../proving/batchVerifierContract";
+import { loadManifest, proverArtifacts, sha256File } from "../../proving/artifacts";
+import { checkBatchVerifierCode } from "../../proving/batchVerifierContract";
 import { loadVerificationKey } from "../../proving/prover";
 import { VERIFIER_CONTRACT_NAME, renderVerifierSource } from "../../proving/setup";
-import { maskImmutables, stripBytecodeMetadata } from "../../proving/solidity";
+import { stripBytecodeMetadata } from "../../proving/solidity";
 import { compileCacheDirectory, compileCached } from "../compileCache";
 import type { AuditContext } from "../context";
 import { CheckBuilder, type CheckResult } from "../types";
 import { checkInsecureSetup } from "./insecureSetup";
 import { checkVerifierProvenance } from "../verifierProvenance";
 
-const BATCH_VERIFIER_SOURCES = ["contracts/verifiers/VoteBatchVerifier.sol", "contracts/interfaces/IVoteBatchVerifier.sol"] as const;
-
-/** What is wrong with the code at `address` as the batch verifier of `verificationKey` (lib/proving/batchVerifierContract.ts checkBatchVerifierCode, with the compile cache). */
+/** What is wrong with the batch verifier at `address` (lib/proving/batchVerifierContract.ts), compiled through the compile cache. */
 async function batchVerifierProblems(provider: Provider, address: string, verificationKey: unknown, blockTag: BlockTag, cacheDir: string | undefined): Promise<{ problems: string[]; cacheHit: boolean }> {
-  const deployed = await provider.getCode(address, blockTag);
-  if (deployed === "0x") return { problems: [`no code at the batch verifier address ${address}`], cacheHit: false };
-  const sources = Object.fromEntries(BATCH_VERIFIER_SOURCES.map((name) => [name, fs.readFileSync(artifactPath(name), "utf8")]));
-  const { compiled, cacheHit } = compileCached(sources, BATCH_VERIFIER_SOURCES[0], "VoteBatchVerifier", cacheDir);
-  if (maskImmutables(deployed, compiled.immutableReferences) !== maskImmutables(compiled.deployedBytecode, compiled.immutableReferences)) {
-    return { problems: [`the code at ${address} is not VoteBatchVerifier as compiled from ${BATCH_VERIFIER_SOURCES[0]}`], cacheHit };
-  }
-  const [expected] = batchVerifierConstructorArgs(verificationKey);
-  const stored = await VoteBatchVerifier__factory.connect(address, provider).verificationKey({ blockTag });
-  const same = (a: readonly unknown[], b: readonly unknown[]): boolean => JSON.stringify(a.flat(2).map(String)) === JSON.stringify(b.flat(2).map(String));
-  const problems: string[] = [];
-  for (const part of ["alpha1", "beta2", "gamma2", "delta2", "ic"] as const) {
-    if (!same(stored[part] as unknown as unknown[], expected[part])) problems.push(`the batch verifier's ${part} differs from the published verification key`);
-  }
+  let cacheHit = false;
+  const compile = (sources: Record<string, string>, fileName: string, contractName: string) => {
+    const cached = compileCached(sources, fileName, contractName, cacheDir);
+    cacheHit = cached.cacheHit;
+    return cached.compiled;
+  };
+  const problems = await checkBatchVerifierCode(provider, address, verificationKey, { blockTag, compile });
   return { problems, cacheHit };
 }
 

@@ -6,7 +6,8 @@
  */
 import { keccak256 } from "ethers";
 
-import { EMPTY_LEAF, SNARK_SCALAR_FIELD } from "../../core/constants";
+import { SNARK_SCALAR_FIELD } from "../../core/constants";
+import { checkRollEntry } from "../../core/voterRoll";
 import { fastRollRoot } from "../../node/fastRoll";
 import type { AuditContext } from "../context";
 import { CheckBuilder, at, type CheckResult } from "../types";
@@ -40,22 +41,22 @@ function readBatches(history: ElectionHistory, roll: CheckBuilder): Published {
   let distinctAndValid = true;
   const seen = new Map<bigint, number>();
   for (const log of history.rollBatches) {
-    const batch = log.event.args.voterCommitments as bigint[];
-    if (Number(log.event.args.firstIndex) !== commitments.length) {
-      roll.fail(`batch starts at index ${log.event.args.firstIndex}, expected ${commitments.length}`, at(log));
+    const { voterCommitments: batch, firstIndex, voterRollDigest } = log.event.args;
+    if (Number(firstIndex) !== commitments.length) {
+      roll.fail(`batch starts at index ${firstIndex}, expected ${commitments.length}`, at(log));
     }
     for (const commitment of batch) {
-      if (commitment === EMPTY_LEAF || commitment >= SNARK_SCALAR_FIELD) roll.fail(`commitment ${commitments.length} (${commitment}) is not a valid field element`, at(log));
-      const earlier = seen.get(commitment);
-      if (earlier !== undefined) {
-        roll.fail(`commitment ${commitments.length} duplicates commitment ${earlier}`, at(log));
+      const refusal = checkRollEntry(commitment, commitments.length, seen); // the core's roll rules
+      if (refusal?.rule === "duplicate") {
+        roll.fail(`commitment ${commitments.length} duplicates commitment ${refusal.earlier}`, at(log));
         distinctAndValid = false;
+      } else if (refusal) {
+        roll.fail(`commitment ${commitments.length} (${commitment}) is not a valid field element`, at(log));
       }
-      seen.set(commitment, commitments.length);
       commitments.push(commitment);
     }
     digest = fastVoterRollDigest(batch, digest);
-    if (digest !== log.event.args.voterRollDigest) roll.fail("the batch's stated roll digest does not match its commitments", at(log));
+    if (digest !== voterRollDigest) roll.fail("the batch's stated roll digest does not match its commitments", at(log));
   }
   return { commitments, digest, distinctAndValid };
 }
@@ -79,7 +80,7 @@ export async function checkVoterRoll(ctx: AuditContext, history: ElectionHistory
     roll.evidence.recomputedRoot = root?.toString();
     const { openedAt } = history;
     if (openedAt) {
-      voterRollRoot = openedAt.event.args.voterRollRoot as bigint;
+      voterRollRoot = openedAt.event.args.voterRollRoot;
       roll.evidence.frozenRoot = voterRollRoot.toString();
       if (root === undefined || root !== voterRollRoot) roll.fail(`the frozen root ${voterRollRoot} is not the Poseidon root of the published commitments (${root ?? "tree not buildable"})`, at(openedAt));
       if (voterRollRoot !== state.voterRollRoot) roll.fail(`the contract's root ${state.voterRollRoot} differs from the one announced in VotingOpened`, at(openedAt));
