@@ -51,7 +51,10 @@ const config: HardhatUserConfig = {
     },
   },
   mocha: {
+    // A test that takes longer fails by name (a file's own this.timeout() may allow more).
     timeout: 300_000,
+    // Spec output, then the time per test file and the slowest tests (test/helpers/timingReporter.ts).
+    reporter: path.join(__dirname, "test", "helpers", "timingReporter.ts"),
   },
 };
 
