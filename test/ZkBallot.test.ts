@@ -23,6 +23,7 @@ import { BN254_BASE_FIELD, releaseSnarkjs, type SolidityProof } from "../lib/pro
 import { VoterRoll } from "../lib/core/voterRoll";
 import { deployVoteBatchVerifier } from "../lib/proving/batchVerifierContract";
 import { VoteVerifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { expectGasHardfork } from "./helpers/hardfork";
 
 const R = SNARK_SCALAR_FIELD;
 const ROLL_DEPTH = loadManifest().rollDepth;
@@ -1050,6 +1051,7 @@ describe("ZkBallot: idempotent roll batches and castVotes", function () {
     expect(outcomes(fresh, cleanReceipt)).to.deep.equal([label("VoteCast", b0), label("VoteSkipped:InvalidBallot", b2), label("VoteCast", b1), label("VoteCast", b2)]);
     // The failed batch check plus four single verifications (~210k each) against one batch
     // verification of three proofs (~190k + ~52k a proof): gas shows which path ran.
+    expectGasHardfork();
     expect(receipt.gasUsed).to.be.greaterThan(4n * 210_000n);
     expect(cleanReceipt.gasUsed).to.be.lessThan(3n * 200_000n);
   });
@@ -1109,6 +1111,7 @@ describe("ZkBallot: idempotent roll batches and castVotes", function () {
     const receipt = (await (await zkBallot.connect(relayer).castVotes([offCurve, submission(a0)], { gasLimit: 2_000_000 })).wait())!;
     expect(receipt.status).to.equal(1);
     expect(await zkBallot.tallies(A)).to.deep.equal([0n, 1n, 0n, 0n]);
+    expectGasHardfork();
     expect(receipt.gasUsed).to.be.lessThan(300_000n + 400_000n);
   });
 });
