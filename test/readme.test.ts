@@ -13,7 +13,6 @@ import { expect } from "chai";
 
 import { PROJECT_ROOT } from "../lib/proving/artifacts";
 
-
 const MARKER = "<!-- readme-walkthrough: ";
 
 /** The code block that follows `<!-- readme-walkthrough: NAME -->` in the README. */
@@ -53,14 +52,25 @@ interface Run {
   stderr: string;
 }
 
+/** How long one walkthrough command may take: the first compiles every contract with solc-js, on a loaded machine. */
+const COMMAND_TIMEOUT_MS = 600_000;
+
+/** Runs one terminal-2 command in its own process group; kills the group and fails by name after COMMAND_TIMEOUT_MS. */
 function runShell(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn("bash", ["-c", `set -o pipefail\n${command}`], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-c", `set -o pipefail\n${command}`], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
+    const timer = setTimeout(() => {
+      stopNode(child);
+      reject(new Error(`\`${command}\` did not finish within ${COMMAND_TIMEOUT_MS} ms and was killed:\n${stdout}\n${stderr}`));
+    }, COMMAND_TIMEOUT_MS);
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (status) => resolve({ command, status, stdout, stderr }));
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ command, status, stdout, stderr });
+    });
   });
 }
 
