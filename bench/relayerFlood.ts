@@ -29,7 +29,7 @@ import type { PreparedBallot } from "../lib/chain/election";
 import { BN254_BASE_FIELD } from "../lib/proving/prover";
 import { loadRelayFixture, openFixtureElection } from "../test/helpers/relayFixtures";
 import { submitToRelayer } from "../lib/relayer/client";
-import { startHardhatNode, randomPort } from "../test/helpers/processes";
+import { freePort, startHardhatNode } from "../test/helpers/processes";
 
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
 const TS_NODE = path.join(PROJECT_ROOT, "node_modules", "ts-node", "dist", "bin.js");
@@ -78,7 +78,7 @@ export async function measureRelayerFlood(log: (line: string) => void): Promise<
   const node = await startHardhatNode();
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-bench-flood-"));
-  const port = randomPort();
+  const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let relayer: ReturnType<typeof spawn> | undefined;
   const hardDeadline = Date.now() + HARD_DEADLINE_MS;

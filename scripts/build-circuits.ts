@@ -55,7 +55,9 @@ async function main(): Promise<void> {
   const { check, sealed, rollDepth } = parseArgs(process.argv.slice(2));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-setup-"));
   const started = Date.now();
-  const log = (line: string) => console.log(line);
+  // Every line carries the time since the start, so a CI log shows where the minutes go
+  // (compile, phase 1, phase 2).
+  const log = (line: string) => console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${line}`);
   try {
     if (sealed) {
       fs.mkdirSync(path.join(scratch, "rebuild"), { recursive: true });

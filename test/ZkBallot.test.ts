@@ -23,6 +23,7 @@ import { BN254_BASE_FIELD, releaseSnarkjs, type SolidityProof } from "../lib/pro
 import { VoterRoll } from "../lib/core/voterRoll";
 import { deployVoteBatchVerifier } from "../lib/proving/batchVerifierContract";
 import { VoteVerifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
+import { expectGasHardfork } from "./helpers/hardfork";
 
 const R = SNARK_SCALAR_FIELD;
 const ROLL_DEPTH = loadManifest().rollDepth;
@@ -54,6 +55,18 @@ async function rollIndex(zkBallot: ZkBallot, electionId: bigint | number): Promi
 }
 
 /** Id of the election that createElection would create next. */
+/**
+ * Sets the next block's timestamp to one second after the latest block and returns it. After
+ * loadFixture reverts to its snapshot, the latest block may be minutes old on a busy machine
+ * while the next block takes the wall clock's time: a window computed from time.latest() alone
+ * could already be over by the time the election is created.
+ */
+async function pinNextBlockTime(): Promise<number> {
+  const next = (await time.latest()) + 1;
+  await time.setNextBlockTimestamp(next);
+  return next;
+}
+
 async function nextElectionId(zkBallot: ZkBallot): Promise<bigint> {
   return (await zkBallot.electionCount()) + 1n;
 }
@@ -227,7 +240,7 @@ describe("ZkBallot", function () {
 
     it("accepts open-ended, start-only, end-only and bounded windows", async () => {
       const { zkBallot, registrar } = await loadFixture(deployFixture);
-      const now = await time.latest();
+      const now = await pinNextBlockTime();
       const windows: [number, number][] = [
         [0, 0],
         [now - 1000, 0], // a start in the past means "as soon as voting opens"
@@ -242,7 +255,7 @@ describe("ZkBallot", function () {
 
     it("emits ElectionCreated with every field, increments ids and stores the record", async () => {
       const { zkBallot, admin, registrar, outsider } = await loadFixture(deployFixture);
-      const now = await time.latest();
+      const now = await pinNextBlockTime();
       const start = now + 100;
       const end = now + 200;
       await expect(zkBallot.connect(admin).createElection(config(registrar.address, { votingStartsAt: start, votingEndsAt: end })))
@@ -619,7 +632,7 @@ describe("ZkBallot", function () {
 
     it("may open before the window starts, but not at or after its end (VotingEnded)", async () => {
       const { zkBallot, admin, registrar } = await loadFixture(deployFixture);
-      const now = await time.latest();
+      const now = await pinNextBlockTime();
       const start = now + 100;
       const end = now + 200;
       await zkBallot.connect(admin).createElection(config(registrar.address, { votingStartsAt: start, votingEndsAt: end }));
@@ -637,10 +650,8 @@ describe("ZkBallot", function () {
 
     it("opens one second before the end of the window", async () => {
       const { zkBallot, admin, registrar } = await loadFixture(deployFixture);
-      // The creation's own timestamp is set: the fixture's snapshot may be minutes old on a busy machine.
-      const created = (await time.latest()) + 1;
+      const created = await pinNextBlockTime();
       const end = created + 100;
-      await time.setNextBlockTimestamp(created);
       await zkBallot.connect(admin).createElection(config(registrar.address, { votingEndsAt: end }));
       await zkBallot.connect(registrar).publishVoterCommitments(1n, await rollIndex(zkBallot.connect(registrar), 1n), [1n]);
       await time.setNextBlockTimestamp(end - 1);
@@ -1050,6 +1061,7 @@ describe("ZkBallot: idempotent roll batches and castVotes", function () {
     expect(outcomes(fresh, cleanReceipt)).to.deep.equal([label("VoteCast", b0), label("VoteSkipped:InvalidBallot", b2), label("VoteCast", b1), label("VoteCast", b2)]);
     // The failed batch check plus four single verifications (~210k each) against one batch
     // verification of three proofs (~190k + ~52k a proof): gas shows which path ran.
+    expectGasHardfork();
     expect(receipt.gasUsed).to.be.greaterThan(4n * 210_000n);
     expect(cleanReceipt.gasUsed).to.be.lessThan(3n * 200_000n);
   });
@@ -1109,6 +1121,7 @@ describe("ZkBallot: idempotent roll batches and castVotes", function () {
     const receipt = (await (await zkBallot.connect(relayer).castVotes([offCurve, submission(a0)], { gasLimit: 2_000_000 })).wait())!;
     expect(receipt.status).to.equal(1);
     expect(await zkBallot.tallies(A)).to.deep.equal([0n, 1n, 0n, 0n]);
+    expectGasHardfork();
     expect(receipt.gasUsed).to.be.lessThan(300_000n + 400_000n);
   });
 });

@@ -10,7 +10,6 @@
  *
  * Proofs are real Groth16 proofs, made once in the fixture (loadFixture caches it) and reused.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -34,7 +33,7 @@ import {
 } from "ethers";
 import { ethers, network } from "hardhat";
 
-import { PROJECT_ROOT, loadManifest } from "../lib/proving/artifacts";
+import { loadManifest } from "../lib/proving/artifacts";
 import { auditElection, formatAuditSummary, type AuditReport } from "../lib/audit/audit";
 import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "../lib/core/constants";
 import {
@@ -60,7 +59,7 @@ import { readVoterRollFile, writeVoterRollFile } from "../lib/node/rollFile";
 import { VoterRoll } from "../lib/core/voterRoll";
 import { VoteVerifier__factory, VoteBatchVerifier__factory, ZkBallot__factory, type ZkBallot } from "../typechain-types";
 
-import { HARDHAT_CLI } from "./helpers/processes";
+import { runHardhatCliAsync } from "./helpers/processes";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const realFs = require("node:fs") as typeof import("node:fs"); // the module object itself, so a test can make one call fail
@@ -716,15 +715,7 @@ describe("adversarial", function () {
 
       const env: NodeJS.ProcessEnv = { ...process.env };
       delete env.TESTNET_RPC_URL;
-      const run = (args: string[]) =>
-        new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-          const child = spawn(process.execPath, [HARDHAT_CLI, ...args], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-          let stdout = "";
-          let stderr = "";
-          child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-          child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-          child.on("close", (status) => resolve({ status, stdout, stderr }));
-        });
+      const run = (args: string[]) => runHardhatCliAsync(args, env); // at most CLI_JOBS at once, each with a deadline
       const cases: [string[], RegExp][] = [
         [["identity", "commitment", "--identity", file("flipped.json")], /flipped.json is corrupted: its voterCommitment does not match its identitySecret/],
         [["identity", "commitment", "--identity", file("empty.json")], /empty.json is not valid JSON/],

@@ -46,8 +46,8 @@ component main {public [a, b, c, d]} = Tiny();
 function compile(dir: string, name: string, source: string): { r1cs: string; wasm: string } {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, `${name}.circom`), source);
-  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "node_modules", "circom2", "cli.js"), path.join(dir, `${name}.circom`), "--r1cs", "--wasm", "-o", dir], { encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`circom failed: ${result.stdout}${result.stderr}`);
+  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "node_modules", "circom2", "cli.js"), path.join(dir, `${name}.circom`), "--r1cs", "--wasm", "-o", dir], { encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" }); // blocking: Mocha's timeout cannot stop it
+  if (result.status !== 0) throw new Error(`circom failed${result.error ? ` (${result.error.message})` : ""}: ${result.stdout}${result.stderr}`);
   return { r1cs: path.join(dir, `${name}.r1cs`), wasm: path.join(dir, `${name}_js`, `${name}.wasm`) };
 }
 

@@ -240,9 +240,9 @@ function compileWithoutBinaryCheck(dir: string): { r1cs: string; wasm: string; s
   const result = spawnSync(
     process.execPath,
     [path.join(PROJECT_ROOT, "node_modules", "circom2", "cli.js"), "vote_main.circom", "--r1cs", "--wasm", "--sym", "--O2", "-l", "lib", "-o", "."],
-    { encoding: "utf8", cwd: dir },
+    { encoding: "utf8", cwd: dir, timeout: 240_000, killSignal: "SIGKILL" }, // a blocking call: Mocha's timeout cannot stop it
   );
-  if (result.status !== 0) throw new Error(`circom failed on the modified circuit:\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0) throw new Error(`circom failed on the modified circuit${result.error ? ` (${result.error.message})` : ""}:\n${result.stdout}\n${result.stderr}`);
   return {
     r1cs: path.join(dir, "vote_main.r1cs"),
     wasm: path.join(dir, "vote_main_js", "vote_main.wasm"),

@@ -13,8 +13,6 @@ import { expect } from "chai";
 
 import { PROJECT_ROOT } from "../lib/proving/artifacts";
 
-import { randomPort } from "./helpers/processes";
-
 const MARKER = "<!-- readme-walkthrough: ";
 
 /** The code block that follows `<!-- readme-walkthrough: NAME -->` in the README. */
@@ -54,14 +52,25 @@ interface Run {
   stderr: string;
 }
 
+/** How long one walkthrough command may take: the first compiles every contract with solc-js, on a loaded machine. */
+const COMMAND_TIMEOUT_MS = 600_000;
+
+/** Runs one terminal-2 command in its own process group; kills the group and fails by name after COMMAND_TIMEOUT_MS. */
 function runShell(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn("bash", ["-c", `set -o pipefail\n${command}`], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-c", `set -o pipefail\n${command}`], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
+    const timer = setTimeout(() => {
+      stopNode(child);
+      reject(new Error(`\`${command}\` did not finish within ${COMMAND_TIMEOUT_MS} ms and was killed:\n${stdout}\n${stderr}`));
+    }, COMMAND_TIMEOUT_MS);
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (status) => resolve({ command, status, stdout, stderr }));
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ command, status, stdout, stderr });
+    });
   });
 }
 
@@ -79,17 +88,24 @@ function freshCopy(): string {
   return dir;
 }
 
-/** Starts a node in its own process group (npx starts children of its own) and waits until it listens. */
-function startNode(command: string, cwd: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<ChildProcess> {
+/**
+ * Starts a node in its own process group (npx starts children of its own) and waits until it
+ * listens; `ready` captures the port the node got (it is started on port 0).
+ */
+function startNode(command: string, cwd: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn("bash", ["-c", `exec ${command}`], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${output}`)), 120_000);
+    const timer = setTimeout(() => {
+      stopNode(child);
+      reject(new Error(`${command} did not start within 120 s:\n${output}`));
+    }, 120_000);
     const onData = (chunk: Buffer) => {
       if (output.length < 100_000) output += chunk.toString(); // keep reading: a full pipe would stall the node
-      if (ready.test(output)) {
+      const match = ready.exec(output);
+      if (match !== null) {
         clearTimeout(timer);
-        resolve(child);
+        resolve({ child, port: Number(match[1]) });
       }
     };
     child.stdout!.on("data", onData);
@@ -145,13 +161,15 @@ describe("README walkthrough, literally, on a fresh clone", function () {
       let chain: ChildProcess | undefined;
       try {
         for (const generated of ["artifacts", "cache", "typechain-types", "deployments"]) expect(fs.existsSync(path.join(copy, generated)), generated).to.equal(false);
-        const port = randomPort();
-        const env: NodeJS.ProcessEnv = { ...process.env, LOCALHOST_RPC_URL: `http://127.0.0.1:${port}`, ZKBALLOT_HOME: home };
-        for (const name of ["TESTNET_RPC_URL", "TESTNET_PRIVATE_KEY", "ZKBALLOT_DEPLOYMENTS_DIR"]) delete env[name];
+        const env: NodeJS.ProcessEnv = { ...process.env, ZKBALLOT_HOME: home };
+        for (const name of ["TESTNET_RPC_URL", "TESTNET_PRIVATE_KEY", "ZKBALLOT_DEPLOYMENTS_DIR", "LOCALHOST_RPC_URL"]) delete env[name];
         const terminal1Command = terminal1[0].replace(/\s+#.*$/, "");
-        chain = node === "hardhat node"
-          ? await startNode(`${terminal1Command} --port ${port}`, copy, env, /Started HTTP/)
-          : await startNode(`${path.join(PROJECT_ROOT, "node_modules", ".bin", "anvil")} --port ${port} --chain-id 31337`, copy, env, /Listening on/);
+        // Port 0: the node takes a free port and prints it; terminal 2 is pointed at it.
+        const started = node === "hardhat node"
+          ? await startNode(`${terminal1Command} --port 0`, copy, env, /Started HTTP and WebSocket JSON-RPC server at http:\/\/[^:/]+:(\d+)/)
+          : await startNode(`${path.join(PROJECT_ROOT, "node_modules", ".bin", "anvil")} --port 0 --chain-id 31337`, copy, env, /Listening on [^\s:]+:(\d+)/);
+        chain = started.child;
+        env.LOCALHOST_RPC_URL = `http://127.0.0.1:${started.port}`;
 
         const runs: Run[] = [];
         for (const command of terminal2) {

@@ -18,7 +18,7 @@ import { PROJECT_ROOT } from "../lib/proving/artifacts";
 import { closeElection } from "../lib/chain/election";
 import { loadRelayFixture, openFixtureElection, type RelayFixture } from "./helpers/relayFixtures";
 import type { ZkBallot } from "../typechain-types";
-import { TS_NODE_CLI, startHardhatNode, startProcess, randomPort, type HardhatNode } from "./helpers/processes";
+import { TS_NODE_CLI, freePort, startAnvil, startHardhatNode, startProcess, type HardhatNode } from "./helpers/processes";
 
 /** Private key of account #19 of Hardhat's public test mnemonic: test funds only. */
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
@@ -51,8 +51,9 @@ function exitOf(child: ChildProcess, timeoutMs: number): Promise<number | null> 
   });
 }
 
-function relayerEnvFor(nodeUrl: string, fixture: RelayFixture, databaseFile: string, extra: NodeJS.ProcessEnv = {}): { env: NodeJS.ProcessEnv; url: string } {
-  const port = randomPort();
+/** The relayer's environment; its port comes from the OS and stays the same across a restart on this env. */
+async function relayerEnvFor(nodeUrl: string, fixture: RelayFixture, databaseFile: string, extra: NodeJS.ProcessEnv = {}): Promise<{ env: NodeJS.ProcessEnv; url: string }> {
+  const port = await freePort();
   return {
     url: `http://127.0.0.1:${port}`,
     env: {
@@ -146,7 +147,7 @@ describe("relayer service against a real hardhat node", function () {
 
   before(async () => {
     ({ fixture, dir, node, provider, zkBallot, electionId } = await startChainWithElection("zkballot-relayer-"));
-    ({ env: relayerEnv, url: relayerUrl } = relayerEnvFor(node.url, fixture, path.join(dir, "relayer.sqlite")));
+    ({ env: relayerEnv, url: relayerUrl } = await relayerEnvFor(node.url, fixture, path.join(dir, "relayer.sqlite")));
     relayer = await startRelayerProcess(relayerEnv);
   });
 
@@ -234,7 +235,7 @@ describe("relayer service: reorgs, chain resets and a database of another node",
   let dir: string;
   let databaseFile: string;
   let relayer: Relayer | undefined;
-  let anvil: ChildProcess | undefined;
+  let anvil: HardhatNode | undefined;
 
   before(async () => {
     ({ fixture, dir, node, provider, zkBallot, electionId } = await startChainWithElection("zkballot-relayer-chain-"));
@@ -243,14 +244,14 @@ describe("relayer service: reorgs, chain resets and a database of another node",
 
   after(() => {
     relayer?.child.kill("SIGKILL");
-    anvil?.kill("SIGKILL");
+    anvil?.stop();
     provider?.destroy();
     node?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("notices a receipt that a reorg removed, resubmits, and reports included and final separately", async () => {
-    const { env, url } = relayerEnvFor(node.url, fixture, databaseFile);
+    const { env, url } = await relayerEnvFor(node.url, fixture, databaseFile);
     relayer = await startRelayerProcess(env);
     const snapshot = (await node.rpc("evm_snapshot", [])) as string;
     const ballots = fixture.ballots.slice(0, 3);
@@ -286,7 +287,7 @@ describe("relayer service: reorgs, chain resets and a database of another node",
   it("retention: `npm run relayer -- purge` deletes a closed election's ballots once all are final", async () => {
     relayer!.child.kill("SIGTERM"); // one process per database: stop the service first
     expect(await exitOf(relayer!.child, 10_000)).to.equal(0);
-    const { env, url } = relayerEnvFor(node.url, fixture, databaseFile);
+    const { env, url } = await relayerEnvFor(node.url, fixture, databaseFile);
     await closeElection(zkBallot, electionId);
     const purge = spawnSync(process.execPath, [TS_NODE_CLI, "scripts/relayer.ts", "purge"], { cwd: PROJECT_ROOT, env, encoding: "utf8", timeout: 60_000 });
     expect(purge.status, purge.stderr).to.equal(0);
@@ -311,23 +312,21 @@ describe("relayer service: reorgs, chain resets and a database of another node",
   });
 
   it("refuses at start a database made on another node with the same chain id (hardhat node's, on anvil)", async () => {
-    const port = randomPort();
-    anvil = spawn(path.join(PROJECT_ROOT, "node_modules", ".bin", "anvil"), ["--port", String(port), "--silent"], { stdio: "ignore" });
-    const anvilUrl = `http://127.0.0.1:${port}`;
+    anvil = await startAnvil(); // on a port the OS picks; resolves once anvil listens (with a deadline)
+    const anvilUrl = anvil.url;
     const anvilProvider = new JsonRpcProvider(anvilUrl, undefined, { staticNetwork: true });
     try {
-      await waitFor("anvil", 30_000, async () => ((await fetch(anvilUrl, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}', signal: AbortSignal.timeout(5_000) })).ok ? true : undefined));
       expect((await anvilProvider.getNetwork()).chainId).to.equal(31337n);
       const onAnvil = await openFixtureElection(await anvilProvider.getSigner(0), await anvilProvider.getSigner(1), fixture.voterCommitments.map(BigInt));
       expect(await onAnvil.zkBallot.getAddress(), "same deployer, same address on both nodes").to.equal(fixture.zkBallot);
-      const { env } = relayerEnvFor(anvilUrl, fixture, databaseFile);
+      const { env } = await relayerEnvFor(anvilUrl, fixture, databaseFile);
       const { code, output } = await runRelayerToExit(env, 60_000);
       expect(code).to.equal(1);
       const lines = output.trim().split("\n");
       expect(lines, output).to.have.length(1);
       expect(lines[0]).to.match(/^error: .*relayer\.sqlite belongs to another chain with the same id: its block 1 is 0x[0-9a-f]{64}, the node's is 0x[0-9a-f]{64}.*hint: .*RELAYER_DB/);
       // a new database on anvil is fine
-      const fresh = relayerEnvFor(anvilUrl, fixture, path.join(dir, "anvil.sqlite"));
+      const fresh = await relayerEnvFor(anvilUrl, fixture, path.join(dir, "anvil.sqlite"));
       relayer = await startRelayerProcess(fresh.env);
       expect(await fetchJson<{ status: string }>(`${fresh.url}/health`)).to.include({ status: "ok" });
     } finally {
