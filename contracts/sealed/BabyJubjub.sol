@@ -162,20 +162,7 @@ library BabyJubjub {
      * @return inverse Its inverse.
      */
     function invert(uint256 value) internal view returns (uint256 inverse) {
-        bool ok;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, 0x20)
-            mstore(add(m, 0x20), 0x20)
-            mstore(add(m, 0x40), 0x20)
-            mstore(add(m, 0x60), value)
-            mstore(add(m, 0x80), sub(FIELD, 2))
-            mstore(add(m, 0xa0), FIELD)
-            ok := staticcall(gas(), MODEXP, m, 0xc0, m, 0x20)
-            inverse := mload(m)
-        }
-        if (!ok) revert ModexpFailed();
+        return invertModPrime(value, FIELD);
     }
 
     /**
@@ -185,6 +172,17 @@ library BabyJubjub {
      * @return inverse Its inverse mod the subgroup order.
      */
     function invertScalar(uint256 value) internal view returns (uint256 inverse) {
+        return invertModPrime(value, SUBGROUP_ORDER);
+    }
+
+    /**
+     * @notice value^(modulus - 2) mod modulus through the MODEXP precompile: the inverse of a
+     * non-zero value when the modulus is prime (Fermat).
+     * @param value The value to invert, non-zero mod `modulus`.
+     * @param modulus A prime: FIELD or SUBGROUP_ORDER.
+     * @return inverse Its inverse mod `modulus`.
+     */
+    function invertModPrime(uint256 value, uint256 modulus) private view returns (uint256 inverse) {
         bool ok;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
@@ -193,8 +191,8 @@ library BabyJubjub {
             mstore(add(m, 0x20), 0x20)
             mstore(add(m, 0x40), 0x20)
             mstore(add(m, 0x60), value)
-            mstore(add(m, 0x80), sub(SUBGROUP_ORDER, 2))
-            mstore(add(m, 0xa0), SUBGROUP_ORDER)
+            mstore(add(m, 0x80), sub(modulus, 2))
+            mstore(add(m, 0xa0), modulus)
             ok := staticcall(gas(), MODEXP, m, 0xc0, m, 0x20)
             inverse := mload(m)
         }
