@@ -1,6 +1,6 @@
 /**
  * The production trusted setup ceremony (lib/proving/ceremony.ts): a three-party phase 2 on a
- * tiny circuit (four public signals, like the vote circuit) over a LOCAL power-10 phase 1,
+ * tiny circuit (four public signals, like the vote circuit) over a LOCAL power-6 phase 1 (the circuit needs 2^3),
  * verified end to end; every tampering named by its step; the deploy gate on anvil with chain id
  * 11155111 (a stand-in for a testnet); the auditor's verifier-provenance verdict.
  */
@@ -30,6 +30,9 @@ import { deployZkBallot } from "../lib/chain/election";
 import { checkVerifierProvenance } from "../lib/audit/verifierProvenance";
 import { releaseSnarkjs } from "../lib/proving/prover";
 import { ANVIL_KEYS, runHardhatCliAsync, startAnvil, type HardhatNode } from "./helpers/processes";
+
+/** The local phase 1's power: the tiny circuit needs 2^3; each power more doubles the prepare step. */
+const LOCAL_POWER = 6;
 
 const TINY = `pragma circom 2.1.6;
 template Tiny() {
@@ -92,16 +95,16 @@ describe("trusted setup ceremony", function () {
   const BEACON = "0x" + "ab".repeat(32);
 
   before(async function () {
-    // About 40 s on a quiet 2-core machine (the power-10 phase 1's prepare step is most of it); far more under load.
+    // The phase 1's prepare step costs about 16x more per power: power 6 is enough for the tiny circuit.
     this.timeout(600_000);
     work = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-ceremony-"));
     tiny = compile(path.join(work, "circuit"), "tiny", TINY);
     other = compile(path.join(work, "other"), "other", TINY.replace("v <== u * c + d;", "v <== u * c + d + a;"));
-    ptau = path.join(work, "local10.ptau");
-    await createLocalPtau({ power: 10, contributors: ["local one"], beaconHex: "0x" + "11".repeat(32), beaconIterationsExp: 10, out: ptau, workDir: path.join(work, "phase1") });
+    ptau = path.join(work, `local${LOCAL_POWER}.ptau`);
+    await createLocalPtau({ power: LOCAL_POWER, contributors: ["local one"], beaconHex: "0x" + "11".repeat(32), beaconIterationsExp: 10, out: ptau, workDir: path.join(work, "phase1") });
     dir = path.join(work, "ceremony", "vote");
     await initCeremony({ circuit: "vote", r1cs: tiny.r1cs, wasm: tiny.wasm, ptau, dir });
-    fs.copyFileSync(ptau, path.join(dir, "local10.ptau")); // published beside the transcript, where verify looks first
+    fs.copyFileSync(ptau, path.join(dir, `local${LOCAL_POWER}.ptau`)); // published beside the transcript, where verify looks first
     for (const [i, name] of ["Election authority", "University", "Citizens' group"].entries()) {
       const input = path.join(dir, `vote_${String(i).padStart(4, "0")}.zkey`);
       const { contributionHash } = await contribute({ input, output: path.join(dir, `vote_${String(i + 1).padStart(4, "0")}.zkey`), name, typedEntropy: `typed ${i}`, attestation: i === 1 ? "offline laptop,\nwiped after" : undefined });
@@ -141,7 +144,7 @@ describe("trusted setup ceremony", function () {
     expect(verification.contributors[1].attestation).to.equal("offline laptop,\nwiped after");
     expect(verification.beacon).to.deep.equal({ hash: "ab".repeat(32), iterationsExp: 10 });
     const { transcript } = readTranscript(path.join(dir, TRANSCRIPT_FILE));
-    expect(transcript.phase1).to.include({ origin: "local", power: 10, sha256: sha256File(ptau) });
+    expect(transcript.phase1).to.include({ origin: "local", power: LOCAL_POWER, sha256: sha256File(ptau) });
     expect(transcript.phase1.warning).to.match(/LOCAL phase 1, NOT FOR PRODUCTION/);
     expect(transcript.r1cs).to.include({ constraints: readR1csInfo(tiny.r1cs).constraints, publicSignals: 4 });
     expect(transcript.contributions[1].previousKeySha256).to.equal(transcript.contributions[0].newKeySha256);
@@ -156,7 +159,7 @@ describe("trusted setup ceremony", function () {
     await createLocalPtau({ power: 2, contributors: ["x"], beaconHex: "0x01", beaconIterationsExp: 10, out: small, workDir: path.join(work, "phase1-small") });
     const init = (p: string, d: string) => initCeremony({ circuit: "vote", r1cs: tiny.r1cs, ptau: p, dir: path.join(work, d) });
     await expectCode(() => init(small, "i1"), "INVALID_PTAU", /has power 2, the circuit \(\d+ constraints, 4 public signals\) needs at least 3/);
-    await expectCode(() => init(path.join(work, "phase1", "local_10_beacon.ptau"), "i2"), "INVALID_PTAU", /not prepared for phase 2/);
+    await expectCode(() => init(path.join(work, "phase1", `local_${LOCAL_POWER}_beacon.ptau`), "i2"), "INVALID_PTAU", /not prepared for phase 2/);
     const damaged = path.join(work, "damaged.ptau");
     fs.copyFileSync(ptau, damaged);
     flipByte(damaged, 200);

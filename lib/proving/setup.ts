@@ -27,6 +27,7 @@ import {
 } from "./artifacts";
 import { DEFAULT_ROLL_DEPTH } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
+import { prepareDevelopmentPhase2 } from "./developmentPhase2";
 
 export const DEV_SETUP_WARNING =
   "INSECURE DEVELOPMENT SETUP: made only from public beacons, so anyone can forge proofs. " +
@@ -124,7 +125,11 @@ export async function developmentPowersOfTau(power: number, workDir: string, log
   const prepared = path.join(workDir, `pot${power}_final.ptau`);
   await snarkjs.powersOfTau.newAccumulator(curve, power, initial, logger);
   await snarkjs.powersOfTau.beacon(initial, beaconed, "zkballot dev phase 1", beaconHash(PHASE1_BEACON_LABEL), BEACON_ITERATIONS_EXP, logger);
-  await snarkjs.powersOfTau.preparePhase2(beaconed, prepared, logger);
+  // snarkjs's prepare phase2 (an FFT over the curve per power) is the slow step of the whole build;
+  // the development beacon's toxic waste is public, which makes it one multiplication per point.
+  await prepareDevelopmentPhase2(beaconed, prepared, { hash: beaconHash(PHASE1_BEACON_LABEL), iterationsExp: BEACON_ITERATIONS_EXP }, (done, total) => {
+    if (done === total || done % (1 << 14) === 0) logger.info(`prepare phase 2 (Lagrange points): ${done}/${total}`);
+  });
   return prepared;
 }
 
