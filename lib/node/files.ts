@@ -4,7 +4,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
+// The module object itself, not an import-interop copy of it: test/adversarial.test.ts (F4) makes
+// one call of it fail, whichever transpiler (tsc or SWC) loaded this file.
+import fs = require("node:fs");
 import * as path from "node:path";
 
 import { ZkBallotError } from "../core/errors";

@@ -2,7 +2,9 @@
  * Identity files on disk (Node only): the store directory, safe locations, and the
  * never-overwrite, mode-0600 writer. The identity itself is lib/core/identity.ts.
  */
-import * as fs from "node:fs";
+// The module object itself, not an import-interop copy of it: test/adversarial.test.ts (F4) makes
+// one call of it fail, whichever transpiler (tsc or SWC) loaded this file.
+import fs = require("node:fs");
 import * as os from "node:os";
 import * as path from "node:path";
 
