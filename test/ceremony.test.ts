@@ -18,11 +18,11 @@ import {
   finalizeCeremony,
   initCeremony,
   readR1csInfo,
-  readSections,
   readTranscript,
   TRANSCRIPT_FILE,
   type CeremonyTranscript,
 } from "../lib/proving/ceremony";
+import { readSections } from "../lib/proving/binFile";
 import { installCeremony, verifyCeremony, type CeremonyVerification } from "../lib/proving/ceremonyVerify";
 import { ARTIFACT_FILES, CIRCUIT_SOURCES, MANIFEST_FILE, PROJECT_ROOT, isInsecureSetup, loadManifest, sha256File, verifyArtifactHashes } from "../lib/proving/artifacts";
 import { assertCeremonyVerifiedForChain, loadManifestTranscript } from "../lib/chain/ceremonyGate";

@@ -25,13 +25,13 @@ import * as path from "node:path";
 import * as snarkjs from "snarkjs";
 
 import { ZkBallotError } from "../core/errors";
+import { readPtauInfo, readSections } from "./binFile";
 
 /** The field and group operations used here, from the ffjavascript that snarkjs itself runs. */
 interface FieldElements {
   one: Uint8Array;
   w: Uint8Array[];
   e(value: number | bigint): Uint8Array;
-  add(a: Uint8Array, b: Uint8Array): Uint8Array;
   sub(a: Uint8Array, b: Uint8Array): Uint8Array;
   mul(a: Uint8Array, b: Uint8Array): Uint8Array;
   inv(a: Uint8Array): Uint8Array;
@@ -62,6 +62,8 @@ const PREPARED_SECTION_COUNT = 11;
 const SECTION_TAU_G1 = 2;
 const SECTION_ALPHA_TAU_G1 = 4;
 const SECTION_BETA_TAU_G1 = 5;
+/** onProgress is called every this many points (five lines for the vote circuit's 2^13) and at the end. */
+const PROGRESS_EVERY_POINTS = 1 << 14;
 
 export interface PublicBeacon {
   /** The beacon value, hex, as passed to `snarkjs powersoftau beacon`. */
@@ -77,20 +79,13 @@ interface PtauFile {
 }
 
 function readPtau(file: string): PtauFile {
-  const bytes = fs.readFileSync(file);
-  if (bytes.subarray(0, 4).toString("latin1") !== PTAU_MAGIC) throw new ZkBallotError("INVALID_PTAU", `${file} is not a powers-of-tau file`);
+  const { power } = readPtauInfo(file);
   const sections = new Map<number, [number, number]>();
-  let at = 12;
-  for (let i = 0; i < bytes.readUInt32LE(8); i++) {
-    const id = bytes.readUInt32LE(at);
-    const size = Number(bytes.readBigUInt64LE(at + 4));
-    if (sections.has(id)) throw new ZkBallotError("INVALID_PTAU", `${file}: section ${id} appears twice`);
-    sections.set(id, [at + 12, size]);
-    at += 12 + size;
+  for (const { type, offset, size } of readSections(file, PTAU_MAGIC)) {
+    if (sections.has(type)) throw new ZkBallotError("INVALID_PTAU", `${file}: section ${type} appears twice`);
+    sections.set(type, [offset, size]);
   }
-  const header = sections.get(1);
-  if (header === undefined) throw new ZkBallotError("INVALID_PTAU", `${file} has no header section`);
-  return { bytes, sections, power: bytes.readUInt32LE(header[0] + 4 + FIELD_BYTES) };
+  return { bytes: fs.readFileSync(file), sections, power };
 }
 
 function sectionBytes(ptau: PtauFile, id: number): Buffer {
@@ -191,28 +186,26 @@ export async function prepareDevelopmentPhase2(beaconedPtau: string, preparedPta
   const ptau = readPtau(beaconedPtau);
   // snarkjs's own curve (a shared instance that its next calls reuse: not terminated here).
   const curve = (await snarkjs.curves.getCurveFromName("bn128")) as unknown as Curve;
-  {
-    const secrets = beaconSecrets(curve, beacon);
-    checkSecrets(curve, ptau, secrets);
-    const power = ptau.power;
-    const total = 2 ** (power + 2) - 1 + 3 * (2 ** (power + 1) - 1);
-    let done = 0;
-    const onPoint = () => {
-      done += 1;
-      if (done % 4096 === 0 || done === total) onProgress?.(done, total);
-    };
-    const { tau, alpha, beta } = secrets;
-    const lagrange = [
-      sectionRecord(12, lagrangeSection(curve, curve.G1, tau, curve.Fr.one, power + 1, true, onPoint)),
-      sectionRecord(13, lagrangeSection(curve, curve.G2, tau, curve.Fr.one, power, false, onPoint)),
-      sectionRecord(14, lagrangeSection(curve, curve.G1, tau, alpha, power, false, onPoint)),
-      sectionRecord(15, lagrangeSection(curve, curve.G1, tau, beta, power, false, onPoint)),
-    ];
-    const fileHead = Buffer.alloc(12);
-    fileHead.write(PTAU_MAGIC, 0, "latin1");
-    fileHead.writeUInt32LE(1, 4);
-    fileHead.writeUInt32LE(PREPARED_SECTION_COUNT, 8);
-    const copied = COPIED_SECTIONS.map((id) => sectionRecord(id, sectionBytes(ptau, id)));
-    fs.writeFileSync(preparedPtau, Buffer.concat([fileHead, headerSection(curve, power), ...copied, ...lagrange]));
-  }
+  const secrets = beaconSecrets(curve, beacon);
+  checkSecrets(curve, ptau, secrets);
+  const power = ptau.power;
+  const total = 2 ** (power + 2) - 1 + 3 * (2 ** (power + 1) - 1);
+  let done = 0;
+  const onPoint = () => {
+    done += 1;
+    if (done % PROGRESS_EVERY_POINTS === 0 || done === total) onProgress?.(done, total);
+  };
+  const { tau, alpha, beta } = secrets;
+  const lagrange = [
+    sectionRecord(12, lagrangeSection(curve, curve.G1, tau, curve.Fr.one, power + 1, true, onPoint)),
+    sectionRecord(13, lagrangeSection(curve, curve.G2, tau, curve.Fr.one, power, false, onPoint)),
+    sectionRecord(14, lagrangeSection(curve, curve.G1, tau, alpha, power, false, onPoint)),
+    sectionRecord(15, lagrangeSection(curve, curve.G1, tau, beta, power, false, onPoint)),
+  ];
+  const fileHead = Buffer.alloc(12);
+  fileHead.write(PTAU_MAGIC, 0, "latin1");
+  fileHead.writeUInt32LE(1, 4);
+  fileHead.writeUInt32LE(PREPARED_SECTION_COUNT, 8);
+  const copied = COPIED_SECTIONS.map((id) => sectionRecord(id, sectionBytes(ptau, id)));
+  fs.writeFileSync(preparedPtau, Buffer.concat([fileHead, headerSection(curve, power), ...copied, ...lagrange]));
 }

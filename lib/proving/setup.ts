@@ -127,9 +127,9 @@ export async function developmentPowersOfTau(power: number, workDir: string, log
   await snarkjs.powersOfTau.beacon(initial, beaconed, "zkballot dev phase 1", beaconHash(PHASE1_BEACON_LABEL), BEACON_ITERATIONS_EXP, logger);
   // snarkjs's prepare phase2 (an FFT over the curve per power) is the slow step of the whole build;
   // the development beacon's toxic waste is public, which makes it one multiplication per point.
-  await prepareDevelopmentPhase2(beaconed, prepared, { hash: beaconHash(PHASE1_BEACON_LABEL), iterationsExp: BEACON_ITERATIONS_EXP }, (done, total) => {
-    if (done === total || done % (1 << 14) === 0) logger.info(`prepare phase 2 (Lagrange points): ${done}/${total}`);
-  });
+  await prepareDevelopmentPhase2(beaconed, prepared, { hash: beaconHash(PHASE1_BEACON_LABEL), iterationsExp: BEACON_ITERATIONS_EXP }, (done, total) =>
+    logger.info(`prepare phase 2 (Lagrange points): ${done}/${total}`),
+  );
   return prepared;
 }
 
