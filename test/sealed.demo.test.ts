@@ -4,19 +4,49 @@
  * ceremony, real proofs, the refused tampered share, the absent trustee and the checked tally.
  */
 import { expect } from "chai";
+import type { Provider } from "ethers";
 import { ethers } from "hardhat";
 
+import { auditElection, formatAuditSummary, renderAuditHtml, renderAuditJson, type AuditReport } from "../lib/audit";
+import { sealedInterface } from "../lib/audit/sealedEvents";
 import { releaseSnarkjs } from "../lib/proving/prover";
-import { SEALED_DEMO_OPTIONS, runSealedDemo } from "../scripts/lib/sealedDemo";
+import { SEALED_DEMO_OPTIONS, runSealedDemo, type SealedDemoResult } from "../scripts/lib/sealedDemo";
+
+const SEALED_CHECKS = ["sealed-record", "voter-roll", "sealed-verifiers", "key-ceremony", "sealed-ballots", "encrypted-totals", "partial-decryptions", "sealed-tally", "unexplained"];
+
+/** The hardhat provider, with the logs of one event rewritten by `edit` (the chain itself is untouched). */
+function tamperingProvider(eventName: string, edit: (values: unknown[]) => void): Provider {
+  const provider = ethers.provider;
+  return new Proxy(provider, {
+    get(target, property, receiver) {
+      if (property === "getLogs") {
+        return async (filter: Parameters<Provider["getLogs"]>[0]) =>
+          (await target.getLogs(filter)).map((log) => {
+            const parsed = sealedInterface.parseLog(log);
+            if (parsed?.name !== eventName) return log;
+            const values = parsed.args.toArray(true) as unknown[];
+            edit(values);
+            const encoded = sealedInterface.encodeEventLog(parsed.fragment, values);
+            return { ...log, index: log.index, data: encoded.data, topics: encoded.topics };
+          });
+      }
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as unknown as Provider;
+}
+
+const checkOf = (report: AuditReport, id: string) => report.checks.find((c) => c.id === id)!;
 
 describe("sealed demo (npm run demo -- --sealed)", function () {
   this.timeout(900_000);
   after(() => releaseSnarkjs());
+  let demo: SealedDemoResult | undefined;
 
   it("runs a 3-of-5 sealed election: ceremony, ballots, Benaloh challenge, refused bad share, absent trustee, checked tally", async function () {
     const [admin, submitter, ...rest] = await ethers.getSigners();
     const lines: string[] = [];
-    const result = await runSealedDemo({ admin, submitter, trustees: rest.slice(0, 5), ballots: 4, batchSize: 2, absentTrustee: 1, cheatingTrustee: 3, log: (line) => lines.push(line) });
+    const result = (demo = await runSealedDemo({ admin, submitter, trustees: rest.slice(0, 5), ballots: 4, batchSize: 2, absentTrustee: 1, cheatingTrustee: 3, log: (line) => lines.push(line) }));
 
     expect(result.castOptions).to.have.length(4);
     expect(result.tally).to.deep.equal(result.expectedTally);
@@ -38,5 +68,61 @@ describe("sealed demo (npm run demo -- --sealed)", function () {
     expect(phase).to.equal(4n); // Tallied
     expect(numOptions).to.equal(BigInt(SEALED_DEMO_OPTIONS.length));
     expect(ballotsCast).to.equal(4n);
+  });
+
+  // The auditor on the demo's election (no election of its own): every sealed check, then a
+  // tampered record seen through an RPC that rewrites logs, each a FAIL naming the check.
+  const audit = (provider: Provider = ethers.provider) => auditElection({ provider, contractAddress: demo!.contractAddress, electionId: demo!.electionId, fromBlock: 0 });
+
+  it("audits the demo's sealed election end to end: ceremony, every proof, totals, decryptions, counts", async function () {
+    if (!demo) this.skip();
+    const report = await audit();
+    expect(report.checks.map((c) => c.id)).to.deep.equal(SEALED_CHECKS);
+    expect(report.checks.filter((c) => c.status === "fail").map((c) => [c.id, c.findings])).to.deep.equal([]);
+    expect(report.result.ok).to.equal(true);
+    expect(checkOf(report, "sealed-verifiers").warnings.join()).to.match(/INSECURE trusted setup/);
+    const ceremony = checkOf(report, "key-ceremony").evidence;
+    expect(ceremony.qualifiedDealers).to.deep.equal([1, 2, 3, 4, 5]);
+    expect(ceremony.recomputedElectionKey).to.equal(ceremony.onChainElectionKey);
+    expect(checkOf(report, "sealed-ballots").evidence.verified).to.equal(4);
+    expect(checkOf(report, "encrypted-totals").evidence.recomputedTotals).to.deep.equal(checkOf(report, "encrypted-totals").evidence.onChainTotals);
+    expect(checkOf(report, "partial-decryptions").evidence.verified).to.deep.equal([2, 3, 4, 5]);
+    expect(checkOf(report, "sealed-tally").evidence.finalizedTally).to.deep.equal(demo!.tally.map(String));
+    expect(report.election.tally).to.deep.equal(demo!.tally.map(String));
+    expect(report.ballots).to.have.length(4);
+    expect(report.ballots.every((b) => b.sealed === true && b.verified)).to.equal(true);
+    expect(formatAuditSummary(report)).to.match(/\[PASS\] sealed-tally/).and.match(/RESULT: PASS/);
+    expect(JSON.parse(renderAuditJson(report)).checks).to.have.length(SEALED_CHECKS.length);
+    const html = renderAuditHtml(report, SEALED_DEMO_OPTIONS);
+    expect(html).to.include("recomputed from the qualified commitments").and.include("(sealed)").and.include(">PASS<");
+  });
+
+  it("fails the audit, naming the check, for an altered ballot ciphertext, altered totals or a wrong count", async function () {
+    if (!demo) this.skip();
+    // A relayer-style alteration: ballot 1's c1 points of options 0 and 1 swapped after proving.
+    let altered = 0;
+    const swapped = await audit(tamperingProvider("VoteCast", (values) => {
+      const words = values[2] as bigint[];
+      if (altered++ === 0) [words[0], words[1], words[2], words[3]] = [words[2], words[3], words[0], words[1]];
+    }));
+    expect(altered).to.equal(4);
+    expect(checkOf(swapped, "sealed-ballots").status).to.equal("fail");
+    expect(checkOf(swapped, "sealed-ballots").findings.map((f) => f.code)).to.include("INVALID_BALLOT_PROOF");
+    expect(checkOf(swapped, "encrypted-totals").findings.map((f) => f.code)).to.include("TOTALS_MISMATCH");
+    expect(swapped.result.ok).to.equal(false);
+
+    const totals = await audit(tamperingProvider("ElectionClosed", (values) => {
+      const words = values[2] as bigint[];
+      [words[16], words[17], words[18], words[19]] = [words[18], words[19], words[16], words[17]];
+    }));
+    expect(checkOf(totals, "encrypted-totals").status).to.equal("fail");
+    expect(checkOf(totals, "encrypted-totals").findings[0].message).to.match(/totals in ElectionClosed differ .* option\(s\) 0, 1/);
+
+    const count = await audit(tamperingProvider("TallyFinalized", (values) => {
+      (values[2] as bigint[])[0] += 1n;
+    }));
+    expect(checkOf(count, "sealed-tally").status).to.equal("fail");
+    expect(checkOf(count, "sealed-tally").findings.map((f) => f.code)).to.deep.equal(["COUNT_MISMATCH"]);
+    expect(formatAuditSummary(count)).to.match(/\[FAIL\] sealed-tally/).and.match(/COUNT_MISMATCH: the counts in TallyFinalized/);
   });
 });

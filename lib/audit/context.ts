@@ -42,7 +42,8 @@ export interface AuditContext {
   timestampOf(blockNumber: number): Promise<number>;
 }
 
-function memo<K, V>(load: (key: K) => Promise<V>): (key: K) => Promise<V> {
+/** A lookup that loads each key once (concurrent callers share the pending load). */
+export function memo<K, V>(load: (key: K) => Promise<V>): (key: K) => Promise<V> {
   const values = new Map<K, Promise<V>>();
   return (key) => {
     if (!values.has(key)) values.set(key, load(key));

@@ -5,7 +5,8 @@
  * verdict with evidence; every failure names the offending block and transaction. Renderers
  * for text, JSON and HTML are in lib/audit/render/.
  *
- * A further check is one more module returning a CheckResult, called from runChecks.
+ * A further check is one more module returning a CheckResult, called from runChecks. A sealed
+ * election (SealedZkBallot) is audited by its own checks, lib/audit/sealed.ts.
  */
 import { Phase } from "../chain/election";
 import { loadAuditContext, type AuditContext } from "./context";
@@ -15,6 +16,8 @@ import { checkTally } from "./checks/tally";
 import { checkUnexplained } from "./checks/unexplained";
 import { checkVerifierIntegrity } from "./checks/verifierIntegrity";
 import { checkVoterRoll } from "./checks/voterRoll";
+import { auditSealedElection } from "./sealed";
+import { isSealedDeployment } from "./sealedContext";
 import { CheckBuilder, type AuditOptions, type AuditReport, type BallotEntry, type CheckResult, type OperatorAction } from "./types";
 
 export * from "./types";
@@ -35,6 +38,7 @@ async function runChecks(ctx: AuditContext, unexplained: CheckBuilder): Promise<
 function electionSummary(ctx: AuditContext): Record<string, unknown> {
   const { state } = ctx;
   return {
+    kind: "open",
     title: electionCreatedArgs(ctx)?.title ?? "(no ElectionCreated event)",
     numOptions: ctx.numOptions,
     metadataURI: electionCreatedArgs(ctx)?.metadataURI ?? "",
@@ -52,8 +56,9 @@ function electionSummary(ctx: AuditContext): Record<string, unknown> {
   };
 }
 
-/** Audits one election; the report is JSON report version 2. */
+/** Audits one election, open (ZkBallot) or sealed (SealedZkBallot, told apart by its code); the report is JSON report version 2. */
 export async function auditElection(options: AuditOptions): Promise<AuditReport> {
+  if (await isSealedDeployment(options.provider, options.contractAddress)) return auditSealedElection(options);
   const unexplained = new CheckBuilder("unexplained");
   const ctx = await loadAuditContext(options, unexplained);
   const { checks, operations, ballots } = await runChecks(ctx, unexplained);

@@ -52,6 +52,8 @@ export interface BallotEntry {
   transactionHash: string;
   /** It passed every rule and its proof re-verified. */
   verified: boolean;
+  /** A sealed ballot: `ballot` is "sealed" and `option` null (its choice is encrypted). */
+  sealed?: true;
 }
 
 export interface AuditReport {
@@ -107,6 +109,14 @@ export const CHECK_TITLES = {
   ballots: "Every ballot re-verified",
   tally: "Tally recomputed from verified ballots",
   unexplained: "Nothing on-chain left unexplained",
+  // Sealed elections (SealedZkBallot): lib/audit/sealed.ts.
+  "sealed-record": "Sealed election record: every step in its phase, by the role allowed to take it",
+  "sealed-verifiers": "Sealed verifiers (ballot and decryption) match the published verification keys",
+  "key-ceremony": "Key ceremony transcript: keys, dealings, complaints, the election key recomputed",
+  "sealed-ballots": "Every sealed ballot proof re-verified",
+  "encrypted-totals": "Encrypted totals recomputed from the VoteCast events",
+  "partial-decryptions": "Every partial decryption proof re-verified against the trustee's share key",
+  "sealed-tally": "Final counts recovered from the partial decryptions and matched",
 } as const;
 
 export type CheckId = keyof typeof CHECK_TITLES;

@@ -94,3 +94,22 @@ export function sealedDecryptionInput(request: SealedDecryptionWitnessRequest): 
     partials: request.partials.map(pair),
   };
 }
+
+/** The sealed vote proof's public signals as castVote supplies them (sealedVotePublicSignalNames order). */
+export function sealedVoteSignals(values: {
+  readonly voterRollRoot: bigint;
+  readonly nullifier: bigint;
+  /** c1[0..7][x,y] then c2[0..7][x,y]. */
+  readonly ciphertextWords: readonly bigint[];
+  readonly electionScope: bigint;
+  readonly electionKey: Point;
+  readonly minSelections: number;
+  readonly maxSelections: number;
+}): bigint[] {
+  return [values.voterRollRoot, values.nullifier, ...values.ciphertextWords, values.electionScope, values.electionKey.x, values.electionKey.y, BigInt(values.minSelections), BigInt(values.maxSelections)];
+}
+
+/** The decryption proof's public signals as postPartialDecryption supplies them: shareKey, the 16 c1 words, the 16 partial words. */
+export function sealedDecryptionSignals(shareKey: Point, c1Words: readonly bigint[], partialWords: readonly bigint[]): bigint[] {
+  return [shareKey.x, shareKey.y, ...c1Words, ...partialWords];
+}

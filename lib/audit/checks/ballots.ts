@@ -64,7 +64,7 @@ export async function checkBallots(
   const electionScope = computeElectionScope(ctx.chainId, ctx.contract, ctx.electionId);
   const { votes } = history;
   await Promise.all([...new Set(votes.map((log) => log.blockNumber))].map((block) => ctx.timestampOf(block))); // fetched in parallel, once a block
-  const nullifiersOk = checkNullifierUniqueness(votes, ballots);
+  const nullifiersOk = checkNullifierUniqueness(votes.map((log) => ({ ...log, nullifier: log.event.args.nullifier })), ballots);
   let nonCanonicalProofs = 0;
   const checked: Checked[] = [];
   for (const [i, log] of votes.entries()) {

@@ -7,7 +7,7 @@ import { isInsecureSetup, type SetupManifest } from "../../proving/artifacts";
 import { LOCAL_DEV_CHAIN_IDS } from "../../core/constants";
 import type { CheckBuilder } from "../types";
 
-export function checkInsecureSetup(verifier: CheckBuilder, manifest: SetupManifest, chainId: bigint): void {
+export function checkInsecureSetup(verifier: CheckBuilder, manifest: Pick<SetupManifest, "setup">, chainId: bigint): void {
   if (!isInsecureSetup(manifest)) return;
   if (LOCAL_DEV_CHAIN_IDS.includes(chainId)) {
     verifier.warnings.push(`INSECURE trusted setup: ${manifest.setup.warning}`);

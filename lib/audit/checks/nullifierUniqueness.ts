@@ -3,12 +3,19 @@
  * per election and is a field element. Returns, per VoteCast, whether its nullifier passes.
  */
 import { SNARK_SCALAR_FIELD } from "../../core/constants";
-import { at, type CheckBuilder, type DecodedLog } from "../types";
+import { at, type CheckBuilder } from "../types";
 
-export function checkNullifierUniqueness(votes: readonly DecodedLog<"VoteCast">[], ballots: CheckBuilder): boolean[] {
-  const firstSeen = new Map<bigint, DecodedLog<"VoteCast">>();
+/** A counted ballot's nullifier and place (an open or a sealed VoteCast). */
+export interface SpentNullifier {
+  nullifier: bigint;
+  blockNumber: number;
+  transactionHash: string;
+}
+
+export function checkNullifierUniqueness(votes: readonly SpentNullifier[], ballots: CheckBuilder): boolean[] {
+  const firstSeen = new Map<bigint, SpentNullifier>();
   return votes.map((log) => {
-    const { nullifier } = log.event.args;
+    const { nullifier } = log;
     let valid = true;
     const first = firstSeen.get(nullifier);
     if (first) {

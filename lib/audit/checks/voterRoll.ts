@@ -28,20 +28,29 @@ export function fastVoterRollDigest(voterCommitments: readonly bigint[], initial
   return "0x" + word.subarray(0, 32).toString("hex");
 }
 
-interface Published {
+export interface Published {
   commitments: bigint[];
   digest: string;
   distinctAndValid: boolean;
 }
 
+/** One VoterCommitmentsPublished event's fields and place (ZkBallot's and SealedZkBallot's are the same). */
+export interface RollBatch {
+  blockNumber: number;
+  transactionHash: string;
+  firstIndex: bigint;
+  voterCommitments: readonly bigint[];
+  voterRollDigest: string;
+}
+
 /** The commitments of every batch, checked one by one, with the digest they lead to. */
-function readBatches(history: ElectionHistory, roll: CheckBuilder): Published {
+export function readBatches(batches: readonly RollBatch[], roll: CheckBuilder): Published {
   const commitments: bigint[] = [];
   let digest = "0x" + "00".repeat(32);
   let distinctAndValid = true;
   const seen = new Map<bigint, number>();
-  for (const log of history.rollBatches) {
-    const { voterCommitments: batch, firstIndex, voterRollDigest } = log.event.args;
+  for (const log of batches) {
+    const { voterCommitments: batch, firstIndex, voterRollDigest } = log;
     if (Number(firstIndex) !== commitments.length) {
       roll.fail(`batch starts at index ${firstIndex}, expected ${commitments.length}`, at(log));
     }
@@ -61,22 +70,26 @@ function readBatches(history: ElectionHistory, roll: CheckBuilder): Published {
   return { commitments, digest, distinctAndValid };
 }
 
+/** The Poseidon root of the published roll; undefined when no tree can be built (a repeated commitment: VoterRoll refuses it). */
+export async function rebuildRollRoot(published: Published, depth: number, progress: (stage: string, done: number, total: number) => void): Promise<bigint | undefined> {
+  if (!published.distinctAndValid) return undefined;
+  const leaves = published.commitments.filter((c) => c > 0n && c < SNARK_SCALAR_FIELD); // invalid ones are left out
+  return fastRollRoot(leaves, { depth, onProgress: (done, total) => progress("rebuilding the roll tree", done, total) }).catch(() => undefined);
+}
+
 /** Runs the check; returns the frozen root the ballots are verified against (if voting opened). */
 export async function checkVoterRoll(ctx: AuditContext, history: ElectionHistory): Promise<{ result: CheckResult; voterRollRoot?: bigint }> {
   const roll = new CheckBuilder("voter-roll");
   const { state, rollDepth } = ctx;
-  const { commitments, digest, distinctAndValid } = readBatches(history, roll);
+  const published = readBatches(history.rollBatches.map((log) => ({ ...log, ...log.event.args })), roll);
+  const { commitments, digest } = published;
   if (BigInt(commitments.length) !== state.voterCount) roll.fail(`the contract counts ${state.voterCount} voters, the events publish ${commitments.length}`);
   if (digest !== state.voterRollDigest) roll.fail(`the contract's roll digest ${state.voterRollDigest} differs from the digest of the published commitments ${digest}`);
   let voterRollRoot: bigint | undefined;
   if (commitments.length > 2 ** rollDepth) {
     roll.fail(`${commitments.length} commitments do not fit a depth-${rollDepth} tree`);
   } else {
-    // A roll with a repeated commitment has no tree (VoterRoll refuses it); invalid ones are left out.
-    const leaves = commitments.filter((c) => c > 0n && c < SNARK_SCALAR_FIELD);
-    const root = distinctAndValid
-      ? await fastRollRoot(leaves, { depth: rollDepth, onProgress: (done, total) => ctx.progress("rebuilding the roll tree", done, total) }).catch(() => undefined)
-      : undefined;
+    const root = await rebuildRollRoot(published, rollDepth, ctx.progress);
     roll.evidence.recomputedRoot = root?.toString();
     const { openedAt } = history;
     if (openedAt) {

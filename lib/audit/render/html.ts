@@ -3,10 +3,29 @@ import type { AuditReport } from "../types";
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+const evidenceOf = (report: AuditReport, id: string) => report.checks.find((check) => check.id === id)?.evidence ?? {};
+const text = (value: unknown) => (value === undefined || value === null ? "(none)" : Array.isArray(value) ? value.join(", ") : String(value));
+
+/** A sealed election's comparisons: the key, the totals, the decryptions and the counts. */
+function sealedEvidenceRows(report: AuditReport): [string, string, string][] {
+  const evidence = (id: string) => evidenceOf(report, id);
+  const [roll, verifiers, ceremony, ballots, totals, decryptions, tally] = ["voter-roll", "sealed-verifiers", "key-ceremony", "sealed-ballots", "encrypted-totals", "partial-decryptions", "sealed-tally"].map(evidence);
+  return [
+    ["voter roll root", `recomputed from the published commitments: ${text(roll.recomputedRoot)}`, `frozen in VotingOpened: ${text(roll.frozenRoot)}`],
+    ["verifiers", `ballot verifier code hash ${text(verifiers.sealedVoteVerifierCodeHash)}; decryption verifier code hash ${text(verifiers.sealedDecryptionVerifierCodeHash)}`, `compared with the verifiers compiled from the verification keys; setup: ${text(verifiers.setup)}${verifiers.setupSecure === true ? "" : " (INSECURE: anyone can forge proofs)"}`],
+    ["qualified dealers", `recomputed from the ceremony: ${text(ceremony.qualifiedDealers)} (disqualified: ${text(ceremony.disqualifiedDealers)})`, `contract: ${text(ceremony.onChainQualified)}`],
+    ["election key", `recomputed from the qualified commitments: ${text(ceremony.recomputedElectionKey)}`, `ElectionKeyFixed: ${text(ceremony.electionKeyFixed)}; contract: ${text(ceremony.onChainElectionKey)}`],
+    ["ballots", `VoteCast events: ${text(ballots.voteCastEvents)}; proofs re-verified: ${text(ballots.verified)}`, `skipped in batches (not counted): ${text(ballots.skippedInBatches)}`],
+    ["encrypted totals", `sum of ${text(totals.ballotsSummed)} ballots' ciphertexts: ${text(totals.recomputedTotals)}`, `contract: ${text(totals.onChainTotals)}`],
+    ["partial decryptions", `posted: ${text(decryptions.posted)}; proofs re-verified for trustees ${text(decryptions.verified)}`, `threshold: ${text(decryptions.threshold)}`],
+    ["counts", `recovered from trustees ${text(tally.combinedTrustees)}: ${text(tally.recoveredCounts)}`, `TallyFinalized: ${text(tally.finalizedTally)}; contract: ${text(tally.onChainTally)}`],
+  ];
+}
+
 /** The comparisons a reader checks by eye: each value the auditor recomputed next to the one the chain states. */
 function evidenceRows(report: AuditReport): [string, string, string][] {
-  const evidence = (id: string) => report.checks.find((check) => check.id === id)?.evidence ?? {};
-  const text = (value: unknown) => (value === undefined || value === null ? "(none)" : Array.isArray(value) ? value.join(", ") : String(value));
+  if (report.election.kind === "sealed") return sealedEvidenceRows(report);
+  const evidence = (id: string) => evidenceOf(report, id);
   const roll = evidence("voter-roll");
   const verifier = evidence("verifier-integrity");
   const ballots = evidence("ballots");
@@ -78,7 +97,7 @@ export function renderAuditHtml(report: AuditReport, optionNames: string[]): str
     .map((op) => `<tr><td>${op.blockNumber}</td><td>${escapeHtml(op.action)}</td><td><code>${escapeHtml(op.actor)}</code></td><td><code>${escapeHtml(op.transactionFrom)}</code></td><td><code>${escapeHtml(op.transactionHash)}</code></td><td>${escapeHtml(Object.entries(op.details).map(([k, v]) => `${k}=${v}`).join(", "))}</td></tr>`)
     .join("");
   const ballots = report.ballots
-    .map((b) => `<tr><td><code>${escapeHtml(b.nullifier)}</code></td><td>${b.option === null ? "(invalid)" : escapeHtml(`${b.option} (${optionNames[b.option] ?? `option ${b.option}`})`)}</td><td>${b.blockNumber}</td><td><code>${escapeHtml(b.transactionHash)}</code></td><td>${b.verified ? "yes" : "NO"}</td></tr>`)
+    .map((b) => `<tr><td><code>${escapeHtml(b.nullifier)}</code></td><td>${b.sealed ? "(sealed)" : b.option === null ? "(invalid)" : escapeHtml(`${b.option} (${optionNames[b.option] ?? `option ${b.option}`})`)}</td><td>${b.blockNumber}</td><td><code>${escapeHtml(b.transactionHash)}</code></td><td>${b.verified ? "yes" : "NO"}</td></tr>`)
     .join("");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>zkballot audit: election ${escapeHtml(report.electionId)}</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;width:100%;table-layout:fixed}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word}ul{margin:0;padding-left:1.2em}code{font-size:12px;overflow-wrap:anywhere;word-break:break-all}input{font-size:1em;width:100%;max-width:40em;padding:4px}</style></head><body>

@@ -7,12 +7,13 @@ import * as fs from "node:fs";
 
 import * as snarkjs from "snarkjs";
 
+import { fromSolidityProof } from "../../core/proof";
 import type { MerklePath } from "../../core/voterRoll";
 import { artifactPath } from "../../proving/artifacts";
 import { toSolidityProof, type SolidityProof } from "../../proving/prover";
 import { sealedArtifactFiles, type SealedCircuitName } from "../../proving/sealedCircuits";
 import { computeNullifier } from "../../core/identity";
-import { multiplyGenerator, pointsEqual, type Point } from "../babyjub";
+import { IDENTITY, addPoints, multiplyGenerator, pointsEqual, type Point } from "../babyjub";
 import { SEALED_MAX_OPTIONS, ballotPlaintexts, encryptBallot, type EncryptedBallot, type SelectionRule } from "../ballot";
 import { sealedDecryptionInput, sealedVoteInput } from "../circuitInput";
 import { partialDecrypt, type Ciphertext } from "../elgamal";
@@ -40,6 +41,19 @@ export function ciphertextsFromWords(words: readonly bigint[]): Ciphertext[] {
     c1: { x: words[2 * j], y: words[2 * j + 1] },
     c2: { x: words[half + 2 * j], y: words[half + 2 * j + 1] },
   }));
+}
+
+/**
+ * Σ of many ballots' 32 words, point by point (C1[0..7], C2[0..7]) from the encryption of 0, as
+ * the contract adds them: the encrypted totals. No point is validated (an auditor sums what the
+ * chain holds, valid or not, and compares).
+ */
+export function sumCiphertextWords(ballots: readonly (readonly bigint[])[]): bigint[] {
+  const sums: Point[] = Array.from({ length: 4 * SEALED_MAX_OPTIONS / 2 }, () => IDENTITY);
+  for (const words of ballots) {
+    for (let p = 0; p < sums.length; p++) sums[p] = addPoints(sums[p], { x: words[2 * p], y: words[2 * p + 1] });
+  }
+  return sums.flatMap((point) => [point.x, point.y]);
 }
 
 export interface SealedBallotRequest {
@@ -102,4 +116,29 @@ export async function proveSealedDecryption(share: bigint, shareKey: Point, c1To
   const started = Date.now();
   const { proof } = await snarkjs.groth16.fullProve(input, wasm, zkey);
   return { partials, partialWords: partials.flatMap((p) => [p.x, p.y]), proof: toSolidityProof(proof), provingMs: Date.now() - started };
+}
+
+const verificationKeys = new Map<SealedCircuitName, Record<string, unknown>>();
+
+/** The committed verification key of a sealed circuit (read once). */
+export function sealedVerificationKey(name: SealedCircuitName): Record<string, unknown> {
+  let key = verificationKeys.get(name);
+  if (key === undefined) {
+    key = JSON.parse(fs.readFileSync(circuitFiles(name).verificationKey, "utf8")) as Record<string, unknown>;
+    verificationKeys.set(name, key);
+  }
+  return key;
+}
+
+/**
+ * snarkjs's verdict on a sealed proof in the contract's encoding (8 words) with the given public
+ * signals (lib/sealed/circuitInput.ts sealedVoteSignals, sealedDecryptionSignals); a malformed
+ * proof is false, not an exception.
+ */
+export async function verifySealedProof(name: SealedCircuitName, signals: readonly bigint[], proof: readonly bigint[], verificationKey: Record<string, unknown> = sealedVerificationKey(name)): Promise<boolean> {
+  try {
+    return await snarkjs.groth16.verify(verificationKey, signals.map(String), fromSolidityProof(proof));
+  } catch {
+    return false;
+  }
 }
