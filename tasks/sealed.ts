@@ -163,7 +163,8 @@ sealedVote
   .setAction(
     command(async (args: { contract: string; election: string; identity: string; option: string; account: string }, hre) => {
       const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
-      const { castSealedVote, readSealedVotingContext } = await import("../lib/sealed/flow/voter");
+      const { readSealedVotingContext } = await import("../lib/sealed/flow/voter");
+      const { castSealedVote } = await import("../lib/sealed/flow/election");
       const electionId = parseElectionId(args.election);
       const { contract } = await sealedAt(hre, args.contract, args.account);
       const voter = await loadIdentity(resolveIdentityPath(args.identity));

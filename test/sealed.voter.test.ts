@@ -16,9 +16,8 @@ import { identityFromSecret, type VoterIdentity } from "../lib/core/identity";
 import { VoterRoll } from "../lib/core/voterRoll";
 import { releaseSnarkjs } from "../lib/proving/prover";
 import { multiplyGenerator, pointsEqual } from "../lib/sealed/babyjub";
-import { createSealedElection, deploySealedZkBallot, openSealedVoting, publishSealedRoll, runLocalKeyCeremony } from "../lib/sealed/flow/election";
+import { castSealedVote, createSealedElection, deploySealedZkBallot, openSealedVoting, publishSealedRoll, runLocalKeyCeremony } from "../lib/sealed/flow/election";
 import {
-  castSealedVote,
   checkSealedChallenge,
   parseSealedChallenge,
   prepareChallengedBallot,

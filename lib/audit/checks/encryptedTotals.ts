@@ -4,7 +4,7 @@
  * contract holds and with those ElectionClosed published; the number of ballots in them
  * compared with the contract's ballotsCast and ElectionClosed's.
  */
-import { sumCiphertextWords } from "../../sealed/flow/prover";
+import { sumCiphertextWords } from "../../sealed/flow/ballotProof";
 import type { SealedAuditContext } from "../sealedContext";
 import { CheckBuilder, at, type CheckResult } from "../types";
 import type { SealedHistory } from "./sealedRecord";

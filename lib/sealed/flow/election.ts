@@ -16,7 +16,9 @@ import { CountRecoveryTable } from "../bsgs";
 import { combineReceivedShares, createComplaint, createDealing, evaluatePolynomial, receiveShare, type Complaint, type Dealing, type DkgParameters, type KeyPair } from "../dkg";
 import { combinePartialDecryptions, type Ciphertext, type PartialDecryption } from "../elgamal";
 import { SealedError } from "../errors";
-import { ciphertextsFromWords, proveSealedDecryption, type ProvenDecryption, type ProvenSealedBallot } from "./prover";
+import type { VoterIdentity } from "../../core/identity";
+import { ciphertextsFromWords, proveSealedBallot, proveSealedDecryption, type ProvenDecryption, type ProvenSealedBallot } from "./prover";
+import type { SealedVotingContext } from "./voter";
 import { communicationKeyPair, newTrusteeKey, type TrusteeKeyFile } from "./trusteeKey";
 
 const sealedInterface = SealedZkBallot__factory.createInterface();
@@ -218,6 +220,19 @@ export async function closeSealedElection(contract: SealedZkBallot, electionId: 
 /** Casts one proven sealed ballot. */
 export async function castSealedBallot(contract: SealedZkBallot, electionId: bigint, ballot: ProvenSealedBallot): Promise<ContractTransactionReceipt> {
   return send(() => contract.castVote(electionId, ballot.nullifier, [...ballot.ciphertextWords], ballot.proof));
+}
+
+/** Proves a fresh ballot for `selected` (new randomness, never a challenged ballot's) and casts it. */
+export async function castSealedVote(contract: SealedZkBallot, context: SealedVotingContext, identity: VoterIdentity, selected: readonly number[]): Promise<{ ballot: ProvenSealedBallot; receipt: ContractTransactionReceipt }> {
+  const ballot = await proveSealedBallot({
+    identitySecret: identity.identitySecret,
+    path: context.voterRoll.pathOf(identity.voterCommitment),
+    electionScope: context.electionScope,
+    electionKey: context.electionKey,
+    rule: context.rule,
+    selected,
+  });
+  return { ballot, receipt: await castSealedBallot(contract, context.electionId, ballot) };
 }
 
 /** Casts a batch; entries the contract refuses are skipped with VoteSkipped. */

@@ -4,20 +4,18 @@
  * independent check re-encrypts the claimed choice, and the ballot is discarded) or prove and
  * cast a fresh one. A challenged ballot is never cast: its randomness is public, so casting it
  * would publish the vote; the ballot that is cast is encrypted anew with fresh randomness.
+ * Browser-safe (the web app uses it): proving and casting from Node is castSealedVote in
+ * lib/sealed/flow/election.ts.
  */
-import type { ContractTransactionReceipt } from "ethers";
-
 import type { SealedZkBallot } from "../../../typechain-types";
-import { computeElectionScope } from "../../chain/election";
-import type { VoterIdentity } from "../../core/identity";
+import { computeElectionScope } from "../../chain/reader";
 import { VoterRoll } from "../../core/voterRoll";
 import { pointFromJson, pointToJson, pointsEqual, type Point } from "../babyjub";
-import { SEALED_MAX_OPTIONS, ballotPlaintexts, encryptBallot, type SelectionRule } from "../ballot";
+import type { SelectionRule } from "../ballot";
 import { verifyBenalohChallenge, type BenalohResult } from "../benaloh";
 import type { Ciphertext } from "../elgamal";
 import { SealedError } from "../errors";
-import { castSealedBallot } from "./election";
-import { proveSealedBallot, type ProvenSealedBallot } from "./prover";
+import { circuitPlaintexts, circuitRule, encryptSealedChoice } from "./ballotProof";
 
 /** What a voter's device needs to know about a sealed election, read from the chain. */
 export interface SealedVotingContext {
@@ -56,15 +54,6 @@ export async function readSealedVotingContext(contract: SealedZkBallot, election
   };
 }
 
-/** The circuit's rule: the election's, over all 8 circuit options (the unused ones encrypt 0). */
-const circuitRule = (rule: SelectionRule): SelectionRule => ({ ...rule, options: SEALED_MAX_OPTIONS });
-
-function circuitPlaintexts(rule: SelectionRule, selected: readonly number[]): bigint[] {
-  const plaintexts = ballotPlaintexts(rule, selected);
-  while (plaintexts.length < SEALED_MAX_OPTIONS) plaintexts.push(0n);
-  return plaintexts;
-}
-
 export const SEALED_CHALLENGE_FORMAT = "zkballot-sealed-challenge";
 export const SEALED_CHALLENGE_VERSION = 1;
 
@@ -83,8 +72,7 @@ export interface SealedChallenge {
 
 /** The device prepares the encrypted ballot for `selected` and, challenged, reveals its randomness. */
 export function prepareChallengedBallot(context: SealedVotingContext, selected: readonly number[]): SealedChallenge {
-  const plaintexts = circuitPlaintexts(context.rule, selected);
-  const encrypted = encryptBallot(context.electionKey, circuitRule(context.rule), plaintexts);
+  const encrypted = encryptSealedChoice(context.electionKey, context.rule, selected);
   return { chainId: context.chainId, contract: context.contract, electionId: context.electionId, electionKey: context.electionKey, rule: context.rule, selected: [...selected], ...encrypted };
 }
 
@@ -165,17 +153,4 @@ export async function checkSealedChallenge(contract: SealedZkBallot, challenge: 
     plaintexts: circuitPlaintexts(challenge.rule, challenge.selected),
   });
   return { ...result, matches: result.matches && keyMatchesChain, keyMatchesChain };
-}
-
-/** Proves a fresh ballot for `selected` (new randomness, never a challenged ballot's) and casts it. */
-export async function castSealedVote(contract: SealedZkBallot, context: SealedVotingContext, identity: VoterIdentity, selected: readonly number[]): Promise<{ ballot: ProvenSealedBallot; receipt: ContractTransactionReceipt }> {
-  const ballot = await proveSealedBallot({
-    identitySecret: identity.identitySecret,
-    path: context.voterRoll.pathOf(identity.voterCommitment),
-    electionScope: context.electionScope,
-    electionKey: context.electionKey,
-    rule: context.rule,
-    selected,
-  });
-  return { ballot, receipt: await castSealedBallot(contract, context.electionId, ballot) };
 }
