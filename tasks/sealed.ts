@@ -10,11 +10,18 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { CliError, EXAMPLE_NETWORK, command, parseElectionId, signerAt } from "./cli";
 
 async function sealedAt(hre: HardhatRuntimeEnvironment, address: string, account: string | undefined) {
+  const signer = await signerAt(hre, account);
+  return { contract: await connectSealed(hre, address, signer), signer };
+}
+
+/** The SealedZkBallot at `address` (--contract), read-only unless a signer is given; refuses a non-address, no code, or an open ZkBallot. */
+export async function connectSealed(hre: HardhatRuntimeEnvironment, address: string, signer?: import("ethers").Signer) {
   if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new CliError(`--contract must be an address, got ${JSON.stringify(address)}`, "the address `sealed deploy` printed");
   const { SealedZkBallot__factory } = await import("../typechain-types");
-  const signer = await signerAt(hre, account);
-  if ((await signer.provider!.getCode(address)) === "0x") throw new CliError(`no contract at ${address} on network "${hre.network.name}"`, "run `npx hardhat sealed deploy` first");
-  return { contract: SealedZkBallot__factory.connect(address, signer), signer };
+  const { isSealedDeployment } = await import("../lib/audit/sealedContext");
+  if ((await hre.ethers.provider.getCode(address)) === "0x") throw new CliError(`no contract at ${address} on network "${hre.network.name}"`, "run `npx hardhat sealed deploy` first");
+  if (!(await isSealedDeployment(hre.ethers.provider, address))) throw new CliError(`the contract at ${address} is not a SealedZkBallot`, "for an open election leave out --contract");
+  return SealedZkBallot__factory.connect(address, signer ?? hre.ethers.provider);
 }
 
 const SEALED_ACTIONS = "deploy | create | fix-key | publish-roll | open | close";

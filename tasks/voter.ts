@@ -68,8 +68,11 @@ task(
   .addOptionalParam("relayer", "URL of a zkballot relayer: it submits the ballot, so no account of yours appears on-chain (the private path)")
   .addOptionalParam("account", "send the transaction yourself from the network's account N (a local node's unlocked accounts)")
   .addOptionalParam("privateKeyEnv", "send the transaction yourself from the key in this environment variable (e.g. VOTER_PRIVATE_KEY in .env)")
+  .addOptionalParam("contract", "a SealedZkBallot address: vote in that sealed election (options comma-separated for approval)")
+  .addOptionalParam("challenge", "sealed elections: have a ballot prepared, write it with its randomness to this file and discard it (Benaloh challenge; nothing is cast)")
   .setAction(
-    command(async (args: { election: string; identity: string; option: string; rollFile?: string; account?: string; relayer?: string; privateKeyEnv?: string }, hre) => {
+    command(async (args: { election: string; identity: string; option: string; rollFile?: string; account?: string; relayer?: string; privateKeyEnv?: string; contract?: string; challenge?: string }, hre) => {
+      if (args.contract !== undefined || args.challenge !== undefined) return voteSealed(hre, args);
       const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
       const { assertVotingAllowed, castPreparedBallot, computeVoterRollDigest, fetchVoterRoll, prepareBallot } = await import("../lib/chain/election");
       const { connectDeployment } = await import("../lib/chain/deployments");
@@ -124,6 +127,26 @@ task(
   );
 
 /**
+ * `vote --contract` (a sealed election): the Benaloh challenge with --challenge, else a cast from
+ * --account; the same commands as `sealed-vote challenge` and `sealed-vote cast`.
+ */
+async function voteSealed(hre: HardhatRuntimeEnvironment, args: { election: string; identity: string; option: string; account?: string; relayer?: string; privateKeyEnv?: string; contract?: string; challenge?: string }): Promise<void> {
+  if (args.contract === undefined) throw new CliError("--challenge is for sealed elections", "pass the SealedZkBallot address with --contract");
+  if (args.challenge !== undefined) {
+    const extra = [args.account !== undefined && "--account", args.relayer !== undefined && "--relayer", args.privateKeyEnv !== undefined && "--private-key-env"].filter(Boolean);
+    if (extra.length > 0) throw new CliError(`--challenge casts nothing, so ${extra.join(" and ")} has no use`, "challenge first, then vote again without --challenge to cast a fresh ballot");
+    await hre.run({ scope: "sealed-vote", task: "challenge" }, { contract: args.contract, election: args.election, option: args.option, out: args.challenge });
+    console.log(`to cast, run vote again without --challenge: a fresh ballot is encrypted with new randomness`);
+    return;
+  }
+  if (args.relayer !== undefined || args.privateKeyEnv !== undefined) {
+    throw new CliError("the relayer and --private-key-env do not take sealed ballots yet", "send it from a local node's account with --account N");
+  }
+  if (args.account === undefined) throw new CliError("vote in a sealed election needs --account N (the account that sends the ballot)", "an account with no link to you keeps the ballot anonymous");
+  await hre.run({ scope: "sealed-vote", task: "cast" }, { contract: args.contract, election: args.election, identity: args.identity, option: args.option, account: args.account });
+}
+
+/**
  * Who submits the ballot: the relayer (undefined), or the account the voter named. There is no
  * default: account 0 of a local node and the key of `--network testnet` are the operator's, and
  * a ballot sent from them would link the operator's account to it (issue 11, point 4).
@@ -157,12 +180,14 @@ function resolveOption(value: string, names: string[]): number {
   return index;
 }
 
-task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof and is counted.  Example: npx hardhat my-ballot --election 1 --identity alice ${EXAMPLE_NETWORK}`)
+task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof and is counted (in a sealed election: in the encrypted totals).  Example: npx hardhat my-ballot --election 1 --identity alice ${EXAMPLE_NETWORK}`)
   .addParam("election", "election id")
   .addParam("identity", IDENTITY_PARAM)
+  .addOptionalParam("contract", "a SealedZkBallot address, for a sealed election (default: the open ZkBallot recorded for this chain)")
   .addFlag("json", "print JSON")
   .setAction(
-    command(async (args: { election: string; identity: string; json: boolean }, hre) => {
+    command(async (args: { election: string; identity: string; contract?: string; json: boolean }, hre) => {
+      if (args.contract !== undefined) return mySealedBallot(hre, { ...args, contract: args.contract });
       const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
       const { connectDeployment } = await import("../lib/chain/deployments");
       const { checkMyBallot } = await import("../lib/chain/results");
@@ -181,3 +206,23 @@ task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof 
       if (!report.proofVerifiedOffChain || !report.countedInTally) process.exitCode = 1;
     }),
   );
+
+/** `my-ballot --contract` on a sealed election: on chain, proof valid, in the encrypted totals, and (after the tally) the totals decrypt to the counts. */
+async function mySealedBallot(hre: HardhatRuntimeEnvironment, args: { election: string; identity: string; contract: string; json: boolean }): Promise<void> {
+  const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
+  const { checkMySealedBallot } = await import("../lib/sealed/flow/myBallot");
+  const { connectSealed } = await import("./sealed");
+  const contract = await connectSealed(hre, args.contract);
+  const report = await checkMySealedBallot(contract, parseElectionId(args.election), await loadIdentity(resolveIdentityPath(args.identity)));
+  if (args.json) return printJson(report);
+  if (!report.voted || report.record === undefined) {
+    console.log(`no ballot from this identity in sealed election ${args.election} (nullifier ${report.nullifier})`);
+    return;
+  }
+  console.log(`your sealed ballot (nullifier ${report.nullifier}): block ${report.record.blockNumber}, tx ${report.record.transactionHash}; its choice stays encrypted`);
+  console.log(`proof re-verified off-chain: ${report.proofVerifiedOffChain ? "valid" : "INVALID"}`);
+  console.log(`in the encrypted totals: ${report.includedInTotals ? `yes (the sum of all ${report.ballotsInTotals} ballots' ciphertexts, yours among them, is the contract's totals)` : "NO (the contract's totals are not the sum of the ballots)"}`);
+  if (report.tally === undefined) console.log("tally: not final yet (run my-ballot again after `sealed-tally finalize`)");
+  else console.log(`the totals decrypt to the final counts ${report.tally.counts.join(", ")} (trustees ${report.tally.trustees.join(", ")}): ${report.tally.totalsDecryptToCounts ? "yes" : "NO"}`);
+  if (!report.proofVerifiedOffChain || !report.includedInTotals || report.tally?.totalsDecryptToCounts === false) process.exitCode = 1;
+}

@@ -80,7 +80,8 @@ describe("command line against a real hardhat node", function () {
     // A chain that is not a local development chain, for the deploy refusal.
     const sepolia = await startAnvil({ chainId: 11155111, env });
     try {
-      const [unknownNetwork, unknownFlag, missingValue, unknownCommand, noSender, twoSenders, unsetVariable, keyAsVariable, insecureDeploy] = await Promise.all([
+      const sealedAddress = "0x" + "11".repeat(20);
+      const [unknownNetwork, unknownFlag, missingValue, unknownCommand, noSender, twoSenders, unsetVariable, keyAsVariable, insecureDeploy, challengeOpen, challengeSender] = await Promise.all([
         runHardhatCliAsync(["status", "--network", "sepolia"], env),
         run(["vote", "--election", "1", "--identity", file("nobody.json"), "--choice", "Bob"]),
         run(["tally", "--election"]),
@@ -90,7 +91,11 @@ describe("command line against a real hardhat node", function () {
         run([...vote, "--private-key-env", "ZKBALLOT_TEST_UNSET_KEY"]),
         run([...vote, "--private-key-env", keyOnCommandLine]),
         run(["deploy"], { LOCALHOST_RPC_URL: sepolia.url }),
+        run([...vote, "--challenge", file("challenge.json")]),
+        run([...vote, "--contract", sealedAddress, "--challenge", file("challenge.json"), "--account", "1"]),
       ]);
+      oneLine(challengeOpen, /^error: --challenge is for sealed elections \(hint: pass the SealedZkBallot address with --contract\)/);
+      oneLine(challengeSender, /^error: --challenge casts nothing, so --account has no use \(hint: challenge first, then vote again without --challenge/);
       oneLine(unknownNetwork, /^error: unknown network "sepolia" \(hint: use --network hardhat, --network localhost, --network testnet\)/);
       oneLine(unknownFlag, /^error: vote: unknown flag --choice \(hint: `vote` takes --election <value> --identity <value> --option <value> .*\[--relayer <value>\] \[--account <value>\] \[--private-key-env <value>\]/);
       oneLine(missingValue, /^error: tally: The '--election' parameter of task 'tally' expects a value, but none was passed \(hint: `tally` takes --election <value> \[--json\]/);

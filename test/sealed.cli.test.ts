@@ -68,11 +68,23 @@ describe("sealed commands (in-process)", function () {
     const challengeFile = path.join(dir, "challenge.json");
     expect(await run("sealed-vote", "challenge", { contract, election: electionId, option: "1", out: challengeFile })).to.match(/discarded, never cast/);
     expect(await run("sealed-vote", "check", { challenge: challengeFile })).to.match(/encrypts exactly option\(s\) 1/);
-    expect(await run("sealed-vote", "cast", { contract, election: electionId, identity: identityFile, option: "1", account: "1" })).to.match(/sealed ballot cast in election \d+/);
+    // The same challenge through `vote --challenge`; nothing is cast, the file is checked independently.
+    const voteChallengeFile = path.join(dir, "vote-challenge.json");
+    const voteChallenge = await run(undefined, "vote", { election: electionId, identity: identityFile, option: "2", contract, challenge: voteChallengeFile });
+    expect(voteChallenge).to.match(/challenged ballot for option\(s\) 2 written to .*discarded, never cast/s).and.to.match(/vote again without --challenge/);
+    expect(await run("sealed-vote", "check", { challenge: voteChallengeFile })).to.match(/encrypts exactly option\(s\) 2/);
+    expect(await run(undefined, "my-ballot", { election: electionId, identity: identityFile, contract, json: false })).to.match(/no ballot from this identity in sealed election/);
+    expect(await run(undefined, "vote", { election: electionId, identity: identityFile, option: "1", contract, account: "1" })).to.match(/sealed ballot cast in election \d+/);
+    const cast = await run(undefined, "my-ballot", { election: electionId, identity: identityFile, contract, json: false });
+    expect(cast).to.match(/proof re-verified off-chain: valid/).and.to.match(/in the encrypted totals: yes \(the sum of all 1 ballots/).and.to.match(/tally: not final yet/);
     expect(await run(undefined, "sealed", { action: "close", contract, election: electionId })).to.match(/closed; the encrypted totals are final/);
     expect(await run(undefined, "sealed", { action: "close", contract, election: electionId })).to.match(/already closed/);
     for (const { file, account } of keys) expect(await run("trustee", "decrypt", { key: file, account })).to.match(/partial decryption: posted/);
     expect(await run("trustee", "decrypt", { key: keys[0].file, account: keys[0].account })).to.match(/already done, nothing sent/);
     expect(await run("sealed-tally", "finalize", { contract, election: electionId, account: "0" })).to.match(/tally: 0, 1, 0 \(checked and recorded on chain/);
+    const counted = await run(undefined, "my-ballot", { election: electionId, identity: identityFile, contract, json: true });
+    const report = JSON.parse(counted) as { voted: boolean; proofVerifiedOffChain: boolean; includedInTotals: boolean; tally: { counts: string[]; totalsDecryptToCounts: boolean } };
+    expect(report).to.deep.include({ voted: true, proofVerifiedOffChain: true, includedInTotals: true });
+    expect(report.tally).to.deep.include({ counts: ["0", "1", "0"], totalsDecryptToCounts: true });
   });
 });
