@@ -19,6 +19,7 @@ import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
 import { closeElection, computeElectionScope, createElection, deployZkBallot, fetchVoterRoll, openVoting, prepareBallot, publishVoterRoll, castPreparedBallot } from "../lib/chain/election";
 import { createIdentity } from "../lib/core/identity";
 import { retryAfterMs, submitToRelayer } from "../lib/relayer/client";
+import { corsOrigins } from "../lib/relayer/config";
 import { inThreadVerifier, ProofPool } from "../lib/relayer/proofPool";
 import { RelayQueue, StorageError } from "../lib/relayer/queue";
 import { purgeFinishedElections } from "../lib/relayer/retention";
@@ -198,6 +199,48 @@ describe("relayer API", function () {
       deadNode.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("answers CORS only for the configured origins (preflight and request), none by default; refuses a malformed origin list", async () => {
+    const fixture = await loadFixture(relayerFixture);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-relayer-cors-"));
+    const queue = new RelayQueue(path.join(dir, "queue.sqlite"));
+    const proofPool = new ProofPool({ verificationKey: loadVerificationKey(), workers: 1 });
+    const { chainId } = await ethers.provider.getNetwork();
+    const contractAddress = await fixture.zkBallot.getAddress();
+    const serve = (origins?: string[]) =>
+      buildRelayerServer({ queue, chain: { zkBallot: fixture.zkBallot, chainId, contractAddress, verificationKey: loadVerificationKey() }, relayerAddress: fixture.voterAccount.address, proofPool, rateLimitPerMinute: 60, corsOrigins: origins });
+    const app = await serve(["https://vote.example.org", "http://localhost:5173"]);
+    const closed = await serve();
+    const preflight = (origin: string) => ({ method: "OPTIONS" as const, url: "/v1/ballots", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    try {
+      const allowed = await app.inject(preflight("https://vote.example.org"));
+      expect(allowed.statusCode).to.equal(204);
+      expect(allowed.headers["access-control-allow-origin"]).to.equal("https://vote.example.org");
+      expect(String(allowed.headers["access-control-allow-methods"])).to.match(/POST/);
+      expect(String(allowed.headers["access-control-allow-headers"])).to.match(/content-type/);
+      expect(allowed.headers["access-control-max-age"]).to.equal("600");
+      expect(allowed.headers["access-control-allow-credentials"]).to.equal(undefined);
+      const other = await app.inject(preflight("https://evil.example"));
+      expect(other.headers["access-control-allow-origin"]).to.equal(undefined);
+      const lookup = await app.inject({ method: "GET", url: "/v1/ballots/0x" + "00".repeat(16), headers: { origin: "http://localhost:5173" } });
+      expect(lookup.headers["access-control-allow-origin"]).to.equal("http://localhost:5173");
+      expect(String(lookup.headers["access-control-expose-headers"])).to.match(/retry-after/);
+      const byDefault = await closed.inject(preflight("https://vote.example.org"));
+      expect(byDefault.headers["access-control-allow-origin"]).to.equal(undefined);
+    } finally {
+      await app.close();
+      await closed.close();
+      await proofPool.close();
+      queue.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(corsOrigins(undefined)).to.deep.equal([]);
+    expect(corsOrigins(" * ")).to.deep.equal(["*"]);
+    expect(corsOrigins("https://vote.example.org, http://localhost:5173")).to.deep.equal(["https://vote.example.org", "http://localhost:5173"]);
+    expect(() => corsOrigins("https://vote.example.org/")).to.throw(/entry "https:\/\/vote.example.org\/" is not an origin/);
+    expect(() => corsOrigins("ftp://files.example.org")).to.throw(/is not an origin/);
+    expect(() => corsOrigins("*,https://vote.example.org")).to.throw(/mixes "\*" with origins/);
   });
 
   it("two different ballots of one voter sent at once: one is accepted, the other gets 409 ALREADY_QUEUED", async () => {

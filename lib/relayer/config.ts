@@ -25,6 +25,8 @@ export interface RelayerConfig {
   verifyQueue: number;
   /** Delete the ballots of an election once it is closed and all its ballots are final (see docs/RELAYER.md, retention). */
   purgeFinishedElections: boolean;
+  /** Web origins allowed to call the API from a browser (CORS); empty: none, "*": any. */
+  corsOrigins: string[];
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -58,6 +60,32 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new ZkBallotError("INVALID_ARGUMENT", `${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
+/**
+ * RELAYER_CORS_ORIGINS: comma-separated origins (scheme://host[:port], no path) whose pages may
+ * call the API, or "*" for any page. The API takes no cookies and no credentials, so "*" leaks
+ * nothing a direct request could not get; a list is for operators who want only their own app.
+ */
+export function corsOrigins(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === "") return [];
+  const origins = raw.split(",").map((entry) => entry.trim());
+  if (origins.includes("*")) {
+    if (origins.length > 1) throw new ZkBallotError("INVALID_ARGUMENT", `RELAYER_CORS_ORIGINS mixes "*" with origins: ${JSON.stringify(raw)}`, 'use "*" alone (any page) or a list of origins');
+    return ["*"];
+  }
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ZkBallotError("INVALID_ARGUMENT", `RELAYER_CORS_ORIGINS entry ${JSON.stringify(origin)} is not an origin`, "write scheme://host[:port] with no path or trailing slash, e.g. https://vote.example.org");
+    }
+  }
+  return origins;
+}
+
 export function relayerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayerConfig {
   const privateKey = env.RELAYER_PRIVATE_KEY ?? "";
   if (!/^0x[0-9a-fA-F]{64}$/.test(privateKey)) {
@@ -83,5 +111,6 @@ export function relayerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rela
     verifyWorkers: integer(env, "RELAYER_VERIFY_WORKERS", Math.max(1, os.availableParallelism()), 1, 64),
     verifyQueue: integer(env, "RELAYER_VERIFY_QUEUE", 16, 1, 100_000),
     purgeFinishedElections: flag(env, "RELAYER_PURGE_FINISHED", true),
+    corsOrigins: corsOrigins(env.RELAYER_CORS_ORIGINS),
   };
 }

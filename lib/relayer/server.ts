@@ -15,6 +15,7 @@
  *
  * Privacy: no client address is logged or stored, and no log line names a ballot.
  */
+import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 
@@ -34,8 +35,13 @@ export interface RelayerServerOptions {
   rateLimitKeys?: number;
   /** The service's own view of the chain binding (a reset detected under it), for /health. */
   chainStatus?: () => { ok: boolean; error?: string };
+  /** Origins whose pages may call the API (CORS; lib/relayer/config.ts corsOrigins); default none. */
+  corsOrigins?: readonly string[];
   log?: (line: string) => void;
 }
+
+/** How long a browser may cache a preflight answer. */
+const CORS_PREFLIGHT_MAX_AGE_S = 600;
 
 /** Retry-After for storage trouble: long enough for an operator to react, short enough for a voter. */
 const STORAGE_RETRY_AFTER_S = 30;
@@ -249,6 +255,12 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
   // refused for either, so both are off (the route schema says additionalProperties: false).
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } });
   const storage: StorageErrors = {};
+  const origins = options.corsOrigins ?? [];
+  // A web app on another origin (static hosting) needs CORS to submit and poll. Nothing is
+  // credentialed, so no Allow-Credentials; Retry-After is exposed for the 429/503 answers.
+  if (origins.length > 0) {
+    await app.register(cors, { origin: origins.includes("*") ? "*" : [...origins], methods: ["GET", "POST"], allowedHeaders: ["content-type"], exposedHeaders: ["retry-after"], maxAge: CORS_PREFLIGHT_MAX_AGE_S });
+  }
   await app.register(rateLimit, {
     global: false,
     cache: options.rateLimitKeys ?? 100_000,

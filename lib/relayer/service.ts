@@ -148,7 +148,7 @@ export async function startRelayer(config: RelayerConfig, log: (line: string) =>
   try {
     await proofPool.ready();
     await submitter.reconcile(); // first settle whatever a previous run left in flight
-    server = await buildRelayerServer({ queue, chain: { zkBallot, chainId, contractAddress, verificationKey: loadVerificationKey() }, relayerAddress: wallet.address, proofPool, rateLimitPerMinute: config.rateLimitPerMinute, chainStatus: () => chainState, log });
+    server = await buildRelayerServer({ queue, chain: { zkBallot, chainId, contractAddress, verificationKey: loadVerificationKey() }, relayerAddress: wallet.address, proofPool, rateLimitPerMinute: config.rateLimitPerMinute, corsOrigins: config.corsOrigins, chainStatus: () => chainState, log });
     url = await server.listen({ host: config.host, port: config.port });
   } catch (error) {
     await cleanUp();
