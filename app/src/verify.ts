@@ -13,7 +13,8 @@ import type { VoteRecord } from "../../lib/chain/reader";
 import type { VoterIdentity } from "../../lib/core/identity";
 import { recountTally } from "../../lib/core/tally";
 import { VoterRoll } from "../../lib/core/voterRoll";
-import { findNonCanonicalCoordinate, verifyVoteProofWithKey } from "../../lib/proving/proofFormat";
+import { findNonCanonicalCoordinate, verifyVoteProof } from "../../lib/proving/proofFormat";
+import type { VerificationKey } from "../../lib/proving/voteProver";
 import { electionScopeOf, readVoteRecords, readVoterRoll, type Chain } from "./chain";
 
 let verificationKey: Promise<{ key: unknown; sha256: string }> | undefined;
@@ -34,7 +35,7 @@ export function loadVerificationKeyBrowser(): Promise<{ key: unknown; sha256: st
 async function proofValid(record: VoteRecord, voterRollRoot: bigint, electionScope: bigint): Promise<boolean> {
   if (findNonCanonicalCoordinate(record.proof) !== undefined) return false;
   const { key } = await loadVerificationKeyBrowser();
-  return verifyVoteProofWithKey(key, { voterRollRoot, nullifier: record.nullifier, electionScope, ballot: record.ballot }, record.proof);
+  return verifyVoteProof({ voterRollRoot, nullifier: record.nullifier, electionScope, ballot: record.ballot }, record.proof, key as VerificationKey);
 }
 
 /** Individual verifiability, as `my-ballot` reports it, with the key served next to the page. */

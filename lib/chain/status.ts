@@ -8,7 +8,8 @@ import { decodeSingleChoiceBallot } from "../core/ballot";
 import { toHex32 } from "../core/field";
 import { computeNullifier, type VoterIdentity } from "../core/identity";
 import { recountTally, talliesEqual } from "../core/tally";
-import { findNonCanonicalCoordinate, verifyVoteProofWithKey } from "../proving/proofFormat";
+import { findNonCanonicalCoordinate, verifyVoteProof } from "../proving/proofFormat";
+import type { VerificationKey } from "../proving/voteProver";
 import { decodeElectionMetadata } from "./metadata";
 import { computeElectionScope, fetchElectionCreation, fetchVoteRecords, Phase, type LogReadOptions, type VoteRecord } from "./reader";
 
@@ -98,10 +99,10 @@ export async function checkMyBallotWithKey(
     code: "NON_CANONICAL_PROOF" as const,
     message: `proof coordinate ${nonCanonical.index} (${nonCanonical.name}) of your recorded ballot is ${nonCanonical.value}, not below the base field order q: a non-canonical re-encoding, which no off-chain verifier accepts (this deployment's contract does not refuse it; see docs/THREATS.md)`,
   };
-  const proofVerifiedOffChain = proofProblem === undefined && (await verifyVoteProofWithKey(
-    await loadVerificationKey(),
+  const proofVerifiedOffChain = proofProblem === undefined && (await verifyVoteProof(
     { voterRollRoot: election.voterRollRoot, nullifier, electionScope, ballot: mine.ballot },
     mine.proof,
+    (await loadVerificationKey()) as VerificationKey,
   ));
   const recount = recountTally(records, status.options.length);
   const option = decodeSingleChoiceBallot(mine.ballot, status.options.length);
