@@ -4,11 +4,12 @@
  * sends anything derived from the identity: the "already voted?" and "my ballot" questions are
  * answered from every VoteCast event of the election, compared locally.
  */
-import { JsonRpcProvider, toBeHex } from "ethers";
+import { JsonRpcProvider } from "ethers";
 
 import { ZkBallot__factory } from "../../typechain-types/factories/contracts/ZkBallot__factory";
 import type { ZkBallot } from "../../typechain-types";
-import { computeElectionScope, fetchVoteRecords, fetchVoterRoll, type LogReadOptions, type VoteRecord } from "../../lib/chain/reader";
+import { electionTopic } from "../../lib/core/events";
+import { computeElectionScope, eventDecoder, fetchVoteRecords, fetchVoterRoll, type LogReadOptions, type VoteRecord } from "../../lib/chain/reader";
 import { readElectionStatus, type ElectionStatus } from "../../lib/chain/status";
 import type { AppConfig } from "./config";
 
@@ -32,19 +33,20 @@ export interface OperationRecordEntry {
   transactionHash: string;
 }
 
-/** The election's operator actions, in order (ballots are not operator actions and are left out). */
+/** The election's operator actions, in order (ballots are not operator actions and are left out), decoded by the core's one event decoder. */
 export async function fetchOperationRecord(chain: Chain, electionId: bigint): Promise<OperationRecordEntry[]> {
   const logs = await chain.provider.getLogs({
     address: await chain.zkBallot.getAddress(),
     fromBlock: chain.logOptions.fromBlock ?? 0,
     toBlock: "latest",
-    topics: [null, toBeHex(electionId, 32)],
+    topics: [null, electionTopic(electionId)],
   });
+  const decoder = eventDecoder(chain.zkBallot);
   const entries: OperationRecordEntry[] = [];
   for (const log of logs) {
-    const parsed = chain.zkBallot.interface.parseLog(log);
-    if (parsed === null || parsed.name === "VoteCast" || parsed.name === "VoteSkipped") continue;
-    entries.push({ name: parsed.name, blockNumber: log.blockNumber, transactionHash: log.transactionHash });
+    const event = decoder.decode(log);
+    if (event === null || event.name === "VoteCast" || event.name === "VoteSkipped") continue;
+    entries.push({ name: event.name, blockNumber: log.blockNumber, transactionHash: log.transactionHash });
   }
   return entries;
 }

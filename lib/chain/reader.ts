@@ -40,17 +40,17 @@ export interface LogReadOptions {
   blockRange?: number;
 }
 
-/** One event of one election, decoded, read in block ranges with retries (lib/chain/chainLogs.ts). */
 const decoders = new WeakMap<object, ZkBallotEventDecoder>();
 
 /** The event decoder (lib/core/events.ts) for this contract's ABI, made once per ABI: no generated code is imported. */
-function eventDecoder(zkBallot: ZkBallot): ZkBallotEventDecoder {
+export function eventDecoder(zkBallot: ZkBallot): ZkBallotEventDecoder {
   const iface = zkBallot.interface as unknown as Interface;
   let decoder = decoders.get(iface);
   if (decoder === undefined) decoders.set(iface, (decoder = new ZkBallotEventDecoder(iface)));
   return decoder;
 }
 
+/** One event of one election, decoded, read in block ranges with retries (lib/chain/chainLogs.ts). */
 export async function fetchElectionEvents<N extends Extract<ZkBallotEventName, "ElectionCreated" | "VoterCommitmentsPublished" | "VoteCast">>(zkBallot: ZkBallot, electionId: bigint, eventName: N, options: LogReadOptions = {}) {
   const decoder = eventDecoder(zkBallot);
   const provider = zkBallot.runner!.provider!;
