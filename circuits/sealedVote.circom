@@ -5,11 +5,11 @@ pragma circom 2.1.6;
 // Statement proven: "I know an identity secret whose voter commitment is a leaf of the voter
 // roll with root `voterRollRoot`; `nullifier` is that secret's nullifier for `electionScope`;
 // and for every option j, (c1[j], c2[j]) = (r_j·G, m_j·G + r_j·electionKey) for some r_j < 2^251
-// and a plaintext m_j in {0, 1}, with minSelections <= m_0 + ... + m_{n-1} <= maxSelections."
+// and a plaintext m_j in {0, 1}, with m_j = 0 for every j >= numOptions (the circuit's options
+// beyond the election's) and minSelections <= m_0 + ... + m_{n-1} <= maxSelections."
 //
 // Single choice is minSelections = maxSelections = 1; approval voting is any other range. The
-// range is a public input, fixed by the contract for the whole election (so it is folded, like
-// the roll root, scope and election key, into one curve point when voting opens).
+// range and numOptions are public inputs, fixed by the contract for the whole election.
 //
 // The roll membership and nullifier are the vote circuit's own templates, included unchanged.
 
@@ -75,6 +75,24 @@ template SelectionRange(countBits) {
     signal belowMax[countBits] <== Num2Bits(countBits)(maxSelections - count);
 }
 
+// inUse[j] = 1 for j < count and 0 beyond, for 0 <= count <= n: a thermometer code. Each entry
+// is a bit, a 1 never follows a 0, and the bits sum to count, so the code is unique; a count
+// above n has no witness. (circomlib's LessThan would do it per option, but leaves the low
+// bits of its decomposition in no constraint of ours, which the --inspect gate refuses.)
+template OptionsInUse(n) {
+    signal input count;
+    signal output inUse[n];
+
+    var sum = 0;
+    for (var j = 0; j < n; j++) {
+        inUse[j] <-- j < count ? 1 : 0;
+        inUse[j] * (inUse[j] - 1) === 0;
+        if (j > 0) inUse[j] * (1 - inUse[j - 1]) === 0;
+        sum += inUse[j];
+    }
+    sum === count;
+}
+
 template SealedVote(depth, nOptions) {
     // Private witness.
     signal input identitySecret;
@@ -84,11 +102,12 @@ template SealedVote(depth, nOptions) {
     signal input randomness[nOptions];
 
     // Public inputs (see the main component for their order). All are fixed for the whole
-    // election, so the contract folds them into one point when voting opens.
+    // election by the contract, never by the prover.
     signal input electionScope;
     signal input electionKey[2];
     signal input minSelections;
     signal input maxSelections;
+    signal input numOptions;
 
     // Public outputs.
     signal output voterRollRoot;
@@ -107,8 +126,15 @@ template SealedVote(depth, nOptions) {
     }
 
     // nOptions + 1 values need this many bits; the bounds are checked by the contract to be
-    // 0 <= minSelections <= maxSelections <= nOptions.
+    // 0 <= minSelections <= maxSelections <= numOptions <= nOptions.
     var countBits = 1;
     while ((1 << countBits) <= nOptions) countBits++;
     SelectionRange(countBits)(count, minSelections, maxSelections);
+
+    // An option the election does not have must encrypt 0: otherwise a ballot could put its one
+    // selection there, pass the range check and count for no option.
+    signal inUse[nOptions] <== OptionsInUse(nOptions)(numOptions);
+    for (var j = 0; j < nOptions; j++) {
+        plaintexts[j] * (1 - inUse[j]) === 0;
+    }
 }

@@ -107,7 +107,7 @@ describe("sealed circuits", function () {
 
   /** The raw input, bypassing the library's checks: what a cheating client would feed the wasm. */
   function rawVoteInput(plaintexts: bigint[], rule: SelectionRule, randomness: bigint[]) {
-    return { ...voteInput(plaintextsFor([0]), singleChoice, randomness), plaintexts: plaintexts.map((m) => modP(m).toString()), minSelections: String(rule.minSelections), maxSelections: String(rule.maxSelections) };
+    return { ...voteInput(plaintextsFor([0]), singleChoice, randomness), plaintexts: plaintexts.map((m) => modP(m).toString()), minSelections: String(rule.minSelections), maxSelections: String(rule.maxSelections), numOptions: String(rule.options) };
   }
 
   const freshRandomness = () => Array.from({ length: OPTIONS }, () => randomScalar());
@@ -121,9 +121,9 @@ describe("sealed circuits", function () {
       console.log(`      sealedVote(${DEPTH}, ${OPTIONS}): ${vote.r1cs.nConstraints} constraints; sealedDecryption(${OPTIONS}): ${decryption.r1cs.nConstraints}`);
     });
 
-    it("public signals are laid out as sealedVotePublicSignalNames says: 34 outputs, then 5 public inputs, each in some constraint", () => {
+    it("public signals are laid out as sealedVotePublicSignalNames says: 34 outputs, then 6 public inputs, each in some constraint", () => {
       expect(vote.r1cs.nOutputs).to.equal(2 + 4 * OPTIONS);
-      expect(vote.r1cs.nPubInputs).to.equal(5);
+      expect(vote.r1cs.nPubInputs).to.equal(6);
       const names = sealedVotePublicSignalNames(OPTIONS);
       names.forEach((name, i) => expect(wire(name)).to.equal(i + 1, name));
       // A public signal in no constraint could be changed freely under a valid proof.
@@ -133,6 +133,7 @@ describe("sealed circuits", function () {
 
     for (const [label, rule, selected] of [
       ["single choice of option 5", singleChoice, [5]],
+      ["single choice of option 2 in a 3-option election", { options: 3, minSelections: 1, maxSelections: 1 }, [2]],
       ["approval of 3 options within [2, 4]", { options: OPTIONS, minSelections: 2, maxSelections: 4 }, [0, 3, 7]],
       ["approval of no option within [0, 8]", { options: OPTIONS, minSelections: 0, maxSelections: OPTIONS }, []],
       ["approval of all 8 options within [8, 8]", { options: OPTIONS, minSelections: OPTIONS, maxSelections: OPTIONS }, [0, 1, 2, 3, 4, 5, 6, 7]],
@@ -167,6 +168,16 @@ describe("sealed circuits", function () {
       expect(await witnessError(rawVoteInput(plaintextsFor([1]), singleChoice, randomness), vote.compiled.wasm)).to.equal(undefined);
     });
 
+    it("the witness calculator refuses a selection of an option the election does not have (option 3 or 7 of 3), which would count for none", async () => {
+      const randomness = freshRandomness();
+      const threeOptions: SelectionRule = { options: 3, minSelections: 1, maxSelections: 1 };
+      expect(await witnessError(rawVoteInput(plaintextsFor([3]), threeOptions, randomness), vote.compiled.wasm)).to.be.instanceOf(Error);
+      expect(await witnessError(rawVoteInput(plaintextsFor([7]), threeOptions, randomness), vote.compiled.wasm)).to.be.instanceOf(Error);
+      expect(await witnessError(rawVoteInput(plaintextsFor([0, 5]), { options: 3, minSelections: 0, maxSelections: 2 }, randomness), vote.compiled.wasm)).to.be.instanceOf(Error);
+      // The control: the last option the election has is accepted.
+      expect(await witnessError(rawVoteInput(plaintextsFor([2]), threeOptions, randomness), vote.compiled.wasm)).to.equal(undefined);
+    });
+
     describe("a tampered honest witness violates the R1CS", () => {
       let honest: bigint[];
       const randomness = freshRandomness();
@@ -187,6 +198,10 @@ describe("sealed circuits", function () {
       it("two selections claimed as a single-choice ballot (maxSelections 2 -> 1) and one below the minimum (minSelections 1 -> 3)", () => {
         expect(violations(vote.r1cs, tampered({ maxSelections: 1n }))).to.not.deep.equal([]);
         expect(violations(vote.r1cs, tampered({ minSelections: 3n }))).to.not.deep.equal([]);
+      });
+
+      it("a ballot for option 6 claimed for an election of 6 options (numOptions 8 -> 6): option 6 would count for none", () => {
+        expect(violations(vote.r1cs, tampered({ numOptions: 6n }))).to.not.deep.equal([]);
       });
 
       it("the ciphertexts claimed under another election key (the ballot was made for another election)", () => {

@@ -14,7 +14,7 @@ import { identityFromSecret, type VoterIdentity } from "../lib/core/identity";
 import { VoterRoll } from "../lib/core/voterRoll";
 import { createComplaint, createDealing, deriveElectionKey, evaluatePolynomial, resolveComplaint } from "../lib/sealed/dkg";
 import { GENERATOR, SUBGROUP_ORDER, addPoints, multiplyGenerator, subtractPoints, type Point } from "../lib/sealed/babyjub";
-import { encryptBallot, singleChoice } from "../lib/sealed/ballot";
+import { SEALED_MAX_OPTIONS, encryptBallot, singleChoice } from "../lib/sealed/ballot";
 import { newTrusteeKey, communicationKeyPair } from "../lib/sealed/flow/trusteeKey";
 import { releaseSnarkjs } from "../lib/proving/prover";
 import { proveSealedBallot, proveSealedDecryption, type ProvenSealedBallot } from "../lib/sealed/flow/prover";
@@ -238,6 +238,11 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     expect(() => encryptBallot(electionKey, singleChoice(OPTIONS), [1n, 0n, 1n, 0n])).to.throw(/2 options selected/);
     // The ballot is valid for its own election only: another election has another scope and key.
     await expect(castSealedBallot(contract, otherElectionId, ballots[0])).to.be.rejectedWith(/InvalidProof/);
+    // A ballot for option 6, which this 4-option election does not have (it would count for
+    // none), proven as if the election had 8 options: the contract supplies numOptions itself.
+    const beyond = await proveSealedBallot({ identitySecret: voters[1].identitySecret, path: roll.pathOf(voters[1].voterCommitment), electionScope: scope, electionKey, rule: singleChoice(SEALED_MAX_OPTIONS), selected: [6] });
+    await expect(castSealedBallot(contract, electionId, beyond)).to.be.rejectedWith(/InvalidProof/);
+    expect(await contract.nullifierSpentInBlock(electionId, beyond.nullifier)).to.equal(0n);
     expect(await contract.nullifierSpentInBlock(electionId, ballots[0].nullifier)).to.equal(0n);
   });
 

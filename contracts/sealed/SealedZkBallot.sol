@@ -530,7 +530,8 @@ contract SealedZkBallot is ISealedZkBallot {
         uint256[32] calldata ciphertexts,
         uint256[8] calldata proof
     ) private view returns (bool) {
-        uint256[39] memory signals;
+        // The public signals in the circuit's order (lib/sealed/circuitInput.ts sealedVotePublicSignalNames).
+        uint256[40] memory signals;
         signals[0] = election.voterRollRoot;
         signals[1] = nullifier;
         for (uint256 w = 0; w < TOTAL_WORDS; ++w) signals[2 + w] = ciphertexts[w];
@@ -539,6 +540,8 @@ contract SealedZkBallot is ISealedZkBallot {
         signals[36] = election.electionKey[1];
         signals[37] = election.minSelections;
         signals[38] = election.maxSelections;
+        // The circuit's options beyond this are constrained to encrypt 0.
+        signals[39] = election.numOptions;
         try VOTE_VERIFIER.verifyProof([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], signals) returns (bool valid) {
             return valid;
         } catch {

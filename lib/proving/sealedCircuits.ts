@@ -50,7 +50,7 @@ export function sealedMainSource(name: SealedCircuitName, parameters: SealedCirc
   const names = name === "sealedVote" ? sealedVotePublicSignalNames(options) : sealedDecryptionPublicSignalNames(options);
   const main =
     name === "sealedVote"
-      ? `component main {public [electionScope, electionKey, minSelections, maxSelections]} = SealedVote(${rollDepth}, ${options});`
+      ? `component main {public [electionScope, electionKey, minSelections, maxSelections, numOptions]} = SealedVote(${rollDepth}, ${options});`
       : `component main {public [shareKey, c1Totals, partials]} = SealedDecryption(${options});`;
   return [
     "pragma circom 2.1.6;",
@@ -138,7 +138,7 @@ export function compileSealedCircuit(name: SealedCircuitName, workDir: string, p
 export const SEALED_BUILD_DIR = "circuits/build/sealed";
 export const SEALED_MANIFEST_FILE = `${SEALED_BUILD_DIR}/manifest.json`;
 export const SEALED_CIRCUIT_SOURCES = ["circuits/vote.circom", "circuits/sealedVote.circom", "circuits/sealedDecryption.circom"] as const;
-/** 2^15 fits both circuits (29,815 and 19,033 constraints at 8 options). */
+/** 2^15 fits both circuits (29,838 and 19,033 constraints at 8 options). */
 export const SEALED_PTAU_POWER = 15;
 
 export interface SealedCircuitFiles {

@@ -23,6 +23,7 @@ export function sealedVotePublicSignalNames(options: number): string[] {
     "electionKey[1]",
     "minSelections",
     "maxSelections",
+    "numOptions",
   ];
 }
 
@@ -70,6 +71,7 @@ export function sealedVoteInput(request: SealedVoteWitnessRequest, circuitOption
     electionKey: [request.electionKey.x.toString(), request.electionKey.y.toString()],
     minSelections: String(rule.minSelections),
     maxSelections: String(rule.maxSelections),
+    numOptions: String(rule.options),
   };
 }
 
@@ -105,8 +107,10 @@ export function sealedVoteSignals(values: {
   readonly electionKey: Point;
   readonly minSelections: number;
   readonly maxSelections: number;
+  /** The election's options (the circuit's beyond them must encrypt 0). */
+  readonly numOptions: number;
 }): bigint[] {
-  return [values.voterRollRoot, values.nullifier, ...values.ciphertextWords, values.electionScope, values.electionKey.x, values.electionKey.y, BigInt(values.minSelections), BigInt(values.maxSelections)];
+  return [values.voterRollRoot, values.nullifier, ...values.ciphertextWords, values.electionScope, values.electionKey.x, values.electionKey.y, BigInt(values.minSelections), BigInt(values.maxSelections), BigInt(values.numOptions)];
 }
 
 /** The decryption proof's public signals as postPartialDecryption supplies them: shareKey, the 16 c1 words, the 16 partial words. */

@@ -4,19 +4,19 @@ pragma solidity 0.8.28;
 /// @title ISealedVoteVerifier
 /// @notice The Groth16 verifier generated for circuits/sealedVote.circom (8 options, depth 20).
 /// @dev Public signals, in order: voterRollRoot, nullifier, c1[0..7][x,y], c2[0..7][x,y],
-/// electionScope, electionKey[x,y], minSelections, maxSelections (docs/PROTOCOL.md 13.3).
+/// electionScope, electionKey[x,y], minSelections, maxSelections, numOptions (docs/PROTOCOL.md 13.3).
 interface ISealedVoteVerifier {
     /// @notice Whether the proof is valid for these public signals.
     /// @param pA Proof point A.
     /// @param pB Proof point B (each coordinate pair as snarkjs's Solidity calldata orders it).
     /// @param pC Proof point C.
-    /// @param pubSignals The 39 public signals.
+    /// @param pubSignals The 40 public signals.
     /// @return valid True for a valid proof.
     function verifyProof(
         uint256[2] calldata pA,
         uint256[2][2] calldata pB,
         uint256[2] calldata pC,
-        uint256[39] calldata pubSignals
+        uint256[40] calldata pubSignals
     ) external view returns (bool valid);
 }
 

@@ -52,7 +52,7 @@ export async function checkSealedBallots(ctx: SealedAuditContext, h: SealedHisto
   for (const [i, log] of votes.entries()) {
     let valid = (await checkRules(ctx, h, log, check)) && nullifiersOk[i];
     if (valid && voterRollRoot !== undefined && h.config !== undefined) {
-      const signals = sealedVoteSignals({ voterRollRoot, nullifier: log.args.nullifier, ciphertextWords: log.args.ciphertexts, electionScope, electionKey, minSelections: h.config.minSelections, maxSelections: h.config.maxSelections });
+      const signals = sealedVoteSignals({ voterRollRoot, nullifier: log.args.nullifier, ciphertextWords: log.args.ciphertexts, electionScope, electionKey, minSelections: h.config.minSelections, maxSelections: h.config.maxSelections, numOptions: h.config.numOptions });
       if (!(await verifySealedProof("sealedVote", signals, log.args.proof))) {
         check.fail("the sealed ballot's Groth16 proof does not verify against its ciphertexts, the frozen root, the election scope, the election key and the selection range", at(log), "INVALID_BALLOT_PROOF");
         valid = false;

@@ -68,6 +68,7 @@ export async function checkMySealedBallot(contract: SealedZkBallot, electionId: 
     electionKey: { x: key[0], y: key[1] },
     minSelections: Number(created.args.config.minSelections),
     maxSelections: Number(created.args.config.maxSelections),
+    numOptions: Number(created.args.config.numOptions),
   });
   return {
     electionId,
