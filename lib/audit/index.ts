@@ -18,7 +18,7 @@ import { checkVerifierIntegrity } from "./checks/verifierIntegrity";
 import { checkVoterRoll } from "./checks/voterRoll";
 import { auditSealedElection } from "./sealed";
 import { isSealedDeployment } from "./sealedContext";
-import { CheckBuilder, type AuditOptions, type AuditReport, type BallotEntry, type CheckResult, type OperatorAction } from "./types";
+import { CheckBuilder, auditReport, type AuditOptions, type AuditReport, type BallotEntry, type CheckResult, type OperatorAction } from "./types";
 
 export * from "./types";
 export { formatAuditSummary } from "./render/text";
@@ -62,19 +62,5 @@ export async function auditElection(options: AuditOptions): Promise<AuditReport>
   const unexplained = new CheckBuilder("unexplained");
   const ctx = await loadAuditContext(options, unexplained);
   const { checks, operations, ballots } = await runChecks(ctx, unexplained);
-  const failed = checks.filter((check) => check.status === "fail").length;
-  return {
-    tool: "zkballot-audit",
-    reportVersion: 2,
-    generatedAt: new Date().toISOString(),
-    chainId: ctx.chainId.toString(),
-    contract: ctx.contract,
-    electionId: ctx.electionId.toString(),
-    blocks: { from: ctx.fromBlock, to: ctx.head },
-    election: electionSummary(ctx),
-    operations,
-    ballots,
-    checks,
-    result: { ok: failed === 0, passed: checks.filter((c) => c.status === "pass").length, failed, warned: checks.filter((c) => c.status === "warn").length },
-  };
+  return auditReport(ctx, { election: electionSummary(ctx), operations, ballots, checks });
 }

@@ -13,7 +13,7 @@ import { checkSealedTally } from "./checks/sealedTally";
 import { checkSealedVerifiers } from "./checks/sealedVerifiers";
 import { checkSealedVoterRoll } from "./checks/sealedVoterRoll";
 import { SealedPhase, loadSealedAuditContext, type SealedAuditContext } from "./sealedContext";
-import { CheckBuilder, type AuditOptions, type AuditReport, type BallotEntry, type CheckResult } from "./types";
+import { CheckBuilder, auditReport, type AuditOptions, type AuditReport, type BallotEntry, type CheckResult } from "./types";
 
 function sealedSummary(ctx: SealedAuditContext, h: SealedHistory, counts: number[] | undefined): Record<string, unknown> {
   const { state } = ctx;
@@ -61,19 +61,5 @@ export async function auditSealedElection(options: AuditOptions): Promise<AuditR
   const unexplained = new CheckBuilder("unexplained");
   const ctx = await loadSealedAuditContext(options, unexplained);
   const { checks, history, ballots, counts } = await runSealedChecks(ctx, unexplained);
-  const failed = checks.filter((check) => check.status === "fail").length;
-  return {
-    tool: "zkballot-audit",
-    reportVersion: 2,
-    generatedAt: new Date().toISOString(),
-    chainId: ctx.chainId.toString(),
-    contract: ctx.contract,
-    electionId: ctx.electionId.toString(),
-    blocks: { from: ctx.fromBlock, to: ctx.head },
-    election: sealedSummary(ctx, history, counts),
-    operations: history.operations,
-    ballots,
-    checks,
-    result: { ok: failed === 0, passed: checks.filter((c) => c.status === "pass").length, failed, warned: checks.filter((c) => c.status === "warn").length },
-  };
+  return auditReport(ctx, { election: sealedSummary(ctx, history, counts), operations: history.operations, ballots, checks });
 }

@@ -71,6 +71,35 @@ export interface AuditReport {
   result: { ok: boolean; passed: number; failed: number; warned: number };
 }
 
+/** Where and when an audit read the chain: what every report's envelope names. */
+export interface AuditedElection {
+  readonly chainId: bigint;
+  readonly contract: string;
+  readonly electionId: bigint;
+  readonly fromBlock: number;
+  readonly head: number;
+}
+
+/** The report around an audit's summary, operations, ballots and checks; the same envelope for open and sealed elections. */
+export function auditReport(audited: AuditedElection, parts: Pick<AuditReport, "election" | "operations" | "ballots" | "checks">): AuditReport {
+  const count = (status: CheckResult["status"]) => parts.checks.filter((check) => check.status === status).length;
+  const failed = count("fail");
+  return {
+    tool: "zkballot-audit",
+    reportVersion: 2,
+    generatedAt: new Date().toISOString(),
+    chainId: audited.chainId.toString(),
+    contract: audited.contract,
+    electionId: audited.electionId.toString(),
+    blocks: { from: audited.fromBlock, to: audited.head },
+    election: parts.election,
+    operations: parts.operations,
+    ballots: parts.ballots,
+    checks: parts.checks,
+    result: { ok: failed === 0, passed: count("pass"), failed, warned: count("warn") },
+  };
+}
+
 export interface AuditOptions {
   provider: Provider;
   contractAddress: string;
