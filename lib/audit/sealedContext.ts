@@ -6,14 +6,12 @@
 import { getAddress, type Provider } from "ethers";
 
 import { SealedZkBallot__factory, type SealedZkBallot } from "../../typechain-types";
-import { findDeploymentBlock, withRetries } from "../chain/chainLogs";
 import { ZkBallotError } from "../core/errors";
-import { electionTopic } from "../core/events";
 import type { Point } from "../sealed/babyjub";
-import { memo } from "./context";
-import { fetchFilteredLogs, type LogQuery, type RawLog } from "./logs";
+import type { RawLog } from "./logs";
 import { decodeSealedLog, type SealedLog } from "./sealedEvents";
-import { CheckBuilder, at, type AuditOptions } from "./types";
+import { chainLookups, decodeElectionLogs, fetchElectionLogs, openAuditSnapshot, snapshotLogQuery, type Rpc } from "./snapshot";
+import type { AuditOptions, CheckBuilder } from "./types";
 
 /** SealedZkBallot's phases (ISealedZkBallot.Phase). */
 export enum SealedPhase {
@@ -58,7 +56,7 @@ export interface SealedAuditContext {
   /** The audited election's logs, decoded, in chain order. */
   logs: SealedLog[];
   logsFetched: number;
-  rpc: <T>(what: string, call: () => Promise<T>) => Promise<T>;
+  rpc: Rpc;
   progress: (stage: string, done: number, total: number) => void;
   senderOf(hash: string): Promise<string>;
   timestampOf(blockNumber: number): Promise<number>;
@@ -108,54 +106,25 @@ async function readSealedState(sealed: SealedZkBallot, electionId: bigint, head:
   };
 }
 
-/** Decodes the election's logs; a log no SealedZkBallot event explains is a finding of `unexplained`. */
-function decodeLogs(raw: RawLog[], electionId: bigint, unexplained: CheckBuilder): SealedLog[] {
-  const mine: SealedLog[] = [];
-  for (const log of raw) {
-    const decoded = decodeSealedLog(log);
-    if (decoded === null) unexplained.fail(`log with unknown topic ${log.topics[0] ?? "(none)"} emitted by the contract`, at(log));
-    else if (decoded.electionId === electionId) mine.push(decoded);
-  }
-  return mine;
-}
-
 /** Reads everything the sealed checks need, at one block. */
 export async function loadSealedAuditContext(options: AuditOptions, unexplained: CheckBuilder): Promise<SealedAuditContext> {
-  const { provider, electionId } = options;
-  const contract = getAddress(options.contractAddress);
-  const progress = options.onProgress ?? (() => undefined);
-  const maxRetries = options.maxRetries ?? 5;
-  const rpc = <T>(what: string, call: () => Promise<T>) => withRetries(what, maxRetries, call);
-  const { chainId } = await rpc("eth_chainId", () => provider.getNetwork());
+  const snapshot = await openAuditSnapshot(options);
+  const { provider, contract, electionId, head, rpc } = snapshot;
   const sealed = SealedZkBallot__factory.connect(contract, provider);
-  const head = options.toBlock ?? (await rpc("eth_getBlockByNumber", () => provider.getBlock("latest")))?.number;
-  if (head === undefined || head === null) throw new ZkBallotError("EVENT_DECODE", "the RPC returned no latest block");
   const state = await readSealedState(sealed, electionId, head, rpc);
   const [voteVerifierAddress, decryptionVerifierAddress, rollDepth] = await Promise.all([
     rpc("VOTE_VERIFIER", () => sealed.VOTE_VERIFIER({ blockTag: head })),
     rpc("DECRYPTION_VERIFIER", () => sealed.DECRYPTION_VERIFIER({ blockTag: head })),
     rpc("ROLL_DEPTH", () => sealed.ROLL_DEPTH({ blockTag: head })),
   ]);
-  const fromBlock = options.fromBlock ?? (await findDeploymentBlock(provider, contract, head));
-  const query: LogQuery = {
-    provider, contract, chainId, fromBlock, toBlock: head, blockRange: options.blockRange ?? 5_000, maxRetries,
-    cacheDir: options.cacheDir, cacheConfirmations: options.cacheConfirmations ?? 12,
-    onProgress: (done, total) => progress("fetching logs", done, total),
+  const query = await snapshotLogQuery(options, snapshot);
+  const raw = await fetchElectionLogs(query, electionId, `sealed-election-${electionId}`);
+  const decode = (log: RawLog) => {
+    const decoded = decodeSealedLog(log);
+    return decoded && { electionId: decoded.electionId, decoded };
   };
-  const raw = await fetchFilteredLogs(query, [null, electionTopic(electionId)], `sealed-election-${electionId}`);
-  const transaction = memo((hash: string) => rpc("eth_getTransactionByHash", () => provider.getTransaction(hash)));
-  const timestampOf = memo(async (blockNumber: number) => {
-    const block = await rpc("eth_getBlockByNumber", () => provider.getBlock(blockNumber));
-    if (!block) throw new ZkBallotError("EVENT_DECODE", `the RPC has no block ${blockNumber}`);
-    return block.timestamp;
-  });
   return {
-    options, provider, contract, electionId, chainId, head, fromBlock, state, voteVerifierAddress, decryptionVerifierAddress, rollDepth: Number(rollDepth),
-    logs: decodeLogs(raw, electionId, unexplained), logsFetched: raw.length, rpc, progress, timestampOf,
-    senderOf: async (hash) => {
-      const tx = await transaction(hash);
-      return tx ? getAddress(tx.from) : "(unknown)";
-    },
-    inputOf: async (hash) => (await transaction(hash))?.data,
+    ...snapshot, options, fromBlock: query.fromBlock, state, voteVerifierAddress, decryptionVerifierAddress, rollDepth: Number(rollDepth),
+    logs: decodeElectionLogs(raw, electionId, decode, unexplained), logsFetched: raw.length, ...chainLookups(snapshot),
   };
 }
