@@ -67,6 +67,11 @@ import {
   type ReceivedShare,
   type SealedErrorReason,
 } from "../lib/sealed";
+import { SEALED_MAX_OPTIONS } from "../lib/sealed/ballot";
+import { ciphertextWords, ciphertextsFromWords } from "../lib/sealed/flow/ballotProof";
+import { checkSealedTally } from "../lib/audit/checks/sealedTally";
+import type { SealedHistory } from "../lib/audit/checks/sealedRecord";
+import type { SealedAuditContext } from "../lib/audit/sealedContext";
 
 // circomlibjs ships no typings for babyjub; only what the comparison needs.
 interface CircomlibBabyjub {
@@ -441,6 +446,29 @@ describe("sealed elections library (lib/sealed)", function () {
         expect(error).to.be.instanceOf(SealedError);
         expect((error as Error).message).to.match(/trustee 1's partial decryption of option 2 fails its proof/);
       }
+    });
+
+    it("the auditor's sealed-tally check fails when a circuit option beyond the election's decrypts to other than 0", () => {
+      // Totals over the circuit's 8 options; the audited election uses 3 of them. Every valid
+      // proof makes options 3..7 encrypt 0, so a count there means the record is not what the
+      // contract accepted. The control, with choices inside the election, passes.
+      const circuitRule = singleChoice(SEALED_MAX_OPTIONS);
+      const run = (chosen: number[]) => {
+        const ballots = chosen.map((choice) => encryptBallot(electionKey, circuitRule, ballotPlaintexts(circuitRule, [choice])).ciphertexts);
+        const words = ciphertextWords(tallyCiphertexts(ballots, SEALED_MAX_OPTIONS));
+        const cts = ciphertextsFromWords(words);
+        const partials = new Map([1, 2].map((t) => [t, cts.map((ct) => partialDecrypt(shares[t - 1], ct))]));
+        const ctx = { state: { numOptions: 3, threshold, tally: [] } } as unknown as SealedAuditContext;
+        const history = { votes: chosen.map(() => ({})), skippedBallots: 0, operations: [] } as unknown as SealedHistory;
+        return checkSealedTally(ctx, history, words, partials);
+      };
+      const control = run([0, 2, 2]);
+      expect(control.result.findings).to.deep.equal([]);
+      expect(control.counts).to.deep.equal([1, 0, 2]);
+      const beyond = run([0, 5, 2]);
+      expect(beyond.result.status).to.equal("fail");
+      expect(beyond.result.findings.map((f) => f.code)).to.deep.equal(["UNUSED_OPTION_NOT_ZERO"]);
+      expect(beyond.result.findings[0].message).to.match(/option\(s\) 5 \(1\) beyond the election's 3/);
     });
   });
 

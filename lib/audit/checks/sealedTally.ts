@@ -3,7 +3,8 @@
  * decryptions, then baby-step giant-step up to the number of ballots) for the trustees
  * TallyFinalized names (or, before it, the first k verified ones), compared with TallyFinalized
  * and the contract's recorded tally. The circuit's options beyond the election's must decrypt to
- * 0 (a ballot that chose one of them counts for no option: a warning naming how many).
+ * 0: every valid ballot proof constrains them to encrypt 0 (the numOptions public input), so
+ * anything else means a proof or the totals are not what the contract accepted, and fails.
  */
 import { SEALED_MAX_OPTIONS } from "../../sealed/ballot";
 import { CountRecoveryTable } from "../../sealed/bsgs";
@@ -43,8 +44,10 @@ export function checkSealedTally(ctx: SealedAuditContext, h: SealedHistory, tota
   const counts = recovered.slice(0, numOptions);
   Object.assign(check.evidence, { combinedTrustees: trustees, recoveredCounts: recovered.map((c) => (c === undefined ? "none" : String(c))), onChainTally: ctx.state.tally.map(String) });
   if (counts.some((c) => c === undefined)) check.fail(`option(s) ${counts.flatMap((c, j) => (c === undefined ? [j] : [])).join(", ")} decrypt to no count in [0, ${h.votes.length}]`, undefined, "COUNT_NOT_RECOVERABLE");
-  const unused = recovered.slice(numOptions).reduce<number>((sum, c) => sum + (c ?? 0), 0);
-  if (unused > 0) check.warnings.push(`${unused} ballot(s) chose one of the circuit's options beyond the election's ${numOptions}: they count for no option`);
+  const unusedNotZero = recovered.flatMap((c, j) => (j >= numOptions && c !== 0 ? [`${j} (${c === undefined ? "no count" : c})`] : []));
+  if (unusedNotZero.length > 0) {
+    check.fail(`the circuit's option(s) ${unusedNotZero.join(", ")} beyond the election's ${numOptions} do not decrypt to 0, which every ballot proof enforces`, undefined, "UNUSED_OPTION_NOT_ZERO");
+  }
   if (!finalized) {
     check.warnings.push("the tally is not finalized: these counts are what any k trustees' posted shares give");
     return { result: check.result(), counts: counts as number[] };
