@@ -10,6 +10,8 @@ import { ethers } from "hardhat";
 import { auditElection, formatAuditSummary, renderAuditHtml, renderAuditJson, type AuditReport } from "../lib/audit";
 import { sealedInterface } from "../lib/audit/sealedEvents";
 import { releaseSnarkjs } from "../lib/proving/prover";
+import { checkMySealedBallot } from "../lib/sealed/flow/myBallot";
+import { SealedZkBallot__factory } from "../typechain-types";
 import { SEALED_DEMO_OPTIONS, runSealedDemo, type SealedDemoResult } from "../scripts/lib/sealedDemo";
 
 const SEALED_CHECKS = ["sealed-record", "voter-roll", "sealed-verifiers", "key-ceremony", "sealed-ballots", "encrypted-totals", "partial-decryptions", "sealed-tally", "unexplained"];
@@ -124,5 +126,36 @@ describe("sealed demo (npm run demo -- --sealed)", function () {
     expect(checkOf(count, "sealed-tally").status).to.equal("fail");
     expect(checkOf(count, "sealed-tally").findings.map((f) => f.code)).to.deep.equal(["COUNT_MISMATCH"]);
     expect(formatAuditSummary(count)).to.match(/\[FAIL\] sealed-tally/).and.match(/COUNT_MISMATCH: the counts in TallyFinalized/);
+  });
+
+  // my-ballot's "NO" answers: the same voter's check through an RPC that rewrites one event.
+  it("my-ballot answers NO for the voter's altered ciphertext, for totals that do not add up, and for a count the shares do not give", async function () {
+    if (!demo) this.skip();
+    const voter = demo.voters[0];
+    const myBallot = (provider: Provider = ethers.provider) => checkMySealedBallot(SealedZkBallot__factory.connect(demo!.contractAddress, provider), demo!.electionId, voter);
+    const honest = await myBallot();
+    expect([honest.voted, honest.proofVerifiedOffChain, honest.includedInTotals, honest.tally?.totalsDecryptToCounts]).to.deep.equal([true, true, true, true]);
+
+    // The voter's own VoteCast (the first one cast) with two options' c1 points swapped.
+    let edited = 0;
+    const altered = await myBallot(tamperingProvider("VoteCast", (values) => {
+      const words = values[2] as bigint[];
+      if (edited++ === 0) [words[0], words[1], words[2], words[3]] = [words[2], words[3], words[0], words[1]];
+    }));
+    expect(altered.voted).to.equal(true);
+    expect(altered.proofVerifiedOffChain).to.equal(false);
+    expect(altered.includedInTotals).to.equal(false);
+
+    // The other voters' ballots altered: the voter's own ballot verifies, the sum is not the totals.
+    const others = await myBallot(tamperingProvider("VoteCast", (values) => {
+      const words = values[2] as bigint[];
+      if (values[1] !== honest.nullifier) [words[16], words[17], words[18], words[19]] = [words[18], words[19], words[16], words[17]];
+    }));
+    expect([others.proofVerifiedOffChain, others.includedInTotals]).to.deep.equal([true, false]);
+
+    const recount = await myBallot(tamperingProvider("TallyFinalized", (values) => {
+      (values[2] as bigint[])[0] += 1n;
+    }));
+    expect([recount.includedInTotals, recount.tally?.totalsDecryptToCounts]).to.deep.equal([true, false]);
   });
 });

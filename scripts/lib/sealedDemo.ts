@@ -68,6 +68,8 @@ export interface SealedDemoResult {
   combinedTrustees: number[];
   gas: Record<string, bigint>;
   provingMs: number[];
+  /** The demo's voters, in casting order (their identities: for my-ballot checks in tests). */
+  voters: VoterIdentity[];
 }
 
 /** The demo's voters choose in this repeating pattern (option index). */
@@ -218,5 +220,5 @@ export async function runSealedDemo(options: SealedDemoOptions): Promise<SealedD
   for (const [step, used] of Object.entries(gas)) log(`   ${step.padEnd(20)} ${used}`);
   log(`sealed demo finished in ${elapsed()}`);
   if (!matches) throw new ZkBallotError("CONTRACT_REVERT", "the recorded tally differs from the cast choices");
-  return { contractAddress, electionId, castOptions, tally, expectedTally, refusedShare, challengeMatched: check.matches, combinedTrustees, gas, provingMs: proven.map((b) => b.provingMs) };
+  return { contractAddress, electionId, castOptions, tally, expectedTally, refusedShare, challengeMatched: check.matches, combinedTrustees, gas, provingMs: proven.map((b) => b.provingMs), voters };
 }
