@@ -17,7 +17,10 @@ import { GENERATOR, SUBGROUP_ORDER, addPoints, multiplyGenerator, subtractPoints
 import { SEALED_MAX_OPTIONS, encryptBallot, singleChoice } from "../lib/sealed/ballot";
 import { newTrusteeKey, communicationKeyPair } from "../lib/sealed/flow/trusteeKey";
 import { releaseSnarkjs } from "../lib/proving/prover";
-import { proveSealedBallot, proveSealedDecryption, type ProvenSealedBallot } from "../lib/sealed/flow/prover";
+import { proveSealedBallot, proveSealedDecryption, sealedVerificationKey, verifySealedProof, verifySealedProofs, type ProvenSealedBallot } from "../lib/sealed/flow/prover";
+import { sealedVoteSignals } from "../lib/sealed/circuitInput";
+import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
+import { inThreadBatchVerifier } from "../lib/proving/mclGroth16";
 import {
   assertKeyFileMatches,
   castSealedBallot,
@@ -244,6 +247,38 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     await expect(castSealedBallot(contract, electionId, beyond)).to.be.rejectedWith(/InvalidProof/);
     expect(await contract.nullifierSpentInBlock(electionId, beyond.nullifier)).to.equal(0n);
     expect(await contract.nullifierSpentInBlock(electionId, ballots[0].nullifier)).to.equal(0n);
+  });
+
+  it("batch-verifies sealed proofs off chain with snarkjs's verdict on each: valid ones, an altered ciphertext, a nullifier aliased by + r, another key's ballot, a borrowed proof", async function () {
+    const signalsOf = (ballot: ProvenSealedBallot, words: readonly bigint[] = ballot.ciphertextWords) =>
+      sealedVoteSignals({ voterRollRoot: roll.root, nullifier: ballot.nullifier, ciphertextWords: words, electionScope: scope, electionKey, minSelections: 1, maxSelections: 1, numOptions: OPTIONS });
+    const altered = [...ballots[2].ciphertextWords];
+    const moved = addPoints({ x: altered[20], y: altered[21] }, GENERATOR); // c2 of option 2 plus G: a plaintext of 2
+    [altered[20], altered[21]] = [moved.x, moved.y];
+    const aliased = signalsOf(ballots[3]);
+    aliased[1] += SNARK_SCALAR_FIELD; // the same nullifier once reduced mod r
+    const items = [
+      { signals: signalsOf(ballots[0]), proof: ballots[0].proof },
+      { signals: signalsOf(ballots[1]), proof: ballots[1].proof },
+      { signals: signalsOf(ballots[2], altered), proof: ballots[2].proof },
+      { signals: aliased, proof: ballots[3].proof },
+      { signals: signalsOf(underOtherKey), proof: underOtherKey.proof },
+      { signals: signalsOf(ballots[4]), proof: ballots[3].proof },
+      { signals: signalsOf(ballots[4]), proof: ballots[4].proof },
+    ];
+    const expected = [true, true, false, false, false, false, true];
+    const oneByOne = await Promise.all(items.map((item) => verifySealedProof("sealedVote", item.signals, item.proof)));
+    expect(oneByOne).to.deep.equal(expected);
+    for (const options of [{}, { batchSize: 2, individualThreshold: 1 }, { engine: "ffjavascript" as const }, { engine: "ffjavascript" as const, batchSize: 3 }]) {
+      expect(await verifySealedProofs("sealedVote", items, options), JSON.stringify(options)).to.deep.equal(expected);
+    }
+    // The mcl check itself, on this thread: the valid ballots pass as one batch, the altered one
+    // fails it, and it leaves the aliased signal to snarkjs instead of reducing it.
+    const check = await inThreadBatchVerifier(sealedVerificationKey("sealedVote"));
+    const asStrings = (item: { signals: readonly bigint[]; proof: readonly bigint[] }) => ({ signals: item.signals.map(String), proof: item.proof.map(String) });
+    expect(check([items[0], items[1], items[6]].map(asStrings))).to.deep.equal({ ok: true, uncovered: [] });
+    expect(check([items[0], items[2]].map(asStrings)).ok).to.equal(false);
+    expect(check([items[3]].map(asStrings)).uncovered).to.deep.equal([0]);
   });
 
   it("counts one castVote and a castVotes batch into the encrypted totals, skipping a repeated nullifier", async function () {

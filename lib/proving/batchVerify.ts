@@ -1,5 +1,6 @@
 /**
- * Verifying many vote proofs at once, as an auditor or a relayer does.
+ * Verifying many Groth16 proofs at once, as an auditor or a relayer does: vote proofs
+ * (verifyVoteProofs) or those of any circuit under one key, the sealed ones (verifyGroth16Proofs).
  *
  * snarkjs verifies a Groth16 proof with four pairings: e(A, B) = e(alpha, beta) e(L, gamma) e(C, delta),
  * L = IC0 + sum_j x_j IC_j. For n proofs under the same verification key, a random linear
@@ -8,8 +9,8 @@
  *
  *   prod_i e(-r_i A_i, B_i) * e((sum r_i) alpha, beta) * e(sum_i r_i L_i, gamma) * e(sum_i r_i C_i, delta) = 1
  *
- * where sum_i r_i L_i = (sum r_i) IC0 + sum_j (sum_i r_i x_ij) IC_j needs only a 5-point
- * multi-exponentiation. Valid proofs always pass; a batch holding an invalid proof passes
+ * where sum_i r_i L_i = (sum r_i) IC0 + sum_j (sum_i r_i x_ij) IC_j needs only one
+ * multi-exponentiation over the key's IC points (5 for the vote circuit, 41 for the sealed vote). Valid proofs always pass; a batch holding an invalid proof passes
  * with probability at most about 2^-128 (the target group has prime order r > 2^253 and each
  * r_i is uniform and unknown to the prover). When a batch fails, it is split in halves and
  * re-checked, and small or clearly bad groups are verified one by one with snarkjs itself, so
@@ -33,12 +34,27 @@ import { randomBytes } from "node:crypto";
 import * as snarkjs from "snarkjs";
 
 import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "../core/constants";
+import { fromSolidityProof } from "../core/proof";
 import { MclBatchPool } from "./mclGroth16";
 import { loadVerificationKey, parseSolidityProof, publicSignalsArray, verifyVoteProof, type VotePublicSignals } from "./prover";
 
 export interface ProofItem {
   signals: VotePublicSignals;
   proof: readonly bigint[];
+}
+
+/** A Groth16 proof of any circuit (the sealed vote and decryption circuits): its public signals in the circuit's order and castVote's eight words. */
+export interface Groth16ProofItem {
+  signals: readonly bigint[];
+  proof: readonly bigint[];
+}
+
+/** What the batch loop needs to know of a kind of proof item. */
+interface ProofAdapter<T> {
+  /** The public signals in the circuit's order; throws on a shape this module does not model (snarkjs then decides). */
+  inputs(item: T): bigint[];
+  /** snarkjs's verdict on one proof: the reference every false comes from (false, not an exception, for a malformed one). */
+  verifyOne(item: T): Promise<boolean>;
 }
 
 export interface BatchVerifyOptions {
@@ -237,7 +253,7 @@ function randomScalar(): bigint {
  * marks input this module does not model exactly (signals that are not bigints, a key with
  * another number of public signals): snarkjs verifies those.
  */
-function checkProofInput(item: ProofItem, nPublic: number): { coordinates: bigint[]; inputs: bigint[] } | "invalid" | "unusual" {
+function checkProofInput<T extends { proof: readonly bigint[] }>(item: T, adapter: ProofAdapter<T>, nPublic: number): { coordinates: bigint[]; inputs: bigint[] } | "invalid" | "unusual" {
   let inputs: bigint[];
   let coordinates: bigint[];
   try {
@@ -246,7 +262,7 @@ function checkProofInput(item: ProofItem, nPublic: number): { coordinates: bigin
     return "invalid"; // verifyVoteProof throws the same parse error
   }
   try {
-    inputs = publicSignalsArray(item.signals);
+    inputs = adapter.inputs(item);
   } catch {
     return "unusual";
   }
@@ -256,8 +272,8 @@ function checkProofInput(item: ProofItem, nPublic: number): { coordinates: bigin
 }
 
 /** checkProofInput, then the points decoded and checked to be on their curves. */
-function decode(curve: Curve, item: ProofItem, index: number, nPublic: number): Candidate | "invalid" | "unusual" {
-  const checked = checkProofInput(item, nPublic);
+function decode<T extends { proof: readonly bigint[] }>(curve: Curve, item: T, adapter: ProofAdapter<T>, index: number, nPublic: number): Candidate | "invalid" | "unusual" {
+  const checked = checkProofInput(item, adapter, nPublic);
   if (typeof checked === "string") return checked;
   const { coordinates, inputs } = checked;
   const [ax, ay, bx1, bx0, by1, by0, cx, cy] = coordinates;
@@ -306,22 +322,22 @@ interface Prepared {
 }
 
 /** What the batch loop needs of an engine: per-proof preparation, and the randomised check of a group. */
-interface BatchEngine<C extends Prepared> {
+interface BatchEngine<T, C extends Prepared> {
   /** Randomised checks that may run at once. */
   parallelism: number;
   /** "invalid": false without a pairing (as snarkjs would say); "unusual": snarkjs decides. */
-  prepare(item: ProofItem, index: number): C | "invalid" | "unusual";
+  prepare(item: T, index: number): C | "invalid" | "unusual";
   /** `ok` speaks for the group but its `uncovered` members, which snarkjs decides. */
   check(group: C[]): Promise<{ ok: boolean; uncovered: C[] }>;
 }
 
-async function ffjavascriptEngine(verificationKey: unknown): Promise<BatchEngine<Candidate>> {
+async function ffjavascriptEngine<T extends { proof: readonly bigint[] }>(verificationKey: unknown, adapter: ProofAdapter<T>): Promise<BatchEngine<T, Candidate>> {
   const curve = await loadCurve();
   const key = prepareKey(curve, verificationKey);
   return {
     parallelism: 1,
     prepare(item, index) {
-      const decoded = decode(curve, item, index, key.nPublic);
+      const decoded = decode(curve, item, adapter, index, key.nPublic);
       // Outside what the batch argument covers: let snarkjs decide.
       return decoded !== "invalid" && decoded !== "unusual" && !isInG2(curve, decoded.b) ? "unusual" : decoded;
     },
@@ -352,13 +368,13 @@ export async function releaseBatchVerifier(): Promise<void> {
   await current?.pool.close();
 }
 
-function mclEngine(verificationKey: unknown): BatchEngine<MclCandidate> {
+function mclEngine<T extends { proof: readonly bigint[] }>(verificationKey: unknown, adapter: ProofAdapter<T>): BatchEngine<T, MclCandidate> {
   const pool = mclPoolFor(verificationKey);
   const nPublic = Number((verificationKey as { nPublic?: unknown }).nPublic);
   return {
     parallelism: pool.parallelism,
     prepare(item, index) {
-      const checked = checkProofInput(item, nPublic); // the points are checked on the threads
+      const checked = checkProofInput(item, adapter, nPublic); // the points are checked on the threads
       if (typeof checked === "string") return checked;
       return { index, item: { signals: checked.inputs.map(String), proof: checked.coordinates.map(String) } };
     },
@@ -371,12 +387,43 @@ function mclEngine(verificationKey: unknown): BatchEngine<MclCandidate> {
 
 export async function verifyVoteProofsWithStats(items: readonly ProofItem[], options: BatchVerifyOptions = {}): Promise<{ results: boolean[]; stats: BatchVerifyStats }> {
   const verificationKey = options.verificationKey ?? loadVerificationKey();
+  return batchVerifyWithStats(items, verificationKey, {
+    inputs: (item) => publicSignalsArray(item.signals),
+    verifyOne: (item) => verifyVoteProof(item.signals, item.proof, verificationKey).catch(() => false),
+  }, options);
+}
+
+/**
+ * Verifies many Groth16 proofs of any circuit under one verification key (the sealed circuits'),
+ * as verifyVoteProofs does vote proofs: results[i] is snarkjs.groth16.verify's verdict on
+ * items[i] (false for a malformed proof or signals outside [0, r)), except with probability about
+ * 2^-128 per batch that holds an invalid proof.
+ */
+export async function verifyGroth16Proofs(items: readonly Groth16ProofItem[], verificationKey: unknown, options: Omit<BatchVerifyOptions, "verificationKey"> = {}): Promise<{ results: boolean[]; stats: BatchVerifyStats }> {
+  return batchVerifyWithStats(items, verificationKey, {
+    inputs: (item) => {
+      if (!Array.isArray(item.signals) || item.signals.some((x) => typeof x !== "bigint")) throw new TypeError("public signals must be bigints");
+      return [...item.signals];
+    },
+    verifyOne: (item) => verifyGroth16One(verificationKey, item),
+  }, options);
+}
+
+async function verifyGroth16One(verificationKey: unknown, item: Groth16ProofItem): Promise<boolean> {
+  try {
+    return await snarkjs.groth16.verify(verificationKey as object, item.signals.map(String), fromSolidityProof(item.proof));
+  } catch {
+    return false;
+  }
+}
+
+async function batchVerifyWithStats<T extends { proof: readonly bigint[] }>(items: readonly T[], verificationKey: unknown, adapter: ProofAdapter<T>, options: Omit<BatchVerifyOptions, "verificationKey">): Promise<{ results: boolean[]; stats: BatchVerifyStats }> {
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 64));
   const threshold = Math.max(1, Math.floor(options.individualThreshold ?? 4));
   const stats: BatchVerifyStats = { batchChecks: 0, failedBatchChecks: 0, individualChecks: 0, rejectedEarly: 0 };
   const results = new Array<boolean>(items.length).fill(false);
   if (items.length === 0) return { results, stats };
-  const engine: BatchEngine<Prepared> = options.engine === "ffjavascript" ? await ffjavascriptEngine(verificationKey) : mclEngine(verificationKey);
+  const engine: BatchEngine<T, Prepared> = options.engine === "ffjavascript" ? await ffjavascriptEngine(verificationKey, adapter) : mclEngine(verificationKey, adapter);
   let settled = 0;
   const settle = (count: number) => {
     settled += count;
@@ -387,7 +434,7 @@ export async function verifyVoteProofsWithStats(items: readonly ProofItem[], opt
     if (group.length === 0) return;
     stats.individualChecks += group.length;
     const verdicts = await Promise.all(
-      group.map(({ index }) => verifyVoteProof(items[index].signals, items[index].proof, verificationKey).catch(() => false)),
+      group.map(({ index }) => adapter.verifyOne(items[index])),
     );
     group.forEach(({ index }, i) => (results[index] = verdicts[i]));
     settle(group.length);

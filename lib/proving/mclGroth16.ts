@@ -7,8 +7,8 @@
  *
  *   prod_i e(r_i A_i, B_i) = e(alpha, beta)^(sum r_i) * e(sum_i r_i L_i, gamma) * e(sum_i r_i C_i, delta)
  *
- * with sum_i r_i L_i = (sum r_i) IC0 + sum_j (sum_i r_i x_ij) IC_j (one 5-point multi-exponentiation)
- * and sum r_i C_i (one n-point multi-exponentiation): n + 2 Miller loops (the n in one shared
+ * with sum_i r_i L_i = (sum r_i) IC0 + sum_j (sum_i r_i x_ij) IC_j (one multi-exponentiation over the key's IC points: 5 for the vote circuit)
+ * and sum r_i C_i (one n-point multi-exponentiation; any number of public signals): n + 2 Miller loops (the n in one shared
  * loop) and one final exponentiation for n proofs, against 3 and one each one by one. Valid proofs always pass; a
  * batch holding an invalid one passes with probability at most about 2^-128. The argument needs
  * every B_i in the order-r subgroup G2 (snarkjs checks only that B is on the twist), so a proof
@@ -158,14 +158,18 @@ function makeBatchVerifier(mcl, vk, randomBytes) {
   if (!fastTestOk) inG2 = (q) => q.isValidOrder();
   const parse = (item) => {
     const { signals, proof } = item;
-    if (signals.length !== 4 || proof.length !== 8 || ic.length !== 5) return undefined;
+    // Any circuit: the key has one IC point more than public signals (the vote circuit 4, the sealed vote 40).
+    if (signals.length !== ic.length - 1 || proof.length !== 8) return undefined;
     try {
       const a = new mcl.G1(); a.setStr("1 " + proof[0] + " " + proof[1], 10);
       const b = new mcl.G2(); b.setStr("1 " + proof[3] + " " + proof[2] + " " + proof[5] + " " + proof[4], 10);
       const c = new mcl.G1(); c.setStr("1 " + proof[6] + " " + proof[7], 10);
       // G1 has cofactor 1: on the curve is in the group. B must be in G2 for the batch argument.
       if (!a.isValid() || !b.isValid() || !c.isValid() || b.isZero() || !inG2(b)) return undefined;
-      return { a, b, c, x: signals.map(BigInt) };
+      const x = signals.map(BigInt);
+      // A signal outside [0, r) would alias once reduced: not this check's to judge (snarkjs refuses it).
+      if (x.some((v) => v < 0n || v >= R)) return undefined;
+      return { a, b, c, x };
     } catch (error) {
       return undefined; // not on the curve
     }
@@ -173,14 +177,14 @@ function makeBatchVerifier(mcl, vk, randomBytes) {
   function verifyBatch(items) {
     const uncovered = [];
     const rA = [], bs = [], cs = [], rs = [];
-    const weighted = [0n, 0n, 0n, 0n, 0n];
+    const weighted = ic.map(() => 0n);
     items.forEach((item, i) => {
       const parsed = parse(item);
       if (parsed === undefined) { uncovered.push(i); return; }
       const r = randomScalar();
       const rFr = fr(r);
       weighted[0] += r;
-      for (let j = 0; j < 4; j++) weighted[j + 1] += r * parsed.x[j];
+      for (let j = 0; j < parsed.x.length; j++) weighted[j + 1] += r * parsed.x[j];
       rA.push(mcl.mul(parsed.a, rFr)); bs.push(parsed.b); cs.push(parsed.c); rs.push(rFr);
     });
     if (rA.length === 0) return { ok: true, uncovered };

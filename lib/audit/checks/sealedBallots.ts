@@ -3,15 +3,16 @@
  * the rules castVote applies (nullifier unique and in field, inside the voting window, canonical
  * proof coordinates), then its Groth16 proof of circuits/sealedVote.circom against the public
  * signals the contract supplies: the frozen root, the nullifier, the 32 ciphertext words as the
- * event states them, the election scope, the election key and the selection range. A ciphertext
- * altered after proving fails here.
+ * event states them, the election scope, the election key and the selection range (verified in
+ * randomised batches, lib/proving/batchVerify.ts; every false is snarkjs's). A ciphertext altered
+ * after proving fails here.
  */
 import { computeElectionScope } from "../../chain/election";
 import { toHex32 } from "../../core/field";
 import { findNonCanonicalCoordinate } from "../../core/proof";
 import type { Point } from "../../sealed/babyjub";
 import { sealedVoteSignals } from "../../sealed/circuitInput";
-import { verifySealedProof } from "../../sealed/flow/prover";
+import { verifySealedProofs } from "../../sealed/flow/prover";
 import type { SealedAuditContext } from "../sealedContext";
 import type { SealedLog } from "../sealedEvents";
 import { CheckBuilder, at, type BallotEntry, type CheckResult } from "../types";
@@ -48,19 +49,24 @@ export async function checkSealedBallots(ctx: SealedAuditContext, h: SealedHisto
   await Promise.all([...new Set(votes.map((log) => log.blockNumber))].map((block) => ctx.timestampOf(block)));
   const nullifiersOk = checkNullifierUniqueness(votes.map((log) => ({ ...log, nullifier: log.args.nullifier })), check);
   const voterRollRoot = h.opened?.args.voterRollRoot;
+  // Every rule first, then the proofs of the ballots that kept them in one batch check.
   const verified: boolean[] = [];
+  const toProve: { index: number; signals: bigint[]; proof: readonly bigint[] }[] = [];
+  const config = h.config;
   for (const [i, log] of votes.entries()) {
-    let valid = (await checkRules(ctx, h, log, check)) && nullifiersOk[i];
-    if (valid && voterRollRoot !== undefined && h.config !== undefined) {
-      const signals = sealedVoteSignals({ voterRollRoot, nullifier: log.args.nullifier, ciphertextWords: log.args.ciphertexts, electionScope, electionKey, minSelections: h.config.minSelections, maxSelections: h.config.maxSelections, numOptions: h.config.numOptions });
-      if (!(await verifySealedProof("sealedVote", signals, log.args.proof))) {
-        check.fail("the sealed ballot's Groth16 proof does not verify against its ciphertexts, the frozen root, the election scope, the election key and the selection range", at(log), "INVALID_BALLOT_PROOF");
-        valid = false;
-      }
-    } else valid = false;
+    const valid = (await checkRules(ctx, h, log, check)) && nullifiersOk[i] && voterRollRoot !== undefined && config !== undefined;
     verified.push(valid);
-    ctx.progress("re-verifying sealed ballots", i + 1, votes.length);
+    if (!valid) continue;
+    const { minSelections, maxSelections, numOptions } = config;
+    const signals = sealedVoteSignals({ voterRollRoot, nullifier: log.args.nullifier, ciphertextWords: log.args.ciphertexts, electionScope, electionKey, minSelections, maxSelections, numOptions });
+    toProve.push({ index: i, signals, proof: log.args.proof });
   }
+  const proofsOk = await verifySealedProofs("sealedVote", toProve, { onProgress: (done, total) => ctx.progress("re-verifying sealed ballots", done, total) });
+  toProve.forEach(({ index }, j) => {
+    if (proofsOk[j]) return;
+    check.fail("the sealed ballot's Groth16 proof does not verify against its ciphertexts, the frozen root, the election scope, the election key and the selection range", at(votes[index]), "INVALID_BALLOT_PROOF");
+    verified[index] = false;
+  });
   const ballotList: BallotEntry[] = votes.map((log, i) => ({
     nullifier: toHex32(log.args.nullifier), ballot: "sealed", option: null, blockNumber: log.blockNumber, transactionHash: log.transactionHash, verified: verified[i], sealed: true,
   }));

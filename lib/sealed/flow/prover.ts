@@ -10,6 +10,7 @@ import * as snarkjs from "snarkjs";
 
 import { fromSolidityProof } from "../../core/proof";
 import { artifactPath } from "../../proving/artifacts";
+import { verifyGroth16Proofs, type BatchVerifyOptions, type Groth16ProofItem } from "../../proving/batchVerify";
 import { toSolidityProof, type SolidityProof } from "../../proving/prover";
 import { proveSealedBallotWith, type ProvenSealedBallot, type SealedBallotRequest } from "./ballotProof";
 import { sealedArtifactFiles, type SealedCircuitName } from "../../proving/sealedCircuits";
@@ -78,4 +79,13 @@ export async function verifySealedProof(name: SealedCircuitName, signals: readon
   } catch {
     return false;
   }
+}
+
+/**
+ * verifySealedProof for many proofs of one sealed circuit at once (the auditor's sealed-ballots
+ * check, the relayer): the randomised batch check of lib/proving/batchVerify.ts, about one
+ * pairing a proof instead of four; every false is still snarkjs's verdict.
+ */
+export async function verifySealedProofs(name: SealedCircuitName, items: readonly Groth16ProofItem[], options: Omit<BatchVerifyOptions, "verificationKey"> = {}): Promise<boolean[]> {
+  return (await verifyGroth16Proofs(items, sealedVerificationKey(name), options)).results;
 }
