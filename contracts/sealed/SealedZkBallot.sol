@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IGroth16BatchVerifier} from "../interfaces/IGroth16BatchVerifier.sol";
 import {BabyJubjub} from "./BabyJubjub.sol";
 import {ISealedDecryptionVerifier, ISealedVoteVerifier} from "./interfaces/ISealedVerifiers.sol";
 import {ISealedZkBallot} from "./interfaces/ISealedZkBallot.sol";
@@ -37,6 +38,8 @@ contract SealedZkBallot is ISealedZkBallot {
     uint256 public constant EMPTY_LEAF = 0;
     /// @dev Words of the encrypted totals: C1[0..7][x,y] then C2[0..7][x,y].
     uint256 private constant TOTAL_WORDS = 32;
+    /// @dev Public signals of the sealed vote circuit (ISealedVoteVerifier).
+    uint256 private constant VOTE_SIGNALS = 40;
     /// @dev Domain tags of lib/sealed/dleq.ts SEALED_DOMAIN: the complaint proof, the share pad.
     uint256 private constant COMPLAINT_PROOF_DOMAIN = 0x5ea10002;
     uint256 private constant SHARE_ENCRYPTION_DOMAIN = 0x5ea10003;
@@ -45,6 +48,8 @@ contract SealedZkBallot is ISealedZkBallot {
     ISealedVoteVerifier public immutable VOTE_VERIFIER;
     /// @notice Verifier of partial decryption proofs.
     ISealedDecryptionVerifier public immutable DECRYPTION_VERIFIER;
+    /// @notice Batch verifier of sealed ballot proofs (Groth16BatchVerifier with the sealed vote key), for castVotes.
+    IGroth16BatchVerifier public immutable BATCH_VERIFIER;
 
     struct SealedElection {
         Phase phase;
@@ -86,13 +91,16 @@ contract SealedZkBallot is ISealedZkBallot {
     mapping(uint256 electionId => uint256[]) private _tally;
     mapping(uint256 electionId => mapping(uint256 nullifier => uint256 blockNumber)) private _nullifierBlocks;
 
-    /// @notice Binds the deployment to its two verifiers.
+    /// @notice Binds the deployment to its three verifiers.
     /// @param voteVerifier The sealed vote circuit's verifier.
     /// @param decryptionVerifier The decryption circuit's verifier.
-    constructor(ISealedVoteVerifier voteVerifier, ISealedDecryptionVerifier decryptionVerifier) {
-        if (address(voteVerifier) == address(0) || address(decryptionVerifier) == address(0)) revert ZeroAddress();
+    /// @param batchVerifier The batch verifier for the sealed vote circuit's key (40 public signals).
+    constructor(ISealedVoteVerifier voteVerifier, ISealedDecryptionVerifier decryptionVerifier, IGroth16BatchVerifier batchVerifier) {
+        if (address(voteVerifier) == address(0) || address(decryptionVerifier) == address(0) || address(batchVerifier) == address(0)) revert ZeroAddress();
+        if (batchVerifier.PUBLIC_SIGNALS() != VOTE_SIGNALS) revert BatchVerifierMismatch(batchVerifier.PUBLIC_SIGNALS(), VOTE_SIGNALS);
         VOTE_VERIFIER = voteVerifier;
         DECRYPTION_VERIFIER = decryptionVerifier;
+        BATCH_VERIFIER = batchVerifier;
     }
 
     modifier onlyRegistrar(uint256 electionId) {
@@ -297,6 +305,9 @@ contract SealedZkBallot is ISealedZkBallot {
 
     /// @notice Casts a batch of sealed ballots for one election; an entry castVote would refuse
     /// is skipped with VoteSkipped. The totals are summed in memory and written once.
+    /// @dev The proofs of the entries that pass every other rule are checked together by
+    /// BATCH_VERIFIER (n + 3 pairings). If that check fails, or a nullifier repeats within the
+    /// batch, every entry is checked on its own instead, so the outcome is always castVote's.
     /// @param electionId The election.
     /// @param submissions The ballots.
     /// @return counted Number of ballots added to the totals.
@@ -305,9 +316,11 @@ contract SealedZkBallot is ISealedZkBallot {
         if (size == 0 || size > MAX_BATCH_SIZE) revert InvalidBatchSize(size, MAX_BATCH_SIZE);
         SealedElection storage election = _elections[electionId];
         BabyJubjub.Extended[] memory sums = _loadTotals(electionId);
+        bytes[] memory rejections = new bytes[](size);
+        bool batchVerified = size > 1 && _batchVerified(electionId, election, submissions, rejections);
         for (uint256 i = 0; i < size; ++i) {
             SealedVoteSubmission calldata submission = submissions[i];
-            bytes memory rejection = _checkVote(electionId, election, submission.nullifier, submission.ciphertexts, submission.proof);
+            bytes memory rejection = batchVerified ? rejections[i] : _checkVote(electionId, election, submission.nullifier, submission.ciphertexts, submission.proof);
             if (rejection.length != 0) {
                 emit VoteSkipped(electionId, submission.nullifier, rejection);
                 continue;
@@ -506,7 +519,55 @@ contract SealedZkBallot is ISealedZkBallot {
         uint256 nullifier,
         uint256[32] calldata ciphertexts,
         uint256[8] calldata proof
-    ) private view returns (bytes memory) {
+    ) private view returns (bytes memory rejection) {
+        rejection = _checkRules(electionId, election, nullifier, proof);
+        if (rejection.length == 0 && !_verifyBallot(electionId, election, nullifier, ciphertexts, proof)) {
+            rejection = abi.encodeWithSelector(InvalidProof.selector, electionId, nullifier);
+        }
+    }
+
+    /// @dev True when every entry that passes the rules other than its proof (the others get
+    /// their rejection in `rejections`) is valid by one batch check: at least two such entries,
+    /// no nullifier twice among them, and BATCH_VERIFIER accepts their proofs together.
+    function _batchVerified(
+        uint256 electionId,
+        SealedElection storage election,
+        SealedVoteSubmission[] calldata submissions,
+        bytes[] memory rejections
+    ) private view returns (bool) {
+        uint256 size = submissions.length;
+        uint256[] memory signals = new uint256[](size * VOTE_SIGNALS);
+        uint256[8][] memory proofs = new uint256[8][](size);
+        uint256 eligible;
+        for (uint256 i = 0; i < size; ++i) {
+            SealedVoteSubmission calldata submission = submissions[i];
+            rejections[i] = _checkRules(electionId, election, submission.nullifier, submission.proof);
+            if (rejections[i].length != 0) continue;
+            // A nullifier twice in one batch: only sequential processing says which entry counts.
+            for (uint256 e = 0; e < eligible; ++e) {
+                if (signals[e * VOTE_SIGNALS + 1] == submission.nullifier) return false;
+            }
+            uint256[VOTE_SIGNALS] memory ballotSignals = _ballotSignals(electionId, election, submission.nullifier, submission.ciphertexts);
+            for (uint256 j = 0; j < VOTE_SIGNALS; ++j) signals[eligible * VOTE_SIGNALS + j] = ballotSignals[j];
+            proofs[eligible] = submission.proof;
+            ++eligible;
+        }
+        if (eligible < 2) return false;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Trim both arrays to the eligible entries (memory past them is simply left unused).
+            mstore(signals, mul(eligible, VOTE_SIGNALS))
+            mstore(proofs, eligible)
+        }
+        try BATCH_VERIFIER.verifyBatch(signals, proofs) returns (bool valid) {
+            return valid;
+        } catch {
+            return false;
+        }
+    }
+
+    /// @dev Every rule castVote applies but the proof itself.
+    function _checkRules(uint256 electionId, SealedElection storage election, uint256 nullifier, uint256[8] calldata proof) private view returns (bytes memory) {
         if (election.phase != Phase.Voting) {
             if (election.phase == Phase.None) return abi.encodeWithSelector(ElectionNotFound.selector, electionId);
             return abi.encodeWithSelector(WrongPhase.selector, electionId, election.phase, Phase.Voting);
@@ -519,7 +580,6 @@ contract SealedZkBallot is ISealedZkBallot {
         for (uint256 i = 0; i < 8; ++i) {
             if (proof[i] >= BN254_BASE_FIELD) return abi.encodeWithSelector(ProofCoordinateOutOfField.selector, i, proof[i]);
         }
-        if (!_verifyBallot(electionId, election, nullifier, ciphertexts, proof)) return abi.encodeWithSelector(InvalidProof.selector, electionId, nullifier);
         return "";
     }
 
@@ -530,8 +590,21 @@ contract SealedZkBallot is ISealedZkBallot {
         uint256[32] calldata ciphertexts,
         uint256[8] calldata proof
     ) private view returns (bool) {
-        // The public signals in the circuit's order (lib/sealed/circuitInput.ts sealedVotePublicSignalNames).
-        uint256[40] memory signals;
+        uint256[VOTE_SIGNALS] memory signals = _ballotSignals(electionId, election, nullifier, ciphertexts);
+        try VOTE_VERIFIER.verifyProof([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], signals) returns (bool valid) {
+            return valid;
+        } catch {
+            return false;
+        }
+    }
+
+    /// @dev The public signals in the circuit's order (lib/sealed/circuitInput.ts sealedVotePublicSignalNames).
+    function _ballotSignals(
+        uint256 electionId,
+        SealedElection storage election,
+        uint256 nullifier,
+        uint256[32] calldata ciphertexts
+    ) private view returns (uint256[VOTE_SIGNALS] memory signals) {
         signals[0] = election.voterRollRoot;
         signals[1] = nullifier;
         for (uint256 w = 0; w < TOTAL_WORDS; ++w) signals[2 + w] = ciphertexts[w];
@@ -542,11 +615,6 @@ contract SealedZkBallot is ISealedZkBallot {
         signals[38] = election.maxSelections;
         // The circuit's options beyond this are constrained to encrypt 0.
         signals[39] = election.numOptions;
-        try VOTE_VERIFIER.verifyProof([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], signals) returns (bool valid) {
-            return valid;
-        } catch {
-            return false;
-        }
     }
 
     function _verifyDecryption(uint256[8] calldata proof, uint256[34] memory signals) private view returns (bool) {

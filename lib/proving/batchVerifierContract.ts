@@ -10,7 +10,7 @@ import fs from "node:fs";
 
 import type { BlockTag, Provider, Signer } from "ethers";
 
-import { VoteBatchVerifier__factory, type VoteBatchVerifier } from "../../typechain-types";
+import { Groth16BatchVerifier__factory, VoteBatchVerifier__factory, type Groth16BatchVerifier, type VoteBatchVerifier } from "../../typechain-types";
 import { PROJECT_ROOT, artifactPath } from "./artifacts";
 import { ZkBallotError } from "../core/errors";
 import { BN254_BASE_FIELD, loadVerificationKey } from "./prover";
@@ -66,27 +66,41 @@ function g2(value: unknown, what: string): G2Coordinates {
   return [coordinate(x1, `${what}.x[1]`), coordinate(x0, `${what}.x[0]`), coordinate(y1, `${what}.y[1]`), coordinate(y0, `${what}.y[0]`)];
 }
 
+/** Groth16BatchVerifier.VerificationKey: any number of IC points. */
+export interface Groth16BatchVerificationKey extends Omit<BatchVerificationKey, "ic"> {
+  /** IC0..ICm, one more than the circuit's public signals. */
+  ic: G1Coordinates[];
+}
+
 /**
- * snarkjs's verification_key.json (parsed) -> VoteBatchVerifier's constructor arguments.
- * Refuses anything but a Groth16 BN254 key with the vote circuit's four public signals.
- * (The contract itself checks that every point is on its curve.)
+ * snarkjs's verification_key.json (parsed) -> Groth16BatchVerifier's constructor arguments.
+ * Refuses anything but a Groth16 BN254 key with `publicSignals` public signals (the contract
+ * itself checks that every point is on its curve).
  */
-export function batchVerifierConstructorArgs(verificationKey: unknown): [BatchVerificationKey] {
+export function groth16BatchVerifierConstructorArgs(verificationKey: unknown, publicSignals: number): [Groth16BatchVerificationKey] {
   if (typeof verificationKey !== "object" || verificationKey === null) throw invalidKey("not an object");
   const key = verificationKey as Record<string, unknown>;
   if (key.protocol !== "groth16") throw invalidKey(`protocol is ${String(key.protocol)}, expected groth16`);
   if (key.curve !== "bn128") throw invalidKey(`curve is ${String(key.curve)}, expected bn128`);
-  if (Number(key.nPublic) !== VOTE_PUBLIC_SIGNALS) throw invalidKey(`nPublic is ${String(key.nPublic)}, the vote circuit has ${VOTE_PUBLIC_SIGNALS}`);
-  const ic = tuple(key.IC, VOTE_PUBLIC_SIGNALS + 1, "IC").map((point, j) => g1(point, `IC[${j}]`)) as BatchVerificationKey["ic"];
-  return [
-    {
-      alpha1: g1(key.vk_alpha_1, "vk_alpha_1"),
-      beta2: g2(key.vk_beta_2, "vk_beta_2"),
-      gamma2: g2(key.vk_gamma_2, "vk_gamma_2"),
-      delta2: g2(key.vk_delta_2, "vk_delta_2"),
-      ic,
-    },
-  ];
+  if (Number(key.nPublic) !== publicSignals) throw invalidKey(`nPublic is ${String(key.nPublic)}, the circuit has ${publicSignals}`);
+  const ic = tuple(key.IC, publicSignals + 1, "IC").map((point, j) => g1(point, `IC[${j}]`));
+  return [{ alpha1: g1(key.vk_alpha_1, "vk_alpha_1"), beta2: g2(key.vk_beta_2, "vk_beta_2"), gamma2: g2(key.vk_gamma_2, "vk_gamma_2"), delta2: g2(key.vk_delta_2, "vk_delta_2"), ic }];
+}
+
+/**
+ * snarkjs's verification_key.json (parsed) -> VoteBatchVerifier's constructor arguments.
+ * Refuses anything but a Groth16 BN254 key with the vote circuit's four public signals.
+ */
+export function batchVerifierConstructorArgs(verificationKey: unknown): [BatchVerificationKey] {
+  const [key] = groth16BatchVerifierConstructorArgs(verificationKey, VOTE_PUBLIC_SIGNALS);
+  return [{ ...key, ic: key.ic as BatchVerificationKey["ic"] }];
+}
+
+/** Deploys Groth16BatchVerifier for a key with `publicSignals` public signals (the sealed vote circuit's). */
+export async function deployGroth16BatchVerifier(signer: Signer, verificationKey: unknown, publicSignals: number): Promise<Groth16BatchVerifier> {
+  const verifier = await new Groth16BatchVerifier__factory(signer).deploy(...groth16BatchVerifierConstructorArgs(verificationKey, publicSignals));
+  await verifier.waitForDeployment();
+  return verifier;
 }
 
 /**
