@@ -127,26 +127,58 @@ export interface BatchVerifierCodeOptions {
   compile?: ContractCompiler;
 }
 
+/** Groth16BatchVerifier's source and what it imports, by the source names solc sees. */
+export const GROTH16_BATCH_VERIFIER_SOURCES = ["contracts/verifiers/Groth16BatchVerifier.sol", "contracts/verifiers/Bn254.sol", "contracts/interfaces/IGroth16BatchVerifier.sol"] as const;
+
 /**
  * What is wrong with the code at `address` as the batch verifier of `verificationKey`: empty
  * when it is VoteBatchVerifier compiled from this repository's source with the project's
  * settings (immutables aside) and its immutables hold exactly that key. Used by the auditor.
  */
 export async function checkBatchVerifierCode(provider: Provider, address: string, verificationKey: unknown, options: BatchVerifierCodeOptions = {}): Promise<string[]> {
+  const [expected] = batchVerifierConstructorArgs(verificationKey);
+  return compareDeployedVerifier(provider, address, BATCH_VERIFIER_SOURCES, "VoteBatchVerifier", expected, (blockTag) => VoteBatchVerifier__factory.connect(address, provider).verificationKey({ blockTag }), options);
+}
+
+/**
+ * checkBatchVerifierCode for Groth16BatchVerifier (the sealed vote circuit's batch verifier):
+ * the code compiled from GROTH16_BATCH_VERIFIER_SOURCES, immutables aside, and the key it
+ * stores equal to `verificationKey` with `publicSignals` public signals.
+ */
+export async function checkGroth16BatchVerifierCode(provider: Provider, address: string, verificationKey: unknown, publicSignals: number, options: BatchVerifierCodeOptions = {}): Promise<string[]> {
+  const [expected] = groth16BatchVerifierConstructorArgs(verificationKey, publicSignals);
+  const verifier = Groth16BatchVerifier__factory.connect(address, provider);
+  return compareDeployedVerifier(provider, address, GROTH16_BATCH_VERIFIER_SOURCES, "Groth16BatchVerifier", expected, async (blockTag) => {
+    const count = await verifier.PUBLIC_SIGNALS({ blockTag });
+    if (count !== BigInt(publicSignals)) return `the batch verifier at ${address} takes ${count} public signals, the circuit has ${publicSignals}`;
+    return verifier.verificationKey({ blockTag });
+  }, options);
+}
+
+async function compareDeployedVerifier(
+  provider: Provider,
+  address: string,
+  sourceNames: readonly string[],
+  contractName: string,
+  expected: Groth16BatchVerificationKey,
+  /** The key the contract holds, or what is wrong before it can be read. */
+  readKey: (blockTag: BlockTag | undefined) => Promise<Record<"alpha1" | "beta2" | "gamma2" | "delta2" | "ic", unknown> | string>,
+  options: BatchVerifierCodeOptions,
+): Promise<string[]> {
   const { blockTag, root = PROJECT_ROOT, compile = compileSources } = options;
   const deployed = await provider.getCode(address, blockTag);
   if (deployed === "0x") return [`no code at the batch verifier address ${address}`];
-  const sources = Object.fromEntries(BATCH_VERIFIER_SOURCES.map((name) => [name, fs.readFileSync(artifactPath(name, root), "utf8")]));
-  const compiled = compile(sources, BATCH_VERIFIER_SOURCES[0], "VoteBatchVerifier");
+  const sources = Object.fromEntries(sourceNames.map((name) => [name, fs.readFileSync(artifactPath(name, root), "utf8")]));
+  const compiled = compile(sources, sourceNames[0], contractName);
   if (maskImmutables(deployed, compiled.immutableReferences) !== maskImmutables(compiled.deployedBytecode, compiled.immutableReferences)) {
-    return [`the code at ${address} is not VoteBatchVerifier as compiled from ${BATCH_VERIFIER_SOURCES[0]}`];
+    return [`the code at ${address} is not ${contractName} as compiled from ${sourceNames[0]}`];
   }
-  const [expected] = batchVerifierConstructorArgs(verificationKey);
-  const stored = await VoteBatchVerifier__factory.connect(address, provider).verificationKey({ blockTag });
-  const same = (a: readonly unknown[], b: readonly unknown[]): boolean => JSON.stringify(a.flat(2).map(String)) === JSON.stringify(b.flat(2).map(String));
+  const stored = await readKey(blockTag);
+  if (typeof stored === "string") return [stored];
+  const same = (a: unknown, b: readonly unknown[]): boolean => JSON.stringify((a as unknown[]).flat(2).map(String)) === JSON.stringify(b.flat(2).map(String));
   const problems: string[] = [];
   for (const part of ["alpha1", "beta2", "gamma2", "delta2", "ic"] as const) {
-    if (!same(stored[part] as unknown as unknown[], expected[part])) problems.push(`the batch verifier's ${part} differs from the published verification key`);
+    if (!same(stored[part], expected[part])) problems.push(`the batch verifier's ${part} differs from the published verification key`);
   }
   return problems;
 }
