@@ -138,14 +138,14 @@ library Bn254 {
     }
 
     /// @dev Writes the G2 half of pair `index`, in precompile order [x1, x0, y1, y0].
-    function storeG2(bytes memory pairingInput, uint256 index, uint256[4] memory q) internal pure {
+    function storeG2(bytes memory pairingInput, uint256 index, uint256 x1, uint256 x0, uint256 y1, uint256 y0) internal pure {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let p := add(add(pairingInput, 0x60), mul(index, PAIR_BYTES))
-            mstore(p, mload(q))
-            mstore(add(p, 0x20), mload(add(q, 0x20)))
-            mstore(add(p, 0x40), mload(add(q, 0x40)))
-            mstore(add(p, 0x60), mload(add(q, 0x60)))
+            mstore(p, x1)
+            mstore(add(p, 0x20), x0)
+            mstore(add(p, 0x40), y1)
+            mstore(add(p, 0x60), y0)
         }
     }
 

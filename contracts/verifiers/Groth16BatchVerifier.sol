@@ -170,7 +170,7 @@ contract Groth16BatchVerifier is IGroth16BatchVerifier {
         (bool ok, uint256 x, uint256 y) = Bn254.ecMul(key.alpha1[0], key.alpha1[1], acc.sumR);
         if (!ok) return false;
         Bn254.storeG1(pairingInput, n, x, y);
-        Bn254.storeG2(pairingInput, n, key.beta2);
+        Bn254.storeG2(pairingInput, n, key.beta2[0], key.beta2[1], key.beta2[2], key.beta2[3]);
 
         // Σ_i r_i·L_i = (Σr)·IC0 + Σ_j (Σ_i r_i·x_ij)·IC_j: m + 1 ecMul for the whole batch.
         (ok, x, y) = Bn254.ecMul(key.ic[0][0], key.ic[0][1], acc.sumR);
@@ -179,10 +179,10 @@ contract Groth16BatchVerifier is IGroth16BatchVerifier {
         }
         if (!ok) return false;
         Bn254.storeG1(pairingInput, n + 1, x, y);
-        Bn254.storeG2(pairingInput, n + 1, key.gamma2);
+        Bn254.storeG2(pairingInput, n + 1, key.gamma2[0], key.gamma2[1], key.gamma2[2], key.gamma2[3]);
 
         Bn254.storeG1(pairingInput, n + 2, acc.sumRCx, acc.sumRCy);
-        Bn254.storeG2(pairingInput, n + 2, key.delta2);
+        Bn254.storeG2(pairingInput, n + 2, key.delta2[0], key.delta2[1], key.delta2[2], key.delta2[3]);
         return true;
     }
 

@@ -114,7 +114,7 @@ export async function deployVoteBatchVerifier(signer: Signer, verificationKey: u
 }
 
 /** The batch verifier's source and the interface it imports, by the source names solc sees. */
-export const BATCH_VERIFIER_SOURCES = ["contracts/verifiers/VoteBatchVerifier.sol", "contracts/interfaces/IVoteBatchVerifier.sol"] as const;
+export const BATCH_VERIFIER_SOURCES = ["contracts/verifiers/VoteBatchVerifier.sol", "contracts/verifiers/Bn254.sol", "contracts/interfaces/IVoteBatchVerifier.sol"] as const;
 
 /** Compiles Solidity sources to one contract: compileSources, or a cached version of it (lib/audit/compileCache.ts). */
 export type ContractCompiler = (sources: Record<string, string>, fileName: string, contractName: string) => CompiledContract;
