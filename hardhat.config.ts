@@ -13,7 +13,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_GET_TEST_FILES } from "
 import type { HardhatUserConfig } from "hardhat/config";
 
 import { retryReadsOnStaleSockets } from "./lib/node/rpcRetry";
-import { SOLIDITY_SETTINGS, SOLIDITY_VERSION } from "./lib/proving/solidity";
+import { SEALED_BALLOT_SETTINGS, SOLIDITY_SETTINGS, SOLIDITY_VERSION } from "./lib/proving/solidity";
 import "./tasks";
 import { checkCommandLine } from "./tasks/cli";
 
@@ -58,8 +58,8 @@ const TEST_JOBS = Math.max(1, Number(process.env.ZKBALLOT_TEST_JOBS ?? 2));
 
 const config: HardhatUserConfig = {
   solidity: {
-    version: SOLIDITY_VERSION,
-    settings: SOLIDITY_SETTINGS,
+    compilers: [{ version: SOLIDITY_VERSION, settings: SOLIDITY_SETTINGS }],
+    overrides: { "contracts/sealed/SealedZkBallot.sol": { version: SOLIDITY_VERSION, settings: SEALED_BALLOT_SETTINGS } },
   },
   networks: {
     // The in-process network (and `hardhat node`) runs osaka, the hardfork public chains run, pinned

@@ -6,7 +6,7 @@
  * reused by the refusal tests. Gas of every step is printed for bench/sealed.ts's rows.
  */
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import { ethers, network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import type { SealedZkBallot } from "../typechain-types";
@@ -21,6 +21,11 @@ import { proveSealedBallot, proveSealedDecryption, sealedVerificationKey, verify
 import { sealedVoteSignals } from "../lib/sealed/circuitInput";
 import { SNARK_SCALAR_FIELD } from "../lib/core/constants";
 import { inThreadBatchVerifier } from "../lib/proving/mclGroth16";
+import { groth16BatchVerifierConstructorArgs } from "../lib/proving/batchVerifierContract";
+import { BN254_BASE_FIELD, loadVerificationKey } from "../lib/proving/prover";
+import { Groth16BatchVerifier__factory, SealedZkBallot__factory } from "../typechain-types";
+import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionReceipt } from "ethers";
 import {
   assertKeyFileMatches,
   castSealedBallot,
@@ -249,23 +254,41 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     expect(await contract.nullifierSpentInBlock(electionId, ballots[0].nullifier)).to.equal(0n);
   });
 
-  it("batch-verifies sealed proofs off chain with snarkjs's verdict on each: valid ones, an altered ciphertext, a nullifier aliased by + r, another key's ballot, a borrowed proof", async function () {
+  /** Calls from the contract to BATCH_VERIFIER and to VOTE_VERIFIER in a transaction (from its trace). */
+  const verifierCalls = async (hash: string): Promise<{ batch: number; single: number }> => {
+    const trace = (await network.provider.send("debug_traceTransaction", [hash, { disableStorage: true, disableMemory: true }])) as { structLogs: { op: string; depth: number; stack: string[] }[] };
+    const targets = trace.structLogs.filter((log) => log.op === "STATICCALL" && log.depth === 1).map((log) => BigInt("0x" + log.stack[log.stack.length - 2]));
+    const [batchVerifier, voteVerifier] = [BigInt(await contract.BATCH_VERIFIER()), BigInt(await contract.VOTE_VERIFIER())];
+    return { batch: targets.filter((t) => t === batchVerifier).length, single: targets.filter((t) => t === voteVerifier).length };
+  };
+
+  /** Ballot 2's words with c2 of option 2 plus G: a plaintext of 2 under ballot 2's proof. */
+  const alteredWords = (): bigint[] => {
+    const altered = [...ballots[2].ciphertextWords];
+    const moved = addPoints({ x: altered[20], y: altered[21] }, GENERATOR);
+    [altered[20], altered[21]] = [moved.x, moved.y];
+    return altered;
+  };
+
+  /** Proofs with the public signals the contract builds: valid 0, 1, 6; invalid 2 to 5. */
+  const batchItems = () => {
     const signalsOf = (ballot: ProvenSealedBallot, words: readonly bigint[] = ballot.ciphertextWords) =>
       sealedVoteSignals({ voterRollRoot: roll.root, nullifier: ballot.nullifier, ciphertextWords: words, electionScope: scope, electionKey, minSelections: 1, maxSelections: 1, numOptions: OPTIONS });
-    const altered = [...ballots[2].ciphertextWords];
-    const moved = addPoints({ x: altered[20], y: altered[21] }, GENERATOR); // c2 of option 2 plus G: a plaintext of 2
-    [altered[20], altered[21]] = [moved.x, moved.y];
     const aliased = signalsOf(ballots[3]);
     aliased[1] += SNARK_SCALAR_FIELD; // the same nullifier once reduced mod r
-    const items = [
+    return [
       { signals: signalsOf(ballots[0]), proof: ballots[0].proof },
       { signals: signalsOf(ballots[1]), proof: ballots[1].proof },
-      { signals: signalsOf(ballots[2], altered), proof: ballots[2].proof },
+      { signals: signalsOf(ballots[2], alteredWords()), proof: ballots[2].proof },
       { signals: aliased, proof: ballots[3].proof },
       { signals: signalsOf(underOtherKey), proof: underOtherKey.proof },
       { signals: signalsOf(ballots[4]), proof: ballots[3].proof },
       { signals: signalsOf(ballots[4]), proof: ballots[4].proof },
     ];
+  };
+
+  it("batch-verifies sealed proofs off chain with snarkjs's verdict on each: valid ones, an altered ciphertext, a nullifier aliased by + r, another key's ballot, a borrowed proof", async function () {
+    const items = batchItems();
     const expected = [true, true, false, false, false, false, true];
     const oneByOne = await Promise.all(items.map((item) => verifySealedProof("sealedVote", item.signals, item.proof)));
     expect(oneByOne).to.deep.equal(expected);
@@ -281,6 +304,51 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     expect(check([items[3]].map(asStrings)).uncovered).to.deep.equal([0]);
   });
 
+  it("Groth16BatchVerifier on chain holds the sealed vote key and accepts a batch only when every proof in it is valid (a signal + r, a coordinate + q, an altered ciphertext, another key, a borrowed proof each fail it)", async function () {
+    const verifier = Groth16BatchVerifier__factory.connect(await contract.BATCH_VERIFIER(), admin);
+    expect(await verifier.PUBLIC_SIGNALS()).to.equal(40n);
+    const [expectedKey] = groth16BatchVerifierConstructorArgs(sealedVerificationKey("sealedVote"), 40);
+    const stored = await verifier.verificationKey();
+    expect(JSON.stringify(stored.ic.map((p) => p.map(String)))).to.equal(JSON.stringify(expectedKey.ic.map((p) => p.map(String))));
+    const items = batchItems();
+    const call = (list: { signals: readonly bigint[]; proof: readonly bigint[] }[]) => verifier.verifyBatch(list.flatMap((item) => [...item.signals]), list.map((item) => [...item.proof]));
+    expect(await call([items[0], items[1], items[6]])).to.equal(true);
+    expect(await call([items[6]])).to.equal(true);
+    for (const bad of [2, 3, 4, 5]) expect(await call([items[0], items[bad], items[6]]), `item ${bad}`).to.equal(false);
+    const plusQ = [...items[0].proof];
+    plusQ[0] += BN254_BASE_FIELD; // A.x + q: the same point once reduced mod q
+    expect(await call([{ ...items[0], proof: plusQ }, items[1]])).to.equal(false);
+    const offCurve = [...items[0].proof];
+    offCurve[1] += 1n;
+    expect(await call([{ ...items[0], proof: offCurve }, items[1]])).to.equal(false);
+    expect(await call([])).to.equal(false);
+    await expect(verifier.verifyBatch(items[0].signals.slice(1), [[...items[0].proof]])).to.be.revertedWithCustomError(verifier, "LengthMismatch").withArgs(39n, 1n);
+    // The constructor refuses a key off its curve and a verifier for another circuit.
+    const factory = new Groth16BatchVerifier__factory(admin);
+    const broken = { ...expectedKey, ic: expectedKey.ic.map((p, j) => (j === 3 ? [p[0], p[1] + 1n] as [bigint, bigint] : p)) };
+    await expect(factory.deploy(broken)).to.be.revertedWithCustomError(factory, "InvalidVerificationKey");
+    const openVerifier = await factory.deploy(groth16BatchVerifierConstructorArgs(loadVerificationKey(), 4)[0]);
+    const sealedFactory = new SealedZkBallot__factory(admin);
+    await expect(sealedFactory.deploy(await contract.VOTE_VERIFIER(), await contract.DECRYPTION_VERIFIER(), await openVerifier.getAddress())).to.be.revertedWithCustomError(sealedFactory, "BatchVerifierMismatch").withArgs(4n, 40n);
+  });
+
+  it("castVotes falls back to one proof at a time when the batch check fails or a nullifier repeats in the batch, with castVote's outcome for every entry", async function () {
+    const snapshot = await takeSnapshot();
+    const reasons = (receipt: ContractTransactionReceipt) =>
+      receipt.logs.map((l) => contract.interface.parseLog(l)).filter((p) => p?.name === "VoteSkipped").map((p) => [p!.args.nullifier as bigint, contract.interface.parseError(p!.args.reason)?.name]);
+    const altered = { ...ballots[2], ciphertextWords: alteredWords() };
+    const mixed = await castSealedBallots(contract, electionId, [ballots[1], altered, ballots[3]]);
+    expect(reasons(mixed)).to.deep.equal([[ballots[2].nullifier, "InvalidProof"]]);
+    expect(await verifierCalls(mixed.hash)).to.deep.equal({ batch: 1, single: 3 });
+    expect((await contract.getElection(electionId))[2]).to.equal(2n);
+    await snapshot.restore();
+    const repeated = await castSealedBallots(contract, electionId, [ballots[1], ballots[1], ballots[3]]);
+    expect(reasons(repeated)).to.deep.equal([[ballots[1].nullifier, "NullifierAlreadySpent"]]);
+    expect(await verifierCalls(repeated.hash)).to.deep.equal({ batch: 0, single: 2 });
+    await snapshot.restore();
+    expect(await contract.nullifierSpentInBlock(electionId, ballots[1].nullifier)).to.equal(0n);
+  });
+
   it("counts one castVote and a castVotes batch into the encrypted totals, skipping a repeated nullifier", async function () {
     const single = await castSealedBallot(contract, electionId, ballots[0]);
     const batch = await castSealedBallots(contract, electionId, [...ballots.slice(1), ballots[0]]);
@@ -288,6 +356,8 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     expect(skipped).to.have.length(1);
     expect(contract.interface.parseError(skipped[0]!.args.reason)?.name).to.equal("NullifierAlreadySpent");
     console.log(`      gas: castVote ${single.gasUsed}; castVotes of 4 (+1 skipped) ${batch.gasUsed} = ${batch.gasUsed / 4n} per ballot`);
+    // One batch check, no proof verified on its own.
+    expect(await verifierCalls(batch.hash)).to.deep.equal({ batch: 1, single: 0 });
     const [, , ballotsCast] = await contract.getElection(electionId);
     expect(ballotsCast).to.equal(5n);
     const totals = await fetchEncryptedTotals(contract, electionId);

@@ -4,12 +4,13 @@
  * ceremony, real proofs, the refused tampered share, the absent trustee and the checked tally.
  */
 import { expect } from "chai";
-import type { Provider } from "ethers";
+import { AbiCoder, type Provider, type TransactionRequest } from "ethers";
 import { ethers } from "hardhat";
 
 import { auditElection, formatAuditSummary, renderAuditHtml, renderAuditJson, type AuditReport } from "../lib/audit";
 import { sealedInterface } from "../lib/audit/sealedEvents";
-import { releaseSnarkjs } from "../lib/proving/prover";
+import { loadVerificationKey, releaseSnarkjs } from "../lib/proving/prover";
+import { deployGroth16BatchVerifier } from "../lib/proving/batchVerifierContract";
 import { checkMySealedBallot } from "../lib/sealed/flow/myBallot";
 import { SealedZkBallot__factory } from "../typechain-types";
 import { SEALED_DEMO_OPTIONS, runSealedDemo, type SealedDemoResult } from "../scripts/lib/sealedDemo";
@@ -126,6 +127,32 @@ describe("sealed demo (npm run demo -- --sealed)", function () {
     expect(checkOf(count, "sealed-tally").status).to.equal("fail");
     expect(checkOf(count, "sealed-tally").findings.map((f) => f.code)).to.deep.equal(["COUNT_MISMATCH"]);
     expect(formatAuditSummary(count)).to.match(/\[FAIL\] sealed-tally/).and.match(/COUNT_MISMATCH: the counts in TallyFinalized/);
+  });
+
+  it("fails sealed-verifiers for a BATCH_VERIFIER that is another contract, or a Groth16BatchVerifier of another key", async function () {
+    if (!demo) this.skip();
+    const sealed = SealedZkBallot__factory.connect(demo!.contractAddress, ethers.provider);
+    const selector = sealed.interface.getFunction("BATCH_VERIFIER").selector;
+    /** The hardhat provider, answering BATCH_VERIFIER() with `address`. */
+    const answering = (address: string): Provider =>
+      new Proxy(ethers.provider, {
+        get(target, property, receiver) {
+          if (property === "call") {
+            return async (tx: TransactionRequest) => (String(tx.data).startsWith(selector) ? AbiCoder.defaultAbiCoder().encode(["address"], [address]) : target.call(tx));
+          }
+          const value = Reflect.get(target, property, receiver) as unknown;
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      }) as unknown as Provider;
+    const findings = (report: AuditReport) => checkOf(report, "sealed-verifiers").findings.map((f) => [f.code, f.message]);
+    const [admin] = await ethers.getSigners();
+    const otherKey = await deployGroth16BatchVerifier(admin, loadVerificationKey(), 4);
+    const wrongKey = await audit(answering(await otherKey.getAddress()));
+    expect(findings(wrongKey)).to.deep.equal([["VERIFIER_MISMATCH", `the batch verifier at ${await otherKey.getAddress()} takes 4 public signals, the circuit has 40`]]);
+    const voteVerifier = await sealed.VOTE_VERIFIER();
+    const notBatch = await audit(answering(voteVerifier));
+    expect(findings(notBatch)).to.deep.equal([["VERIFIER_MISMATCH", `the code at ${voteVerifier} is not Groth16BatchVerifier as compiled from contracts/verifiers/Groth16BatchVerifier.sol`]]);
+    expect(notBatch.result.ok).to.equal(false);
   });
 
   // my-ballot's "NO" answers: the same voter's check through an RPC that rewrites one event.

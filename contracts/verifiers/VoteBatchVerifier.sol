@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IVoteBatchVerifier} from "../interfaces/IVoteBatchVerifier.sol";
+import {Bn254} from "./Bn254.sol";
 
 /// @title VoteBatchVerifier
 /// @notice Verifies many Groth16 proofs of the vote circuit in one call, with n + 3 pairings
@@ -54,24 +55,13 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
     error InvalidVerificationKey();
 
     /// @notice Order of the BN254 scalar field: public signals and coefficients live below it.
-    uint256 public constant SCALAR_FIELD =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 public constant SCALAR_FIELD = Bn254.SCALAR_FIELD;
 
     /// @notice Order of the BN254 base field: every point coordinate lives below it.
-    uint256 public constant BASE_FIELD =
-        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    uint256 public constant BASE_FIELD = Bn254.BASE_FIELD;
 
     /// @notice Public signals per proof: voterRollRoot, nullifier, electionScope, ballot.
     uint256 public constant PUBLIC_SIGNALS = 4;
-
-    /// @dev b' = 3 / (9 + u) of the twist y^2 = x^3 + b' over Fq2 = Fq[u]/(u^2 + 1), on which B lies.
-    uint256 private constant TWIST_B_REAL =
-        19485874751759354771024239261021720505790618469301721065564631296452457478373;
-    uint256 private constant TWIST_B_IMAGINARY =
-        266929791119991161246907387137283842545076965332900288569378510910307636690;
-
-    /// @dev One pairing-precompile entry: a G1 point (64 bytes) then a G2 point (128 bytes).
-    uint256 private constant PAIR_BYTES = 192;
 
     // Immutables cannot be arrays or structs, hence one per coordinate.
     uint256 private immutable ALPHA_X;
@@ -170,7 +160,7 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
 
         Accumulator memory acc;
         // Entries 0..n-1: (-r_i·A_i, B_i); then (Σr·α, β), (Σr·L, γ), (Σr·C, δ).
-        bytes memory pairingInput = new bytes((n + 3) * PAIR_BYTES);
+        bytes memory pairingInput = new bytes((n + 3) * Bn254.PAIR_BYTES);
         for (uint256 i = 0; i < n; ++i) {
             if (!_isWellFormed(publicSignals[i], proofs[i])) return false;
             if (!_accumulateProof(acc, pairingInput, i, _coefficient(seed, i), publicSignals[i], proofs[i])) {
@@ -178,7 +168,7 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
             }
         }
         if (!_storeKeyTerms(acc, pairingInput, n)) return false;
-        return _pairingProductIsOne(pairingInput);
+        return Bn254.pairingProductIsOne(pairingInput);
     }
 
     // ---------------------------------------------------------------- batch steps
@@ -215,13 +205,7 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
         for (uint256 j = 0; j < PUBLIC_SIGNALS; ++j) {
             if (signals[j] >= SCALAR_FIELD) return false;
         }
-        for (uint256 k = 0; k < 8; ++k) {
-            if (proof[k] >= BASE_FIELD) return false;
-        }
-        return
-            _isOnCurveG1(proof[0], proof[1]) &&
-            _isOnTwist(proof[2], proof[3], proof[4], proof[5]) &&
-            _isOnCurveG1(proof[6], proof[7]);
+        return Bn254.isProofWellFormed(proof);
     }
 
     /// @dev Proof i's share of the check: the pair (-r_i·A_i, B_i), r_i·C_i into Σ r_i·C_i, and
@@ -234,14 +218,14 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
         uint256[4] calldata signals,
         uint256[8] calldata proof
     ) private view returns (bool) {
-        (bool ok, uint256 x, uint256 y) = _ecMul(proof[0], _negateY(proof[1]), ri);
+        (bool ok, uint256 x, uint256 y) = Bn254.ecMul(proof[0], Bn254.negateY(proof[1]), ri);
         if (!ok) return false;
-        _storeG1(pairingInput, i, x, y);
-        _storeProofB(pairingInput, i, proof);
+        Bn254.storeG1(pairingInput, i, x, y);
+        Bn254.storeProofB(pairingInput, i, proof);
 
-        (ok, x, y) = _ecMul(proof[6], proof[7], ri);
+        (ok, x, y) = Bn254.ecMul(proof[6], proof[7], ri);
         if (!ok) return false;
-        (ok, acc.sumRCx, acc.sumRCy) = _ecAdd(acc.sumRCx, acc.sumRCy, x, y);
+        (ok, acc.sumRCx, acc.sumRCy) = Bn254.ecAdd(acc.sumRCx, acc.sumRCy, x, y);
         if (!ok) return false;
 
         acc.sumR = addmod(acc.sumR, ri, SCALAR_FIELD);
@@ -253,174 +237,38 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
 
     /// @dev The three key pairs after the n proof pairs: (Σr·α, β), (Σr·L, γ), (Σr·C, δ).
     function _storeKeyTerms(Accumulator memory acc, bytes memory pairingInput, uint256 n) private view returns (bool) {
-        (bool ok, uint256 x, uint256 y) = _ecMul(ALPHA_X, ALPHA_Y, acc.sumR);
+        (bool ok, uint256 x, uint256 y) = Bn254.ecMul(ALPHA_X, ALPHA_Y, acc.sumR);
         if (!ok) return false;
-        _storeG1(pairingInput, n, x, y);
-        _storeG2(pairingInput, n, BETA_X1, BETA_X2, BETA_Y1, BETA_Y2);
+        Bn254.storeG1(pairingInput, n, x, y);
+        Bn254.storeG2(pairingInput, n, BETA_X1, BETA_X2, BETA_Y1, BETA_Y2);
 
         (ok, x, y) = _sumOfWeightedInputs(acc);
         if (!ok) return false;
-        _storeG1(pairingInput, n + 1, x, y);
-        _storeG2(pairingInput, n + 1, GAMMA_X1, GAMMA_X2, GAMMA_Y1, GAMMA_Y2);
+        Bn254.storeG1(pairingInput, n + 1, x, y);
+        Bn254.storeG2(pairingInput, n + 1, GAMMA_X1, GAMMA_X2, GAMMA_Y1, GAMMA_Y2);
 
-        _storeG1(pairingInput, n + 2, acc.sumRCx, acc.sumRCy);
-        _storeG2(pairingInput, n + 2, DELTA_X1, DELTA_X2, DELTA_Y1, DELTA_Y2);
+        Bn254.storeG1(pairingInput, n + 2, acc.sumRCx, acc.sumRCy);
+        Bn254.storeG2(pairingInput, n + 2, DELTA_X1, DELTA_X2, DELTA_Y1, DELTA_Y2);
         return true;
     }
 
     /// @dev Σ_i r_i·L_i = (Σr)·IC0 + Σ_j (Σ_i r_i·x_ij)·IC_j: five ecMul for the whole batch.
     function _sumOfWeightedInputs(Accumulator memory acc) private view returns (bool ok, uint256 x, uint256 y) {
-        (ok, x, y) = _ecMul(IC0_X, IC0_Y, acc.sumR);
-        if (ok) (ok, x, y) = _mulAdd(x, y, IC1_X, IC1_Y, acc.sumRX[0]);
-        if (ok) (ok, x, y) = _mulAdd(x, y, IC2_X, IC2_Y, acc.sumRX[1]);
-        if (ok) (ok, x, y) = _mulAdd(x, y, IC3_X, IC3_Y, acc.sumRX[2]);
-        if (ok) (ok, x, y) = _mulAdd(x, y, IC4_X, IC4_Y, acc.sumRX[3]);
-    }
-
-    // ---------------------------------------------------------------- curve arithmetic
-
-    /// @dev -(x, y) = (x, q - y); the identity (y = 0 only there, as G1 has odd order) is its own negation.
-    function _negateY(uint256 y) private pure returns (uint256) {
-        return y == 0 ? 0 : BASE_FIELD - y;
-    }
-
-    /// @dev y^2 = x^3 + 3 over Fq, or the identity (0, 0). Coordinates must already be < q.
-    function _isOnCurveG1(uint256 x, uint256 y) private pure returns (bool) {
-        if (x == 0 && y == 0) return true;
-        return mulmod(y, y, BASE_FIELD) == addmod(mulmod(mulmod(x, x, BASE_FIELD), x, BASE_FIELD), 3, BASE_FIELD);
-    }
-
-    /// @dev y^2 = x^3 + b' over Fq2, or the identity (all zero). Arguments in precompile order
-    /// [x1, x0, y1, y0] (imaginary part first); coordinates must already be < q. Subgroup membership is left to
-    /// the pairing precompile.
-    function _isOnTwist(uint256 xIm, uint256 xRe, uint256 yIm, uint256 yRe) private pure returns (bool) {
-        if (xIm == 0 && xRe == 0 && yIm == 0 && yRe == 0) return true;
-        (uint256 ySquareRe, uint256 ySquareIm) = _fq2Mul(yRe, yIm, yRe, yIm);
-        (uint256 xSquareRe, uint256 xSquareIm) = _fq2Mul(xRe, xIm, xRe, xIm);
-        (uint256 xCubeRe, uint256 xCubeIm) = _fq2Mul(xSquareRe, xSquareIm, xRe, xIm);
-        return
-            ySquareRe == addmod(xCubeRe, TWIST_B_REAL, BASE_FIELD) &&
-            ySquareIm == addmod(xCubeIm, TWIST_B_IMAGINARY, BASE_FIELD);
-    }
-
-    /// @dev (a + b·u)(c + d·u) = (ac - bd) + (ad + bc)·u, since u^2 = -1.
-    function _fq2Mul(uint256 a, uint256 b, uint256 c, uint256 d) private pure returns (uint256 re, uint256 im) {
-        re = addmod(mulmod(a, c, BASE_FIELD), BASE_FIELD - mulmod(b, d, BASE_FIELD), BASE_FIELD);
-        im = addmod(mulmod(a, d, BASE_FIELD), mulmod(b, c, BASE_FIELD), BASE_FIELD);
-    }
-
-    /// @dev (x, y) + s·(px, py).
-    function _mulAdd(
-        uint256 x,
-        uint256 y,
-        uint256 px,
-        uint256 py,
-        uint256 s
-    ) private view returns (bool ok, uint256 rx, uint256 ry) {
-        (ok, rx, ry) = _ecMul(px, py, s);
-        if (ok) (ok, rx, ry) = _ecAdd(x, y, rx, ry);
-    }
-
-    // The precompile wrappers below report failure instead of reverting. They also require the
-    // exact output size: on a chain without the precompile the call "succeeds" with no output,
-    // and the input left in memory must not be mistaken for a result.
-
-    /// @dev s·(x, y) with precompile 0x07.
-    function _ecMul(uint256 x, uint256 y, uint256 s) private view returns (bool ok, uint256 rx, uint256 ry) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore(p, x)
-            mstore(add(p, 0x20), y)
-            mstore(add(p, 0x40), s)
-            // Two statements: Yul evaluates arguments right to left, so returndatasize() inside
-            // the same and(...) would be read before the call.
-            ok := staticcall(gas(), 0x07, p, 0x60, p, 0x40)
-            ok := and(ok, eq(returndatasize(), 0x40))
-            rx := mload(p)
-            ry := mload(add(p, 0x20))
-        }
-    }
-
-    /// @dev (x1, y1) + (x2, y2) with precompile 0x06.
-    function _ecAdd(uint256 x1, uint256 y1, uint256 x2, uint256 y2) private view returns (bool ok, uint256 rx, uint256 ry) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore(p, x1)
-            mstore(add(p, 0x20), y1)
-            mstore(add(p, 0x40), x2)
-            mstore(add(p, 0x60), y2)
-            ok := staticcall(gas(), 0x06, p, 0x80, p, 0x40)
-            ok := and(ok, eq(returndatasize(), 0x40))
-            rx := mload(p)
-            ry := mload(add(p, 0x20))
-        }
-    }
-
-    /// @dev Precompile 0x08: true only for a successful call that returns exactly 1.
-    function _pairingProductIsOne(bytes memory pairingInput) private view returns (bool isOne) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let ok := staticcall(gas(), 0x08, add(pairingInput, 0x20), mload(pairingInput), 0x00, 0x20)
-            ok := and(ok, eq(returndatasize(), 0x20))
-            isOne := and(ok, eq(mload(0x00), 1))
-        }
-    }
-
-    // ---------------------------------------------------------------- pairing input layout
-
-    /// @dev Writes the G1 half of pair `index`.
-    function _storeG1(bytes memory pairingInput, uint256 index, uint256 x, uint256 y) private pure {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let p := add(add(pairingInput, 0x20), mul(index, PAIR_BYTES))
-            mstore(p, x)
-            mstore(add(p, 0x20), y)
-        }
-    }
-
-    /// @dev Writes the G2 half of pair `index`, in precompile order [x1, x0, y1, y0].
-    function _storeG2(bytes memory pairingInput, uint256 index, uint256 x1, uint256 x0, uint256 y1, uint256 y0) private pure {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let p := add(add(pairingInput, 0x60), mul(index, PAIR_BYTES))
-            mstore(p, x1)
-            mstore(add(p, 0x20), x0)
-            mstore(add(p, 0x40), y1)
-            mstore(add(p, 0x60), y0)
-        }
-    }
-
-    /// @dev Copies proof[2..5] (B, already in precompile order) into the G2 half of pair `index`.
-    function _storeProofB(bytes memory pairingInput, uint256 index, uint256[8] calldata proof) private pure {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            calldatacopy(add(add(pairingInput, 0x60), mul(index, PAIR_BYTES)), add(proof, 0x40), 0x80)
-        }
+        (ok, x, y) = Bn254.ecMul(IC0_X, IC0_Y, acc.sumR);
+        if (ok) (ok, x, y) = Bn254.mulAdd(x, y, IC1_X, IC1_Y, acc.sumRX[0]);
+        if (ok) (ok, x, y) = Bn254.mulAdd(x, y, IC2_X, IC2_Y, acc.sumRX[1]);
+        if (ok) (ok, x, y) = Bn254.mulAdd(x, y, IC3_X, IC3_Y, acc.sumRX[2]);
+        if (ok) (ok, x, y) = Bn254.mulAdd(x, y, IC4_X, IC4_Y, acc.sumRX[3]);
     }
 
     // ---------------------------------------------------------------- key check
 
     function _isKeyWellFormed(VerificationKey memory vk) private pure returns (bool) {
-        if (!_isG1Canonical(vk.alpha1)) return false;
-        if (!_isG2Canonical(vk.beta2) || !_isG2Canonical(vk.gamma2) || !_isG2Canonical(vk.delta2)) return false;
+        if (!Bn254.isG1Canonical(vk.alpha1)) return false;
+        if (!Bn254.isG2Canonical(vk.beta2) || !Bn254.isG2Canonical(vk.gamma2) || !Bn254.isG2Canonical(vk.delta2)) return false;
         for (uint256 j = 0; j <= PUBLIC_SIGNALS; ++j) {
-            if (!_isG1Canonical(vk.ic[j])) return false;
+            if (!Bn254.isG1Canonical(vk.ic[j])) return false;
         }
         return true;
-    }
-
-    function _isG1Canonical(uint256[2] memory p) private pure returns (bool) {
-        return p[0] < BASE_FIELD && p[1] < BASE_FIELD && _isOnCurveG1(p[0], p[1]);
-    }
-
-    function _isG2Canonical(uint256[4] memory p) private pure returns (bool) {
-        return
-            p[0] < BASE_FIELD &&
-            p[1] < BASE_FIELD &&
-            p[2] < BASE_FIELD &&
-            p[3] < BASE_FIELD &&
-            _isOnTwist(p[0], p[1], p[2], p[3]);
     }
 }

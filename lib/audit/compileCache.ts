@@ -65,3 +65,16 @@ export function compileCached(sources: Record<string, string>, fileName: string,
   }
   return { compiled, cacheHit: false };
 }
+
+/** compileCached as a compiler function (for lib/proving/batchVerifierContract.ts), noting whether every compile was a cache hit. */
+export function cachingCompiler(cacheDir: string | undefined): { compile: (sources: Record<string, string>, fileName: string, contractName: string) => CompiledContract; allHits: () => boolean } {
+  let hits = true;
+  return {
+    compile: (sources, fileName, contractName) => {
+      const cached = compileCached(sources, fileName, contractName, cacheDir);
+      hits &&= cached.cacheHit;
+      return cached.compiled;
+    },
+    allHits: () => hits,
+  };
+}

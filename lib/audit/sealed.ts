@@ -34,6 +34,7 @@ function sealedSummary(ctx: SealedAuditContext, h: SealedHistory, counts: number
     ballotsCast: state.ballotsCast.toString(),
     voteVerifier: ctx.voteVerifierAddress,
     decryptionVerifier: ctx.decryptionVerifierAddress,
+    batchVerifier: ctx.batchVerifierAddress,
     // The counts the partial decryptions give (zeros until k trustees have decrypted), for the chart.
     tally: (counts ?? new Array<number>(state.numOptions).fill(0)).map(String),
   };

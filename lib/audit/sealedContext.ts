@@ -52,6 +52,8 @@ export interface SealedAuditContext {
   state: SealedState;
   voteVerifierAddress: string;
   decryptionVerifierAddress: string;
+  /** BATCH_VERIFIER: the sealed vote circuit's Groth16BatchVerifier, for castVotes. */
+  batchVerifierAddress: string;
   rollDepth: number;
   /** The audited election's logs, decoded, in chain order. */
   logs: SealedLog[];
@@ -112,9 +114,10 @@ export async function loadSealedAuditContext(options: AuditOptions, unexplained:
   const { provider, contract, electionId, head, rpc } = snapshot;
   const sealed = SealedZkBallot__factory.connect(contract, provider);
   const state = await readSealedState(sealed, electionId, head, rpc);
-  const [voteVerifierAddress, decryptionVerifierAddress, rollDepth] = await Promise.all([
+  const [voteVerifierAddress, decryptionVerifierAddress, batchVerifierAddress, rollDepth] = await Promise.all([
     rpc("VOTE_VERIFIER", () => sealed.VOTE_VERIFIER({ blockTag: head })),
     rpc("DECRYPTION_VERIFIER", () => sealed.DECRYPTION_VERIFIER({ blockTag: head })),
+    rpc("BATCH_VERIFIER", () => sealed.BATCH_VERIFIER({ blockTag: head })),
     rpc("ROLL_DEPTH", () => sealed.ROLL_DEPTH({ blockTag: head })),
   ]);
   const query = await snapshotLogQuery(options, snapshot);
@@ -124,7 +127,7 @@ export async function loadSealedAuditContext(options: AuditOptions, unexplained:
     return decoded && { electionId: decoded.electionId, decoded };
   };
   return {
-    ...snapshot, options, fromBlock: query.fromBlock, state, voteVerifierAddress, decryptionVerifierAddress, rollDepth: Number(rollDepth),
+    ...snapshot, options, fromBlock: query.fromBlock, state, voteVerifierAddress, decryptionVerifierAddress, batchVerifierAddress, rollDepth: Number(rollDepth),
     logs: decodeElectionLogs(raw, electionId, decode, unexplained), logsFetched: raw.length, ...chainLookups(snapshot),
   };
 }

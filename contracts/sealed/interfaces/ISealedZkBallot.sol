@@ -134,6 +134,11 @@ interface ISealedZkBallot {
     error InvalidThreshold(uint256 threshold, uint256 trustees);
     error EmptyTitle();
     error ZeroAddress();
+
+    /// @notice The batch verifier given to the constructor is not for the sealed vote circuit.
+    /// @param publicSignals The batch verifier's public signals per proof.
+    /// @param expected The sealed vote circuit's.
+    error BatchVerifierMismatch(uint256 publicSignals, uint256 expected);
     error InvalidVotingWindow(uint64 votingStartsAt, uint64 votingEndsAt, uint256 now_);
     error EmptyBatch();
     error InvalidVoterCommitment(uint256 index, uint256 voterCommitment);

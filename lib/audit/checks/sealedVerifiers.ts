@@ -3,8 +3,9 @@
  * SealedZkBallot is the verifier compiled from the committed verification key of
  * circuits/sealedVote.circom and circuits/sealedDecryption.circom (snarkjs's template, as
  * `npm run circuits -- --sealed` renders it; compiled through the audit's compile cache), each
- * key has the protocol's public signals, and the setup's label (insecureSetup.ts: a warning on
- * the local chain, a failure elsewhere).
+ * key has the protocol's public signals; the code at BATCH_VERIFIER is Groth16BatchVerifier
+ * compiled from this repository and holds the sealed vote key; and the setup's label
+ * (insecureSetup.ts: a warning on the local chain, a failure elsewhere).
  */
 import { keccak256 } from "ethers";
 
@@ -13,7 +14,8 @@ import { renderVerifierSource } from "../../proving/setup";
 import { stripBytecodeMetadata } from "../../proving/solidity";
 import { sha256File, artifactPath } from "../../proving/artifacts";
 import { sealedVerificationKey } from "../../sealed/flow/prover";
-import { compileCacheDirectory, compileCached } from "../compileCache";
+import { checkGroth16BatchVerifierCode } from "../../proving/batchVerifierContract";
+import { cachingCompiler, compileCacheDirectory, compileCached } from "../compileCache";
 import type { SealedAuditContext } from "../sealedContext";
 import { CheckBuilder, type CheckResult } from "../types";
 import { checkInsecureSetup } from "./insecureSetup";
@@ -39,13 +41,17 @@ async function checkOne(ctx: SealedAuditContext, name: SealedCircuitName, addres
 export async function checkSealedVerifiers(ctx: SealedAuditContext): Promise<CheckResult> {
   const check = new CheckBuilder("sealed-verifiers");
   const cacheDir = compileCacheDirectory(ctx.options.compileCacheDir);
-  ctx.progress("compiling the sealed verifiers from the verification keys", 0, 2);
+  ctx.progress("compiling the sealed verifiers from the verification keys", 0, 3);
   const voteHit = await checkOne(ctx, "sealedVote", ctx.voteVerifierAddress, check, cacheDir);
-  ctx.progress("compiling the sealed verifiers from the verification keys", 1, 2);
+  ctx.progress("compiling the sealed verifiers from the verification keys", 1, 3);
   const decryptionHit = await checkOne(ctx, "sealedDecryption", ctx.decryptionVerifierAddress, check, cacheDir);
-  ctx.progress("compiling the sealed verifiers from the verification keys", 2, 2);
+  ctx.progress("compiling the sealed verifiers from the verification keys", 2, 3);
   const manifest = loadSealedManifest();
-  Object.assign(check.evidence, { setup: manifest.setup.kind, setupSecure: manifest.setup.secure, compiledFromCache: voteHit && decryptionHit });
+  const compiler = cachingCompiler(cacheDir);
+  const batchProblems = await checkGroth16BatchVerifierCode(ctx.provider, ctx.batchVerifierAddress, sealedVerificationKey("sealedVote"), manifest.circuits.sealedVote.publicSignals.length, { blockTag: ctx.head, compile: compiler.compile });
+  for (const problem of batchProblems) check.fail(problem, undefined, "VERIFIER_MISMATCH");
+  ctx.progress("compiling the sealed verifiers from the verification keys", 3, 3);
+  Object.assign(check.evidence, { batchVerifier: ctx.batchVerifierAddress, setup: manifest.setup.kind, setupSecure: manifest.setup.secure, compiledFromCache: voteHit && decryptionHit && compiler.allHits() });
   if (ctx.rollDepth !== manifest.rollDepth) check.fail(`the contract's ROLL_DEPTH ${ctx.rollDepth} differs from the sealed circuit's depth ${manifest.rollDepth}`);
   checkInsecureSetup(check, manifest, ctx.chainId);
   return check.result();

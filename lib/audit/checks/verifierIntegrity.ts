@@ -14,7 +14,7 @@ import { checkBatchVerifierCode } from "../../proving/batchVerifierContract";
 import { loadVerificationKey } from "../../proving/prover";
 import { VERIFIER_CONTRACT_NAME, renderVerifierSource } from "../../proving/setup";
 import { stripBytecodeMetadata } from "../../proving/solidity";
-import { compileCacheDirectory, compileCached } from "../compileCache";
+import { cachingCompiler, compileCacheDirectory, compileCached } from "../compileCache";
 import type { AuditContext } from "../context";
 import { CheckBuilder, type CheckResult } from "../types";
 import { checkInsecureSetup } from "./insecureSetup";
@@ -22,14 +22,9 @@ import { checkVerifierProvenance } from "../verifierProvenance";
 
 /** What is wrong with the batch verifier at `address` (lib/proving/batchVerifierContract.ts), compiled through the compile cache. */
 async function batchVerifierProblems(provider: Provider, address: string, verificationKey: unknown, blockTag: BlockTag, cacheDir: string | undefined): Promise<{ problems: string[]; cacheHit: boolean }> {
-  let cacheHit = false;
-  const compile = (sources: Record<string, string>, fileName: string, contractName: string) => {
-    const cached = compileCached(sources, fileName, contractName, cacheDir);
-    cacheHit = cached.cacheHit;
-    return cached.compiled;
-  };
-  const problems = await checkBatchVerifierCode(provider, address, verificationKey, { blockTag, compile });
-  return { problems, cacheHit };
+  const compiler = cachingCompiler(cacheDir);
+  const problems = await checkBatchVerifierCode(provider, address, verificationKey, { blockTag, compile: compiler.compile });
+  return { problems, cacheHit: compiler.allHits() };
 }
 
 /** Runs the check; returns the verification key the ballots are verified with. */

@@ -10,6 +10,7 @@ import { SealedDecryptionVerifier__factory, SealedVoteVerifier__factory, SealedZ
 import { assertSetupAllowedOnChain, computeElectionScope, explainContractError } from "../../chain/election";
 import { ZkBallotError } from "../../core/errors";
 import { describeSetup } from "../../proving/artifacts";
+import { deployGroth16BatchVerifier } from "../../proving/batchVerifierContract";
 import { loadSealedManifest, verifySealedArtifactHashes } from "../../proving/sealedCircuits";
 import { cofactorPreimage, type Point } from "../babyjub";
 import { CountRecoveryTable } from "../bsgs";
@@ -17,7 +18,7 @@ import { combineReceivedShares, createComplaint, createDealing, evaluatePolynomi
 import { combinePartialDecryptions, type Ciphertext, type PartialDecryption } from "../elgamal";
 import { SealedError } from "../errors";
 import type { VoterIdentity } from "../../core/identity";
-import { ciphertextsFromWords, proveSealedBallot, proveSealedDecryption, type ProvenDecryption, type ProvenSealedBallot } from "./prover";
+import { ciphertextsFromWords, proveSealedBallot, proveSealedDecryption, sealedVerificationKey, type ProvenDecryption, type ProvenSealedBallot } from "./prover";
 import type { SealedVotingContext } from "./voter";
 import { communicationKeyPair, newTrusteeKey, type TrusteeKeyFile } from "./trusteeKey";
 
@@ -36,7 +37,7 @@ async function send(action: () => Promise<{ wait(): Promise<ContractTransactionR
 
 const pair = (p: Point): [bigint, bigint] => [p.x, p.y];
 
-/** Deploys both sealed verifiers and SealedZkBallot; a development setup only on local chains. */
+/** Deploys the sealed verifiers (the vote circuit's, the decryption circuit's, the vote circuit's batch verifier) and SealedZkBallot; a development setup only on local chains. */
 export async function deploySealedZkBallot(deployer: Signer, options: { allowInsecureDevSetup?: boolean; log?: (line: string) => void } = {}): Promise<SealedZkBallot> {
   const problems = verifySealedArtifactHashes();
   if (problems.length > 0) throw new ZkBallotError("ARTIFACTS_MISMATCH", `sealed artifacts do not match their manifest: ${problems.join("; ")}`, "run `npm run circuits -- --sealed`");
@@ -46,7 +47,8 @@ export async function deploySealedZkBallot(deployer: Signer, options: { allowIns
   if (assertSetupAllowedOnChain(manifest, network.chainId, options.allowInsecureDevSetup ?? false) === "insecure-override") options.log?.(`WARNING: ${describeSetup(manifest.setup)}`);
   const voteVerifier = await new SealedVoteVerifier__factory(deployer).deploy();
   const decryptionVerifier = await new SealedDecryptionVerifier__factory(deployer).deploy();
-  const contract = await new SealedZkBallot__factory(deployer).deploy(await voteVerifier.getAddress(), await decryptionVerifier.getAddress());
+  const batchVerifier = await deployGroth16BatchVerifier(deployer, sealedVerificationKey("sealedVote"), manifest.circuits.sealedVote.publicSignals.length);
+  const contract = await new SealedZkBallot__factory(deployer).deploy(await voteVerifier.getAddress(), await decryptionVerifier.getAddress(), await batchVerifier.getAddress());
   await contract.waitForDeployment();
   return contract;
 }

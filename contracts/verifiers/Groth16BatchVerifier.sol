@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IGroth16BatchVerifier} from "../interfaces/IGroth16BatchVerifier.sol";
+import {Bn254} from "./Bn254.sol";
+
+/// @title Groth16BatchVerifier
+/// @notice Verifies many Groth16 proofs of one circuit, with any number of public signals, in one
+/// call: n + 3 pairings instead of 4n. SealedZkBallot.castVotes uses it for the sealed vote
+/// circuit (40 public signals); VoteBatchVerifier is the same argument specialised to the vote
+/// circuit's four signals with the key in immutables.
+/// @dev Proof i (A, B, C) with public signals x_i1..x_im is valid when
+///     e(-A, B) · e(α, β) · e(L, γ) · e(C, δ) == 1,   L = IC0 + Σ_j x_j·IC_j.
+/// Raising each equation to a coefficient r_i and multiplying them gives one check:
+///     Π_i e(-r_i·A_i, B_i) · e((Σ_i r_i)·α, β) · e(Σ_i r_i·L_i, γ) · e(Σ_i r_i·C_i, δ) == 1,
+/// where Σ_i r_i·L_i = (Σ_i r_i)·IC0 + Σ_j (Σ_i r_i·x_ij mod r)·IC_j costs m + 1 ecMul for the
+/// whole batch. The r_i are Fiat–Shamir coefficients, r_i = keccak256(seed, i) mod r (0 replaced
+/// by 1) with seed = keccak256 of every public signal and proof word of the batch, so a prover
+/// fixes its proofs before it can learn them: a batch holding an invalid proof passes with
+/// probability at most about 2^-252 (keccak as a random oracle).
+///
+/// Every failure returns false, never reverts (except LengthMismatch, a malformed call): a
+/// public signal ≥ r (it would alias, as the sums are taken mod r), a coordinate ≥ q, a point
+/// off its curve, a failing precompile, an empty batch. A B outside the order-r subgroup of the
+/// twist reaches the pairing precompile, which rejects it and consumes the gas forwarded to it:
+/// call this with a gas cap.
+///
+/// The key is given to the constructor, checked point by point, and kept in storage (the IC
+/// array's length is the circuit's): one audited contract serves any circuit's key, and
+/// verificationKey() returns it for comparison with the published verification_key.json.
+contract Groth16BatchVerifier is IGroth16BatchVerifier {
+    /// @notice A Groth16 verification key in the precompiles' coordinate order.
+    /// @param alpha1 α ∈ G1: [x, y].
+    /// @param beta2 β ∈ G2 in precompile order [x1, x0, y1, y0] = [x.imaginary, x.real, y.imaginary, y.real].
+    /// @param gamma2 γ ∈ G2, same order as beta2.
+    /// @param delta2 δ ∈ G2, same order as beta2.
+    /// @param ic IC0..ICm ∈ G1: IC0 is the constant term, IC_j belongs to public signal j.
+    struct VerificationKey {
+        uint256[2] alpha1;
+        uint256[4] beta2;
+        uint256[4] gamma2;
+        uint256[4] delta2;
+        uint256[2][] ic;
+    }
+
+    /// @notice publicSignals does not hold PUBLIC_SIGNALS entries for each proof.
+    /// @param publicSignalsLength Entries in publicSignals.
+    /// @param proofsLength Entries in proofs.
+    error LengthMismatch(uint256 publicSignalsLength, uint256 proofsLength);
+
+    /// @notice A verification-key coordinate is not below q, a point is not on its curve, or
+    /// the key has fewer than two IC points.
+    error InvalidVerificationKey();
+
+    /// @notice Public signals per proof: the key's IC points less one.
+    uint256 public immutable PUBLIC_SIGNALS;
+
+    VerificationKey private _key;
+
+    /// @dev The sums the whole batch shares, accumulated proof by proof.
+    struct Accumulator {
+        uint256 sumR; // Σ r_i mod r: weight of α·β and of IC0
+        uint256[] sumRX; // Σ_i r_i·x_ij mod r: weight of IC_(j+1)
+        uint256 sumRCx; // Σ r_i·C_i, x
+        uint256 sumRCy; // Σ r_i·C_i, y
+        bytes pairingInput; // entries 0..n-1: (-r_i·A_i, B_i); then (Σr·α, β), (Σr·L, γ), (Σr·C, δ)
+    }
+
+    /// @notice Stores the verification key after checking every point on its curve (a typo in a
+    /// coordinate would otherwise only show as every batch failing).
+    /// @param vk The key, as groth16BatchVerifierConstructorArgs (lib/proving/batchVerifierContract.ts)
+    /// reads it from snarkjs's verification_key.json.
+    constructor(VerificationKey memory vk) {
+        if (vk.ic.length < 2 || !_isKeyWellFormed(vk)) revert InvalidVerificationKey();
+        PUBLIC_SIGNALS = vk.ic.length - 1;
+        _key.alpha1 = vk.alpha1;
+        _key.beta2 = vk.beta2;
+        _key.gamma2 = vk.gamma2;
+        _key.delta2 = vk.delta2;
+        for (uint256 j = 0; j < vk.ic.length; ++j) _key.ic.push(vk.ic[j]);
+    }
+
+    /// @notice The verification key this contract checks against, in the constructor's layout.
+    /// @return vk alpha1, beta2, gamma2, delta2 and IC0..ICm, G2 points in precompile order.
+    function verificationKey() external view returns (VerificationKey memory vk) {
+        vk = _key;
+    }
+
+    /// @inheritdoc IGroth16BatchVerifier
+    function verifyBatch(uint256[] calldata publicSignals, uint256[8][] calldata proofs) external view returns (bool valid) {
+        uint256 n = proofs.length;
+        uint256 m = PUBLIC_SIGNALS;
+        if (publicSignals.length != n * m) revert LengthMismatch(publicSignals.length, n);
+        if (n == 0 || !_areSignalsInField(publicSignals)) return false;
+
+        // The seed commits to the whole batch before any coefficient exists.
+        uint256 seed = _transcriptSeed(publicSignals, proofs);
+        Accumulator memory acc;
+        acc.sumRX = new uint256[](m);
+        acc.pairingInput = new bytes((n + 3) * Bn254.PAIR_BYTES);
+        for (uint256 i = 0; i < n; ++i) {
+            if (!Bn254.isProofWellFormed(proofs[i])) return false;
+            if (!_accumulateProof(acc, i, _coefficient(seed, i), publicSignals[i * m:(i + 1) * m], proofs[i])) return false;
+        }
+        if (!_storeKeyTerms(_key, acc, n)) return false;
+        return Bn254.pairingProductIsOne(acc.pairingInput);
+    }
+
+    // ---------------------------------------------------------------- batch steps
+
+    /// @dev Every signal < r: a signal + r would alias it, since the sums are taken mod r.
+    function _areSignalsInField(uint256[] calldata publicSignals) private pure returns (bool) {
+        for (uint256 k = 0; k < publicSignals.length; ++k) {
+            if (publicSignals[k] >= Bn254.SCALAR_FIELD) return false;
+        }
+        return true;
+    }
+
+    /// @dev seed = keccak256(publicSignals ‖ proofs), each as its 32-byte words. The signals hold
+    /// m words a proof, so the hashed length fixes n as well.
+    function _transcriptSeed(uint256[] calldata publicSignals, uint256[8][] calldata proofs) private pure returns (uint256 seed) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Scratch memory past the free pointer; nothing allocated here outlives the hash.
+            let start := mload(0x40)
+            let signalBytes := mul(publicSignals.length, 0x20)
+            calldatacopy(start, publicSignals.offset, signalBytes)
+            let proofBytes := mul(proofs.length, 0x100)
+            calldatacopy(add(start, signalBytes), proofs.offset, proofBytes)
+            seed := keccak256(start, add(signalBytes, proofBytes))
+        }
+    }
+
+    /// @dev r_i = keccak256(seed, i) mod r, with 0 replaced by 1 so that proof i always counts.
+    function _coefficient(uint256 seed, uint256 i) private pure returns (uint256 ri) {
+        ri = uint256(keccak256(abi.encode(seed, i))) % Bn254.SCALAR_FIELD;
+        if (ri == 0) ri = 1;
+    }
+
+    /// @dev Proof i's share: the pair (-r_i·A_i, B_i), r_i·C_i into Σ r_i·C_i, and r_i, r_i·x_ij
+    /// into the scalar sums. Negating A before multiplying gives -r_i·A_i directly.
+    function _accumulateProof(
+        Accumulator memory acc,
+        uint256 i,
+        uint256 ri,
+        uint256[] calldata signals,
+        uint256[8] calldata proof
+    ) private view returns (bool) {
+        (bool ok, uint256 x, uint256 y) = Bn254.ecMul(proof[0], Bn254.negateY(proof[1]), ri);
+        if (!ok) return false;
+        Bn254.storeG1(acc.pairingInput, i, x, y);
+        Bn254.storeProofB(acc.pairingInput, i, proof);
+
+        (ok, x, y) = Bn254.ecMul(proof[6], proof[7], ri);
+        if (!ok) return false;
+        (ok, acc.sumRCx, acc.sumRCy) = Bn254.ecAdd(acc.sumRCx, acc.sumRCy, x, y);
+        if (!ok) return false;
+
+        acc.sumR = addmod(acc.sumR, ri, Bn254.SCALAR_FIELD);
+        uint256[] memory sumRX = acc.sumRX;
+        for (uint256 j = 0; j < signals.length; ++j) {
+            sumRX[j] = addmod(sumRX[j], mulmod(ri, signals[j], Bn254.SCALAR_FIELD), Bn254.SCALAR_FIELD);
+        }
+        return true;
+    }
+
+    /// @dev The three key pairs after the n proof pairs: (Σr·α, β), (Σr·L, γ), (Σr·C, δ).
+    function _storeKeyTerms(VerificationKey memory key, Accumulator memory acc, uint256 n) private view returns (bool) {
+        bytes memory pairingInput = acc.pairingInput;
+        (bool ok, uint256 x, uint256 y) = Bn254.ecMul(key.alpha1[0], key.alpha1[1], acc.sumR);
+        if (!ok) return false;
+        Bn254.storeG1(pairingInput, n, x, y);
+        Bn254.storeG2(pairingInput, n, key.beta2[0], key.beta2[1], key.beta2[2], key.beta2[3]);
+
+        // Σ_i r_i·L_i = (Σr)·IC0 + Σ_j (Σ_i r_i·x_ij)·IC_j: m + 1 ecMul for the whole batch.
+        (ok, x, y) = Bn254.ecMul(key.ic[0][0], key.ic[0][1], acc.sumR);
+        for (uint256 j = 1; ok && j < key.ic.length; ++j) {
+            (ok, x, y) = Bn254.mulAdd(x, y, key.ic[j][0], key.ic[j][1], acc.sumRX[j - 1]);
+        }
+        if (!ok) return false;
+        Bn254.storeG1(pairingInput, n + 1, x, y);
+        Bn254.storeG2(pairingInput, n + 1, key.gamma2[0], key.gamma2[1], key.gamma2[2], key.gamma2[3]);
+
+        Bn254.storeG1(pairingInput, n + 2, acc.sumRCx, acc.sumRCy);
+        Bn254.storeG2(pairingInput, n + 2, key.delta2[0], key.delta2[1], key.delta2[2], key.delta2[3]);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- key check
+
+    function _isKeyWellFormed(VerificationKey memory vk) private pure returns (bool) {
+        if (!Bn254.isG1Canonical(vk.alpha1)) return false;
+        if (!Bn254.isG2Canonical(vk.beta2) || !Bn254.isG2Canonical(vk.gamma2) || !Bn254.isG2Canonical(vk.delta2)) return false;
+        for (uint256 j = 0; j < vk.ic.length; ++j) {
+            if (!Bn254.isG1Canonical(vk.ic[j])) return false;
+        }
+        return true;
+    }
+}
