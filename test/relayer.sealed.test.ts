@@ -67,6 +67,7 @@ describe("relayer, sealed ballots (hardhat node, real relayer)", function () {
   let zkBallot: ZkBallot;
   let electionId: bigint;
   let openElectionId: bigint;
+  let notOpenElectionId: bigint;
   let ballots: ProvenSealedBallot[];
   let sealedRelayer: RunningRelayer;
   let openRelayer: RunningRelayer;
@@ -109,6 +110,7 @@ describe("relayer, sealed ballots (hardhat node, real relayer)", function () {
     for (const [i, voter] of voters.slice(0, 2).entries()) {
       ballots.push(await proveSealedBallot({ identitySecret: voter.identitySecret, path: context.voterRoll.pathOf(voter.voterCommitment), electionScope: context.electionScope, electionKey: context.electionKey, rule: context.rule, selected: [i + 1] }));
     }
+    notOpenElectionId = (await createSealedElection(sealed, { title: "Not open", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: await signers[0].getAddress(), trustees: [await signers[2].getAddress()], threshold: 1 })).electionId;
     zkBallot = await deployZkBallot(signers[0]);
     openElectionId = (await createElection(zkBallot, { title: "Open", numOptions: 2, registrar: await signers[1].getAddress() })).electionId;
     await publishVoterRoll(zkBallot.connect(signers[1]), openElectionId, [voters[0].voterCommitment]);
@@ -145,6 +147,7 @@ describe("relayer, sealed ballots (hardhat node, real relayer)", function () {
       ["a point off the curve", sealedBody(electionId, ballot, offCurve), 422, "INVALID_CIPHERTEXT"],
       ["a ballot field (open shape)", { ...sealedBody(electionId, ballot), ballot: "1" }, 400, "INVALID_REQUEST"],
       ["an unknown election", sealedBody(99n, ballot), 404, "ELECTION_NOT_FOUND"],
+      ["an election not open for voting", sealedBody(notOpenElectionId, ballot), 409, "ELECTION_NOT_VOTING"],
       ["a ciphertext word altered to another curve point", sealedBody(electionId, ballot, negatePoint(ballot.ciphertextWords, 9)), 422, "INVALID_PROOF"],
       ["a proof coordinate altered", { ...sealedBody(electionId, ballot), proof: sealedBody(electionId, ballot).proof.map((v, i) => (i === 7 ? (BigInt(v) + 1n).toString() : v)) }, 422, "INVALID_PROOF"],
     ];

@@ -102,6 +102,8 @@ export interface SealedElectionFacts {
 }
 
 type FixedFacts = Omit<SealedElectionFacts, "phase">;
+/** SealedZkBallot's phase after Closed (ISealedZkBallot.Phase.Tallied), which the open contract has not. */
+const SEALED_PHASE_TALLIED = 4;
 /** Elections whose fixed facts (rule, window, key, root) are remembered at most; the oldest makes room. */
 const FIXED_FACTS_MAX = 1_024;
 
@@ -160,7 +162,11 @@ export function sealedNullifierRecord(context: SealedChainContext): NullifierRec
 }
 
 /** The cheap checks of a sealed ballot (cached chain reads, no proof): the election exists, is sealed here, is voting, its window is open. */
-export function checkSealedBallotCheaply(view: ChainView<SealedElectionFacts>, request: SealedBallotRequest): Promise<SealedElectionFacts> {
+export async function checkSealedBallotCheaply(view: ChainView<SealedElectionFacts>, request: SealedBallotRequest): Promise<SealedElectionFacts> {
+  const election = await view.election(request.electionId); // cached: checkElectionVoting reads the same entry
+  if (election !== "not-found" && Number(election.phase) === SEALED_PHASE_TALLIED) {
+    throw new RelayRejection(409, "ELECTION_NOT_VOTING", `election ${request.electionId} is in phase Tallied, not Voting`);
+  }
   return checkElectionVoting(view, request.electionId);
 }
 
