@@ -23,7 +23,7 @@ import { releaseSnarkjs } from "../lib/proving/prover";
 import { relayReceipt, sealedReceiptExpectation, submitSealedToRelayer, waitForRelayedBallot } from "../lib/relayer/client";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { QUEUE_SCHEMA_VERSION, RelayQueue } from "../lib/relayer/queue";
-import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
+import { purgeElectionsOnce, startRelayer, type RunningRelayer } from "../lib/relayer/service";
 import { sealedTarget } from "../lib/relayer/target";
 import { ciphertextDigest } from "../lib/sealed/ciphertextDigest";
 import { BABYJUB_FIELD } from "../lib/sealed/babyjub";
@@ -103,12 +103,12 @@ describe("relayer, sealed ballots (hardhat node, real relayer)", function () {
     const signers = await Promise.all([0, 1, 2, 3].map((i) => provider.getSigner(i)));
     sealed = await deploySealedZkBallot(signers[0]);
     sealedAddress = await sealed.getAddress();
-    const voters = await Promise.all([1, 2, 3].map((i) => identityFromSecret(BigInt(7300 + i))));
+    const voters = await Promise.all([1, 2, 3, 4].map((i) => identityFromSecret(BigInt(7300 + i))));
     electionId = await openSealedElection(signers, voters);
     const context = await readSealedVotingContext(sealed, electionId);
     ballots = [];
-    for (const [i, voter] of voters.slice(0, 2).entries()) {
-      ballots.push(await proveSealedBallot({ identitySecret: voter.identitySecret, path: context.voterRoll.pathOf(voter.voterCommitment), electionScope: context.electionScope, electionKey: context.electionKey, rule: context.rule, selected: [i + 1] }));
+    for (const [i, voter] of voters.entries()) {
+      ballots.push(await proveSealedBallot({ identitySecret: voter.identitySecret, path: context.voterRoll.pathOf(voter.voterCommitment), electionScope: context.electionScope, electionKey: context.electionKey, rule: context.rule, selected: [i % 3] }));
     }
     notOpenElectionId = (await createSealedElection(sealed, { title: "Not open", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: await signers[0].getAddress(), trustees: [await signers[2].getAddress()], threshold: 1 })).electionId;
     zkBallot = await deployZkBallot(signers[0]);
@@ -131,6 +131,7 @@ describe("relayer, sealed ballots (hardhat node, real relayer)", function () {
   it("refuses to start against the other kind of contract, and a bad or incomplete kind setting", async () => {
     await expectRejection(startRelayer(relayerConfig("sealed", await zkBallot.getAddress(), "wrong1.sqlite")), /RELAYER_CONTRACT_KIND=sealed, but the contract at 0x[0-9a-fA-F]{40} is not a SealedZkBallot/);
     await expectRejection(startRelayer(relayerConfig("open", sealedAddress, "wrong2.sqlite")), /is a SealedZkBallot, and RELAYER_CONTRACT_KIND is open/);
+    await expectRejection(startRelayer(relayerConfig("sealed", "0x" + "12".repeat(20), "wrong3.sqlite")), /no contract at 0x1212.* on chain 31337/);
     expect(() => relayerConfig("both", sealedAddress, "x.sqlite")).to.throw(/RELAYER_CONTRACT_KIND must be open or sealed, got "both"/);
     expect(() => relayerConfigFromEnv({ RELAYER_PRIVATE_KEY: RELAYER_KEY, RELAYER_CONTRACT_KIND: "sealed" })).to.throw(/RELAYER_CONTRACT_KIND=sealed needs ZKBALLOT_ADDRESS/);
   });
@@ -215,6 +216,39 @@ describe("relayer, sealed ballots (hardhat node, real relayer)", function () {
     expect(outcomes).to.have.length(1);
     expect(outcomes[0]).to.deep.include({ name: "VoteSkipped", electionId, nullifier: second.nullifier });
     expect(outcomes[0]!.reason).to.match(new RegExp(`^NullifierAlreadySpent\\(${electionId}, ${second.nullifier}, \\d+\\)$`));
+  });
+
+  it("after a restart on the same database, two sealed ballots queued together go out in one castVotes; the totals are every ballot's sum", async () => {
+    await sealedRelayer.stop();
+    // A long pause between rounds, so both ballots are queued before the next round sends them.
+    sealedRelayer = await startRelayer({ ...relayerConfig("sealed", sealedAddress, "sealed.sqlite"), intervalMs: 4_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the first round (nothing queued) is over
+    const [, , third, fourth] = ballots;
+    const accepted = await Promise.all([third, fourth].map((ballot) => submitSealedToRelayer(sealedRelayer.url, electionId, ballot)));
+    const included = await Promise.all(
+      [third, fourth].map((ballot, i) => waitForRelayedBallot(sealedRelayer.url, accepted[i].receiptId, sealedReceiptExpectation(electionId, ballot), { timeoutMs: 120_000, intervalMs: 250 })),
+    );
+    expect(included.map((receipt) => receipt.status)).to.satisfy((statuses: string[]) => statuses.every((status) => status === "included" || status === "final"));
+    expect(included[0].transactionHash, "one castVotes carried both").to.equal(included[1].transactionHash);
+    const batch = sealed.interface.parseTransaction((await provider.getTransaction(included[0].transactionHash!))!)!;
+    expect([batch.name, batch.args[0], batch.args[1].length]).to.deep.equal(["castVotes", electionId, 2]);
+    expect([...(await sealed.encryptedTotals(electionId))]).to.deep.equal(sumCiphertextWords(ballots.map((ballot) => ballot.ciphertextWords)));
+    expect((await sealed.getElection(electionId)).ballotsCast).to.equal(4n);
+    const gas = (await provider.getTransactionReceipt(included[0].transactionHash!))!.gasUsed;
+    console.log(`      castVotes of 2 sealed ballots through the relayer: ${gas} gas`);
+  });
+
+  it("retention: once the sealed election is closed and its ballots final, purge deletes them", async () => {
+    const admin = await provider.getSigner(0);
+    await (await (sealed.connect(admin) as SealedZkBallot).closeElection(electionId)).wait();
+    await sealedRelayer.stop();
+    const purged = await purgeElectionsOnce(relayerConfig("sealed", sealedAddress, "sealed.sqlite"));
+    expect(purged).to.deep.equal([{ electionId, deleted: 3 }]);
+    sealedRelayer = await startRelayer(relayerConfig("sealed", sealedAddress, "sealed.sqlite"));
+    const gone = await fetch(`${sealedRelayer.url}/v1/ballots/00000000-0000-0000-0000-000000000000`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+    expect(gone.status).to.equal(404);
+    const closed = await post(`${sealedRelayer.url}/v1/sealed-ballots`, sealedBody(electionId, ballots[0]));
+    expect([closed.status, closed.body.error]).to.deep.equal([409, "ELECTION_NOT_VOTING"]);
   });
 });
 
