@@ -9,6 +9,7 @@
  * keeping its rows. Only two sealed ballots are proved (about 15 s each here) and reused.
  */
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -252,6 +253,45 @@ describe("relayer, sealed ballots (hardhat node, real relayer)", function () {
   });
 });
 
+describe("sealed relayer client", () => {
+  it("refuses a receipt that names other ciphertexts, another nullifier or an open ballot, and a refusal with its code", async () => {
+    const ballot = { nullifier: 41n, ciphertextWords: Array.from({ length: 32 }, (_, i) => BigInt(i + 1)), proof: Array.from({ length: 8 }, (_, i) => BigInt(i + 1)) };
+    const answers: { status: number; body: unknown }[] = [];
+    const received: unknown[] = [];
+    const server = http.createServer((request, response) => {
+      let text = "";
+      request.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      request.on("end", () => {
+        received.push({ url: request.url, body: JSON.parse(text) });
+        const next = answers.shift() ?? { status: 500, body: {} };
+        response.writeHead(next.status, { "content-type": "application/json" }).end(JSON.stringify(next.body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const receipt = { receiptId: "r1", status: "queued", electionId: "3", nullifier: "41", kind: "sealed", ciphertextDigest: ciphertextDigest(ballot.ciphertextWords) };
+    try {
+      answers.push({ status: 202, body: receipt });
+      expect((await submitSealedToRelayer(url, 3n, ballot)).receiptId).to.equal("r1");
+      expect(received[0]).to.deep.equal({ url: "/v1/sealed-ballots", body: { electionId: "3", nullifier: "41", ciphertexts: ballot.ciphertextWords.map(String), proof: ballot.proof.map(String) } });
+      const otherWords = ballot.ciphertextWords.map((word, i) => (i === 31 ? word + 1n : word));
+      const wrong: [string, unknown][] = [
+        ["other ciphertexts", { ...receipt, ciphertextDigest: ciphertextDigest(otherWords) }],
+        ["another nullifier", { ...receipt, nullifier: "42" }],
+        ["an open ballot's receipt", { receiptId: "r1", status: "queued", electionId: "3", nullifier: "41", ballot: "1" }],
+      ];
+      for (const [name, body] of wrong) {
+        answers.push({ status: 200, body });
+        await expectRejection(submitSealedToRelayer(url, 3n, ballot), /receipt r1 is not for this ballot .*ciphertext digest/, name);
+      }
+      answers.push({ status: 409, body: { error: "WRONG_CONTRACT_KIND", message: "this relayer serves the open contract" } });
+      await expectRejection(submitSealedToRelayer(url, 3n, ballot), /refused the sealed ballot: WRONG_CONTRACT_KIND: this relayer serves the open contract/);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe("relayer queue schema migration", () => {
   it("migrates a version-2 database in place, keeping its open ballots, and then stores sealed ones", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-relayer-migrate-"));
@@ -301,15 +341,15 @@ describe("relayer queue schema migration", () => {
   });
 });
 
-async function expectRejection(promise: Promise<unknown>, message: RegExp): Promise<void> {
+async function expectRejection(promise: Promise<unknown>, message: RegExp, what = "the call"): Promise<void> {
   let error: Error | undefined;
   try {
     await promise;
   } catch (caught) {
     error = caught as Error;
   }
-  expect(error, "should have been refused").to.not.equal(undefined);
-  expect(error!.message).to.match(message);
+  expect(error, `${what} should have been refused`).to.not.equal(undefined);
+  expect(error!.message, what).to.match(message);
 }
 
 /** A database as the version-2 relayer wrote it (its schema, verbatim), with one included open ballot. */

@@ -12,7 +12,6 @@
 import { ZkBallotError } from "../core/errors";
 import type { PreparedBallot } from "../chain/election";
 import { ciphertextDigest } from "../sealed/ciphertextDigest";
-import type { ProvenSealedBallot } from "../sealed/flow/ballotProof";
 
 export type RelayStatus = "queued" | "submitted" | "included" | "final" | "rejected";
 const STATUSES: readonly string[] = ["queued", "submitted", "included", "final", "rejected"];
@@ -81,7 +80,7 @@ async function request(url: string, init: RequestInit | undefined, retry: RetryO
 export type ReceiptExpectation = { electionId: bigint; nullifier: bigint } & ({ ballot: bigint } | { ciphertextDigest: string });
 
 /** The expectation for a sealed ballot's receipt. */
-export function sealedReceiptExpectation(electionId: bigint, ballot: Pick<ProvenSealedBallot, "nullifier" | "ciphertextWords">): ReceiptExpectation {
+export function sealedReceiptExpectation(electionId: bigint, ballot: { readonly nullifier: bigint; readonly ciphertextWords: readonly bigint[] }): ReceiptExpectation {
   return { electionId, nullifier: ballot.nullifier, ciphertextDigest: ciphertextDigest(ballot.ciphertextWords) };
 }
 
@@ -103,45 +102,27 @@ function checkReceipt(body: Record<string, unknown>, expected: ReceiptExpectatio
   return receipt;
 }
 
-export async function submitToRelayer(relayerUrl: string, prepared: PreparedBallot, retry?: RetryOptions): Promise<RelayReceipt> {
-  const { status, body } = await request(
-    new URL("/v1/ballots", relayerUrl).toString(),
-    {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        electionId: prepared.electionId.toString(),
-        ballot: prepared.ballot.toString(),
-        nullifier: prepared.nullifier.toString(),
-        proof: prepared.proof.map(String),
-      }),
-    },
-    retry,
-  );
-  if (status !== 200 && status !== 202) {
-    throw new ZkBallotError("RELAYER_REFUSED", `the relayer refused the ballot: ${String(body.error)}: ${String(body.message)}`);
+/** POSTs a ballot to one of the relayer's submission routes; any answer but 200/202 is RELAYER_REFUSED with the relayer's code. */
+async function postBallot(relayerUrl: string, route: string, body: Record<string, unknown>, what: string, retry?: RetryOptions): Promise<Record<string, unknown>> {
+  const answer = await request(new URL(route, relayerUrl).toString(), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }, retry);
+  if (answer.status !== 200 && answer.status !== 202) {
+    throw new ZkBallotError("RELAYER_REFUSED", `the relayer refused the ${what}: ${String(answer.body.error)}: ${String(answer.body.message)}`);
   }
-  return checkReceipt(body, prepared);
+  return answer.body;
+}
+
+export async function submitToRelayer(relayerUrl: string, prepared: PreparedBallot, retry?: RetryOptions): Promise<RelayReceipt> {
+  const body = { electionId: prepared.electionId.toString(), ballot: prepared.ballot.toString(), nullifier: prepared.nullifier.toString(), proof: prepared.proof.map(String) };
+  return checkReceipt(await postBallot(relayerUrl, "/v1/ballots", body, "ballot", retry), prepared);
 }
 
 /**
  * Hands a proven sealed ballot to a sealed relayer (POST /v1/sealed-ballots); the receipt must
  * name this election, this nullifier and the digest of exactly these 32 ciphertext words.
  */
-export async function submitSealedToRelayer(relayerUrl: string, electionId: bigint, ballot: Pick<ProvenSealedBallot, "nullifier" | "ciphertextWords" | "proof">, retry?: RetryOptions): Promise<RelayReceipt> {
-  const { status, body } = await request(
-    new URL("/v1/sealed-ballots", relayerUrl).toString(),
-    {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ electionId: electionId.toString(), nullifier: ballot.nullifier.toString(), ciphertexts: ballot.ciphertextWords.map(String), proof: ballot.proof.map(String) }),
-    },
-    retry,
-  );
-  if (status !== 200 && status !== 202) {
-    throw new ZkBallotError("RELAYER_REFUSED", `the relayer refused the sealed ballot: ${String(body.error)}: ${String(body.message)}`);
-  }
-  return checkReceipt(body, sealedReceiptExpectation(electionId, ballot));
+export async function submitSealedToRelayer(relayerUrl: string, electionId: bigint, ballot: { readonly nullifier: bigint; readonly ciphertextWords: readonly bigint[]; readonly proof: readonly bigint[] }, retry?: RetryOptions): Promise<RelayReceipt> {
+  const body = { electionId: electionId.toString(), nullifier: ballot.nullifier.toString(), ciphertexts: ballot.ciphertextWords.map(String), proof: ballot.proof.map(String) };
+  return checkReceipt(await postBallot(relayerUrl, "/v1/sealed-ballots", body, "sealed ballot", retry), sealedReceiptExpectation(electionId, ballot));
 }
 
 export async function relayReceipt(relayerUrl: string, receiptId: string, expected: ReceiptExpectation, retry?: RetryOptions): Promise<RelayReceipt> {

@@ -25,7 +25,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { parseFieldElement } from "../core/field";
 import { ciphertextDigest } from "../sealed/ciphertextDigest";
 import { ProofPool, ProofPoolFull } from "./proofPool";
-import { sameBallot, StorageError, type QueuedBallot, type RelayQueue } from "./queue";
+import { type BallotEntry, sameBallot, StorageError, type QueuedBallot, type RelayQueue } from "./queue";
 import { checkSealedBallotCheaply, parseSealedBallotRequest, SEALED_BALLOT_REQUEST_SCHEMA, sealedBallotPublicSignals, type SealedBallotRequestBody, sealedChainView, type SealedChainContext, sealedNullifierRecord, SealedProofVerifier } from "./sealedValidate";
 import { BALLOT_REQUEST_SCHEMA, ballotPublicSignals, type BallotRequestBody, type ChainContext, checkBallotCheaply, checkNullifierNotKnownSpent, checkNullifierUnspent, openChainView, openNullifierRecord, parseBallotRequest, RelayRejection, schemaRejection, type SchemaViolation, SpentIndex } from "./validate";
 
@@ -161,6 +161,23 @@ interface BallotRoutes {
 /** A submission's rate limit: per (election, nullifier), counted once the body has been read. */
 const submissionLimit = (perMinute: BallotRoutes["perMinute"]) => ({ rateLimit: { ...perMinute, hook: "preHandler" as const, keyGenerator: nullifierKey, allowList: (_request: FastifyRequest, key: string) => key === "" } });
 
+const alreadyQueued = () => new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
+
+/** The receipt of a ballot already queued under this nullifier when it is the same ballot resent (idempotent); another ballot is refused. */
+function queuedReceipt(queue: RelayQueue, ballot: BallotEntry): Record<string, unknown> | undefined {
+  const existing = queue.findByNullifier(ballot.electionId, ballot.nullifier);
+  if (existing === undefined) return undefined;
+  if (!sameBallot(existing, ballot)) throw alreadyQueued();
+  return receiptView(existing);
+}
+
+/** Stores a verified ballot, durably before the answer: 202 new, 200 if a concurrent request stored the same ballot first. */
+function enqueueVerified(queue: RelayQueue, ballot: BallotEntry): { status: 200 | 202; receipt: Record<string, unknown> } {
+  const { stored, created } = queue.enqueue(ballot);
+  if (!created && !sameBallot(stored, ballot)) throw alreadyQueued();
+  return { status: created ? 202 : 200, receipt: receiptView(stored) };
+}
+
 /** The POST route of the kind this relayer does not serve: a refusal naming the route it does. */
 function registerWrongKind(app: FastifyInstance, route: string, served: { kind: string; address: string; route: string }): void {
   app.post(route, async () => {
@@ -180,11 +197,8 @@ function registerBallotSubmission(app: FastifyInstance, routes: BallotRoutes): v
     async (request, reply) => {
       const ballot = parseBallotRequest(request.body);
       const election = await checkBallotCheaply(view, ballot);
-      const existing = queue.findByNullifier(ballot.electionId, ballot.nullifier);
-      if (existing) {
-        if (!sameBallot(existing, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
-        return reply.status(200).send(receiptView(existing)); // the same ballot resent: idempotent
-      }
+      const queued = queuedReceipt(queue, ballot);
+      if (queued) return reply.status(200).send(queued);
       await checkNullifierNotKnownSpent(spentIndex, record, ballot);
       const key = ballotKey(ballot.electionId, ballot.nullifier);
       let valid: boolean;
@@ -197,9 +211,8 @@ function registerBallotSubmission(app: FastifyInstance, routes: BallotRoutes): v
       busyRefusals.delete(key);
       if (!valid) throw new RelayRejection(422, "INVALID_PROOF", "the proof does not verify for this election's roll root, scope, nullifier and ballot");
       await checkNullifierUnspent(record, ballot); // authoritative, and only for a proof that verifies
-      const { stored, created } = queue.enqueue(ballot); // durable before we answer
-      if (!created && !sameBallot(stored, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
-      return reply.status(created ? 202 : 200).send(receiptView(stored));
+      const { status, receipt } = enqueueVerified(queue, ballot);
+      return reply.status(status).send(receipt);
     },
   );
 }
@@ -217,19 +230,15 @@ function registerSealedSubmission(app: FastifyInstance, routes: { queue: RelayQu
   app.post<{ Body: SealedBallotRequestBody }>("/v1/sealed-ballots", { schema: { body: SEALED_BALLOT_REQUEST_SCHEMA }, config: submissionLimit(perMinute) }, async (request, reply) => {
     const ballot = parseSealedBallotRequest(request.body);
     const election = await checkSealedBallotCheaply(view, ballot);
-    const existing = queue.findByNullifier(ballot.electionId, ballot.nullifier);
-    if (existing) {
-      if (!sameBallot(existing, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
-      return reply.status(200).send(receiptView(existing)); // the same ballot resent: idempotent
-    }
+    const queued = queuedReceipt(queue, ballot);
+    if (queued) return reply.status(200).send(queued);
     await checkNullifierNotKnownSpent(spentIndex, record, ballot);
     if (!(await verifier.verify(sealedBallotPublicSignals(election, ballot), ballot.proof))) {
       throw new RelayRejection(422, "INVALID_PROOF", "the proof does not verify for this election's roll root, scope, key, selection rule, nullifier and ciphertexts");
     }
     await checkNullifierUnspent(record, ballot); // authoritative, and only for a proof that verifies
-    const { stored, created } = queue.enqueue(ballot); // durable before we answer
-    if (!created && !sameBallot(stored, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
-    return reply.status(created ? 202 : 200).send(receiptView(stored));
+    const { status, receipt } = enqueueVerified(queue, ballot);
+    return reply.status(status).send(receipt);
   });
 }
 
