@@ -6,8 +6,10 @@
  * another curve point (the proof fails), an off-curve point (INVALID_CIPHERTEXT), a second
  * submission of a queued nullifier, a nullifier spent on chain, an unknown election, and each
  * kind of ballot posted to the other kind's relayer. The queue's version-2 database is migrated
- * keeping its rows. Only two sealed ballots are proved (about 15 s each here) and reused.
+ * keeping its rows. `npm run relayer` itself is started once with each kind. Four sealed ballots
+ * are proved (a few seconds each here) and reused.
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -26,13 +28,14 @@ import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { QUEUE_SCHEMA_VERSION, RelayQueue } from "../lib/relayer/queue";
 import { purgeElectionsOnce, startRelayer, type RunningRelayer } from "../lib/relayer/service";
 import { sealedTarget } from "../lib/relayer/target";
+import { PROJECT_ROOT } from "../lib/proving/artifacts";
 import { ciphertextDigest } from "../lib/sealed/ciphertextDigest";
 import { BABYJUB_FIELD } from "../lib/sealed/babyjub";
 import { castSealedBallot, castSealedBallots, createSealedElection, deploySealedZkBallot, openSealedVoting, publishSealedRoll, runLocalKeyCeremony } from "../lib/sealed/flow/election";
 import { proveSealedBallot, sumCiphertextWords, type ProvenSealedBallot } from "../lib/sealed/flow/prover";
 import { readSealedVotingContext } from "../lib/sealed/flow/voter";
 import type { SealedZkBallot, ZkBallot } from "../typechain-types";
-import { startHardhatNode, type HardhatNode } from "./helpers/processes";
+import { freePort, startHardhatNode, startProcess, TS_NODE_CLI, type HardhatNode } from "./helpers/processes";
 
 /** Private key of account #19 of Hardhat's public test mnemonic: test funds only. */
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
@@ -135,6 +138,28 @@ describe("relayer, sealed ballots (hardhat node, real relayer)", function () {
     await expectRejection(startRelayer(relayerConfig("sealed", "0x" + "12".repeat(20), "wrong3.sqlite")), /no contract at 0x1212.* on chain 31337/);
     expect(() => relayerConfig("both", sealedAddress, "x.sqlite")).to.throw(/RELAYER_CONTRACT_KIND must be open or sealed, got "both"/);
     expect(() => relayerConfigFromEnv({ RELAYER_PRIVATE_KEY: RELAYER_KEY, RELAYER_CONTRACT_KIND: "sealed" })).to.throw(/RELAYER_CONTRACT_KIND=sealed needs ZKBALLOT_ADDRESS/);
+  });
+
+  it("`npm run relayer` (scripts/relayer.ts) serves the SealedZkBallot with RELAYER_CONTRACT_KIND=sealed, and exits in one line with the wrong kind", async () => {
+    const port = await freePort();
+    const env = { ...process.env, RELAYER_PRIVATE_KEY: RELAYER_KEY, RELAYER_RPC_URL: node.url, RELAYER_PORT: String(port), RELAYER_DB: path.join(dir, "process.sqlite"), ZKBALLOT_ADDRESS: sealedAddress, RELAYER_VERIFY_WORKERS: "1" };
+    const started = await startProcess(process.execPath, [TS_NODE_CLI, "scripts/relayer.ts"], { ...env, RELAYER_CONTRACT_KIND: "sealed" }, /listening on/, 120_000);
+    try {
+      expect(started.output()).to.match(new RegExp(`SealedZkBallot ${sealedAddress} on chain 31337`));
+      const health = (await (await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })).json()) as { contractKind: string; zkBallot: string };
+      expect(health).to.deep.include({ contractKind: "sealed", zkBallot: sealedAddress });
+    } finally {
+      // SIGTERM, and its exit awaited (SIGKILL after 20 s), so no relayer outlives the test.
+      const exited = new Promise<void>((resolve) => started.child.once("exit", () => resolve()));
+      started.child.kill("SIGTERM");
+      const timer = setTimeout(() => started.child.kill("SIGKILL"), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    const wrongKind = await runToExit([TS_NODE_CLI, "scripts/relayer.ts"], { ...env, RELAYER_CONTRACT_KIND: "open", RELAYER_DB: path.join(dir, "process-open.sqlite") }, 120_000);
+    expect(wrongKind.code).to.equal(1);
+    expect(wrongKind.output.trim().split("\n")).to.have.length(1);
+    expect(wrongKind.output).to.match(/^error: the contract at 0x[0-9a-fA-F]{40} is a SealedZkBallot, and RELAYER_CONTRACT_KIND is open/);
   });
 
   it("refuses bad sealed ballots with their specific codes before queueing anything", async () => {
@@ -340,6 +365,24 @@ describe("relayer queue schema migration", () => {
     }
   });
 });
+
+/** Runs a node script to its exit, killed after `timeoutMs`; its exit code and all its output. */
+function runToExit(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${args.join(" ")} still running after ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
 
 async function expectRejection(promise: Promise<unknown>, message: RegExp, what = "the call"): Promise<void> {
   let error: Error | undefined;
