@@ -100,6 +100,12 @@ export async function signerAt(hre: HardhatRuntimeEnvironment, index: string | u
   return signers[position];
 }
 
+/** An http(s) URL for --relayer, or a one-line refusal. */
+export function checkRelayerUrl(url: string): string {
+  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new CliError(`--relayer must be an http(s) URL, got ${url}`);
+  return url;
+}
+
 export function parseElectionId(value: string | undefined): bigint {
   if (value === undefined || !/^[1-9][0-9]{0,18}$/.test(value)) {
     throw new CliError(`--election must be a positive integer, got ${JSON.stringify(value)}`, "list elections with `npx hardhat status`");

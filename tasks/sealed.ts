@@ -7,7 +7,7 @@
 import { scope, task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { CliError, EXAMPLE_NETWORK, command, parseElectionId, signerAt } from "./cli";
+import { CliError, EXAMPLE_NETWORK, checkRelayerUrl, command, parseElectionId, signerAt } from "./cli";
 
 async function sealedAt(hre: HardhatRuntimeEnvironment, address: string, account: string | undefined) {
   const signer = await signerAt(hre, account);
@@ -161,26 +161,47 @@ function parseSelection(value: string): number[] {
 }
 
 sealedVote
-  .task("cast", `Prove and cast your sealed ballot (fresh randomness; a challenged ballot is never cast).  Example: npx hardhat sealed-vote cast --contract 0x.. --election 1 --identity alice --option 2 --account 1 ${EXAMPLE_NETWORK}`)
+  .task("cast", `Prove and cast your sealed ballot (fresh randomness; a challenged ballot is never cast), through a relayer (--relayer URL: no account of yours on-chain) or from an account (--account N).  Example: npx hardhat sealed-vote cast --contract 0x.. --election 1 --identity alice --option 2 --relayer http://127.0.0.1:8645 ${EXAMPLE_NETWORK}`)
   .addParam("contract", "SealedZkBallot address")
   .addParam("election", "election id")
   .addParam("identity", "your identity: a name (alice: ~/.zkballot/identities/alice.identity.json) or a path")
   .addParam("option", "option number(s), comma-separated")
-  .addOptionalParam("account", "index of the account that sends the transaction", "0")
+  .addOptionalParam("relayer", "URL of a zkballot relayer serving this SealedZkBallot (RELAYER_CONTRACT_KIND=sealed): it submits the ballot")
+  .addOptionalParam("account", "index of the account that sends the transaction (default 0; not with --relayer)")
   .setAction(
-    command(async (args: { contract: string; election: string; identity: string; option: string; account: string }, hre) => {
+    command(async (args: { contract: string; election: string; identity: string; option: string; relayer?: string; account?: string }, hre) => {
       const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
       const { readSealedVotingContext } = await import("../lib/sealed/flow/voter");
-      const { castSealedVote } = await import("../lib/sealed/flow/election");
       const electionId = parseElectionId(args.election);
-      const { contract } = await sealedAt(hre, args.contract, args.account);
+      if (args.relayer !== undefined && args.account !== undefined) throw new CliError("choose one of --relayer and --account, not both", "--relayer submits for you; --account sends from your own account");
+      const selected = parseSelection(args.option);
       const voter = await loadIdentity(resolveIdentityPath(args.identity));
+      if (args.relayer !== undefined) return castSealedViaRelayer(hre, { ...args, relayer: checkRelayerUrl(args.relayer) }, electionId, voter, selected);
+      const { castSealedVote } = await import("../lib/sealed/flow/election");
+      const { contract } = await sealedAt(hre, args.contract, args.account);
       const context = await readSealedVotingContext(contract, electionId);
       console.error("proving (encrypting under the election key, with fresh randomness)...");
-      const { ballot, receipt } = await castSealedVote(contract, context, voter, parseSelection(args.option));
+      const { ballot, receipt } = await castSealedVote(contract, context, voter, selected);
       console.log(`sealed ballot cast in election ${electionId}: nullifier ${ballot.nullifier}, proof ${ballot.provingMs} ms, block ${receipt.blockNumber}, ${receipt.gasUsed} gas`);
     }),
   );
+
+/** `sealed-vote cast --relayer`: prove, hand the ballot to the relayer, print its receipt and inclusion (as the open `vote --relayer` does). */
+async function castSealedViaRelayer(hre: HardhatRuntimeEnvironment, args: { contract: string; relayer: string }, electionId: bigint, voter: import("../lib/core/identity").VoterIdentity, selected: number[]): Promise<void> {
+  const { readSealedVotingContext } = await import("../lib/sealed/flow/voter");
+  const { relaySealedVote } = await import("../lib/sealed/flow/election");
+  const contract = await connectSealed(hre, args.contract);
+  const context = await readSealedVotingContext(contract, electionId);
+  console.error("proving (encrypting under the election key, with fresh randomness)...");
+  const retry = { onRetry: (code: number, waitMs: number) => console.error(`relayer busy (HTTP ${code}); retrying in ${Math.ceil(waitMs / 1000)} s`) };
+  const { ballot, receipt } = await relaySealedVote(args.relayer, context, voter, selected, {
+    retry,
+    onAccepted: (accepted) => console.log(`relayer accepted the sealed ballot: receipt ${accepted.receiptId} (ciphertext digest ${accepted.ciphertextDigest}, checked)`),
+    onStatus: (status) => console.error(`relayer: ${status.status}`),
+  });
+  if (receipt.status === "rejected") throw new CliError(`the relayer's transaction did not count the ballot: ${receipt.reason ?? "no reason given"}`);
+  console.log(`sealed ballot cast in election ${electionId}: nullifier ${ballot.nullifier}, proof ${ballot.provingMs} ms, block ${receipt.blockNumber}, tx ${receipt.transactionHash}, via relayer (${receipt.status === "final" ? "final" : "included; final after the relayer's confirmation depth"})`);
+}
 
 sealedVote
   .task("challenge", `Have a ballot prepared for your choice, reveal its randomness to a file, and discard it (it is never cast).  Example: npx hardhat sealed-vote challenge --contract 0x.. --election 1 --option 2 --out challenge.json ${EXAMPLE_NETWORK}`)

@@ -3,7 +3,7 @@ import type { Signer } from "ethers";
 import { scope, task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { CliError, EXAMPLE_NETWORK, command, parseElectionId, printJson, signerAt } from "./cli";
+import { CliError, EXAMPLE_NETWORK, checkRelayerUrl, command, parseElectionId, printJson, signerAt } from "./cli";
 
 const IDENTITY_PARAM = "your identity: a name (alice: ~/.zkballot/identities/alice.identity.json) or a path";
 
@@ -68,7 +68,7 @@ task(
   .addOptionalParam("relayer", "URL of a zkballot relayer: it submits the ballot, so no account of yours appears on-chain (the private path)")
   .addOptionalParam("account", "send the transaction yourself from the network's account N (a local node's unlocked accounts)")
   .addOptionalParam("privateKeyEnv", "send the transaction yourself from the key in this environment variable (e.g. VOTER_PRIVATE_KEY in .env)")
-  .addOptionalParam("contract", "a SealedZkBallot address: vote in that sealed election (options comma-separated for approval)")
+  .addOptionalParam("contract", "a SealedZkBallot address: vote in that sealed election (options comma-separated for approval; --relayer must then serve that contract)")
   .addOptionalParam("challenge", "sealed elections: have a ballot prepared, write it with its randomness to this file and discard it (Benaloh challenge; nothing is cast)")
   .setAction(
     command(async (args: { election: string; identity: string; option: string; rollFile?: string; account?: string; relayer?: string; privateKeyEnv?: string; contract?: string; challenge?: string }, hre) => {
@@ -139,11 +139,12 @@ async function voteSealed(hre: HardhatRuntimeEnvironment, args: { election: stri
     console.log(`to cast, run vote again without --challenge: a fresh ballot is encrypted with new randomness`);
     return;
   }
-  if (args.relayer !== undefined || args.privateKeyEnv !== undefined) {
-    throw new CliError("the relayer and --private-key-env do not take sealed ballots yet", "send it from a local node's account with --account N");
+  if (args.privateKeyEnv !== undefined) throw new CliError("--private-key-env does not take sealed ballots yet", "vote through a relayer with --relayer URL, or from a local node's account with --account N");
+  if (args.relayer !== undefined && args.account !== undefined) throw new CliError("choose one of --relayer and --account, not --relayer and --account");
+  if (args.relayer === undefined && args.account === undefined) {
+    throw new CliError("vote in a sealed election needs to know who submits the ballot", "pass --relayer URL (a relayer serving this SealedZkBallot; no account of yours on-chain), or --account N (an account with no link to you keeps the ballot anonymous)");
   }
-  if (args.account === undefined) throw new CliError("vote in a sealed election needs --account N (the account that sends the ballot)", "an account with no link to you keeps the ballot anonymous");
-  await hre.run({ scope: "sealed-vote", task: "cast" }, { contract: args.contract, election: args.election, identity: args.identity, option: args.option, account: args.account });
+  await hre.run({ scope: "sealed-vote", task: "cast" }, { contract: args.contract, election: args.election, identity: args.identity, option: args.option, account: args.account, relayer: args.relayer });
 }
 
 /**
@@ -161,7 +162,7 @@ async function chooseBallotSender(hre: HardhatRuntimeEnvironment, args: { relaye
   }
   if (chosen.length > 1) throw new CliError(`choose one of --relayer, --account and --private-key-env, not ${chosen.join(" and ")}`);
   if (args.relayer !== undefined) {
-    if (!/^https?:\/\/[^\s]+$/.test(args.relayer)) throw new CliError(`--relayer must be an http(s) URL, got ${args.relayer}`);
+    checkRelayerUrl(args.relayer);
     return undefined;
   }
   if (args.account !== undefined) return signerAt(hre, args.account);

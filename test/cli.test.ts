@@ -81,7 +81,7 @@ describe("command line against a real hardhat node", function () {
     const sepolia = await startAnvil({ chainId: 11155111, env });
     try {
       const sealedAddress = "0x" + "11".repeat(20);
-      const [unknownNetwork, unknownFlag, missingValue, unknownCommand, noSender, twoSenders, unsetVariable, keyAsVariable, insecureDeploy, challengeOpen, challengeSender] = await Promise.all([
+      const [unknownNetwork, unknownFlag, missingValue, unknownCommand, noSender, twoSenders, unsetVariable, keyAsVariable, insecureDeploy, challengeOpen, challengeSender, sealedTwoSenders] = await Promise.all([
         runHardhatCliAsync(["status", "--network", "sepolia"], env),
         run(["vote", "--election", "1", "--identity", file("nobody.json"), "--choice", "Bob"]),
         run(["tally", "--election"]),
@@ -93,7 +93,9 @@ describe("command line against a real hardhat node", function () {
         run(["deploy"], { LOCALHOST_RPC_URL: sepolia.url }),
         run([...vote, "--challenge", file("challenge.json")]),
         run([...vote, "--contract", sealedAddress, "--challenge", file("challenge.json"), "--account", "1"]),
+        run([...vote, "--contract", sealedAddress, "--relayer", "http://127.0.0.1:9", "--account", "1"]),
       ]);
+      oneLine(sealedTwoSenders, /^error: choose one of --relayer and --account, not --relayer and --account/);
       oneLine(challengeOpen, /^error: --challenge is for sealed elections \(hint: pass the SealedZkBallot address with --contract\)/);
       oneLine(challengeSender, /^error: --challenge casts nothing, so --account has no use \(hint: challenge first, then vote again without --challenge/);
       oneLine(unknownNetwork, /^error: unknown network "sepolia" \(hint: use --network hardhat, --network localhost, --network testnet\)/);

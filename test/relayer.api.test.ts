@@ -255,7 +255,7 @@ describe("relayer API", function () {
       const [winner, loser] = first.statusCode === 202 ? [first, second] : [second, first];
       expect(loser.json<{ error: string }>().error).to.equal("ALREADY_QUEUED");
       const stored = queue.findByNullifier(fixture.electionId, fixture.prepared[0].nullifier)!;
-      expect(winner.json<{ ballot: string }>().ballot).to.equal(stored.ballot.toString());
+      expect(winner.json<{ ballot: string }>().ballot).to.equal(String(stored.ballot));
       expect(queue.counts().queued).to.equal(1);
     } finally {
       await close();

@@ -11,6 +11,7 @@
  */
 import { ZkBallotError } from "../core/errors";
 import type { PreparedBallot } from "../chain/election";
+import { ciphertextDigest } from "../sealed/ciphertextDigest";
 
 export type RelayStatus = "queued" | "submitted" | "included" | "final" | "rejected";
 const STATUSES: readonly string[] = ["queued", "submitted", "included", "final", "rejected"];
@@ -20,7 +21,10 @@ export interface RelayReceipt {
   status: RelayStatus;
   electionId: string;
   nullifier: string;
-  ballot: string;
+  /** An open ballot's receipt names the ballot; a sealed one's (kind "sealed") the ciphertexts' digest. */
+  ballot?: string;
+  kind?: "sealed";
+  ciphertextDigest?: string;
   transactionHash?: string;
   blockNumber?: number;
   reason?: string;
@@ -72,44 +76,56 @@ async function request(url: string, init: RequestInit | undefined, retry: RetryO
   }
 }
 
-/** The answer must be a receipt for this very ballot (election, nullifier and ballot). */
-function checkReceipt(body: Record<string, unknown>, expected: { electionId: bigint; nullifier: bigint; ballot: bigint }): RelayReceipt {
+/** What a receipt must name: the election, the nullifier, and the ballot (open) or the digest of the 32 ciphertext words (sealed). */
+export type ReceiptExpectation = { electionId: bigint; nullifier: bigint } & ({ ballot: bigint } | { ciphertextDigest: string });
+
+/** The expectation for a sealed ballot's receipt. */
+export function sealedReceiptExpectation(electionId: bigint, ballot: { readonly nullifier: bigint; readonly ciphertextWords: readonly bigint[] }): ReceiptExpectation {
+  return { electionId, nullifier: ballot.nullifier, ciphertextDigest: ciphertextDigest(ballot.ciphertextWords) };
+}
+
+/** The answer must be a receipt for this very ballot (election, nullifier, and ballot or ciphertext digest). */
+function checkReceipt(body: Record<string, unknown>, expected: ReceiptExpectation): RelayReceipt {
   if (typeof body.receiptId !== "string" || !STATUSES.includes(body.status as string)) {
     throw new ZkBallotError("RELAYER_BAD_ANSWER", "the relayer's answer is not a receipt");
   }
   const receipt = body as unknown as RelayReceipt;
-  if (receipt.electionId !== expected.electionId.toString() || receipt.nullifier !== expected.nullifier.toString() || receipt.ballot !== expected.ballot.toString()) {
+  const sameContent = "ballot" in expected ? receipt.ballot === expected.ballot.toString() : receipt.kind === "sealed" && receipt.ciphertextDigest === expected.ciphertextDigest;
+  if (receipt.electionId !== expected.electionId.toString() || receipt.nullifier !== expected.nullifier.toString() || !sameContent) {
+    const named = "ballot" in expected ? `ballot ${String(receipt.ballot)}` : `ciphertext digest ${String(receipt.ciphertextDigest)}`;
     throw new ZkBallotError(
       "RELAYER_BAD_ANSWER",
-      `the relayer's receipt ${receipt.receiptId} is not for this ballot (it names election ${String(receipt.electionId)}, ballot ${String(receipt.ballot)})`,
+      `the relayer's receipt ${receipt.receiptId} is not for this ballot (it names election ${String(receipt.electionId)}, ${named})`,
       "another ballot of yours may already be queued there; check with my-ballot, or vote through another relayer",
     );
   }
   return receipt;
 }
 
-export async function submitToRelayer(relayerUrl: string, prepared: PreparedBallot, retry?: RetryOptions): Promise<RelayReceipt> {
-  const { status, body } = await request(
-    new URL("/v1/ballots", relayerUrl).toString(),
-    {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        electionId: prepared.electionId.toString(),
-        ballot: prepared.ballot.toString(),
-        nullifier: prepared.nullifier.toString(),
-        proof: prepared.proof.map(String),
-      }),
-    },
-    retry,
-  );
-  if (status !== 200 && status !== 202) {
-    throw new ZkBallotError("RELAYER_REFUSED", `the relayer refused the ballot: ${String(body.error)}: ${String(body.message)}`);
+/** POSTs a ballot to one of the relayer's submission routes; any answer but 200/202 is RELAYER_REFUSED with the relayer's code. */
+async function postBallot(relayerUrl: string, route: string, body: Record<string, unknown>, what: string, retry?: RetryOptions): Promise<Record<string, unknown>> {
+  const answer = await request(new URL(route, relayerUrl).toString(), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }, retry);
+  if (answer.status !== 200 && answer.status !== 202) {
+    throw new ZkBallotError("RELAYER_REFUSED", `the relayer refused the ${what}: ${String(answer.body.error)}: ${String(answer.body.message)}`);
   }
-  return checkReceipt(body, prepared);
+  return answer.body;
 }
 
-export async function relayReceipt(relayerUrl: string, receiptId: string, expected: { electionId: bigint; nullifier: bigint; ballot: bigint }, retry?: RetryOptions): Promise<RelayReceipt> {
+export async function submitToRelayer(relayerUrl: string, prepared: PreparedBallot, retry?: RetryOptions): Promise<RelayReceipt> {
+  const body = { electionId: prepared.electionId.toString(), ballot: prepared.ballot.toString(), nullifier: prepared.nullifier.toString(), proof: prepared.proof.map(String) };
+  return checkReceipt(await postBallot(relayerUrl, "/v1/ballots", body, "ballot", retry), prepared);
+}
+
+/**
+ * Hands a proven sealed ballot to a sealed relayer (POST /v1/sealed-ballots); the receipt must
+ * name this election, this nullifier and the digest of exactly these 32 ciphertext words.
+ */
+export async function submitSealedToRelayer(relayerUrl: string, electionId: bigint, ballot: { readonly nullifier: bigint; readonly ciphertextWords: readonly bigint[]; readonly proof: readonly bigint[] }, retry?: RetryOptions): Promise<RelayReceipt> {
+  const body = { electionId: electionId.toString(), nullifier: ballot.nullifier.toString(), ciphertexts: ballot.ciphertextWords.map(String), proof: ballot.proof.map(String) };
+  return checkReceipt(await postBallot(relayerUrl, "/v1/sealed-ballots", body, "sealed ballot", retry), sealedReceiptExpectation(electionId, ballot));
+}
+
+export async function relayReceipt(relayerUrl: string, receiptId: string, expected: ReceiptExpectation, retry?: RetryOptions): Promise<RelayReceipt> {
   const { status, body } = await request(new URL(`/v1/ballots/${encodeURIComponent(receiptId)}`, relayerUrl).toString(), undefined, retry);
   if (status !== 200) throw new ZkBallotError("RELAYER_REFUSED", `the relayer has no receipt ${receiptId}: ${String(body.message)}`);
   return checkReceipt(body, expected);
@@ -119,7 +135,7 @@ export async function relayReceipt(relayerUrl: string, receiptId: string, expect
 export async function waitForRelayedBallot(
   relayerUrl: string,
   receiptId: string,
-  expected: { electionId: bigint; nullifier: bigint; ballot: bigint },
+  expected: ReceiptExpectation,
   options: { timeoutMs?: number; intervalMs?: number; until?: "included" | "final"; onStatus?: (receipt: RelayReceipt) => void; retry?: RetryOptions } = {},
 ): Promise<RelayReceipt> {
   const deadline = Date.now() + (options.timeoutMs ?? 300_000);

@@ -11,7 +11,9 @@ export interface RelayerConfig {
   host: string;
   port: number;
   databaseFile: string;
-  /** ZkBallot address; default: deployments/<chainId>.json. */
+  /** The contract the relayer serves: an open ZkBallot, or a SealedZkBallot (RELAYER_CONTRACT_KIND; default open). */
+  contractKind: "open" | "sealed";
+  /** The contract's address (ZKBALLOT_ADDRESS); open default: deployments/<chainId>.json; sealed: required. */
   zkBallotAddress?: string;
   batchSize: number;
   intervalMs: number;
@@ -96,8 +98,16 @@ export function relayerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rela
   if (address !== undefined && address !== "" && !/^0x[0-9a-fA-F]{40}$/.test(address)) {
     throw new ZkBallotError("INVALID_ARGUMENT", `ZKBALLOT_ADDRESS is not an address: ${address}`);
   }
+  const contractKind = env.RELAYER_CONTRACT_KIND || "open";
+  if (contractKind !== "open" && contractKind !== "sealed") {
+    throw new ZkBallotError("INVALID_ARGUMENT", `RELAYER_CONTRACT_KIND must be open or sealed, got ${JSON.stringify(env.RELAYER_CONTRACT_KIND)}`, "open: a ZkBallot (POST /v1/ballots); sealed: a SealedZkBallot (POST /v1/sealed-ballots)");
+  }
+  if (contractKind === "sealed" && !address) {
+    throw new ZkBallotError("INVALID_ARGUMENT", "RELAYER_CONTRACT_KIND=sealed needs ZKBALLOT_ADDRESS, the SealedZkBallot's address", "the address `npx hardhat sealed deploy` printed");
+  }
   return {
     rpcUrl: env.RELAYER_RPC_URL || "http://127.0.0.1:8545",
+    contractKind,
     privateKey,
     host: env.RELAYER_HOST || "127.0.0.1",
     port: integer(env, "RELAYER_PORT", 8645, 0, 65535),

@@ -34,10 +34,15 @@ export interface QueueBinding {
   relayer: string;
 }
 
-export interface QueuedBallot {
+/** What a ballot carries: an open ZkBallot's ballot field element, or a SealedZkBallot's 32 ciphertext words. */
+export type BallotContent = { kind: "open"; ballot: bigint; ciphertexts: null } | { kind: "sealed"; ballot: null; ciphertexts: bigint[] };
+
+/** A ballot to store: its election, nullifier, proof and content. */
+export type BallotEntry = { electionId: bigint; nullifier: bigint; proof: readonly bigint[] } & ({ ballot: bigint; ciphertexts?: undefined } | { ballot?: undefined; ciphertexts: readonly bigint[] });
+
+export type QueuedBallot = BallotContent & {
   receiptId: string;
   electionId: bigint;
-  ballot: bigint;
   nullifier: bigint;
   proof: bigint[];
   status: BallotStatus;
@@ -60,7 +65,9 @@ export interface PendingTransaction {
 interface BallotRow {
   receipt_id: string;
   election_id: string;
-  ballot: string;
+  kind: "open" | "sealed";
+  ballot: string | null;
+  ciphertexts: string | null;
   nullifier: string;
   proof: string;
   status: BallotStatus;
@@ -72,8 +79,11 @@ interface BallotRow {
   accepted_at: number;
 }
 
-/** Bumped when the tables change; a database of another version is refused, not migrated silently. */
-export const QUEUE_SCHEMA_VERSION = 2;
+/**
+ * Bumped when the tables change. Version 2 (open ballots only) is migrated in place on open
+ * (migrateFromVersion2); any other version is refused, not migrated silently.
+ */
+export const QUEUE_SCHEMA_VERSION = 3;
 
 const MINUTE_MS = 60_000;
 /** WAL pages (4 KiB) between automatic checkpoints: about 1 MiB of log, not SQLite's 4 MiB default. */
@@ -81,17 +91,19 @@ const WAL_AUTOCHECKPOINT_PAGES = 256;
 /** Bytes the WAL file is truncated back to after a checkpoint. */
 const JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ballots (
+/**
+ * The ballots table (version 3): an open ballot has `ballot`, a sealed one its 32 ciphertext
+ * words as a JSON array in `ciphertexts`, never both.
+ */
+const ballotsTable = (name: string) => `
+CREATE TABLE IF NOT EXISTS ${name} (
   seq          INTEGER PRIMARY KEY AUTOINCREMENT,
   receipt_id   TEXT NOT NULL UNIQUE,
   election_id  TEXT NOT NULL,
   nullifier    TEXT NOT NULL,
-  ballot       TEXT NOT NULL,
+  kind         TEXT NOT NULL DEFAULT 'open' CHECK (kind IN ('open', 'sealed')),
+  ballot       TEXT,
+  ciphertexts  TEXT,
   proof        TEXT NOT NULL,
   status       TEXT NOT NULL CHECK (status IN ('queued', 'submitted', 'included', 'final', 'rejected')),
   reason       TEXT,
@@ -101,8 +113,19 @@ CREATE TABLE IF NOT EXISTS ballots (
   block_hash   TEXT,
   accepted_at  INTEGER NOT NULL,
   updated_at   INTEGER NOT NULL,
-  UNIQUE (election_id, nullifier)
+  UNIQUE (election_id, nullifier),
+  CHECK ((kind = 'open' AND ballot IS NOT NULL AND ciphertexts IS NULL) OR (kind = 'sealed' AND ballot IS NULL AND ciphertexts IS NOT NULL))
+);`;
+
+/** Columns version 2's ballots table had, all kept by the migration. */
+const VERSION_2_COLUMNS = "seq, receipt_id, election_id, nullifier, ballot, proof, status, reason, tx_id, tx_hash, block_number, block_hash, accepted_at, updated_at";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
 );
+${ballotsTable("ballots")}
 CREATE INDEX IF NOT EXISTS ballots_by_status ON ballots (status);
 CREATE TABLE IF NOT EXISTS transactions (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -152,10 +175,12 @@ export function toMinute(ms: number): number {
 }
 
 function toBallot(row: BallotRow): QueuedBallot {
+  const content: BallotContent =
+    row.kind === "sealed" ? { kind: "sealed", ballot: null, ciphertexts: (JSON.parse(row.ciphertexts!) as string[]).map(BigInt) } : { kind: "open", ballot: BigInt(row.ballot!), ciphertexts: null };
   return {
+    ...content,
     receiptId: row.receipt_id,
     electionId: BigInt(row.election_id),
-    ballot: BigInt(row.ballot),
     nullifier: BigInt(row.nullifier),
     proof: (JSON.parse(row.proof) as string[]).map(BigInt),
     status: row.status,
@@ -168,15 +193,12 @@ function toBallot(row: BallotRow): QueuedBallot {
   };
 }
 
-/** Same election, nullifier, ballot and proof: a resend, not a different ballot. */
-export function sameBallot(stored: QueuedBallot, entry: { electionId: bigint; ballot: bigint; nullifier: bigint; proof: readonly bigint[] }): boolean {
-  return (
-    stored.electionId === entry.electionId &&
-    stored.nullifier === entry.nullifier &&
-    stored.ballot === entry.ballot &&
-    stored.proof.length === entry.proof.length &&
-    stored.proof.every((value, i) => value === entry.proof[i])
-  );
+const sameWords = (a: readonly bigint[], b: readonly bigint[]) => a.length === b.length && a.every((value, i) => value === b[i]);
+
+/** Same election, nullifier, content (ballot, or ciphertexts) and proof: a resend, not a different ballot. */
+export function sameBallot(stored: QueuedBallot, entry: BallotEntry): boolean {
+  const sameContent = entry.ciphertexts === undefined ? stored.ballot === entry.ballot : stored.ciphertexts !== null && sameWords(stored.ciphertexts, entry.ciphertexts);
+  return stored.electionId === entry.electionId && stored.nullifier === entry.nullifier && sameContent && sameWords(stored.proof, entry.proof);
 }
 
 type Attempt = { hash: string; raw: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
@@ -200,6 +222,7 @@ export class RelayQueue {
       this.db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
       const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
       if (tables.length === 0) this.db.exec(SCHEMA + `INSERT INTO meta (key, value) VALUES ('schema_version', '${QUEUE_SCHEMA_VERSION}');`);
+      else if (this.metaValue("schema_version") === "2") this.migrateFromVersion2();
     } catch (error) {
       throw asStorageError(error);
     }
@@ -216,6 +239,23 @@ export class RelayQueue {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Version 2 to 3 (sealed ballots): SQLite cannot relax `ballot NOT NULL` in place, so the
+   * ballots table is rebuilt with the kind and ciphertexts columns and every row copied as an
+   * open ballot (same seq, receipt, status and transaction link), in one transaction: an
+   * interrupted migration leaves version 2 intact.
+   */
+  private migrateFromVersion2(): void {
+    this.db.transaction(() => {
+      this.db.exec(ballotsTable("ballots_v3"));
+      this.db.exec(`INSERT INTO ballots_v3 (${VERSION_2_COLUMNS}, kind) SELECT ${VERSION_2_COLUMNS}, 'open' FROM ballots`);
+      this.db.exec("DROP TABLE ballots");
+      this.db.exec("ALTER TABLE ballots_v3 RENAME TO ballots");
+      this.db.exec("CREATE INDEX IF NOT EXISTS ballots_by_status ON ballots (status)");
+      this.db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(QUEUE_SCHEMA_VERSION));
+    })();
   }
 
   /** Runs a statement block, turning SQLite storage failures into StorageError. */
@@ -285,16 +325,27 @@ export class RelayQueue {
    * Stores an accepted ballot, or finds the one already stored under its nullifier (a resend,
    * or a concurrent request that won the insert): the caller compares it with sameBallot.
    */
-  enqueue(entry: { electionId: bigint; ballot: bigint; nullifier: bigint; proof: readonly bigint[] }): { stored: QueuedBallot; created: boolean } {
+  enqueue(entry: BallotEntry): { stored: QueuedBallot; created: boolean } {
     const receiptId = randomUUID();
     const minute = toMinute(Date.now());
+    const sealed = entry.ciphertexts !== undefined;
     const { changes } = this.write(() =>
       this.db
         .prepare(
-          `INSERT INTO ballots (receipt_id, election_id, nullifier, ballot, proof, status, accepted_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (election_id, nullifier) DO NOTHING`,
+          `INSERT INTO ballots (receipt_id, election_id, nullifier, kind, ballot, ciphertexts, proof, status, accepted_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (election_id, nullifier) DO NOTHING`,
         )
-        .run(receiptId, entry.electionId.toString(), entry.nullifier.toString(), entry.ballot.toString(), JSON.stringify(entry.proof.map(String)), minute, minute),
+        .run(
+          receiptId,
+          entry.electionId.toString(),
+          entry.nullifier.toString(),
+          sealed ? "sealed" : "open",
+          sealed ? null : entry.ballot!.toString(),
+          sealed ? JSON.stringify(entry.ciphertexts.map(String)) : null,
+          JSON.stringify(entry.proof.map(String)),
+          minute,
+          minute,
+        ),
     );
     return { stored: this.findByNullifier(entry.electionId, entry.nullifier)!, created: changes === 1 };
   }

@@ -7,24 +7,30 @@
 import type { ZkBallot } from "../../typechain-types";
 import { decodeContractRevert, Phase } from "../chain/election";
 import type { RelayQueue } from "./queue";
+import { openTarget, type RelayTarget } from "./target";
 
 export interface PurgeResult {
   electionId: bigint;
   deleted: number;
 }
 
-/** Purges every election in the database that is closed on-chain and fully settled here; returns what was deleted. */
-export async function purgeFinishedElections(queue: RelayQueue, zkBallot: ZkBallot, log: (line: string) => void = () => undefined): Promise<PurgeResult[]> {
+/**
+ * Purges every election in the database that is closed on-chain (a sealed one also once
+ * tallied) and fully settled here; returns what was deleted. `contract`: the relayer's target,
+ * or an open ZkBallot.
+ */
+export async function purgeFinishedElections(queue: RelayQueue, contract: RelayTarget | ZkBallot, log: (line: string) => void = () => undefined): Promise<PurgeResult[]> {
+  const target = "phaseOf" in contract ? contract : openTarget(contract, await contract.getAddress());
   const purged: PurgeResult[] = [];
   for (const electionId of queue.elections()) {
-    let phase: Phase;
+    let phase: number;
     try {
-      phase = Number((await zkBallot.getElection(electionId)).phase) as Phase;
+      phase = await target.phaseOf(electionId);
     } catch (error) {
       if (decodeContractRevert(error)?.name === "ElectionNotFound") continue;
       throw error;
     }
-    if (phase !== Phase.Closed) continue;
+    if (phase < Phase.Closed) continue;
     const unsettled = queue.unsettledCount(electionId);
     if (unsettled > 0) {
       log(`election ${electionId} is closed; its ballots are kept until ${unsettled} more are final`);

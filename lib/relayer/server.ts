@@ -1,5 +1,8 @@
 /**
- * The relayer's HTTP API (Fastify): POST /v1/ballots, GET /v1/ballots/:receiptId, GET /health.
+ * The relayer's HTTP API (Fastify): POST /v1/ballots (open ballots, for a ZkBallot),
+ * POST /v1/sealed-ballots (sealed ballots, for a SealedZkBallot), GET /v1/ballots/:receiptId
+ * (either kind's receipt), GET /health. A relayer serves one contract, so one of the two POST
+ * routes refuses with WRONG_CONTRACT_KIND, naming the route that this relayer takes.
  *
  * Under a flood the expensive step, proof verification, is reached last: a request passes the
  * schema, the election's phase and window, the ballot range, the queue (already queued?), its
@@ -20,15 +23,19 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 
 import { parseFieldElement } from "../core/field";
+import { ciphertextDigest } from "../sealed/ciphertextDigest";
 import { ProofPool, ProofPoolFull } from "./proofPool";
-import { sameBallot, StorageError, type QueuedBallot, type RelayQueue } from "./queue";
-import { BALLOT_REQUEST_SCHEMA, ballotPublicSignals, type BallotRequestBody, ChainView, checkBallotCheaply, checkNullifierNotKnownSpent, checkNullifierUnspent, parseBallotRequest, RelayRejection, schemaRejection, type SchemaViolation, SpentIndex, type ChainContext } from "./validate";
+import { type BallotEntry, sameBallot, StorageError, type QueuedBallot, type RelayQueue } from "./queue";
+import { checkSealedBallotCheaply, parseSealedBallotRequest, SEALED_BALLOT_REQUEST_SCHEMA, sealedBallotPublicSignals, type SealedBallotRequestBody, sealedChainView, type SealedChainContext, sealedNullifierRecord, SealedProofVerifier } from "./sealedValidate";
+import { BALLOT_REQUEST_SCHEMA, ballotPublicSignals, type BallotRequestBody, type ChainContext, checkBallotCheaply, checkNullifierNotKnownSpent, checkNullifierUnspent, openChainView, openNullifierRecord, parseBallotRequest, RelayRejection, schemaRejection, type SchemaViolation, SpentIndex } from "./validate";
 
 export interface RelayerServerOptions {
   queue: RelayQueue;
-  chain: ChainContext;
+  /** The contract served: an open ZkBallot (ChainContext) or a SealedZkBallot (SealedChainContext). */
+  chain: ChainContext | SealedChainContext;
   relayerAddress: string;
-  proofPool: ProofPool;
+  /** The open circuit's verifier threads (open), or the sealed proofs' verifier (sealed). */
+  proofPool: ProofPool | SealedProofVerifier;
   /** Requests per nullifier (POST) and per receipt (GET) per minute. */
   rateLimitPerMinute: number;
   /** Limiter keys kept (LRU); default 100,000. */
@@ -50,13 +57,16 @@ const STORAGE_ERROR_MEMORY_MS = 60_000;
 const HEALTH_NODE_TIMEOUT_MS = 3_000;
 const HEALTH_CACHE_MS = 1_000;
 
+export const isSealedChain = (chain: ChainContext | SealedChainContext): chain is SealedChainContext => "sealed" in chain;
+
+/** A receipt names its ballot: an open one by `ballot`, a sealed one by `ciphertextDigest` (keccak256 of the 32 words). */
 export function receiptView(ballot: QueuedBallot): Record<string, unknown> {
   return {
     receiptId: ballot.receiptId,
     status: ballot.status,
     electionId: ballot.electionId.toString(),
     nullifier: ballot.nullifier.toString(),
-    ballot: ballot.ballot.toString(),
+    ...(ballot.kind === "open" ? { ballot: ballot.ballot.toString() } : { kind: "sealed", ciphertextDigest: ciphertextDigest(ballot.ciphertexts) }),
     ...(ballot.txHash ? { transactionHash: ballot.txHash } : {}),
     ...(ballot.blockNumber !== null ? { blockNumber: ballot.blockNumber } : {}),
     ...(ballot.reason ? { reason: ballot.reason } : {}),
@@ -141,28 +151,55 @@ function errorHandler(options: RelayerServerOptions, storage: StorageErrors) {
 }
 
 interface BallotRoutes {
-  options: RelayerServerOptions;
-  view: ChainView;
-  spentIndex: SpentIndex;
+  queue: RelayQueue;
+  chain: ChainContext;
+  proofPool: ProofPool;
   busyRefusals: BusyRefusals;
   perMinute: { max: number; timeWindow: number };
 }
 
+/** A submission's rate limit: per (election, nullifier), counted once the body has been read. */
+const submissionLimit = (perMinute: BallotRoutes["perMinute"]) => ({ rateLimit: { ...perMinute, hook: "preHandler" as const, keyGenerator: nullifierKey, allowList: (_request: FastifyRequest, key: string) => key === "" } });
+
+const alreadyQueued = () => new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
+
+/** The receipt of a ballot already queued under this nullifier when it is the same ballot resent (idempotent); another ballot is refused. */
+function queuedReceipt(queue: RelayQueue, ballot: BallotEntry): Record<string, unknown> | undefined {
+  const existing = queue.findByNullifier(ballot.electionId, ballot.nullifier);
+  if (existing === undefined) return undefined;
+  if (!sameBallot(existing, ballot)) throw alreadyQueued();
+  return receiptView(existing);
+}
+
+/** Stores a verified ballot, durably before the answer: 202 new, 200 if a concurrent request stored the same ballot first. */
+function enqueueVerified(queue: RelayQueue, ballot: BallotEntry): { status: 200 | 202; receipt: Record<string, unknown> } {
+  const { stored, created } = queue.enqueue(ballot);
+  if (!created && !sameBallot(stored, ballot)) throw alreadyQueued();
+  return { status: created ? 202 : 200, receipt: receiptView(stored) };
+}
+
+/** The POST route of the kind this relayer does not serve: a refusal naming the route it does. */
+function registerWrongKind(app: FastifyInstance, route: string, served: { kind: string; address: string; route: string }): void {
+  app.post(route, async () => {
+    throw new RelayRejection(409, "WRONG_CONTRACT_KIND", `this relayer serves the ${served.kind} contract ${served.address}; it takes ${served.kind} ballots at POST ${served.route}`);
+  });
+}
+
 /** POST /v1/ballots: the cheap checks, then the proof, then the durable queue; the receipt after that. */
 function registerBallotSubmission(app: FastifyInstance, routes: BallotRoutes): void {
-  const { options: { queue, chain, proofPool }, view, spentIndex, busyRefusals, perMinute } = routes;
+  const { queue, chain, proofPool, busyRefusals, perMinute } = routes;
+  const view = openChainView(chain);
+  const record = openNullifierRecord(chain);
+  const spentIndex = new SpentIndex(record);
   app.post<{ Body: BallotRequestBody }>(
     "/v1/ballots",
-    { schema: { body: BALLOT_REQUEST_SCHEMA }, config: { rateLimit: { ...perMinute, hook: "preHandler", keyGenerator: nullifierKey, allowList: (_request: FastifyRequest, key: string) => key === "" } } },
+    { schema: { body: BALLOT_REQUEST_SCHEMA }, config: submissionLimit(perMinute) },
     async (request, reply) => {
       const ballot = parseBallotRequest(request.body);
       const election = await checkBallotCheaply(view, ballot);
-      const existing = queue.findByNullifier(ballot.electionId, ballot.nullifier);
-      if (existing) {
-        if (!sameBallot(existing, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
-        return reply.status(200).send(receiptView(existing)); // the same ballot resent: idempotent
-      }
-      await checkNullifierNotKnownSpent(spentIndex, chain, ballot);
+      const queued = queuedReceipt(queue, ballot);
+      if (queued) return reply.status(200).send(queued);
+      await checkNullifierNotKnownSpent(spentIndex, record, ballot);
       const key = ballotKey(ballot.electionId, ballot.nullifier);
       let valid: boolean;
       try {
@@ -173,13 +210,36 @@ function registerBallotSubmission(app: FastifyInstance, routes: BallotRoutes): v
       }
       busyRefusals.delete(key);
       if (!valid) throw new RelayRejection(422, "INVALID_PROOF", "the proof does not verify for this election's roll root, scope, nullifier and ballot");
-      await checkNullifierUnspent(chain, ballot); // authoritative, and only for a proof that verifies
-      const { stored, created } = queue.enqueue(ballot); // durable before we answer
-      if (!created && !sameBallot(stored, ballot)) throw new RelayRejection(409, "ALREADY_QUEUED", "another ballot with this nullifier is already queued");
-      return reply.status(created ? 202 : 200).send(receiptView(stored));
+      await checkNullifierUnspent(record, ballot); // authoritative, and only for a proof that verifies
+      const { status, receipt } = enqueueVerified(queue, ballot);
+      return reply.status(status).send(receipt);
     },
   );
+}
 
+/**
+ * POST /v1/sealed-ballots: the same order as the open route (schema, field elements, curve
+ * points, election and window, the queue, the nullifier, then the proof last), for a
+ * SealedZkBallot; the receipt names the ciphertexts by their digest.
+ */
+function registerSealedSubmission(app: FastifyInstance, routes: { queue: RelayQueue; chain: SealedChainContext; verifier: SealedProofVerifier; perMinute: BallotRoutes["perMinute"] }): void {
+  const { queue, chain, verifier, perMinute } = routes;
+  const view = sealedChainView(chain);
+  const record = sealedNullifierRecord(chain);
+  const spentIndex = new SpentIndex(record);
+  app.post<{ Body: SealedBallotRequestBody }>("/v1/sealed-ballots", { schema: { body: SEALED_BALLOT_REQUEST_SCHEMA }, config: submissionLimit(perMinute) }, async (request, reply) => {
+    const ballot = parseSealedBallotRequest(request.body);
+    const election = await checkSealedBallotCheaply(view, ballot);
+    const queued = queuedReceipt(queue, ballot);
+    if (queued) return reply.status(200).send(queued);
+    await checkNullifierNotKnownSpent(spentIndex, record, ballot);
+    if (!(await verifier.verify(sealedBallotPublicSignals(election, ballot), ballot.proof))) {
+      throw new RelayRejection(422, "INVALID_PROOF", "the proof does not verify for this election's roll root, scope, key, selection rule, nullifier and ciphertexts");
+    }
+    await checkNullifierUnspent(record, ballot); // authoritative, and only for a proof that verifies
+    const { status, receipt } = enqueueVerified(queue, ballot);
+    return reply.status(status).send(receipt);
+  });
 }
 
 /** GET /v1/ballots/:receiptId: a receipt's status. */
@@ -227,7 +287,7 @@ async function healthReport(options: RelayerServerOptions, storage: StorageError
   }
   const node: Record<string, unknown> = { ok: true };
   try {
-    const provider = chain.zkBallot.runner!.provider!;
+    const provider = (isSealedChain(chain) ? chain.sealed : chain.zkBallot).runner!.provider!;
     const [blockNumber, balance] = await withTimeout(Promise.all([provider.getBlockNumber(), provider.getBalance(options.relayerAddress)]), HEALTH_NODE_TIMEOUT_MS, "the node");
     Object.assign(node, { blockNumber, balance: balance.toString() });
   } catch (error) {
@@ -238,6 +298,7 @@ async function healthReport(options: RelayerServerOptions, storage: StorageError
   const body = {
     status: ok ? "ok" : "degraded",
     chainId: chain.chainId.toString(),
+    contractKind: isSealedChain(chain) ? "sealed" : "open",
     zkBallot: chain.contractAddress,
     relayer: options.relayerAddress,
     database,
@@ -247,6 +308,20 @@ async function healthReport(options: RelayerServerOptions, storage: StorageError
     ballots,
   };
   return { ok, body };
+}
+
+/** The POST route of the contract's kind, and the other kind's route refusing with WRONG_CONTRACT_KIND. */
+function registerSubmissions(app: FastifyInstance, options: RelayerServerOptions, perMinute: BallotRoutes["perMinute"]): void {
+  const { queue, chain, proofPool } = options;
+  if (isSealedChain(chain)) {
+    if (!(proofPool instanceof SealedProofVerifier)) throw new Error("a sealed relayer verifies with a SealedProofVerifier");
+    registerSealedSubmission(app, { queue, chain, verifier: proofPool, perMinute });
+    registerWrongKind(app, "/v1/ballots", { kind: "sealed", address: chain.contractAddress, route: "/v1/sealed-ballots" });
+    return;
+  }
+  if (!(proofPool instanceof ProofPool)) throw new Error("an open relayer verifies with a ProofPool");
+  registerBallotSubmission(app, { queue, chain, proofPool, busyRefusals: new BusyRefusals(options.rateLimitKeys ?? 100_000), perMinute });
+  registerWrongKind(app, "/v1/sealed-ballots", { kind: "open", address: chain.contractAddress, route: "/v1/ballots" });
 }
 
 export async function buildRelayerServer(options: RelayerServerOptions): Promise<FastifyInstance> {
@@ -268,7 +343,7 @@ export async function buildRelayerServer(options: RelayerServerOptions): Promise
   });
   app.setErrorHandler(errorHandler(options, storage));
   const perMinute = { max: options.rateLimitPerMinute, timeWindow: 60_000 };
-  registerBallotSubmission(app, { options, view: new ChainView(chain), spentIndex: new SpentIndex(chain), busyRefusals: new BusyRefusals(options.rateLimitKeys ?? 100_000), perMinute });
+  registerSubmissions(app, options, perMinute);
   registerReceiptLookup(app, options.queue, perMinute);
   registerHealth(app, options, storage);
   return app;

@@ -1,16 +1,21 @@
 /** Wires the relayer together: chain connection, queue, proof pool, HTTP server and submission loop. */
 import { JsonRpcProvider, Wallet } from "ethers";
 
-import { ZkBallot__factory } from "../../typechain-types";
+import { SealedZkBallot__factory, ZkBallot__factory } from "../../typechain-types";
+import { isSealedDeployment } from "../audit/sealedContext";
 import { readDeployment } from "../chain/deployments";
 import { ZkBallotError } from "../core/errors";
 import { loadVerificationKey } from "../proving/prover";
+import { sealedVerificationKey } from "../sealed/flow/prover";
 import type { RelayerConfig } from "./config";
 import { ProofPool } from "./proofPool";
 import { RelayQueue } from "./queue";
 import { purgeFinishedElections } from "./retention";
+import { type SealedChainContext, SealedProofVerifier } from "./sealedValidate";
 import { buildRelayerServer } from "./server";
 import { BatchSubmitter } from "./submitter";
+import { openTarget, type RelayTarget, sealedTarget } from "./target";
+import type { ChainContext } from "./validate";
 
 export interface RunningRelayer {
   url: string;
@@ -32,7 +37,17 @@ const STOP_GRACE_MS = 2_000;
 /** Housekeeping (WAL checkpoint, retention) once a minute. */
 const HOUSEKEEPING_MS = 60_000;
 
-/** The node, the chain id and the ZkBallot the relayer submits to, with the relayer's wallet. */
+/** The contract at the address is the configured kind (a SealedZkBallot answers DECRYPTION_VERIFIER(), a ZkBallot does not); else a clear refusal. */
+async function checkContractKind(provider: JsonRpcProvider, kind: RelayerConfig["contractKind"], address: string, chainId: bigint): Promise<void> {
+  if ((await provider.getCode(address)) === "0x") {
+    throw new ZkBallotError("INVALID_ARGUMENT", `no contract at ${address} on chain ${chainId}`, kind === "sealed" ? "deploy with `npx hardhat sealed deploy`, then set ZKBALLOT_ADDRESS" : "deploy first, or set ZKBALLOT_ADDRESS");
+  }
+  const sealed = await isSealedDeployment(provider, address);
+  if (kind === "sealed" && !sealed) throw new ZkBallotError("INVALID_ARGUMENT", `RELAYER_CONTRACT_KIND=sealed, but the contract at ${address} is not a SealedZkBallot`, "set ZKBALLOT_ADDRESS to the sealed deployment, or RELAYER_CONTRACT_KIND=open for an open ZkBallot");
+  if (kind === "open" && sealed) throw new ZkBallotError("INVALID_ARGUMENT", `the contract at ${address} is a SealedZkBallot, and RELAYER_CONTRACT_KIND is open`, "set RELAYER_CONTRACT_KIND=sealed to relay sealed ballots to it");
+}
+
+/** The node, the chain id and the contract the relayer submits to (of the configured kind), with the relayer's wallet. */
 async function connectChain(config: RelayerConfig) {
   const provider = new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: true });
   let chainId: bigint;
@@ -43,12 +58,32 @@ async function connectChain(config: RelayerConfig) {
     throw new ZkBallotError("INVALID_ARGUMENT", `cannot reach RELAYER_RPC_URL ${config.rpcUrl}: ${(error as Error).message.split("\n")[0]}`, "start the node or fix RELAYER_RPC_URL");
   }
   const contractAddress = config.zkBallotAddress ?? readDeployment(chainId)?.zkBallot;
-  if (!contractAddress || (await provider.getCode(contractAddress)) === "0x") {
+  try {
+    if (!contractAddress) throw new ZkBallotError("INVALID_ARGUMENT", `no ZkBallot found on chain ${chainId}`, "deploy first, or set ZKBALLOT_ADDRESS");
+    await checkContractKind(provider, config.contractKind, contractAddress, chainId);
+  } catch (error) {
     provider.destroy();
-    throw new ZkBallotError("INVALID_ARGUMENT", `no ZkBallot found on chain ${chainId}`, "deploy first, or set ZKBALLOT_ADDRESS");
+    throw error;
   }
   const wallet = new Wallet(config.privateKey, provider);
-  return { provider, chainId, contractAddress, wallet, zkBallot: ZkBallot__factory.connect(contractAddress, wallet) };
+  let chain: ChainContext | SealedChainContext;
+  let target: RelayTarget;
+  if (config.contractKind === "sealed") {
+    const sealed = SealedZkBallot__factory.connect(contractAddress, wallet);
+    chain = { sealed, chainId, contractAddress, verificationKey: sealedVerificationKey("sealedVote") };
+    target = sealedTarget(sealed, contractAddress);
+  } else {
+    const zkBallot = ZkBallot__factory.connect(contractAddress, wallet);
+    chain = { zkBallot, chainId, contractAddress, verificationKey: loadVerificationKey() };
+    target = openTarget(zkBallot, contractAddress);
+  }
+  return { provider, chainId, contractAddress, wallet, chain, target };
+}
+
+/** The proofs' verifier: the open circuit's worker threads, or the sealed proofs' bounded verifier. */
+function proofVerifierFor(config: RelayerConfig, chain: ChainContext | SealedChainContext): ProofPool | SealedProofVerifier {
+  if ("sealed" in chain) return new SealedProofVerifier(chain.verificationKey, config.verifyQueue);
+  return new ProofPool({ verificationKey: chain.verificationKey, workers: config.verifyWorkers, maxQueued: config.verifyQueue });
 }
 
 /** Binds the database to this chain (id, contract, relayer and the pinned block's hash); refuses another chain's database. */
@@ -133,22 +168,22 @@ function runSubmissionLoop(round: { tick(): Promise<void>; housekeeping(): Promi
 }
 
 export async function startRelayer(config: RelayerConfig, log: (line: string) => void = () => undefined, hooks: RelayerHooks = {}): Promise<RunningRelayer> {
-  const { provider, chainId, contractAddress, wallet, zkBallot } = await connectChain(config);
+  const { provider, chainId, contractAddress, wallet, chain, target } = await connectChain(config);
   const { queue, pin } = await openBoundQueue(config, provider, { chainId, zkBallot: contractAddress, relayer: wallet.address });
-  const proofPool = new ProofPool({ verificationKey: loadVerificationKey(), workers: config.verifyWorkers, maxQueued: config.verifyQueue });
+  const proofPool = proofVerifierFor(config, chain);
   const cleanUp = async () => {
-    await proofPool.close();
+    if (proofPool instanceof ProofPool) await proofPool.close();
     queue.close();
     provider.destroy();
   };
-  const submitter = new BatchSubmitter({ wallet, zkBallot, queue, chainId, batchSize: config.batchSize, stuckAfterMs: config.stuckAfterMs, finality: config.finality, log });
+  const submitter = new BatchSubmitter({ wallet, target, queue, chainId, batchSize: config.batchSize, stuckAfterMs: config.stuckAfterMs, finality: config.finality, log });
   let chainState: { ok: boolean; error?: string } = { ok: true };
   let server;
   let url: string;
   try {
-    await proofPool.ready();
+    if (proofPool instanceof ProofPool) await proofPool.ready();
     await submitter.reconcile(); // first settle whatever a previous run left in flight
-    server = await buildRelayerServer({ queue, chain: { zkBallot, chainId, contractAddress, verificationKey: loadVerificationKey() }, relayerAddress: wallet.address, proofPool, rateLimitPerMinute: config.rateLimitPerMinute, corsOrigins: config.corsOrigins, chainStatus: () => chainState, log });
+    server = await buildRelayerServer({ queue, chain, relayerAddress: wallet.address, proofPool, rateLimitPerMinute: config.rateLimitPerMinute, corsOrigins: config.corsOrigins, chainStatus: () => chainState, log });
     url = await server.listen({ host: config.host, port: config.port });
   } catch (error) {
     await cleanUp();
@@ -159,7 +194,7 @@ export async function startRelayer(config: RelayerConfig, log: (line: string) =>
       tick: () => submitter.tick(),
       async housekeeping() {
         queue.checkpoint();
-        if (config.purgeFinishedElections) await purgeFinishedElections(queue, zkBallot, log);
+        if (config.purgeFinishedElections) await purgeFinishedElections(queue, target, log);
       },
       checkChain: () => chainStillBound(provider, pin, config.databaseFile),
       onMismatch(mismatch) {
@@ -171,7 +206,7 @@ export async function startRelayer(config: RelayerConfig, log: (line: string) =>
     config.intervalMs,
     log,
   );
-  log(`relayer ${wallet.address} listening on ${url}, ZkBallot ${contractAddress} on chain ${chainId}`);
+  log(`relayer ${wallet.address} listening on ${url}, ${config.contractKind === "sealed" ? "SealedZkBallot" : "ZkBallot"} ${contractAddress} on chain ${chainId}`);
   return {
     url,
     address: wallet.address,
@@ -194,11 +229,13 @@ export async function purgeElectionsOnce(config: RelayerConfig, log: (line: stri
     const chainId = (await provider.getNetwork()).chainId;
     const contractAddress = config.zkBallotAddress ?? readDeployment(chainId)?.zkBallot;
     if (!contractAddress) throw new ZkBallotError("INVALID_ARGUMENT", `no ZkBallot found on chain ${chainId}`, "set ZKBALLOT_ADDRESS");
+    await checkContractKind(provider, config.contractKind, contractAddress, chainId);
     const wallet = new Wallet(config.privateKey, provider);
     const queue = new RelayQueue(config.databaseFile);
+    const target = config.contractKind === "sealed" ? sealedTarget(SealedZkBallot__factory.connect(contractAddress, provider), contractAddress) : openTarget(ZkBallot__factory.connect(contractAddress, provider), contractAddress);
     try {
       await bindQueue(queue, provider, { chainId, zkBallot: contractAddress, relayer: wallet.address });
-      return await purgeFinishedElections(queue, ZkBallot__factory.connect(contractAddress, provider), log);
+      return await purgeFinishedElections(queue, target, log);
     } finally {
       queue.close();
     }

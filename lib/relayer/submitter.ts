@@ -4,13 +4,13 @@
  */
 import { keccak256, type TransactionReceipt, type Wallet } from "ethers";
 
-import type { ZkBallot } from "../../typechain-types";
-import { zkBallotEvents } from "../chain/zkBallotEvents";
 import type { QueuedBallot, RelayQueue } from "./queue";
+import type { RelayTarget } from "./target";
 
 export interface SubmitterOptions {
   wallet: Wallet;
-  zkBallot: ZkBallot;
+  /** The contract: an open ZkBallot or a SealedZkBallot (lib/relayer/target.ts). */
+  target: RelayTarget;
   queue: RelayQueue;
   chainId: bigint;
   batchSize: number;
@@ -28,8 +28,6 @@ export interface SubmitterOptions {
 const FEE_BUMP_NUMERATOR = 1125n;
 const FEE_BUMP_DENOMINATOR = 1000n;
 const GAS_MARGIN_PERCENT = 120n;
-/** Fallback gas per ballot when estimation fails (a castVotes entry costs about 260k). */
-const FALLBACK_GAS_PER_BALLOT = 400_000n;
 
 const ballotKey = (electionId: bigint, nullifier: bigint) => `${electionId}:${nullifier}`;
 
@@ -98,19 +96,15 @@ export class BatchSubmitter {
   }
 
   private async settle(txId: number, receipt: TransactionReceipt): Promise<void> {
-    const { queue, zkBallot } = this.options;
+    const { queue, target } = this.options;
     const outcome = new Map<string, { included: boolean; reason?: string }>();
     const byKey = new Map(queue.ballotsOfTransaction(txId).map((ballot) => [ballotKey(ballot.electionId, ballot.nullifier), ballot]));
     for (const log of receipt.logs) {
-      const event = zkBallotEvents().decode(log);
-      if (event?.name !== "VoteCast" && event?.name !== "VoteSkipped") continue;
-      const ballot = byKey.get(ballotKey(event.args.electionId, event.args.nullifier));
+      const event = target.decodeOutcome(log);
+      if (event === undefined) continue;
+      const ballot = byKey.get(ballotKey(event.electionId, event.nullifier));
       if (!ballot || outcome.has(ballot.receiptId)) continue;
-      if (event.name === "VoteCast") outcome.set(ballot.receiptId, { included: true });
-      if (event.name === "VoteSkipped") {
-        const reason = zkBallot.interface.parseError(event.args.reason);
-        outcome.set(ballot.receiptId, { included: false, reason: reason ? `${reason.name}(${[...reason.args].join(", ")})` : "skipped" });
-      }
+      outcome.set(ballot.receiptId, event.name === "VoteCast" ? { included: true } : { included: false, reason: event.reason });
     }
     queue.settleMined(txId, receipt.hash, { number: receipt.blockNumber, hash: receipt.blockHash }, outcome);
     // Skipped because its nullifier was spent: by this very ballot in another transaction of
@@ -150,11 +144,11 @@ export class BatchSubmitter {
 
   /** A ballot whose nullifier is spent on-chain: included if the VoteCast carries this very ballot, else rejected. */
   private async settleFromChain(ballot: QueuedBallot, wasSkipped = false): Promise<void> {
-    const { queue, zkBallot } = this.options;
-    const spentInBlock = await zkBallot.nullifierSpentInBlock(ballot.electionId, ballot.nullifier);
+    const { queue, target } = this.options;
+    const spentInBlock = await target.nullifierSpentInBlock(ballot.electionId, ballot.nullifier);
     if (spentInBlock === 0n) return;
-    const [cast] = await zkBallot.queryFilter(zkBallot.filters.VoteCast(ballot.electionId, ballot.nullifier), Number(spentInBlock), Number(spentInBlock));
-    if (cast && cast.args.ballot === ballot.ballot) {
+    const cast = await target.castIn(ballot, Number(spentInBlock));
+    if (cast?.sameBallot) {
       if (wasSkipped) queue.reincludeRejected(ballot.receiptId, cast.transactionHash, { number: cast.blockNumber, hash: cast.blockHash });
       else queue.markIncluded(ballot.receiptId, cast.transactionHash, { number: cast.blockNumber, hash: cast.blockHash });
     } else if (!wasSkipped) {
@@ -175,11 +169,11 @@ export class BatchSubmitter {
 
   /** Sends the next batch of queued ballots; returns how many it sent. */
   async submitNextBatch(): Promise<number> {
-    const { queue, zkBallot } = this.options;
-    const candidates = queue.nextQueued(this.options.batchSize);
+    const { queue, target } = this.options;
+    const candidates = target.batchable(queue.nextQueued(Math.min(this.options.batchSize, target.maxBatchSize)));
     const batch: QueuedBallot[] = [];
     for (const ballot of candidates) {
-      const spentInBlock = await zkBallot.nullifierSpentInBlock(ballot.electionId, ballot.nullifier);
+      const spentInBlock = await target.nullifierSpentInBlock(ballot.electionId, ballot.nullifier);
       if (spentInBlock === 0n) {
         batch.push(ballot);
         continue;
@@ -188,14 +182,13 @@ export class BatchSubmitter {
       await this.settleFromChain(ballot);
     }
     if (batch.length === 0) return 0;
-    const submissions = batch.map((ballot) => ({ electionId: ballot.electionId, ballot: ballot.ballot, nullifier: ballot.nullifier, proof: ballot.proof }));
-    const data = zkBallot.interface.encodeFunctionData("castVotes", [submissions]);
-    const to = await zkBallot.getAddress();
+    const data = target.encodeBatch(batch);
+    const to = target.address;
     let gasLimit: bigint;
     try {
       gasLimit = ((await this.provider.estimateGas({ from: this.address, to, data })) * GAS_MARGIN_PERCENT) / 100n;
     } catch {
-      gasLimit = FALLBACK_GAS_PER_BALLOT * BigInt(batch.length) + 100_000n;
+      gasLimit = target.fallbackGasPerBallot * BigInt(batch.length) + 100_000n;
     }
     const fees = await this.provider.getFeeData();
     const maxPriorityFeePerGas = fees.maxPriorityFeePerGas ?? 1_000_000_000n;

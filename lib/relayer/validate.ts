@@ -2,6 +2,8 @@
  * Everything the relayer checks before it accepts a ballot, so that it never spends gas on a
  * ballot the contract would refuse. Each refusal has an HTTP status and a stable code.
  */
+import type { Provider } from "ethers";
+
 import type { ZkBallot } from "../../typechain-types";
 import { computeElectionScope, decodeContractRevert, Phase } from "../chain/election";
 import { ZkBallotError } from "../core/errors";
@@ -75,6 +77,11 @@ export function schemaRejection(violation: SchemaViolation): RelayRejection {
   if (field === "electionId") return new RelayRejection(400, "INVALID_REQUEST", "electionId must be a positive integer as a decimal string");
   if (field === "ballot" || field === "nullifier") return new RelayRejection(400, "INVALID_FIELD_ELEMENT", `${field} must be a decimal or 0x-hex string of a field element`);
   if (field === "proof") return new RelayRejection(400, "INVALID_PROOF", "proof must be an array of 8 strings");
+  if (field === "ciphertexts") {
+    // A word of the wrong type is a bad field element, like a ballot or nullifier; a wrong count is not a ciphertext.
+    if (violation.instancePath.split("/").length > 2) return new RelayRejection(400, "INVALID_FIELD_ELEMENT", `${violation.instancePath.slice(1).replace("/", "[")}] must be a decimal or 0x-hex string of a field element`);
+    return new RelayRejection(400, "INVALID_CIPHERTEXT", "ciphertexts must be an array of 32 strings (c1[0..7][x,y] then c2[0..7][x,y])");
+  }
   return new RelayRejection(400, "INVALID_REQUEST", `${violation.instancePath} is invalid`);
 }
 
@@ -117,19 +124,24 @@ const CHAIN_VIEW_MAX_ELECTIONS = 1_024;
 /**
  * A short-lived, bounded cache of the chain reads every request needs, so that a flood of
  * requests costs a handful of RPC calls a second, not several per request. Concurrent requests
- * share one read (single flight). A failed read is not cached.
+ * share one read (single flight). A failed read is not cached. `read` gives an election's facts
+ * (an open ZkBallot's: readOpenElection; a SealedZkBallot's: lib/relayer/sealedValidate.ts).
  */
-export class ChainView {
-  private readonly elections = new Map<string, { at: number; facts: Promise<ElectionFacts | "not-found"> }>();
+export class ChainView<Facts = ElectionFacts> {
+  private readonly elections = new Map<string, { at: number; facts: Promise<Facts | "not-found"> }>();
   private clock?: { at: number; timestamp: Promise<bigint> };
 
-  constructor(private readonly context: ChainContext, private readonly ttlMs = CHAIN_VIEW_TTL_MS) {}
+  constructor(
+    private readonly provider: Provider,
+    private readonly read: (electionId: bigint) => Promise<Facts | "not-found">,
+    private readonly ttlMs = CHAIN_VIEW_TTL_MS,
+  ) {}
 
-  election(electionId: bigint, now = Date.now()): Promise<ElectionFacts | "not-found"> {
+  election(electionId: bigint, now = Date.now()): Promise<Facts | "not-found"> {
     const key = electionId.toString();
     const cached = this.elections.get(key);
     if (cached && now - cached.at < this.ttlMs) return cached.facts;
-    const facts = this.readElection(electionId);
+    const facts = this.read(electionId);
     this.elections.delete(key);
     if (this.elections.size >= CHAIN_VIEW_MAX_ELECTIONS) this.elections.delete(this.elections.keys().next().value!);
     this.elections.set(key, { at: now, facts });
@@ -137,28 +149,11 @@ export class ChainView {
     return facts;
   }
 
-  private async readElection(electionId: bigint): Promise<ElectionFacts | "not-found"> {
-    try {
-      const election = await this.context.zkBallot.getElection(electionId);
-      return {
-        phase: Number(election.phase) as Phase,
-        numOptions: Number(election.numOptions),
-        votingStartsAt: election.votingStartsAt,
-        votingEndsAt: election.votingEndsAt,
-        voterRollRoot: election.voterRollRoot,
-        electionScope: computeElectionScope(this.context.chainId, this.context.contractAddress, electionId),
-      };
-    } catch (error) {
-      if (decodeContractRevert(error)?.name === "ElectionNotFound") return "not-found";
-      throw chainUnavailable();
-    }
-  }
-
   /** The latest block's timestamp: the contract's notion of now. */
   chainTime(now = Date.now()): Promise<bigint> {
     if (this.clock && now - this.clock.at < this.ttlMs) return this.clock.timestamp;
     const timestamp = (async () => {
-      const latest = await this.context.zkBallot.runner!.provider!.getBlock("latest");
+      const latest = await this.provider.getBlock("latest");
       if (!latest) throw chainUnavailable();
       return BigInt(latest.timestamp);
     })();
@@ -168,18 +163,69 @@ export class ChainView {
   }
 }
 
-function chainUnavailable(): RelayRejection {
+/** An open election's facts from ZkBallot.getElection; ElectionNotFound is "not-found", any other failure CHAIN_UNAVAILABLE. */
+export function readOpenElection(context: ChainContext): (electionId: bigint) => Promise<ElectionFacts | "not-found"> {
+  return async (electionId) => {
+    try {
+      const election = await context.zkBallot.getElection(electionId);
+      return {
+        phase: Number(election.phase) as Phase,
+        numOptions: Number(election.numOptions),
+        votingStartsAt: election.votingStartsAt,
+        votingEndsAt: election.votingEndsAt,
+        voterRollRoot: election.voterRollRoot,
+        electionScope: computeElectionScope(context.chainId, context.contractAddress, electionId),
+      };
+    } catch (error) {
+      if (decodeContractRevert(error)?.name === "ElectionNotFound") return "not-found";
+      throw chainUnavailable();
+    }
+  };
+}
+
+/** The ChainView of an open ZkBallot. */
+export function openChainView(context: ChainContext): ChainView<ElectionFacts> {
+  return new ChainView(context.zkBallot.runner!.provider!, readOpenElection(context));
+}
+
+/** What a contract's nullifier rule needs from the chain; ZkBallot and SealedZkBallot keep the same record. */
+export interface NullifierRecord {
+  provider: Provider;
+  contractAddress: string;
+  /** VoteCast's topic: both contracts index (electionId, nullifier) as topics 1 and 2. */
+  voteCastTopic: string;
+  spentInBlock(electionId: bigint, nullifier: bigint): Promise<bigint>;
+}
+
+export function openNullifierRecord(context: ChainContext): NullifierRecord {
+  return {
+    provider: context.zkBallot.runner!.provider!,
+    contractAddress: context.contractAddress,
+    voteCastTopic: context.zkBallot.interface.getEvent("VoteCast").topicHash,
+    spentInBlock: (electionId, nullifier) => context.zkBallot.nullifierSpentInBlock(electionId, nullifier),
+  };
+}
+
+export function chainUnavailable(): RelayRejection {
   return new RelayRejection(503, "CHAIN_UNAVAILABLE", "the relayer cannot read the chain right now; retry later", 5);
 }
 
-/** The cheap checks (no proof verification, cached chain reads): election exists, is voting, window open, ballot in range. */
-export async function checkBallotCheaply(view: ChainView, request: BallotRequest): Promise<ElectionFacts> {
-  const election = await view.election(request.electionId);
-  if (election === "not-found") throw new RelayRejection(404, "ELECTION_NOT_FOUND", describeVoteRejection({ error: "ElectionNotFound", electionId: request.electionId }));
-  // The phase is judged before the clock is read, so a closed election costs no block lookup.
-  const phaseOnly = checkVotingOpen(request.electionId, { ...election, votingStartsAt: 0n, votingEndsAt: 0n }, 0n);
-  const closed = phaseOnly ?? checkVotingOpen(request.electionId, election, await view.chainTime());
+/**
+ * The election exists and accepts ballots now (phase, then window; the phase is judged before
+ * the clock is read, so a closed election costs no block lookup). Shared by both routes.
+ */
+export async function checkElectionVoting<Facts extends { phase: Phase; numOptions: number; votingStartsAt: bigint; votingEndsAt: bigint }>(view: ChainView<Facts>, electionId: bigint): Promise<Facts> {
+  const election = await view.election(electionId);
+  if (election === "not-found") throw new RelayRejection(404, "ELECTION_NOT_FOUND", describeVoteRejection({ error: "ElectionNotFound", electionId }));
+  const phaseOnly = checkVotingOpen(electionId, { ...election, votingStartsAt: 0n, votingEndsAt: 0n }, 0n);
+  const closed = phaseOnly ?? checkVotingOpen(electionId, election, await view.chainTime());
   if (closed) throw new RelayRejection(409, "ELECTION_NOT_VOTING", describeVoteRejection(closed));
+  return election;
+}
+
+/** The cheap checks (no proof verification, cached chain reads): election exists, is voting, window open, ballot in range. */
+export async function checkBallotCheaply(view: ChainView<ElectionFacts>, request: BallotRequest): Promise<ElectionFacts> {
+  const election = await checkElectionVoting(view, request.electionId);
   if (singleChoiceOption(request.ballot, election.numOptions) === undefined) {
     throw new RelayRejection(422, "INVALID_BALLOT", describeVoteRejection({ error: "InvalidBallot", electionId: request.electionId, ballot: request.ballot, numOptions: election.numOptions }));
   }
@@ -203,7 +249,7 @@ export class SpentIndex {
   private nextBlock = 0;
   private refresh?: { at: number; done: Promise<boolean> };
 
-  constructor(private readonly context: ChainContext, private readonly ttlMs = CHAIN_VIEW_TTL_MS) {}
+  constructor(private readonly record: NullifierRecord, private readonly ttlMs = CHAIN_VIEW_TTL_MS) {}
 
   /** true: VoteCast seen for it; false: not seen up to the last block read; "unknown": the logs cannot be read. */
   async has(electionId: bigint, nullifier: bigint, now = Date.now()): Promise<boolean | "unknown"> {
@@ -217,11 +263,10 @@ export class SpentIndex {
 
   private async catchUp(): Promise<boolean> {
     try {
-      const provider = this.context.zkBallot.runner!.provider!;
+      const { provider, contractAddress, voteCastTopic } = this.record;
       const latest = await provider.getBlockNumber();
       if (latest < this.nextBlock) return true;
-      const topic = this.context.zkBallot.interface.getEvent("VoteCast").topicHash;
-      const logs = await provider.getLogs({ address: this.context.contractAddress, topics: [topic], fromBlock: this.nextBlock, toBlock: latest });
+      const logs = await provider.getLogs({ address: contractAddress, topics: [voteCastTopic], fromBlock: this.nextBlock, toBlock: latest });
       for (const log of logs) {
         const key = `${BigInt(log.topics[1])}:${BigInt(log.topics[2])}`;
         if (this.spent.size >= SPENT_INDEX_MAX) this.spent.delete(this.spent.keys().next().value!);
@@ -239,15 +284,15 @@ export class SpentIndex {
  * Before the proof: refuse a nullifier that is spent on-chain, asking the node only when the
  * index has seen it spent (or cannot tell), so junk with fresh nullifiers never reaches the node.
  */
-export async function checkNullifierNotKnownSpent(index: SpentIndex, context: ChainContext, request: BallotRequest): Promise<void> {
-  if ((await index.has(request.electionId, request.nullifier)) !== false) await checkNullifierUnspent(context, request);
+export async function checkNullifierNotKnownSpent(index: SpentIndex, record: NullifierRecord, request: { electionId: bigint; nullifier: bigint }): Promise<void> {
+  if ((await index.has(request.electionId, request.nullifier)) !== false) await checkNullifierUnspent(record, request);
 }
 
 /** One RPC call: has this nullifier voted on-chain? */
-export async function checkNullifierUnspent(context: ChainContext, request: BallotRequest): Promise<void> {
+export async function checkNullifierUnspent(record: NullifierRecord, request: { electionId: bigint; nullifier: bigint }): Promise<void> {
   let spentInBlock: bigint;
   try {
-    spentInBlock = await context.zkBallot.nullifierSpentInBlock(request.electionId, request.nullifier);
+    spentInBlock = await record.spentInBlock(request.electionId, request.nullifier);
   } catch {
     throw chainUnavailable();
   }

@@ -18,6 +18,7 @@ import { combineReceivedShares, createComplaint, createDealing, evaluatePolynomi
 import { combinePartialDecryptions, type Ciphertext, type PartialDecryption } from "../elgamal";
 import { SealedError } from "../errors";
 import type { VoterIdentity } from "../../core/identity";
+import { sealedReceiptExpectation, submitSealedToRelayer, waitForRelayedBallot, type RelayReceipt, type RetryOptions } from "../../relayer/client";
 import { ciphertextsFromWords, proveSealedBallot, proveSealedDecryption, sealedVerificationKey, type ProvenDecryption, type ProvenSealedBallot } from "./prover";
 import type { SealedVotingContext } from "./voter";
 import { communicationKeyPair, newTrusteeKey, type TrusteeKeyFile } from "./trusteeKey";
@@ -224,9 +225,9 @@ export async function castSealedBallot(contract: SealedZkBallot, electionId: big
   return send(() => contract.castVote(electionId, ballot.nullifier, [...ballot.ciphertextWords], ballot.proof));
 }
 
-/** Proves a fresh ballot for `selected` (new randomness, never a challenged ballot's) and casts it. */
-export async function castSealedVote(contract: SealedZkBallot, context: SealedVotingContext, identity: VoterIdentity, selected: readonly number[]): Promise<{ ballot: ProvenSealedBallot; receipt: ContractTransactionReceipt }> {
-  const ballot = await proveSealedBallot({
+/** Proves a fresh ballot for `selected` (new randomness, never a challenged ballot's); nothing is sent. */
+export function proveSealedVote(context: SealedVotingContext, identity: VoterIdentity, selected: readonly number[]): Promise<ProvenSealedBallot> {
+  return proveSealedBallot({
     identitySecret: identity.identitySecret,
     path: context.voterRoll.pathOf(identity.voterCommitment),
     electionScope: context.electionScope,
@@ -234,7 +235,31 @@ export async function castSealedVote(contract: SealedZkBallot, context: SealedVo
     rule: context.rule,
     selected,
   });
+}
+
+/** Proves a fresh ballot for `selected` and casts it. */
+export async function castSealedVote(contract: SealedZkBallot, context: SealedVotingContext, identity: VoterIdentity, selected: readonly number[]): Promise<{ ballot: ProvenSealedBallot; receipt: ContractTransactionReceipt }> {
+  const ballot = await proveSealedVote(context, identity, selected);
   return { ballot, receipt: await castSealedBallot(contract, context.electionId, ballot) };
+}
+
+/**
+ * Proves a fresh ballot and hands it to a sealed relayer (no wallet of the voter's is used),
+ * then follows its receipt until included (or final, or rejected); every answer must name this
+ * election, nullifier and ciphertext digest (lib/relayer/client.ts).
+ */
+export async function relaySealedVote(
+  relayerUrl: string,
+  context: SealedVotingContext,
+  identity: VoterIdentity,
+  selected: readonly number[],
+  options: { retry?: RetryOptions; timeoutMs?: number; onAccepted?: (receipt: RelayReceipt) => void; onStatus?: (receipt: RelayReceipt) => void } = {},
+): Promise<{ ballot: ProvenSealedBallot; receipt: RelayReceipt }> {
+  const ballot = await proveSealedVote(context, identity, selected);
+  const accepted = await submitSealedToRelayer(relayerUrl, context.electionId, ballot, options.retry);
+  options.onAccepted?.(accepted);
+  const receipt = await waitForRelayedBallot(relayerUrl, accepted.receiptId, sealedReceiptExpectation(context.electionId, ballot), { retry: options.retry, timeoutMs: options.timeoutMs, onStatus: options.onStatus });
+  return { ballot, receipt };
 }
 
 /** Casts a batch; entries the contract refuses are skipped with VoteSkipped. */
