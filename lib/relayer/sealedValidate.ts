@@ -13,7 +13,7 @@ import { parseSolidityProof } from "../proving/prover";
 import { isOnCurve, type Point } from "../sealed/babyjub";
 import { SEALED_MAX_OPTIONS } from "../sealed/ballot";
 import { sealedVoteSignals } from "../sealed/circuitInput";
-import { verifySealedProof } from "../sealed/flow/prover";
+import { verifyGroth16Proofs, type Groth16ProofItem } from "../proving/batchVerify";
 import { onG1, ProofPoolFull } from "./proofPool";
 import { ChainView, chainUnavailable, checkElectionVoting, type NullifierRecord, RelayRejection } from "./validate";
 
@@ -176,18 +176,24 @@ export function sealedBallotPublicSignals(election: SealedElectionFacts, request
 }
 
 /**
- * The one place sealed proofs are verified (a batch verifier can replace its body). The proof
- * pool's mcl verifier is built for the open circuit's 4 public signals, so sealed proofs go to
- * snarkjs, bounded: at most `maxQueued` at once, beyond that ProofPoolFull (503 with
- * Retry-After), and A or C off BN254's G1 is refused without a pairing.
+ * The one place sealed proofs are verified. Requests that arrive together are verified together:
+ * the first waits at most `windowMs` (or until `batchSize` have come) and then the lot go through
+ * lib/proving/batchVerify.ts verifyGroth16Proofs, whose randomised check runs on the mcl worker
+ * threads (about one pairing a proof, off the event loop); a batch that fails is split, and
+ * every false is snarkjs's verdict. Bounded: at most `maxQueued` proofs at once, beyond that
+ * ProofPoolFull (503 with Retry-After); A or C off BN254's G1 is refused without a pairing.
  */
 export class SealedProofVerifier {
   private inFlight = 0;
-  readonly stats = { verified: 0, refusedFull: 0 };
+  private pending: { item: Groth16ProofItem; resolve(valid: boolean): void; reject(error: unknown): void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  readonly stats = { verified: 0, refusedFull: 0, batches: 0 };
 
   constructor(
     private readonly verificationKey: Record<string, unknown>,
     readonly maxQueued = 16,
+    private readonly windowMs = 5,
+    private readonly batchSize = 16,
   ) {}
 
   get load(): number {
@@ -203,9 +209,25 @@ export class SealedProofVerifier {
     if (!onG1(proof[0], proof[1]) || !onG1(proof[6], proof[7])) return false;
     this.inFlight++;
     try {
-      return await verifySealedProof("sealedVote", publicSignals, proof, this.verificationKey);
+      return await new Promise<boolean>((resolve, reject) => {
+        this.pending.push({ item: { signals: publicSignals, proof }, resolve, reject });
+        if (this.pending.length >= this.batchSize) this.flush();
+        else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+      });
     } finally {
       this.inFlight--;
     }
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    this.stats.batches++;
+    verifyGroth16Proofs(batch.map((entry) => entry.item), this.verificationKey).then(
+      ({ results }) => batch.forEach((entry, i) => entry.resolve(results[i])),
+      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+    );
   }
 }

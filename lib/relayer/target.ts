@@ -84,8 +84,9 @@ export function sealedTarget(sealed: SealedZkBallot, address: string): RelayTarg
     kind: "sealed",
     address,
     fallbackGasPerBallot: 1_200_000n,
-    // Measured in test/relayer.sealed.test.ts: 1,097,159 gas for an election's first ballot (its 32
-    // total words written from zero), 1,356,329 for a batch of two more; 20 stay well under a 30M-gas block.
+    // castVotes checks a batch's proofs together (about 140k gas a ballot, bench sealed-election), but
+    // falls back to one proof at a time (about 600k a ballot) when that check fails: 20 keep even
+    // that case well under a 30M-gas block. An election's first ballot also writes its 32 total words.
     maxBatchSize: 20,
     nullifierSpentInBlock: (electionId, nullifier) => sealed.nullifierSpentInBlock(electionId, nullifier),
     phaseOf: async (electionId) => Number((await sealed.getElection(electionId)).phase),
