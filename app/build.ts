@@ -1,8 +1,10 @@
 /**
  * Builds the web app into app/dist: esbuild bundles (platform browser, the options the core's
  * bundle check uses: scripts/lib/browserBundle.ts) of the page and the proving Web Worker, the
- * HTML shell, the stylesheet, the message catalogs and the circuit's public artifacts (wasm,
- * proving key, verification key, manifest) from circuits/build.
+ * HTML shell, the stylesheet, the message catalogs and the circuits' public artifacts (wasm,
+ * proving key, verification key, manifest) from circuits/build, and for sealed elections the
+ * sealed vote circuit's wasm and proving key and both sealed verification keys from
+ * circuits/build/sealed (the trustees' decryption proving key is not served: trustees use the CLI).
  *
  * The app imports only browser-safe modules (lib/core, lib/chain/reader, lib/chain/status,
  * lib/proving/proofFormat, lib/relayer/client): no Node built-in is stubbed, and a build that
@@ -54,12 +56,17 @@ const STATIC_FILES: [string, string][] = [
   ["circuits/build/vote.zkey", "circuits/vote.zkey"],
   ["circuits/build/verification_key.json", "circuits/verification_key.json"],
   ["circuits/build/manifest.json", "circuits/manifest.json"],
+  ["circuits/build/sealed/sealedVote.wasm", "circuits/sealed/sealedVote.wasm"],
+  ["circuits/build/sealed/sealedVote.zkey", "circuits/sealed/sealedVote.zkey"],
+  ["circuits/build/sealed/sealedVote.vkey.json", "circuits/sealed/sealedVote.vkey.json"],
+  ["circuits/build/sealed/sealedDecryption.vkey.json", "circuits/sealed/sealedDecryption.vkey.json"],
+  ["circuits/build/sealed/manifest.json", "circuits/sealed/manifest.json"],
 ];
 
 export async function buildApp(options: { minify?: boolean } = {}): Promise<BuildReport> {
   fs.rmSync(DIST_DIR, { recursive: true, force: true });
   fs.mkdirSync(path.join(DIST_DIR, "i18n"), { recursive: true });
-  fs.mkdirSync(path.join(DIST_DIR, "circuits"), { recursive: true });
+  fs.mkdirSync(path.join(DIST_DIR, "circuits", "sealed"), { recursive: true });
   const result = await esbuild.build({
     ...browserBuildOptions({ app: path.join(APP_DIR, "src", "main.ts"), worker: path.join(APP_DIR, "src", "worker.ts") }),
     outdir: DIST_DIR,
