@@ -10,6 +10,8 @@
  * phone viewport; screenshots app/screenshots/sealed-*.png (gitignored).
  */
 import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 
 import AxeBuilder from "@axe-core/playwright";
@@ -27,6 +29,7 @@ import { VoterRoll } from "../lib/core/voterRoll";
 import { releaseSnarkjs } from "../lib/proving/prover";
 import { closeSealedElection, createSealedElection, deploySealedZkBallot, finalizeSealedTally, openSealedVoting, publishSealedRoll, runLocalKeyCeremony, trusteeDecryptOnce, type LocalCeremony } from "../lib/sealed/flow/election";
 import type { SealedZkBallot } from "../typechain-types";
+import { sealedInterface } from "../lib/audit/sealedEvents";
 import { launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
 import { startHardhatNode, type HardhatNode } from "./helpers/processes";
 
@@ -34,6 +37,35 @@ const SCREENSHOTS = path.join(__dirname, "..", "app", "screenshots");
 const PHONE = { width: 390, height: 844 };
 const OPTIONS = ["Park", "Library", "Bike lanes"];
 const TITLE = "Tsukuba sealed budget 2027";
+
+/**
+ * A JSON-RPC forwarder that rewrites every VoteCast log it returns: options 0 and 1 of the first
+ * ciphertext half swapped (c1[0] <-> c1[1]), as a lying node would. The negative control for the
+ * page's checks.
+ */
+async function startTamperingRpc(upstream: string): Promise<{ url: string; close(): Promise<void> }> {
+  const voteCast = sealedInterface.getEvent("VoteCast")!.topicHash;
+  const tamper = (log: { topics: string[]; data: string }) => {
+    if (log.topics[0] !== voteCast) return;
+    const words = log.data.slice(2).match(/.{64}/g)!;
+    [words[0], words[1], words[2], words[3]] = [words[2], words[3], words[0], words[1]];
+    log.data = "0x" + words.join("");
+  };
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => void (async () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const answer = (await (await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body })).json()) as unknown;
+      const asked = JSON.parse(body) as { method: string } | { method: string }[];
+      const pairs = Array.isArray(asked) ? asked.map((a, i) => [a, (answer as unknown[])[i]] as const) : [[asked, answer] as const];
+      for (const [a, r] of pairs) if (a.method === "eth_getLogs") for (const log of ((r as { result?: { topics: string[]; data: string }[] }).result ?? [])) tamper(log);
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+    })());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
 describe("web app with a sealed election in Chromium (app/)", function () {
   this.timeout(180_000);
@@ -170,8 +202,13 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     const page = await open("vote", "en");
     expect(await page.isDisabled("#via-relayer"), "the relayer takes no sealed ballots yet").to.equal(true);
     expect(await page.textContent("[data-testid=sealed-relayer-note]")).to.match(/Not available yet for sealed elections/);
-    for (const option of [0, 2]) await page.check(`#option-${option}`);
-    await page.click("#challenge-run");
+    // By keyboard: Space ticks an option, Enter presses the button.
+    for (const option of [0, 2]) {
+      await page.focus(`#option-${option}`);
+      await page.keyboard.press("Space");
+    }
+    await page.focus("#challenge-run");
+    await page.keyboard.press("Enter");
     await page.waitForSelector("[data-testid=challenge-verdict]", { timeout: 30_000 });
     expect(await page.textContent("[data-testid=challenge-verdict]")).to.equal("Correct: this device encrypted your choice (Park, Bike lanes) under the election key on chain.");
     const first = await page.textContent("[data-testid=challenge-randomness]");
@@ -254,6 +291,11 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     let page = await open("election", "en");
     expect(await page.textContent("[data-testid=sealed-note]")).to.equal("Closed: 0 of the 2 partial decryptions needed have been posted.");
     await page.context().close();
+    page = await open("vote", "en", await walletContext());
+    await loadIdentity(page, absent);
+    await vote(page, [1]);
+    expect(await page.textContent("[data-testid=refusal]")).to.equal("Refused: the election is not in the voting phase (it is in phase Closed).");
+    await page.context().close();
     for (const [i, trustee] of trustees.entries()) await trusteeDecryptOnce(contract.connect(trustee) as SealedZkBallot, ceremony.keyFiles[i]);
     const { counts } = await finalizeSealedTally(contract, electionId);
     expect(counts).to.deep.equal([1, 0, 1]);
@@ -279,6 +321,33 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     for (const id of ids) expect(await page.textContent(`#audit-result [data-check=${id}] span`), id).to.equal("pass");
     expect(await page.textContent("[data-testid=audit-cli-only] [data-check=sealed-verifiers]")).to.include("needs the Solidity compiler");
     await page.context().close();
+  });
+
+  it("fails the audit and my ballot's checks when the node alters the ballot's ciphertext (a tampering RPC)", async function () {
+    const tampering = await startTamperingRpc(node.url);
+    const lying = await startAppServer({ rpcUrl: tampering.url, relayerUrl: "http://127.0.0.1:0", zkBallot: await contract.getAddress(), electionId });
+    try {
+      const page = await (await browser.newContext({ viewport: PHONE })).newPage();
+      const diagnostics = recordPageDiagnostics(page);
+      await page.goto(`${lying.url}/?lang=en#audit`);
+      await waitForPageReady(page, diagnostics, "body[data-ready=true]", 20_000);
+      await page.click("#audit-run");
+      await page.waitForSelector("[data-testid=audit-verdict]", { timeout: 60_000 });
+      expect(await page.textContent("[data-testid=audit-verdict]")).to.equal("Verdict: FAIL");
+      for (const id of ["sealed-ballots", "encrypted-totals"]) expect(await page.textContent(`#audit-result [data-check=${id}] span`), id).to.equal("FAIL");
+      expect(await page.textContent("#audit-result [data-check=sealed-record] span")).to.equal("pass");
+      await page.goto(`${lying.url}/?lang=en#check`);
+      await waitForPageReady(page, diagnostics, "body[data-ready=true]", 20_000);
+      await loadIdentity(page, voter);
+      await page.click("#check-run");
+      await page.waitForSelector("[data-testid=check-final]", { timeout: 30_000 });
+      expect(await page.textContent("[data-testid=check-proof]")).to.equal("Proof NOT valid");
+      expect(await page.textContent("[data-testid=check-included]")).to.match(/^NOT included/);
+      await page.context().close();
+    } finally {
+      await lying.close();
+      await tampering.close();
+    }
   });
 
   it("has no axe violations, page errors, CSP violations or failed requests on any sealed page in either language (phone viewport); writes screenshots", async function () {

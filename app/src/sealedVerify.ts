@@ -102,7 +102,7 @@ async function ballotsCheck(ctx: SealedAuditContext, h: SealedHistory, electionK
     if (await verifySealedProofWithKey(key, signals, log.args.proof)) verified++;
     else check.fail("the sealed ballot's Groth16 proof does not verify", at(log), "INVALID_BALLOT_PROOF");
   }
-  if (verified !== h.votes.length && check.result().status !== "fail") check.fail(`${h.votes.length - verified} ballots could not be checked (no VotingOpened or ElectionCreated, or a non-canonical proof)`);
+  if (verified !== h.votes.length && check.findings.length === 0) check.fail(`${h.votes.length - verified} ballots could not be checked (no VotingOpened or ElectionCreated, or a non-canonical proof)`);
   Object.assign(check.evidence, { voteCastEvents: h.votes.length, verified, nullifiersUnique: unique.every(Boolean) });
   return check.result();
 }
