@@ -162,6 +162,17 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     await page.waitForSelector("[data-testid=refusal], #vote-status:has-text('block')", { timeout: 120_000 });
   }
 
+  it("detects the sealed deployment; refuses a kind that is not open or sealed, and one the contract contradicts", async function () {
+    for (const [query, message] of [["&kind=secret", 'config kind must be "open", "sealed" or empty (detect), got "secret"'], ["&kind=open", 'config kind is "open", but the contract at']] as const) {
+      const page = await (await browser.newContext({ viewport: PHONE })).newPage();
+      const diagnostics = recordPageDiagnostics(page);
+      await page.goto(`${server.url}/?lang=en${query}#election`);
+      await waitForPageReady(page, diagnostics, "body[data-ready=true]", 20_000);
+      expect(await page.textContent("[role=alert]")).to.include(message);
+      await page.context().close();
+    }
+  });
+
   it("shows the election before the key is fixed: registration, trustees, threshold, the ceremony's progress; voting is refused", async function () {
     const page = await open("election", "en");
     expect(await page.textContent("h1")).to.equal(`Election ${electionId}: ${TITLE}`);
@@ -253,7 +264,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     await context.close();
   });
 
-  it("refuses a second vote naming the block (English, Japanese) and a voter not on the roll", async function () {
+  it("refuses a second vote naming the block (English, Japanese), a voter not on the roll, and a browser with no wallet before proving", async function () {
     for (const [lang, pattern] of [["en", /already voted in this election, in block (\d+)/], ["ja", /ブロック (\d+) にすでに投票しています/]] as const) {
       const page = await open("vote", lang, await walletContext());
       await loadIdentity(page, voter);
@@ -263,10 +274,21 @@ describe("web app with a sealed election in Chromium (app/)", function () {
       await screenshot(page, `sealed-vote-refused-${lang}.png`);
       await page.context().close();
     }
-    const page = await open("vote", "en", await walletContext());
+    let page = await open("vote", "en", await walletContext());
     await loadIdentity(page, stranger);
     await vote(page, [1]);
     expect(await page.textContent("[data-testid=refusal]")).to.match(/not on this election's voter roll/);
+    await page.context().close();
+    // On the roll, but no wallet in this browser: refused before any proof is made.
+    const requests: string[] = [];
+    const context = await browser.newContext({ viewport: PHONE });
+    context.on("request", (request) => requests.push(request.url()));
+    page = await open("vote", "en", context);
+    expect(await page.isDisabled("#via-wallet")).to.equal(true);
+    await loadIdentity(page, absent);
+    await vote(page, [1]);
+    expect(await page.textContent("[data-testid=refusal]")).to.equal("Refused: no wallet (EIP-1193) was found in this browser, and the relayer does not take sealed ballots yet. Nothing was sent.");
+    expect(requests.some((url) => url.endsWith(".zkey")), "no proof was started").to.equal(false);
     await page.context().close();
     expect((await contract.getElection(electionId)).ballotsCast).to.equal(1n);
   });

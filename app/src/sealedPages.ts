@@ -10,7 +10,7 @@ import { formatTime, t } from "./i18n";
 import { describeError, identityPanel, recordTable, stageText, txCell, window_setTimeout, type AppState } from "./pages";
 import { readSealedView, type SealedElectionView } from "./sealedChain";
 import { CLI_ONLY_SEALED_CHECKS, auditSealedInBrowser, checkMySealedBallotBrowser } from "./sealedVerify";
-import { checkSealedVote, prepareChallenge, proveSealedInWorker, submitSealedBallot, verifyChallenge, type SealedSender } from "./sealedVoting";
+import { assertSealedSender, checkSealedVote, prepareChallenge, proveSealedInWorker, submitSealedBallot, verifyChallenge, type SealedSender } from "./sealedVoting";
 import type { VoteStage } from "./voting";
 import { injectedWallet } from "./wallet";
 
@@ -118,6 +118,7 @@ async function castSealed(state: AppState, view: SealedElectionView, selected: n
   try {
     onStage({ stage: "checking" });
     const request = await checkSealedVote(state.chain, state.config.electionId, state.identity!, selected);
+    assertSealedSender(sender);
     state.worker ??= new Worker("worker.js");
     const ballot = await proveSealedInWorker(state.worker, request, onStage);
     const sent = await submitSealedBallot(state.chain, state.config, ballot, sender, onStage);

@@ -87,13 +87,21 @@ export function proveSealedInWorker(worker: Worker, request: SealedBallotRequest
 export type SealedSender = "wallet" | "relayer";
 
 /**
+ * Refuses a way of sending that cannot work, before the proof is made: the relayer, until its
+ * POST /v1/sealed-ballots route lands; the wallet, when the browser has none.
+ */
+export function assertSealedSender(sender: SealedSender): void {
+  if (sender === "relayer") throw new Refusal("refusal.sealedRelayerUnavailable");
+  if (injectedWallet() === undefined) throw new Refusal("refusal.sealedNoWallet");
+}
+
+/**
  * The one place a proven sealed ballot leaves the page. "wallet": castVote from the injected
  * wallet. "relayer": refused until the relayer's POST /v1/sealed-ballots route lands; plug in
- * lib/relayer/client.ts submitSealedToRelayer(config.relayerUrl, electionId, ballot) here.
+ * lib/relayer/client.ts submitSealedToRelayer(config.relayerUrl, electionId, ballot) here (and
+ * drop its refusal in assertSealedSender).
  */
 export async function submitSealedBallot(chain: Chain, config: AppConfig, ballot: ProvenSealedBallot, sender: SealedSender, onStage: (stage: VoteStage) => void): Promise<WalletReceipt> {
-  if (sender === "relayer") throw new Refusal("refusal.sealedRelayerUnavailable");
-  const wallet = injectedWallet();
-  if (wallet === undefined) throw new Refusal("refusal.noWallet");
-  return castSealedFromWallet(wallet, config.zkBallot, chain.chainId, config.electionId, ballot, onStage);
+  assertSealedSender(sender);
+  return castSealedFromWallet(injectedWallet()!, config.zkBallot, chain.chainId, config.electionId, ballot, onStage);
 }
