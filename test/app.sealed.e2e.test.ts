@@ -30,7 +30,7 @@ import { releaseSnarkjs } from "../lib/proving/prover";
 import { closeSealedElection, createSealedElection, deploySealedZkBallot, finalizeSealedTally, openSealedVoting, publishSealedRoll, runLocalKeyCeremony, trusteeDecryptOnce, type LocalCeremony } from "../lib/sealed/flow/election";
 import type { SealedZkBallot } from "../typechain-types";
 import { sealedInterface } from "../lib/audit/sealedEvents";
-import { launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
+import { injectTestWallet, launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
 import { startHardhatNode, type HardhatNode } from "./helpers/processes";
 
 const SCREENSHOTS = path.join(__dirname, "..", "app", "screenshots");
@@ -114,23 +114,9 @@ describe("web app with a sealed election in Chromium (app/)", function () {
 
   const diagnosticsOf = new WeakMap<Page, PageDiagnostics>();
 
-  /** A stand-in for a wallet extension: its account is one the local node signs for; it forwards every request to the node through the page's /rpc. */
   async function walletContext(): Promise<BrowserContext> {
     const context = await browser.newContext({ viewport: PHONE });
-    await context.addInitScript(({ account }) => {
-      let id = 0;
-      (window as unknown as { ethereum: unknown }).ethereum = {
-        request: async ({ method, params }: { method: string; params?: unknown[] }) => {
-          if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
-          const response = await fetch("/rpc", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
-          const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
-          if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
-          return body.result;
-        },
-        on: () => undefined,
-        removeListener: () => undefined,
-      };
-    }, { account: walletAccount });
+    await injectTestWallet(context, walletAccount);
     return context;
   }
 

@@ -31,13 +31,10 @@ import { checkMySealedBallot, type MySealedBallotReport } from "../../lib/sealed
 import { verifySealedProofWithKey } from "../../lib/sealed/flow/proofCheck";
 import type { Chain } from "./chain";
 import { fetchSealedLogs, sealedContract } from "./sealedChain";
+import { sha256Hex } from "./verify";
 
 type SealedKeyName = "sealedVote" | "sealedDecryption";
 const keys = new Map<SealedKeyName, Promise<{ key: Record<string, unknown>; sha256: string }>>();
-
-async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  return Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A sealed circuit's verification key served next to the page (circuits/sealed/<name>.vkey.json), with its SHA-256. */
 export function loadSealedKey(name: SealedKeyName): Promise<{ key: Record<string, unknown>; sha256: string }> {
