@@ -98,6 +98,8 @@ describe("web app with a sealed election in Chromium (app/)", function () {
       title: TITLE, numOptions: 3, minSelections: 1, maxSelections: 2, registrar: await registrar.getAddress(),
       trustees: await Promise.all(trustees.map((t) => t.getAddress())), threshold: 2, ...metadata,
     }));
+    // A single-choice election that never gets its key: the vote page's radio buttons.
+    await createSealedElection(contract, { title: "Single choice", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: await registrar.getAddress(), trustees: [await trustees[0].getAddress()], threshold: 1 });
     server = await startAppServer({ rpcUrl: node.url, relayerUrl: "http://127.0.0.1:0", zkBallot: await contract.getAddress(), electionId });
     browser = await launchChromium();
     [voter, absent, stranger] = await Promise.all([111111n, 222222n, 333333n].map((secret) => identityFromSecret(secret)));
@@ -120,11 +122,11 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     return context;
   }
 
-  async function open(hash: string, lang: "en" | "ja", context?: BrowserContext): Promise<Page> {
+  async function open(hash: string, lang: "en" | "ja", context?: BrowserContext, query = ""): Promise<Page> {
     const page = await (context ?? (await browser.newContext({ viewport: PHONE }))).newPage();
     const diagnostics = recordPageDiagnostics(page);
     diagnosticsOf.set(page, diagnostics);
-    await page.goto(`${server.url}/?lang=${lang}#${hash}`);
+    await page.goto(`${server.url}/?lang=${lang}${query}#${hash}`);
     await waitForPageReady(page, diagnostics, "body[data-ready=true]", 20_000);
     return page;
   }
@@ -148,7 +150,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     await page.waitForSelector("[data-testid=refusal], #vote-status:has-text('block')", { timeout: 120_000 });
   }
 
-  it("detects the sealed deployment; refuses a kind that is not open or sealed, and one the contract contradicts", async function () {
+  it("detects the sealed deployment; refuses a kind that is not open or sealed, and one the contract contradicts; a single-choice election gets radio buttons", async function () {
     for (const [query, message] of [["&kind=secret", 'config kind must be "open", "sealed" or empty (detect), got "secret"'], ["&kind=open", 'config kind is "open", but the contract at']] as const) {
       const page = await (await browser.newContext({ viewport: PHONE })).newPage();
       const diagnostics = recordPageDiagnostics(page);
@@ -157,6 +159,10 @@ describe("web app with a sealed election in Chromium (app/)", function () {
       expect(await page.textContent("[role=alert]")).to.include(message);
       await page.context().close();
     }
+    const single = await open("vote", "en", undefined, "&election=2");
+    expect(await single.textContent("#vote-form legend")).to.equal("Choose one option");
+    expect(await single.locator("#vote-form input[name=option][type=radio]").count()).to.equal(2);
+    await single.context().close();
   });
 
   it("shows the election before the key is fixed: registration, trustees, threshold, the ceremony's progress; voting is refused", async function () {
@@ -199,6 +205,8 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     const page = await open("vote", "en");
     expect(await page.isDisabled("#via-relayer"), "the relayer takes no sealed ballots yet").to.equal(true);
     expect(await page.textContent("[data-testid=sealed-relayer-note]")).to.match(/Not available yet for sealed elections/);
+    expect(await page.textContent("#vote-form legend")).to.equal("Choose from 1 to 2 options");
+    expect(await page.locator("#vote-form input[name=option][type=checkbox]").count()).to.equal(3);
     // By keyboard: Space ticks an option, Enter presses the button.
     for (const option of [0, 2]) {
       await page.focus(`#option-${option}`);
