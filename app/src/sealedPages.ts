@@ -144,7 +144,9 @@ export async function renderSealedVote(state: AppState, main: HTMLElement): Prom
   progress.hidden = true;
   const result = h("div", { id: "vote-result" });
   const submit = h("button", { type: "submit", id: "vote-submit" }, t("sealed.submit"));
-  const form = h("form", { id: "vote-form" }, optionInputs(view), sealedSenderChoice(), submit);
+  const sender = sealedSenderChoice();
+  const form = h("form", { id: "vote-form" }, optionInputs(view), sender, submit);
+  form.insertBefore(challengePanel(state, view, form), sender); // choose, check the device if you like, then cast
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const selected = chosenOptions(form);
@@ -157,7 +159,7 @@ export async function renderSealedVote(state: AppState, main: HTMLElement): Prom
     void castSealed(state, view, selected, sender, { status, progress, result }).finally(() => (submit.disabled = false));
   });
   main.replaceChildren(h("h1", {}, t("vote.heading")), h("p", {}, t("election.heading", { id: view.electionId, title: view.title })),
-    identityPanel(state, () => undefined), form, challengePanel(state, view, form), progress, status, result);
+    identityPanel(state, () => undefined), form, progress, status, result);
 }
 
 export async function renderSealedCheck(state: AppState, main: HTMLElement): Promise<void> {

@@ -68,7 +68,10 @@ async function browserAuditContext(chain: Chain, electionId: bigint): Promise<Se
     state: await readSealedState(sealed, electionId, head, rpc),
     voteVerifierAddress: await sealed.VOTE_VERIFIER(), decryptionVerifierAddress: await sealed.DECRYPTION_VERIFIER(), rollDepth: Number(await sealed.ROLL_DEPTH()),
     logs, logsFetched: logs.length, rpc, progress: () => undefined,
-    senderOf: async (hash) => getAddress((await transaction(hash))?.from ?? "0x0000000000000000000000000000000000000000"),
+    senderOf: async (hash) => {
+      const tx = await transaction(hash);
+      return tx ? getAddress(tx.from) : "(unknown)";
+    },
     timestampOf: async (block) => (await chain.provider.getBlock(block))!.timestamp,
     inputOf: async (hash) => (await transaction(hash))?.data,
   };
