@@ -86,9 +86,9 @@ describe("web app with a sealed election in Chromium (app/)", function () {
   let voteBlock: number;
 
   before(async function () {
-    const [report, started] = await Promise.all([buildApp(), startHardhatNode()]);
+    const starting = startHardhatNode().then((started) => (node = started)); // assigned at once, so `after` stops it even if the build fails
+    const [report] = await Promise.all([buildApp(), starting]);
     expect(report.files.map((f) => f.file)).to.include.members(["circuits/sealed/sealedVote.zkey", "circuits/sealed/sealedVote.vkey.json"]);
-    node = started;
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
     [admin, registrar, ...trustees] = await Promise.all([0, 1, 2, 3].map((i) => provider.getSigner(i)));
     walletAccount = await (await provider.getSigner(7)).getAddress();
@@ -319,7 +319,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     page = await open("election", "ja");
     expect(await page.textContent("[data-testid=phase]")).to.equal("集計済み");
     expect(await page.locator(".tally li").allTextContents()).to.deep.equal(["Park: 1 票", "Library: 0 票", "Bike lanes: 1 票"]);
-    expect(await page.textContent("[data-testid=proven-note]")).to.include("管理者 1, 2 の部分復号");
+    expect(await page.textContent("[data-testid=proven-note]")).to.include("鍵管理人 1, 2 の部分復号");
     await page.context().close();
 
     page = await open("check", "en");
