@@ -27,8 +27,8 @@ const FONT_DIR = path.join(PROJECT_ROOT, "node_modules", "@fontsource", "noto-sa
  * Self-hosts Noto Sans JP (regular and bold, woff2, split by unicode-range so a page loads only
  * the slices it shows): Japanese renders on devices without a Japanese font, with no third-party request.
  */
-function copyJapaneseFont(): void {
-  const out = path.join(DIST_DIR, "fonts");
+function copyJapaneseFont(distDir: string): void {
+  const out = path.join(distDir, "fonts");
   fs.mkdirSync(out, { recursive: true });
   let css = "";
   for (const weight of ["400", "700"]) {
@@ -63,13 +63,18 @@ const STATIC_FILES: [string, string][] = [
   ["circuits/build/sealed/manifest.json", "circuits/sealed/manifest.json"],
 ];
 
-export async function buildApp(options: { minify?: boolean } = {}): Promise<BuildReport> {
-  fs.rmSync(DIST_DIR, { recursive: true, force: true });
-  fs.mkdirSync(path.join(DIST_DIR, "i18n"), { recursive: true });
-  fs.mkdirSync(path.join(DIST_DIR, "circuits", "sealed"), { recursive: true });
+/**
+ * `outDir` (default app/dist) is emptied first: two builds running at once (parallel test
+ * workers) must each have their own, and serve it with startAppServer's `distDir`.
+ */
+export async function buildApp(options: { minify?: boolean; outDir?: string } = {}): Promise<BuildReport> {
+  const distDir = path.resolve(options.outDir ?? DIST_DIR);
+  fs.rmSync(distDir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(distDir, "i18n"), { recursive: true });
+  fs.mkdirSync(path.join(distDir, "circuits", "sealed"), { recursive: true });
   const result = await esbuild.build({
     ...browserBuildOptions({ app: path.join(APP_DIR, "src", "main.ts"), worker: path.join(APP_DIR, "src", "worker.ts") }),
-    outdir: DIST_DIR,
+    outdir: distDir,
     write: true,
     format: "iife",
     minify: options.minify ?? true,
@@ -78,9 +83,9 @@ export async function buildApp(options: { minify?: boolean } = {}): Promise<Buil
     logLevel: "warning",
   });
   if (result.errors.length > 0) throw new Error(`app build failed: ${result.errors.map((e) => e.text).join("; ")}`);
-  for (const [from, to] of STATIC_FILES) fs.copyFileSync(path.join(PROJECT_ROOT, from), path.join(DIST_DIR, to));
-  copyJapaneseFont();
-  const files = ["app.js", "worker.js", ...STATIC_FILES.map(([, to]) => to)].map((file) => ({ file, bytes: fs.statSync(path.join(DIST_DIR, file)).size }));
+  for (const [from, to] of STATIC_FILES) fs.copyFileSync(path.join(PROJECT_ROOT, from), path.join(distDir, to));
+  copyJapaneseFont(distDir);
+  const files = ["app.js", "worker.js", ...STATIC_FILES.map(([, to]) => to)].map((file) => ({ file, bytes: fs.statSync(path.join(distDir, file)).size }));
   const bundleBytes = files.filter((f) => f.file.endsWith(".js")).reduce((sum, f) => sum + f.bytes, 0);
   return { files, bundleBytes };
 }

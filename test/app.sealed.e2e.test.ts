@@ -12,6 +12,7 @@
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 
 import AxeBuilder from "@axe-core/playwright";
@@ -84,10 +85,12 @@ describe("web app with a sealed election in Chromium (app/)", function () {
   let stranger: VoterIdentity; // not on the roll
   let walletAccount: string;
   let voteBlock: number;
+  let distDir: string; // its own build: test/app.e2e.test.ts may build app/dist at the same time (parallel workers)
 
   before(async function () {
     const starting = startHardhatNode().then((started) => (node = started)); // assigned at once, so `after` stops it even if the build fails
-    const [report] = await Promise.all([buildApp(), starting]);
+    distDir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-app-sealed-"));
+    const [report] = await Promise.all([buildApp({ outDir: distDir }), starting]);
     expect(report.files.map((f) => f.file)).to.include.members(["circuits/sealed/sealedVote.zkey", "circuits/sealed/sealedVote.vkey.json"]);
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
     [admin, registrar, ...trustees] = await Promise.all([0, 1, 2, 3].map((i) => provider.getSigner(i)));
@@ -100,7 +103,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     }));
     // A single-choice election that never gets its key: the vote page's radio buttons.
     await createSealedElection(contract, { title: "Single choice", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: await registrar.getAddress(), trustees: [await trustees[0].getAddress()], threshold: 1 });
-    server = await startAppServer({ rpcUrl: node.url, relayerUrl: "http://127.0.0.1:0", zkBallot: await contract.getAddress(), electionId });
+    server = await startAppServer({ rpcUrl: node.url, relayerUrl: "http://127.0.0.1:0", zkBallot: await contract.getAddress(), electionId, distDir });
     browser = await launchChromium();
     [voter, absent, stranger] = await Promise.all([111111n, 222222n, 333333n].map((secret) => identityFromSecret(secret)));
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -112,6 +115,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     provider?.destroy();
     node?.stop();
     await releaseSnarkjs();
+    if (distDir) fs.rmSync(distDir, { recursive: true, force: true });
   });
 
   const diagnosticsOf = new WeakMap<Page, PageDiagnostics>();
@@ -341,7 +345,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
 
   it("fails the audit and my ballot's checks when the node alters the ballot's ciphertext (a tampering RPC)", async function () {
     const tampering = await startTamperingRpc(node.url);
-    const lying = await startAppServer({ rpcUrl: tampering.url, relayerUrl: "http://127.0.0.1:0", zkBallot: await contract.getAddress(), electionId });
+    const lying = await startAppServer({ rpcUrl: tampering.url, relayerUrl: "http://127.0.0.1:0", zkBallot: await contract.getAddress(), electionId, distDir });
     try {
       const page = await (await browser.newContext({ viewport: PHONE })).newPage();
       const diagnostics = recordPageDiagnostics(page);
