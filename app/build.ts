@@ -1,8 +1,10 @@
 /**
  * Builds the web app into app/dist: esbuild bundles (platform browser, the options the core's
  * bundle check uses: scripts/lib/browserBundle.ts) of the page and the proving Web Worker, the
- * HTML shell, the stylesheet, the message catalogs and the circuit's public artifacts (wasm,
- * proving key, verification key, manifest) from circuits/build.
+ * HTML shell, the stylesheet, the message catalogs and the circuits' public artifacts (wasm,
+ * proving key, verification key, manifest) from circuits/build, and for sealed elections the
+ * sealed vote circuit's wasm and proving key and both sealed verification keys from
+ * circuits/build/sealed (the trustees' decryption proving key is not served: trustees use the CLI).
  *
  * The app imports only browser-safe modules (lib/core, lib/chain/reader, lib/chain/status,
  * lib/proving/proofFormat, lib/relayer/client): no Node built-in is stubbed, and a build that
@@ -25,8 +27,8 @@ const FONT_DIR = path.join(PROJECT_ROOT, "node_modules", "@fontsource", "noto-sa
  * Self-hosts Noto Sans JP (regular and bold, woff2, split by unicode-range so a page loads only
  * the slices it shows): Japanese renders on devices without a Japanese font, with no third-party request.
  */
-function copyJapaneseFont(): void {
-  const out = path.join(DIST_DIR, "fonts");
+function copyJapaneseFont(distDir: string): void {
+  const out = path.join(distDir, "fonts");
   fs.mkdirSync(out, { recursive: true });
   let css = "";
   for (const weight of ["400", "700"]) {
@@ -54,15 +56,25 @@ const STATIC_FILES: [string, string][] = [
   ["circuits/build/vote.zkey", "circuits/vote.zkey"],
   ["circuits/build/verification_key.json", "circuits/verification_key.json"],
   ["circuits/build/manifest.json", "circuits/manifest.json"],
+  ["circuits/build/sealed/sealedVote.wasm", "circuits/sealed/sealedVote.wasm"],
+  ["circuits/build/sealed/sealedVote.zkey", "circuits/sealed/sealedVote.zkey"],
+  ["circuits/build/sealed/sealedVote.vkey.json", "circuits/sealed/sealedVote.vkey.json"],
+  ["circuits/build/sealed/sealedDecryption.vkey.json", "circuits/sealed/sealedDecryption.vkey.json"],
+  ["circuits/build/sealed/manifest.json", "circuits/sealed/manifest.json"],
 ];
 
-export async function buildApp(options: { minify?: boolean } = {}): Promise<BuildReport> {
-  fs.rmSync(DIST_DIR, { recursive: true, force: true });
-  fs.mkdirSync(path.join(DIST_DIR, "i18n"), { recursive: true });
-  fs.mkdirSync(path.join(DIST_DIR, "circuits"), { recursive: true });
+/**
+ * `outDir` (default app/dist) is emptied first: two builds running at once (parallel test
+ * workers) must each have their own, and serve it with startAppServer's `distDir`.
+ */
+export async function buildApp(options: { minify?: boolean; outDir?: string } = {}): Promise<BuildReport> {
+  const distDir = path.resolve(options.outDir ?? DIST_DIR);
+  fs.rmSync(distDir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(distDir, "i18n"), { recursive: true });
+  fs.mkdirSync(path.join(distDir, "circuits", "sealed"), { recursive: true });
   const result = await esbuild.build({
     ...browserBuildOptions({ app: path.join(APP_DIR, "src", "main.ts"), worker: path.join(APP_DIR, "src", "worker.ts") }),
-    outdir: DIST_DIR,
+    outdir: distDir,
     write: true,
     format: "iife",
     minify: options.minify ?? true,
@@ -71,9 +83,9 @@ export async function buildApp(options: { minify?: boolean } = {}): Promise<Buil
     logLevel: "warning",
   });
   if (result.errors.length > 0) throw new Error(`app build failed: ${result.errors.map((e) => e.text).join("; ")}`);
-  for (const [from, to] of STATIC_FILES) fs.copyFileSync(path.join(PROJECT_ROOT, from), path.join(DIST_DIR, to));
-  copyJapaneseFont();
-  const files = ["app.js", "worker.js", ...STATIC_FILES.map(([, to]) => to)].map((file) => ({ file, bytes: fs.statSync(path.join(DIST_DIR, file)).size }));
+  for (const [from, to] of STATIC_FILES) fs.copyFileSync(path.join(PROJECT_ROOT, from), path.join(distDir, to));
+  copyJapaneseFont(distDir);
+  const files = ["app.js", "worker.js", ...STATIC_FILES.map(([, to]) => to)].map((file) => ({ file, bytes: fs.statSync(path.join(distDir, file)).size }));
   const bundleBytes = files.filter((f) => f.file.endsWith(".js")).reduce((sum, f) => sum + f.bytes, 0);
   return { files, bundleBytes };
 }

@@ -1,6 +1,7 @@
 /**
  * npm run app: builds the web app into app/dist and serves it locally.
- *   npm run app -- [--rpc URL] [--relayer URL] [--election ID] [--zkballot ADDRESS] [--port N] [--build-only]
+ *   npm run app -- [--rpc URL] [--relayer URL] [--election ID] [--zkballot ADDRESS] [--kind open|sealed] [--port N] [--build-only]
+ * A sealed election's SealedZkBallot is passed as --zkballot; the page detects the kind (or --kind names it).
  * Defaults: RPC http://127.0.0.1:8545, relayer http://127.0.0.1:8645 (npm run relayer), election 1,
  * the contract from deployments/<chainId>.json.
  */
@@ -34,12 +35,15 @@ async function main(): Promise<void> {
   const record = readDeployment(chainId);
   const zkBallot = options.get("zkballot") ?? record?.zkBallot;
   if (zkBallot === undefined) throw new ZkBallotError("INVALID_ARGUMENT", `no deployment record for chain ${chainId}`, "deploy first, or pass --zkballot ADDRESS");
+  const kind = options.get("kind");
+  if (kind !== undefined && kind !== "open" && kind !== "sealed") throw new ZkBallotError("INVALID_ARGUMENT", `--kind must be open or sealed, got ${JSON.stringify(kind)}`);
   const port = Number(options.get("port") ?? "8700");
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ZkBallotError("INVALID_ARGUMENT", `--port must be 0 to 65535, got ${options.get("port")}`);
   const server = await startAppServer({
     rpcUrl,
     relayerUrl: options.get("relayer") ?? "http://127.0.0.1:8645",
     zkBallot,
+    kind,
     electionId: BigInt(options.get("election") ?? "1"),
     fromBlock: record?.deployBlock ?? 0,
     port,

@@ -32,6 +32,8 @@ export interface AppServerOptions {
   rpcUrl: string;
   relayerUrl: string;
   zkBallot: string;
+  /** "open", "sealed", or undefined: the page detects it from the contract. */
+  kind?: "open" | "sealed";
   electionId: bigint;
   fromBlock?: number;
   txUrl?: string;
@@ -78,7 +80,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
   });
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-  const config = { rpcUrl: "/rpc", relayerUrl: "", zkBallot: options.zkBallot, electionId: options.electionId.toString(), fromBlock: String(options.fromBlock ?? 0), txUrl: options.txUrl ?? "" };
+  const config = { rpcUrl: "/rpc", relayerUrl: "", zkBallot: options.zkBallot, kind: options.kind ?? "", electionId: options.electionId.toString(), fromBlock: String(options.fromBlock ?? 0), txUrl: options.txUrl ?? "" };
   app.get("/config.json", async (_request, reply) => reply.header("cache-control", "no-store").send(config));
   app.post("/rpc", async (request, reply) => forward(reply, rpc.toString(), { method: "POST", headers: { "content-type": "application/json" }, body: new Uint8Array(request.body as Buffer) }));
   app.get("/v1/ballots/:receiptId", async (request, reply) => forward(reply, new URL(request.url, relayer).toString(), { method: "GET" }));

@@ -212,9 +212,10 @@ task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof 
 async function mySealedBallot(hre: HardhatRuntimeEnvironment, args: { election: string; identity: string; contract: string; json: boolean }): Promise<void> {
   const { loadIdentity, resolveIdentityPath } = await import("../lib/node/identityFile");
   const { checkMySealedBallot } = await import("../lib/sealed/flow/myBallot");
+  const { sealedVerificationKey } = await import("../lib/sealed/flow/prover");
   const { connectSealed } = await import("./sealed");
   const contract = await connectSealed(hre, args.contract);
-  const report = await checkMySealedBallot(contract, parseElectionId(args.election), await loadIdentity(resolveIdentityPath(args.identity)));
+  const report = await checkMySealedBallot(contract, parseElectionId(args.election), await loadIdentity(resolveIdentityPath(args.identity)), sealedVerificationKey("sealedVote"));
   if (args.json) return printJson(report);
   if (!report.voted || report.record === undefined) {
     console.log(`no ballot from this identity in sealed election ${args.election} (nullifier ${report.nullifier})`);

@@ -25,7 +25,7 @@ import { releaseSnarkjs } from "../lib/proving/prover";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
 import type { ZkBallot } from "../typechain-types";
-import { launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
+import { injectTestWallet, launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
 import { startHardhatNode, type HardhatNode } from "./helpers/processes";
 
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e"; // hardhat node account 19
@@ -235,22 +235,7 @@ describe("web app in Chromium (app/)", function () {
   it("votes from an injected wallet (EIP-1193) after the linkability warning; the wallet's account sends the transaction", async function () {
     const walletAccount = await (await provider.getSigner(7)).getAddress();
     const context = await browser.newContext({ viewport: PHONE });
-    // A stand-in for a wallet extension: its account is one the local node signs for, and it
-    // forwards every other request to the node (through the page's own /rpc, as the CSP allows).
-    await context.addInitScript(({ account }) => {
-      let id = 0;
-      (window as unknown as { ethereum: unknown }).ethereum = {
-        request: async ({ method, params }: { method: string; params?: unknown[] }) => {
-          if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
-          const response = await fetch("/rpc", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
-          const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
-          if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
-          return body.result;
-        },
-        on: () => undefined,
-        removeListener: () => undefined,
-      };
-    }, { account: walletAccount });
+    await injectTestWallet(context, walletAccount);
     const page = await open("vote", "en", { context });
     expect(await page.isVisible("#wallet-warning")).to.equal(false);
     await page.check("#via-wallet");

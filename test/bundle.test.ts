@@ -97,4 +97,19 @@ describe("browser-safe core (lib/index.ts)", function () {
     };
     expect(readers.computeElectionScope(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 1n)).to.equal(computeElectionScope(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 1n));
   });
+
+  it("bundles what the web app's sealed pages use (sealed ballot, Benaloh, my-ballot, the browser-safe sealed audit checks) without Node, ajv or eval", async function () {
+    const entries = [
+      "lib/sealed/flow/ballotProof.ts", "lib/sealed/flow/voter.ts", "lib/sealed/flow/myBallot.ts", "lib/sealed/flow/proofCheck.ts",
+      "lib/audit/sealedState.ts", "lib/audit/sealedEvents.ts", "lib/audit/checks/sealedRecord.ts", "lib/audit/checks/keyCeremony.ts",
+      "lib/audit/checks/encryptedTotals.ts", "lib/audit/checks/sealedTally.ts", "lib/audit/checks/nullifierUniqueness.ts",
+    ];
+    const result = await build({ ...browserBuildOptions([]), entryPoints: undefined, stdin: { contents: entries.map((entry) => `export * from "./${entry}";`).join("\n"), resolveDir: ROOT, loader: "ts" }, format: "iife", globalName: "sealed" });
+    expect(result.errors, "esbuild errors").to.deep.equal([]);
+    const bundled = Object.keys(result.metafile!.inputs);
+    expect(bundled.filter((file) => /^lib\/node\/|^lib\/audit\/(snapshot|sealedContext|logs|compileCache)\.ts$|^lib\/sealed\/flow\/(prover|election|trusteeKey)\.ts$|^lib\/chain\/(election|chainLogs)\.ts$|node_modules\/(ajv|solc|yaml)\//.test(file)), bundled.join(" ")).to.deep.equal([]);
+    const sealed = runLikeAPage(Buffer.from(result.outputFiles![0].contents).toString("utf8"), "sealed") as { sumCiphertextWords(ballots: bigint[][]): bigint[] };
+    const { sumCiphertextWords } = await import("../lib/sealed/flow/ballotProof");
+    expect(sealed.sumCiphertextWords([])).to.deep.equal(sumCiphertextWords([]));
+  });
 });

@@ -12,6 +12,7 @@ import { sealedInterface } from "../lib/audit/sealedEvents";
 import { loadVerificationKey, releaseSnarkjs } from "../lib/proving/prover";
 import { deployGroth16BatchVerifier } from "../lib/proving/batchVerifierContract";
 import { checkMySealedBallot } from "../lib/sealed/flow/myBallot";
+import { sealedVerificationKey } from "../lib/sealed/flow/prover";
 import { SealedZkBallot__factory } from "../typechain-types";
 import { SEALED_DEMO_OPTIONS, runSealedDemo, type SealedDemoResult } from "../scripts/lib/sealedDemo";
 
@@ -159,7 +160,7 @@ describe("sealed demo (npm run demo -- --sealed)", function () {
   it("my-ballot answers NO for the voter's altered ciphertext, for totals that do not add up, and for a count the shares do not give", async function () {
     if (!demo) this.skip();
     const voter = demo.voters[0];
-    const myBallot = (provider: Provider = ethers.provider) => checkMySealedBallot(SealedZkBallot__factory.connect(demo!.contractAddress, provider), demo!.electionId, voter);
+    const myBallot = (provider: Provider = ethers.provider) => checkMySealedBallot(SealedZkBallot__factory.connect(demo!.contractAddress, provider), demo!.electionId, voter, sealedVerificationKey("sealedVote"));
     const honest = await myBallot();
     expect([honest.voted, honest.proofVerifiedOffChain, honest.includedInTotals, honest.tally?.totalsDecryptToCounts]).to.deep.equal([true, true, true, true]);
 

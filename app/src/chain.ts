@@ -7,14 +7,21 @@
 import { JsonRpcProvider } from "ethers";
 
 import { ZkBallot__factory } from "../../typechain-types/factories/contracts/ZkBallot__factory";
-import type { ZkBallot } from "../../typechain-types";
+import { SealedZkBallot__factory } from "../../typechain-types/factories/contracts/sealed/SealedZkBallot__factory";
+import type { SealedZkBallot, ZkBallot } from "../../typechain-types";
+import { ZkBallotError } from "../../lib/core/errors";
+import { isSealedDeployment } from "../../lib/audit/sealedState";
 import { electionTopic } from "../../lib/core/events";
 import { computeElectionScope, eventDecoder, fetchVoteRecords, fetchVoterRoll, type LogReadOptions, type VoteRecord } from "../../lib/chain/reader";
 import { readElectionStatus, type ElectionStatus } from "../../lib/chain/status";
 import type { AppConfig } from "./config";
 
 export interface Chain {
+  /** "sealed": a SealedZkBallot (named in the config, or detected from the contract); the pages follow. */
+  kind: "open" | "sealed";
   zkBallot: ZkBallot;
+  /** Set for a sealed deployment. */
+  sealed?: SealedZkBallot;
   provider: JsonRpcProvider;
   chainId: bigint;
   logOptions: LogReadOptions;
@@ -24,7 +31,12 @@ export async function connectChain(config: AppConfig): Promise<Chain> {
   const provider = new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
   const { chainId } = await provider.getNetwork();
   const zkBallot = ZkBallot__factory.connect(config.zkBallot, provider);
-  return { zkBallot, provider, chainId, logOptions: config.fromBlock > 0 ? { fromBlock: config.fromBlock } : {} };
+  const detected = (await isSealedDeployment(provider, config.zkBallot)) ? "sealed" : "open";
+  if (config.kind !== "auto" && config.kind !== detected) {
+    throw new ZkBallotError("INVALID_ARGUMENT", `config kind is "${config.kind}", but the contract at ${config.zkBallot} is ${detected === "sealed" ? "a SealedZkBallot" : "not a SealedZkBallot"}`, "fix kind in config.json (or ?kind=), or leave it out to detect it");
+  }
+  const sealed = detected === "sealed" ? SealedZkBallot__factory.connect(config.zkBallot, provider) : undefined;
+  return { kind: detected, zkBallot, sealed, provider, chainId, logOptions: config.fromBlock > 0 ? { fromBlock: config.fromBlock } : {} };
 }
 
 export interface OperationRecordEntry {

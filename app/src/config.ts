@@ -1,6 +1,6 @@
 /**
  * The app's configuration: config.json next to index.html, then query parameters on top
- * (`?rpc=…&relayer=…&zkBallot=…&election=…&lang=ja`). Every value is validated.
+ * (`?rpc=…&relayer=…&zkBallot=…&election=…&kind=sealed&lang=ja`). Every value is validated.
  */
 import { ZkBallotError } from "../../lib/core/errors";
 
@@ -10,6 +10,8 @@ export interface AppConfig {
   /** Relayer base URL; empty means this page's origin (the local server forwards /v1/*). */
   relayerUrl: string;
   zkBallot: string;
+  /** "open" (ZkBallot), "sealed" (SealedZkBallot) or "auto" (empty: detected from the contract). */
+  kind: "open" | "sealed" | "auto";
   electionId: bigint;
   /** Link template for transactions, with {tx}; empty: show hashes without links. */
   txUrl: string;
@@ -45,10 +47,13 @@ export function parseAppConfig(file: Record<string, unknown>, query: URLSearchPa
   const txUrl = pick("txUrl", "txUrl");
   if (txUrl !== "" && !/^https?:\/\/[^\s]*\{tx\}/.test(txUrl)) throw new ZkBallotError("INVALID_ARGUMENT", "config txUrl must be an http(s) URL containing {tx}");
   const relayer = pick("relayerUrl", "relayer");
+  const kind = pick("kind", "kind") || "auto";
+  if (kind !== "open" && kind !== "sealed" && kind !== "auto") throw new ZkBallotError("INVALID_ARGUMENT", `config kind must be "open", "sealed" or empty (detect), got ${JSON.stringify(kind)}`);
   return {
     rpcUrl: absoluteUrl(pick("rpcUrl", "rpc") || "/rpc", "rpcUrl", pageUrl),
     relayerUrl: absoluteUrl(relayer === "" ? "/" : relayer, "relayerUrl", pageUrl),
     zkBallot,
+    kind,
     electionId: BigInt(election),
     txUrl,
     fromBlock,

@@ -1,11 +1,16 @@
-/** The app's shell: configuration, language, navigation and the page router (#election, #vote, #check, #audit). */
+/**
+ * The app's shell: configuration, language, navigation and the page router (#election, #vote,
+ * #check, #audit), with a sealed election's pages (app/src/sealedPages.ts) for a SealedZkBallot.
+ */
 import { loadAppConfig } from "./config";
 import { connectChain } from "./chain";
 import { h } from "./dom";
 import { isLanguage, language, LANGUAGES, loadLanguage, t } from "./i18n";
 import { describeError, renderAudit, renderCheck, renderElection, renderVote, type AppState } from "./pages";
+import { renderSealedAudit, renderSealedCheck, renderSealedElection, renderSealedVote } from "./sealedPages";
 
 const PAGES = { election: renderElection, vote: renderVote, check: renderCheck, audit: renderAudit } as const;
+const SEALED_PAGES: typeof PAGES = { election: renderSealedElection, vote: renderSealedVote, check: renderSealedCheck, audit: renderSealedAudit };
 type PageName = keyof typeof PAGES;
 
 function currentPage(): PageName {
@@ -38,7 +43,7 @@ async function render(state: AppState | undefined, root: HTMLElement, error?: un
     return;
   }
   try {
-    await PAGES[currentPage()](state, main);
+    await (state.chain.kind === "sealed" ? SEALED_PAGES : PAGES)[currentPage()](state, main);
   } catch (failure) {
     main.replaceChildren(h("p", { class: "refusal", role: "alert" }, describeError(failure)));
   }

@@ -18,7 +18,7 @@ export interface AppState {
   timer?: number;
 }
 
-function txCell(config: AppConfig, hash: string): Node {
+export function txCell(config: AppConfig, hash: string): Node {
   if (config.txUrl === "") return h("span", { class: "mono" }, hash);
   return h("a", { href: config.txUrl.replace("{tx}", hash), class: "mono", rel: "noreferrer" }, hash);
 }
@@ -41,7 +41,7 @@ function tallyList(view: ElectionView): HTMLElement {
   return list;
 }
 
-function recordTable(state: AppState, view: ElectionView): HTMLElement {
+export function recordTable(state: AppState, view: { record: ElectionView["record"] }): HTMLElement {
   const head = h("tr", {}, h("th", { scope: "col" }, t("election.recordEvent")), h("th", { scope: "col" }, t("election.recordBlock")), h("th", { scope: "col" }, t("election.recordTx")));
   const rows = view.record.map((entry) => h("tr", {}, h("td", {}, entry.name), h("td", {}, String(entry.blockNumber)), h("td", {}, txCell(state.config, entry.transactionHash))));
   return h("table", {}, h("caption", {}, t("election.record")), h("thead", {}, head), h("tbody", {}, ...rows));
@@ -71,10 +71,10 @@ export async function renderElection(state: AppState, main: HTMLElement): Promis
   if (view.phase === "Voting") state.timer = window_setTimeout(() => void renderElection(state, main).catch(() => undefined), 4_000);
 }
 
-const window_setTimeout = (fn: () => void, ms: number): number => globalThis.setTimeout(fn, ms) as unknown as number;
+export const window_setTimeout = (fn: () => void, ms: number): number => globalThis.setTimeout(fn, ms) as unknown as number;
 
 /** Import, paste or create an identity; shared by the vote and check pages. */
-function identityPanel(state: AppState, onChange: () => void): HTMLElement {
+export function identityPanel(state: AppState, onChange: () => void): HTMLElement {
   const status = statusLine("identity-status");
   const showLoaded = () => {
     if (state.identity) status.textContent = t("identity.loaded", { commitment: state.identity.voterCommitment.toString() });
@@ -116,7 +116,7 @@ function identityPanel(state: AppState, onChange: () => void): HTMLElement {
     h("p", {}, create), created, status);
 }
 
-function stageText(stage: VoteStage): string {
+export function stageText(stage: VoteStage): string {
   switch (stage.stage) {
     case "checking": return t("vote.checking");
     case "download": return t("vote.downloading", { percent: Math.round(stage.fraction * 100) });

@@ -19,7 +19,8 @@ import { electionScopeOf, readVoteRecords, readVoterRoll, type Chain } from "./c
 
 let verificationKey: Promise<{ key: unknown; sha256: string }> | undefined;
 
-async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+/** SHA-256 of bytes as hex (Web Crypto), to compare a served file with its manifest entry. */
+export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   return Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

@@ -32,7 +32,7 @@ export type VoteStage =
 const isoTime = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
 
 /** The vote rules' phase and window check (lib/core/rules.ts) at the latest block's timestamp, the contract's clock. */
-async function assertVotingOpen(chain: Chain, electionId: bigint, election: { phase: bigint; numOptions: bigint; votingStartsAt: bigint; votingEndsAt: bigint }): Promise<void> {
+export async function assertVotingOpen(chain: Chain, electionId: bigint, election: { phase: bigint; numOptions: bigint; votingStartsAt: bigint; votingEndsAt: bigint }): Promise<void> {
   const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
   const facts = { phase: Number(election.phase) as Phase, numOptions: Number(election.numOptions), votingStartsAt: election.votingStartsAt, votingEndsAt: election.votingEndsAt };
   const rejection = checkVotingOpen(electionId, facts, now);
@@ -85,7 +85,7 @@ export function proveInWorker(worker: Worker, checked: CheckedVote, onStage: (st
       const message = event.data;
       if (message.kind === "progress") onStage({ stage: message.stage, fraction: message.fraction });
       else if (message.kind === "error") reject(new ZkBallotError("INVALID_PROOF", `proving failed: ${message.message}`));
-      else {
+      else if (message.kind === "proof") {
         const [, nullifier, , ballot] = message.publicSignals.map(BigInt);
         if (nullifier !== checked.nullifier || ballot !== checked.ballot) {
           reject(new ZkBallotError("INVALID_PROOF", "the prover returned public signals that differ from the request"));

@@ -5,9 +5,11 @@
  * publicly linked to the ballot's transaction (the page says so before, as the CLI does).
  * The wallet talks to its own node: the page only asks it to send castVote.
  */
-import { BrowserProvider, isError, type Eip1193Provider } from "ethers";
+import { BrowserProvider, isError, type ContractTransactionResponse, type Eip1193Provider, type JsonRpcSigner } from "ethers";
 
 import type { PreparedBallot } from "../../lib/chain/reader";
+import type { ProvenSealedBallot } from "../../lib/sealed/flow/ballotProof";
+import { SealedZkBallot__factory } from "../../typechain-types/factories/contracts/sealed/SealedZkBallot__factory";
 import { ZkBallot__factory } from "../../typechain-types/factories/contracts/ZkBallot__factory";
 import { Refusal, type VoteStage } from "./voting";
 
@@ -23,8 +25,11 @@ export interface WalletReceipt {
   blockNumber: number;
 }
 
-/** Sends castVote from the wallet's account on the election's chain and waits for inclusion. */
-export async function castFromWallet(wallet: Eip1193Provider, zkBallotAddress: string, chainId: bigint, prepared: PreparedBallot, onStage: (stage: VoteStage) => void): Promise<WalletReceipt> {
+/**
+ * Sends one transaction from the wallet's account on the election's chain and waits for
+ * inclusion; every failure is a Refusal (wrong chain, declined, reverted with the contract's error).
+ */
+async function sendFromWallet(wallet: Eip1193Provider, chainId: bigint, onStage: (stage: VoteStage) => void, send: (signer: JsonRpcSigner) => Promise<ContractTransactionResponse>): Promise<WalletReceipt> {
   const provider = new BrowserProvider(wallet);
   try {
     const network = await provider.getNetwork();
@@ -32,8 +37,7 @@ export async function castFromWallet(wallet: Eip1193Provider, zkBallotAddress: s
     const signer = await provider.getSigner();
     const from = await signer.getAddress();
     onStage({ stage: "wallet", account: from });
-    const zkBallot = ZkBallot__factory.connect(zkBallotAddress, signer);
-    const tx = await zkBallot.castVote(prepared.electionId, prepared.ballot, prepared.nullifier, prepared.proof);
+    const tx = await send(signer);
     onStage({ stage: "waiting", status: "submitted" });
     const receipt = await tx.wait();
     if (receipt === null || receipt.status !== 1) throw new Refusal("refusal.walletFailed", { message: `transaction ${tx.hash} was not mined successfully` });
@@ -47,4 +51,14 @@ export async function castFromWallet(wallet: Eip1193Provider, zkBallotAddress: s
   } finally {
     provider.destroy();
   }
+}
+
+/** Sends ZkBallot.castVote from the wallet's account. */
+export function castFromWallet(wallet: Eip1193Provider, zkBallotAddress: string, chainId: bigint, prepared: PreparedBallot, onStage: (stage: VoteStage) => void): Promise<WalletReceipt> {
+  return sendFromWallet(wallet, chainId, onStage, (signer) => ZkBallot__factory.connect(zkBallotAddress, signer).castVote(prepared.electionId, prepared.ballot, prepared.nullifier, prepared.proof));
+}
+
+/** Sends SealedZkBallot.castVote (nullifier, 32 ciphertext words, proof) from the wallet's account. */
+export function castSealedFromWallet(wallet: Eip1193Provider, contractAddress: string, chainId: bigint, electionId: bigint, ballot: ProvenSealedBallot, onStage: (stage: VoteStage) => void): Promise<WalletReceipt> {
+  return sendFromWallet(wallet, chainId, onStage, (signer) => SealedZkBallot__factory.connect(contractAddress, signer).castVote(electionId, ballot.nullifier, [...ballot.ciphertextWords], ballot.proof));
 }

@@ -4,7 +4,7 @@
  */
 import { getAddress, type Result } from "ethers";
 
-import { SealedZkBallot__factory } from "../../typechain-types";
+import { SealedZkBallot__factory } from "../../typechain-types/factories/contracts/sealed/SealedZkBallot__factory";
 import { ZkBallotError } from "../core/errors";
 import type { Point } from "../sealed/babyjub";
 

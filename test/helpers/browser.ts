@@ -9,7 +9,7 @@
  * (errors and warnings, CSP violations included), uncaught exceptions in the page and its workers,
  * failed requests and HTTP error responses. `waitForPageReady` prints them when the wait fails.
  */
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 const DROPPED_FLAGS = ["--single-process", "--disable-web-security", "--allow-running-insecure-content", "--disable-site-isolation-trials", "--headless='shell'"];
 
@@ -68,4 +68,26 @@ export async function waitForPageReady(page: Page, diagnostics: PageDiagnostics,
         `page diagnostics:\n${formatPageDiagnostics(diagnostics)}\nvisible text: ${JSON.stringify(text.slice(0, 500))}`,
     );
   }
+}
+
+/**
+ * A stand-in for a wallet extension (EIP-1193, `window.ethereum`) in every page of `context`: its
+ * account is one the local node signs for, and it forwards every other request to the node
+ * through the page's own /rpc, as the Content-Security-Policy allows.
+ */
+export async function injectTestWallet(context: BrowserContext, account: string): Promise<void> {
+  await context.addInitScript(({ account }) => {
+    let id = 0;
+    (window as unknown as { ethereum: unknown }).ethereum = {
+      request: async ({ method, params }: { method: string; params?: unknown[] }) => {
+        if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+        const response = await fetch("/rpc", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
+        const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+        if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
+        return body.result;
+      },
+      on: () => undefined,
+      removeListener: () => undefined,
+    };
+  }, { account });
 }

@@ -8,7 +8,7 @@
  * every trustee's share key recomputed from the qualified trustees' commitments and compared
  * with the event and the contract's own.
  */
-import { computeElectionScope } from "../../chain/election";
+import { computeElectionScope } from "../../chain/reader";
 import { assertKeyPoint, pointsEqual, type Point } from "../../sealed/babyjub";
 import { assertDealingWellFormed, deriveElectionKey, qualifiedDealers, resolveComplaint, verifyShare, type Dealing, type DkgParameters } from "../../sealed/dkg";
 import type { SealedAuditContext } from "../sealedContext";

@@ -8,7 +8,7 @@
  * sealed-tally; this check only orders them. The final phase must be the contract's.
  */
 import type { SealedAuditContext } from "../sealedContext";
-import { SealedPhase } from "../sealedContext";
+import { SealedPhase } from "../sealedState";
 import type { SealedElectionConfig, SealedLog } from "../sealedEvents";
 import { CheckBuilder, at, type CheckResult, type OperatorAction } from "../types";
 

@@ -22,6 +22,9 @@ import { sealedReceiptExpectation, submitSealedToRelayer, waitForRelayedBallot, 
 import { ciphertextsFromWords, proveSealedBallot, proveSealedDecryption, sealedVerificationKey, type ProvenDecryption, type ProvenSealedBallot } from "./prover";
 import type { SealedVotingContext } from "./voter";
 import { communicationKeyPair, newTrusteeKey, type TrusteeKeyFile } from "./trusteeKey";
+import { fetchPartialDecryptions } from "./partials";
+
+export { fetchPartialDecryptions };
 
 const sealedInterface = SealedZkBallot__factory.createInterface();
 
@@ -65,6 +68,8 @@ export interface SealedElectionSpec {
   readonly votingStartsAt?: number;
   readonly votingEndsAt?: number;
   readonly metadataURI?: string;
+  /** keccak256 of the metadata document (lib/chain/metadata.ts encodeElectionMetadata); zero when none. */
+  readonly metadataHash?: string;
 }
 
 /** Creates a sealed election; returns its id (from ElectionCreated) and its scope. */
@@ -76,7 +81,7 @@ export async function createSealedElection(contract: SealedZkBallot, spec: Seale
       minSelections: spec.minSelections,
       maxSelections: spec.maxSelections,
       metadataURI: spec.metadataURI ?? "",
-      metadataHash: "0x" + "00".repeat(32),
+      metadataHash: spec.metadataHash ?? "0x" + "00".repeat(32),
       registrar: spec.registrar,
       votingStartsAt: spec.votingStartsAt ?? 0,
       votingEndsAt: spec.votingEndsAt ?? 0,
@@ -289,16 +294,6 @@ export async function trusteeDecrypt(contract: SealedZkBallot, electionId: bigin
   const proven = await proveTrusteeDecryption(contract, electionId, trustee, share);
   const receipt = await postPartialDecryption(contract, electionId, proven.partialWords, proven.proof);
   return { receipt, provingMs: proven.provingMs };
-}
-
-/** The trustees with posted partial decryptions and their shares, from the events. */
-export async function fetchPartialDecryptions(contract: SealedZkBallot, electionId: bigint): Promise<Map<number, Point[]>> {
-  const byTrustee = new Map<number, Point[]>();
-  for (const event of await contract.queryFilter(contract.filters.PartialDecryptionPosted(electionId))) {
-    const words = event.args.partials;
-    byTrustee.set(Number(event.args.trustee), Array.from({ length: 8 }, (_, j) => ({ x: words[2 * j], y: words[2 * j + 1] })));
-  }
-  return byTrustee;
 }
 
 /** Recovers the counts (BSGS) from k posted shares, off-chain; refuses with fewer than k. */

@@ -4,7 +4,9 @@
  * valid; its ciphertexts are among those whose sum is the contract's encrypted totals; and,
  * once the tally is recorded, the totals decrypt with the posted partial decryptions to the
  * recorded counts. The choice itself is never shown: it is encrypted, and none of these checks
- * needs the ballot's randomness. Node only (the proof check reads the committed verification key).
+ * needs the ballot's randomness. Browser-safe: the caller passes the sealed vote circuit's
+ * verification key (Node: sealedVerificationKey("sealedVote") from ./prover; the web app: the
+ * key served next to the page).
  */
 import type { SealedZkBallot } from "../../../typechain-types";
 import { computeElectionScope } from "../../chain/reader";
@@ -13,8 +15,8 @@ import { sealedVoteSignals } from "../circuitInput";
 import { countsMatch } from "../decryption";
 import { SealedError } from "../errors";
 import { ciphertextsFromWords, sumCiphertextWords } from "./ballotProof";
-import { fetchPartialDecryptions } from "./election";
-import { verifySealedProof } from "./prover";
+import { fetchPartialDecryptions } from "./partials";
+import { verifySealedProofWithKey } from "./proofCheck";
 
 /** What `my-ballot` shows a voter of a sealed election. */
 export interface MySealedBallotReport {
@@ -45,7 +47,7 @@ async function checkFinalCounts(contract: SealedZkBallot, electionId: bigint, to
 }
 
 /** The voter's sealed ballot checked from chain data alone (see the module comment). */
-export async function checkMySealedBallot(contract: SealedZkBallot, electionId: bigint, identity: VoterIdentity): Promise<MySealedBallotReport> {
+export async function checkMySealedBallot(contract: SealedZkBallot, electionId: bigint, identity: VoterIdentity, verificationKey: Record<string, unknown>): Promise<MySealedBallotReport> {
   const { chainId } = await contract.runner!.provider!.getNetwork();
   const electionScope = computeElectionScope(chainId, await contract.getAddress(), electionId);
   const nullifier = await computeNullifier(identity.identitySecret, electionScope);
@@ -75,7 +77,7 @@ export async function checkMySealedBallot(contract: SealedZkBallot, electionId: 
     nullifier,
     voted: true,
     record: { blockNumber: mine.blockNumber, transactionHash: mine.transactionHash, ciphertextWords: words },
-    proofVerifiedOffChain: await verifySealedProof("sealedVote", signals, [...mine.args.proof]),
+    proofVerifiedOffChain: await verifySealedProofWithKey(verificationKey, signals, [...mine.args.proof]),
     includedInTotals,
     ballotsInTotals: votes.length,
     tally: await checkFinalCounts(contract, electionId, totals, ballotsCast),

@@ -8,10 +8,10 @@ import * as fs from "node:fs";
 
 import * as snarkjs from "snarkjs";
 
-import { fromSolidityProof } from "../../core/proof";
 import { artifactPath } from "../../proving/artifacts";
 import { verifyGroth16Proofs, type BatchVerifyOptions, type Groth16ProofItem } from "../../proving/batchVerify";
 import { toSolidityProof, type SolidityProof } from "../../proving/prover";
+import { verifySealedProofWithKey } from "./proofCheck";
 import { proveSealedBallotWith, type ProvenSealedBallot, type SealedBallotRequest } from "./ballotProof";
 import { sealedArtifactFiles, type SealedCircuitName } from "../../proving/sealedCircuits";
 import { multiplyGenerator, pointsEqual, type Point } from "../babyjub";
@@ -73,12 +73,8 @@ export function sealedVerificationKey(name: SealedCircuitName): Record<string, u
  * signals (lib/sealed/circuitInput.ts sealedVoteSignals, sealedDecryptionSignals); a malformed
  * proof is false, not an exception.
  */
-export async function verifySealedProof(name: SealedCircuitName, signals: readonly bigint[], proof: readonly bigint[], verificationKey: Record<string, unknown> = sealedVerificationKey(name)): Promise<boolean> {
-  try {
-    return await snarkjs.groth16.verify(verificationKey, signals.map(String), fromSolidityProof(proof));
-  } catch {
-    return false;
-  }
+export function verifySealedProof(name: SealedCircuitName, signals: readonly bigint[], proof: readonly bigint[], verificationKey: Record<string, unknown> = sealedVerificationKey(name)): Promise<boolean> {
+  return verifySealedProofWithKey(verificationKey, signals, proof);
 }
 
 /**
