@@ -18,6 +18,7 @@ import { BN254_BASE_FIELD, loadVerificationKey, proveVote, publicSignalsArray, r
 import { VoterRoll } from "../lib/core/voterRoll";
 import { VoteVerifier__factory, VoteBatchVerifier__factory, type VoteVerifier, type VoteBatchVerifier } from "../typechain-types";
 import { expectGasHardfork } from "./helpers/hardfork";
+import { G1_GENERATOR, g1Add, negG1, twistPointOutsideSubgroup } from "./helpers/bn254";
 
 const R = SNARK_SCALAR_FIELD;
 const Q = BN254_BASE_FIELD;
@@ -35,74 +36,6 @@ interface Item {
 interface Tamper {
   name: string;
   apply(item: Item): Item;
-}
-
-// ------------------------------------------------------------------------ BN254 arithmetic (test side)
-
-const mod = (a: bigint, m = Q): bigint => ((a % m) + m) % m;
-
-function powMod(base: bigint, exponent: bigint, m = Q): bigint {
-  let result = 1n;
-  let b = mod(base, m);
-  for (let e = exponent; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-  }
-  return result;
-}
-
-/** Affine G1 addition; (0, 0) is the identity. */
-function g1Add(p: [bigint, bigint], q: [bigint, bigint]): [bigint, bigint] {
-  if (p[0] === 0n && p[1] === 0n) return q;
-  if (q[0] === 0n && q[1] === 0n) return p;
-  let lambda: bigint;
-  if (p[0] === q[0]) {
-    if (mod(p[1] + q[1]) === 0n) return [0n, 0n];
-    lambda = mod(3n * p[0] * p[0] * powMod(2n * p[1], Q - 2n));
-  } else {
-    lambda = mod((q[1] - p[1]) * powMod(q[0] - p[0], Q - 2n));
-  }
-  const x = mod(lambda * lambda - p[0] - q[0]);
-  return [x, mod(lambda * (p[0] - x) - p[1])];
-}
-
-const G1_GENERATOR: [bigint, bigint] = [1n, 2n];
-const negG1 = (p: [bigint, bigint]): [bigint, bigint] => [p[0], p[1] === 0n ? 0n : Q - p[1]];
-
-/** Fq2 = Fq[u]/(u^2 + 1), as [real, imaginary]. */
-type Fq2 = [bigint, bigint];
-const fq2Mul = (a: Fq2, b: Fq2): Fq2 => [mod(a[0] * b[0] - a[1] * b[1]), mod(a[0] * b[1] + a[1] * b[0])];
-const fq2Add = (a: Fq2, b: Fq2): Fq2 => [mod(a[0] + b[0]), mod(a[1] + b[1])];
-function fq2Pow(a: Fq2, exponent: bigint): Fq2 {
-  let result: Fq2 = [1n, 0n];
-  let b = a;
-  for (let e = exponent; e > 0n; e >>= 1n) {
-    if (e & 1n) result = fq2Mul(result, b);
-    b = fq2Mul(b, b);
-  }
-  return result;
-}
-/** Square root in Fq2 for q = 3 mod 4 (Adj and Rodríguez-Henríquez, algorithm 9), or undefined. */
-function fq2Sqrt(a: Fq2): Fq2 | undefined {
-  const a1 = fq2Pow(a, (Q - 3n) / 4n);
-  const alpha = fq2Mul(fq2Mul(a1, a1), a);
-  const x0 = fq2Mul(a1, a);
-  const x = alpha[0] === Q - 1n && alpha[1] === 0n ? fq2Mul([0n, 1n], x0) : fq2Mul(fq2Pow(fq2Add([1n, 0n], alpha), (Q - 1n) / 2n), x0);
-  const check = fq2Mul(x, x);
-  return check[0] === a[0] && check[1] === a[1] ? x : undefined;
-}
-/** b' = 3 / (9 + u), the twist's constant. */
-const TWIST_B: Fq2 = fq2Mul([3n, 0n], fq2Pow([9n, 1n], Q * Q - 2n));
-
-/**
- * A point on the twist y^2 = x^3 + b' that is (with overwhelming probability: the twist's
- * order is r times a ~254-bit cofactor) outside G2's order-r subgroup, in precompile order.
- */
-function twistPointOutsideSubgroup(): bigint[] {
-  for (let x = 1n; ; x++) {
-    const y = fq2Sqrt(fq2Add(fq2Pow([x, 0n], 3n), TWIST_B));
-    if (y !== undefined) return [0n, x, y[1], y[0]];
-  }
 }
 
 // ------------------------------------------------------------------------------------ the suite

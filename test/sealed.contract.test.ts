@@ -25,6 +25,7 @@ import { groth16BatchVerifierConstructorArgs } from "../lib/proving/batchVerifie
 import { BN254_BASE_FIELD, loadVerificationKey } from "../lib/proving/prover";
 import { Groth16BatchVerifier__factory, SealedZkBallot__factory } from "../typechain-types";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
+import { twistPointOutsideSubgroup } from "./helpers/bn254";
 import type { ContractTransactionReceipt } from "ethers";
 import {
   assertKeyFileMatches,
@@ -347,6 +348,28 @@ describe("SealedZkBallot: a 3-of-5 sealed election on chain", function () {
     expect(await verifierCalls(repeated.hash)).to.deep.equal({ batch: 0, single: 2 });
     await snapshot.restore();
     expect(await contract.nullifierSpentInBlock(electionId, ballots[1].nullifier)).to.equal(0n);
+  });
+
+  it("castVotes caps every verifier call: a proof whose B is outside G2 (it burns what the pairing precompile is given) costs the batch check, not the batch; too little gas is InsufficientGasForProof, never a skipped valid ballot", async function () {
+    const snapshot = await takeSnapshot();
+    const outsideG2: ProvenSealedBallot = { ...ballots[2], proof: [...ballots[2].proof.slice(0, 2), ...twistPointOutsideSubgroup(), ...ballots[2].proof.slice(6)] as ProvenSealedBallot["proof"] };
+    const entries = (list: ProvenSealedBallot[]) => list.map((b) => ({ nullifier: b.nullifier, ciphertexts: [...b.ciphertextWords], proof: b.proof }));
+    const receipt = await (await contract.castVotes(electionId, entries([ballots[1], outsideG2, ballots[3]]), { gasLimit: 12_000_000 })).wait();
+    const skipped = receipt!.logs.map((l) => contract.interface.parseLog(l)).filter((p) => p?.name === "VoteSkipped");
+    expect(skipped.map((p) => [p!.args.nullifier, contract.interface.parseError(p!.args.reason)?.name])).to.deep.equal([[ballots[2].nullifier, "InvalidProof"]]);
+    expect(await verifierCalls(receipt!.hash)).to.deep.equal({ batch: 1, single: 3 });
+    await snapshot.restore();
+    const outcomes = new Set<string>();
+    for (let gasLimit = 600_000; gasLimit <= 2_600_000; gasLimit += 200_000) {
+      const outcome = await contract.castVotes.staticCall(electionId, entries([ballots[1], ballots[3]]), { gasLimit }).then(
+        (counted) => `counted ${counted}`,
+        (error: { data?: unknown; message: string }) => (typeof error.data === "string" && error.data !== "0x" ? contract.interface.parseError(error.data)?.name : undefined) ?? (/out of gas|gas required exceeds|OutOfGas/i.test(error.message + JSON.stringify(error.data ?? "")) ? "out of gas" : error.message),
+      );
+      outcomes.add(outcome);
+    }
+    expect([...outcomes].every((o) => ["out of gas", "InsufficientGasForProof", "counted 2"].includes(o)), [...outcomes].join(", ")).to.equal(true);
+    expect(outcomes.has("InsufficientGasForProof")).to.equal(true);
+    expect(outcomes.has("counted 2")).to.equal(true);
   });
 
   it("counts one castVote and a castVotes batch into the encrypted totals, skipping a repeated nullifier", async function () {

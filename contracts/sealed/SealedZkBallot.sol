@@ -40,6 +40,16 @@ contract SealedZkBallot is ISealedZkBallot {
     uint256 private constant TOTAL_WORDS = 32;
     /// @dev Public signals of the sealed vote circuit (ISealedVoteVerifier).
     uint256 private constant VOTE_SIGNALS = 40;
+    /// @notice Gas given to VOTE_VERIFIER for one sealed proof: a valid one needs about 447k; a
+    /// malformed one (a point the pairing precompile refuses burns all it is given) no more.
+    uint256 public constant PROOF_GAS_CAP = 550_000;
+    /// @notice Gas given to BATCH_VERIFIER: BATCH_GAS_CAP_BASE + BATCH_GAS_CAP_PER_PROOF · n
+    /// (measured: about 674k + 64k · n).
+    uint256 public constant BATCH_GAS_CAP_BASE = 800_000;
+    /// @notice See BATCH_GAS_CAP_BASE.
+    uint256 public constant BATCH_GAS_CAP_PER_PROOF = 80_000;
+    /// @dev Gas a capped verifier call needs on top of what it forwards (encoding, memory, the call).
+    uint256 private constant VERIFIER_CALL_OVERHEAD = 20_000;
     /// @dev Domain tags of lib/sealed/dleq.ts SEALED_DOMAIN: the complaint proof, the share pad.
     uint256 private constant COMPLAINT_PROOF_DOMAIN = 0x5ea10002;
     uint256 private constant SHARE_ENCRYPTION_DOMAIN = 0x5ea10003;
@@ -320,7 +330,7 @@ contract SealedZkBallot is ISealedZkBallot {
         bool batchVerified = size > 1 && _batchVerified(electionId, election, submissions, rejections);
         for (uint256 i = 0; i < size; ++i) {
             SealedVoteSubmission calldata submission = submissions[i];
-            bytes memory rejection = batchVerified ? rejections[i] : _checkVote(electionId, election, submission.nullifier, submission.ciphertexts, submission.proof);
+            bytes memory rejection = batchVerified ? rejections[i] : _checkVoteInBatch(electionId, election, submission);
             if (rejection.length != 0) {
                 emit VoteSkipped(electionId, submission.nullifier, rejection);
                 continue;
@@ -526,6 +536,24 @@ contract SealedZkBallot is ISealedZkBallot {
         }
     }
 
+    /// @dev _checkVote for an entry of castVotes settled on its own: the verifier gets its full
+    /// cap or the whole call reverts, so no gas limit can make a valid proof look invalid.
+    function _checkVoteInBatch(uint256 electionId, SealedElection storage election, SealedVoteSubmission calldata submission) private view returns (bytes memory rejection) {
+        rejection = _checkRules(electionId, election, submission.nullifier, submission.proof);
+        if (rejection.length != 0) return rejection;
+        _requireGasForVerifier(PROOF_GAS_CAP);
+        if (!_verifyBallot(electionId, election, submission.nullifier, submission.ciphertexts, submission.proof)) {
+            rejection = abi.encodeWithSelector(InvalidProof.selector, electionId, submission.nullifier);
+        }
+    }
+
+    /// @dev Reverts with InsufficientGasForProof unless a call can forward `gasCap` (after the 63/64 rule).
+    function _requireGasForVerifier(uint256 gasCap) private view {
+        uint256 required = gasCap + gasCap / 63 + VERIFIER_CALL_OVERHEAD;
+        uint256 available = gasleft();
+        if (available < required) revert InsufficientGasForProof(available, required);
+    }
+
     /// @dev True when every entry that passes the rules other than its proof (the others get
     /// their rejection in `rejections`) is valid by one batch check: at least two such entries,
     /// no nullifier twice among them, and BATCH_VERIFIER accepts their proofs together.
@@ -567,6 +595,8 @@ contract SealedZkBallot is ISealedZkBallot {
             ++eligible;
         }
         if (eligible < 2) return false;
+        uint256 gasCap = BATCH_GAS_CAP_BASE + BATCH_GAS_CAP_PER_PROOF * eligible;
+        _requireGasForVerifier(gasCap);
         address verifier = address(BATCH_VERIFIER);
         bytes4 selector = IGroth16BatchVerifier.verifyBatch.selector;
         // solhint-disable-next-line no-inline-assembly
@@ -581,7 +611,7 @@ contract SealedZkBallot is ISealedZkBallot {
             mstore(proofsAt, eligible)
             mcopy(add(proofsAt, 0x20), add(proofWords, 0x20), mul(eligible, 0x100))
             let length := sub(add(add(proofsAt, 0x20), mul(eligible, 0x100)), add(input, 0x20))
-            let ok := staticcall(gas(), verifier, add(input, 0x20), length, 0x00, 0x20)
+            let ok := staticcall(gasCap, verifier, add(input, 0x20), length, 0x00, 0x20)
             valid := and(and(ok, eq(returndatasize(), 0x20)), eq(mload(0x00), 1))
         }
     }
@@ -625,7 +655,7 @@ contract SealedZkBallot is ISealedZkBallot {
         uint256[8] calldata proof
     ) private view returns (bool) {
         uint256[VOTE_SIGNALS] memory signals = _ballotSignals(electionId, election, nullifier, ciphertexts);
-        try VOTE_VERIFIER.verifyProof([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], signals) returns (bool valid) {
+        try VOTE_VERIFIER.verifyProof{gas: PROOF_GAS_CAP}([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], signals) returns (bool valid) {
             return valid;
         } catch {
             return false;

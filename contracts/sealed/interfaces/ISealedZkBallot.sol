@@ -139,6 +139,12 @@ interface ISealedZkBallot {
     /// @param publicSignals The batch verifier's public signals per proof.
     /// @param expected The sealed vote circuit's.
     error BatchVerifierMismatch(uint256 publicSignals, uint256 expected);
+
+    /// @notice castVotes has too little gas left to give a proof verifier its full cap; raise
+    /// the gas limit (a starved verifier would otherwise make a valid proof look invalid).
+    /// @param gasLeft Gas left at the check.
+    /// @param gasRequired The verifier's cap, the 1/64 kept back and the call overhead.
+    error InsufficientGasForProof(uint256 gasLeft, uint256 gasRequired);
     error InvalidVotingWindow(uint64 votingStartsAt, uint64 votingEndsAt, uint256 now_);
     error EmptyBatch();
     error InvalidVoterCommitment(uint256 index, uint256 voterCommitment);
