@@ -84,7 +84,9 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
   app.get("/config.json", async (_request, reply) => reply.header("cache-control", "no-store").send(config));
   app.post("/rpc", async (request, reply) => forward(reply, rpc.toString(), { method: "POST", headers: { "content-type": "application/json" }, body: new Uint8Array(request.body as Buffer) }));
   app.get("/v1/ballots/:receiptId", async (request, reply) => forward(reply, new URL(request.url, relayer).toString(), { method: "GET" }));
-  app.post("/v1/ballots", async (request, reply) => forward(reply, new URL("/v1/ballots", relayer).toString(), { method: "POST", headers: { "content-type": "application/json" }, body: new Uint8Array(request.body as Buffer) }));
+  for (const route of ["/v1/ballots", "/v1/sealed-ballots"]) {
+    app.post(route, async (request, reply) => forward(reply, new URL(route, relayer).toString(), { method: "POST", headers: { "content-type": "application/json" }, body: new Uint8Array(request.body as Buffer) }));
+  }
   await app.register(fastifyStatic, { root: path.resolve(options.distDir ?? DIST_DIR), index: "index.html" });
   const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
   return { url: address, app, close: () => app.close() };

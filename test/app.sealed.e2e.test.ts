@@ -33,11 +33,15 @@ import type { SealedZkBallot } from "../typechain-types";
 import { sealedInterface } from "../lib/audit/sealedEvents";
 import { injectTestWallet, launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
 import { startHardhatNode, type HardhatNode } from "./helpers/processes";
+import { relayerConfigFromEnv } from "../lib/relayer/config";
+import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
 
 const SCREENSHOTS = path.join(__dirname, "..", "app", "screenshots");
 const PHONE = { width: 390, height: 844 };
 const OPTIONS = ["Park", "Library", "Bike lanes"];
 const TITLE = "Tsukuba sealed budget 2027";
+/** The relayer's account: hardhat's #19, used by no other part of this test. */
+const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
 
 /**
  * A JSON-RPC forwarder that rewrites every VoteCast log it returns: options 0 and 1 of the first
@@ -82,6 +86,8 @@ describe("web app with a sealed election in Chromium (app/)", function () {
   let browser: Browser;
   let voter: VoterIdentity; // on the roll, votes from the injected wallet
   let absent: VoterIdentity; // on the roll, never votes
+  let relayed: VoterIdentity; // on the roll, votes through the relayer from a browser with no wallet
+  let relayer: RunningRelayer;
   let stranger: VoterIdentity; // not on the roll
   let walletAccount: string;
   let voteBlock: number;
@@ -103,15 +109,20 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     }));
     // A single-choice election that never gets its key: the vote page's radio buttons.
     await createSealedElection(contract, { title: "Single choice", numOptions: 2, minSelections: 1, maxSelections: 1, registrar: await registrar.getAddress(), trustees: [await trustees[0].getAddress()], threshold: 1 });
-    server = await startAppServer({ rpcUrl: node.url, relayerUrl: "http://127.0.0.1:0", zkBallot: await contract.getAddress(), electionId, distDir });
+    relayer = await startRelayer(relayerConfigFromEnv({
+      RELAYER_PRIVATE_KEY: RELAYER_KEY, RELAYER_RPC_URL: node.url, RELAYER_CONTRACT_KIND: "sealed", ZKBALLOT_ADDRESS: await contract.getAddress(),
+      RELAYER_PORT: "0", RELAYER_DB: path.join(distDir, "relayer.sqlite"), RELAYER_INTERVAL_MS: "200", RELAYER_FINALITY: "1", RELAYER_VERIFY_WORKERS: "1",
+    }));
+    server = await startAppServer({ rpcUrl: node.url, relayerUrl: relayer.url, zkBallot: await contract.getAddress(), electionId, distDir });
     browser = await launchChromium();
-    [voter, absent, stranger] = await Promise.all([111111n, 222222n, 333333n].map((secret) => identityFromSecret(secret)));
+    [voter, absent, stranger, relayed] = await Promise.all([111111n, 222222n, 333333n, 444444n].map((secret) => identityFromSecret(secret)));
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
   after(async function () {
     await browser?.close();
     await server?.close();
+    await relayer?.stop();
     provider?.destroy();
     node?.stop();
     await releaseSnarkjs();
@@ -186,7 +197,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     await votePage.context().close();
 
     ceremony = await runLocalKeyCeremony(contract, electionId, trustees, admin);
-    const commitments = [voter.voterCommitment, absent.voterCommitment];
+    const commitments = [voter.voterCommitment, absent.voterCommitment, relayed.voterCommitment];
     await publishSealedRoll(contract.connect(registrar) as SealedZkBallot, electionId, commitments);
     await openSealedVoting(contract.connect(registrar) as SealedZkBallot, electionId, (await VoterRoll.build(commitments)).root);
   });
@@ -195,7 +206,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     const page = await open("election", "en");
     expect(await page.textContent("[data-testid=phase]")).to.equal("Voting");
     expect(await page.textContent("[data-testid=key-status]")).to.equal("Election key fixed");
-    expect(await page.textContent("[data-testid=roll-size]")).to.equal("2");
+    expect(await page.textContent("[data-testid=roll-size]")).to.equal("3");
     expect(await page.textContent("[data-testid=ballots]")).to.equal("0");
     expect(await page.textContent("[data-testid=sealed-note]")).to.match(/^Sealed until close/);
     expect(await page.locator(".options li").allTextContents()).to.deep.equal(OPTIONS);
@@ -207,8 +218,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
 
   it("checks the device (Benaloh): the revealed randomness re-encrypts the choice under the key on chain; nothing is cast", async function () {
     const page = await open("vote", "en");
-    expect(await page.isDisabled("#via-relayer"), "the relayer takes no sealed ballots yet").to.equal(true);
-    expect(await page.textContent("[data-testid=sealed-relayer-note]")).to.match(/Not available yet for sealed elections/);
+    expect(await page.isChecked("#via-relayer"), "the relayer is the default").to.equal(true);
     expect(await page.textContent("#vote-form legend")).to.equal("Choose from 1 to 2 options");
     expect(await page.locator("#vote-form input[name=option][type=checkbox]").count()).to.equal(3);
     // By keyboard: Space ticks an option, Enter presses the button.
@@ -234,7 +244,9 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     const requests: { url: string; body: string }[] = [];
     context.on("request", (request) => requests.push({ url: request.url(), body: request.postData() ?? "" }));
     const page = await open("vote", "en", context);
-    expect(await page.isChecked("#via-wallet")).to.equal(true);
+    expect(await page.isVisible("#wallet-warning")).to.equal(false);
+    await page.check("#via-wallet");
+    expect(await page.isVisible("#wallet-warning"), "the linkability warning shows when the wallet is chosen").to.equal(true);
     await loadIdentity(page, voter);
     await vote(page, [0, 2]);
     expect(await page.textContent("#vote-status")).to.match(/on-chain in block \d+/);
@@ -262,7 +274,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     await context.close();
   });
 
-  it("refuses a second vote naming the block (English, Japanese), a voter not on the roll, and a browser with no wallet before proving", async function () {
+  it("refuses a second vote naming the block (English, Japanese) and a voter not on the roll, before proving", async function () {
     for (const [lang, pattern] of [["en", /already voted in this election, in block (\d+)/], ["ja", /ブロック (\d+) にすでに投票しています/]] as const) {
       const page = await open("vote", lang, await walletContext());
       await loadIdentity(page, voter);
@@ -277,18 +289,37 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     await vote(page, [1]);
     expect(await page.textContent("[data-testid=refusal]")).to.match(/not on this election's voter roll/);
     await page.context().close();
-    // On the roll, but no wallet in this browser: refused before any proof is made.
-    const requests: string[] = [];
-    const context = await browser.newContext({ viewport: PHONE });
-    context.on("request", (request) => requests.push(request.url()));
-    page = await open("vote", "en", context);
-    expect(await page.isDisabled("#via-wallet")).to.equal(true);
-    await loadIdentity(page, absent);
-    await vote(page, [1]);
-    expect(await page.textContent("[data-testid=refusal]")).to.equal("Refused: no wallet (EIP-1193) was found in this browser, and the relayer does not take sealed ballots yet. Nothing was sent.");
-    expect(requests.some((url) => url.endsWith(".zkey")), "no proof was started").to.equal(false);
-    await page.context().close();
     expect((await contract.getElection(electionId)).ballotsCast).to.equal(1n);
+  });
+
+  it("votes through the relayer (the default) from a browser with no wallet: a receipt for these ciphertexts, cast by the relayer's account; the nullifier goes out only in the submission", async function () {
+    const requests: { url: string; body: string }[] = [];
+    const context = await browser.newContext({ viewport: PHONE });
+    context.on("request", (request) => requests.push({ url: request.url(), body: request.postData() ?? "" }));
+    const page = await open("vote", "en", context);
+    expect(await page.isDisabled("#via-wallet")).to.equal(true);
+    expect(await page.isChecked("#via-relayer")).to.equal(true);
+    await loadIdentity(page, relayed);
+    await vote(page, [1]);
+    expect(await page.textContent("#vote-status")).to.match(/on-chain in block \d+/);
+    expect(await page.textContent("[data-testid=receipt-id]")).to.match(/\S+/);
+    const transactionHash = (await page.textContent("[data-testid=relayed-tx]"))!.trim();
+    expect((await provider.getTransaction(transactionHash))!.from).to.equal(relayer.address);
+    expect((await contract.getElection(electionId)).ballotsCast).to.equal(2n);
+
+    const scope = computeElectionScope((await provider.getNetwork()).chainId, await contract.getAddress(), electionId);
+    const nullifier = await computeNullifier(relayed.identitySecret, scope);
+    const submission = requests.findIndex((r) => r.url.endsWith("/v1/sealed-ballots"));
+    expect(submission, "the ballot was posted to the relayer").to.be.greaterThan(0);
+    expect(JSON.parse(requests[submission].body).nullifier).to.equal(nullifier.toString());
+    for (const [i, request] of requests.entries()) {
+      const text = (request.url + request.body).toLowerCase();
+      for (const form of [relayed.identitySecret.toString(), toHex32(relayed.identitySecret).slice(2)]) expect(text.includes(form), `request ${i} ${request.url} carries the secret`).to.equal(false);
+      if (i < submission) for (const form of [nullifier.toString(), toHex32(nullifier).slice(2)]) expect(text.includes(form), `request ${i} ${request.url} carries the nullifier before submission`).to.equal(false);
+      expect(request.url.startsWith(server.url + "/") || request.url.startsWith("blob:"), `third-party request ${request.url}`).to.equal(true);
+    }
+    await screenshot(page, "sealed-vote-relayed-en.png");
+    await context.close();
   });
 
   it("checks my ballot before the tally: on chain, proof valid, in the encrypted totals, not final yet; none for a voter who did not vote", async function () {
@@ -298,7 +329,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     await page.waitForSelector("[data-testid=check-final]", { timeout: 30_000 });
     expect(await page.textContent("[data-testid=check-onchain]")).to.include(`block ${voteBlock}`);
     expect(await page.textContent("[data-testid=check-proof]")).to.equal("Proof valid (verified on this device)");
-    expect(await page.textContent("[data-testid=check-included]")).to.match(/^Included in the encrypted totals \(the sum of all 1 ballots/);
+    expect(await page.textContent("[data-testid=check-included]")).to.match(/^Included in the encrypted totals \(the sum of all 2 ballots/);
     expect(await page.textContent("[data-testid=check-final]")).to.match(/not final yet/);
     await loadIdentity(page, absent);
     await page.click("#check-run");
@@ -318,11 +349,11 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     await page.context().close();
     for (const [i, trustee] of trustees.entries()) await trusteeDecryptOnce(contract.connect(trustee) as SealedZkBallot, ceremony.keyFiles[i]);
     const { counts } = await finalizeSealedTally(contract, electionId);
-    expect(counts).to.deep.equal([1, 0, 1]);
+    expect(counts).to.deep.equal([1, 1, 1]);
 
     page = await open("election", "ja");
     expect(await page.textContent("[data-testid=phase]")).to.equal("集計済み");
-    expect(await page.locator(".tally li").allTextContents()).to.deep.equal(["Park: 1 票", "Library: 0 票", "Bike lanes: 1 票"]);
+    expect(await page.locator(".tally li").allTextContents()).to.deep.equal(["Park: 1 票", "Library: 1 票", "Bike lanes: 1 票"]);
     expect(await page.textContent("[data-testid=proven-note]")).to.include("鍵管理人 1, 2 の部分復号");
     await page.context().close();
 
@@ -330,7 +361,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     await loadIdentity(page, voter);
     await page.click("#check-run");
     await page.waitForSelector("[data-testid=check-final]", { timeout: 30_000 });
-    expect(await page.textContent("[data-testid=check-final]")).to.equal("After the tally: the totals decrypt with the trustees' posted partial decryptions to the proven counts [1, 0, 1]");
+    expect(await page.textContent("[data-testid=check-final]")).to.equal("After the tally: the totals decrypt with the trustees' posted partial decryptions to the proven counts [1, 1, 1]");
     await page.context().close();
 
     page = await open("audit", "en");

@@ -155,7 +155,7 @@ export async function renderVote(state: AppState, main: HTMLElement): Promise<vo
  * Who sends the ballot: the relayer (the default: no account of the voter's on-chain) or the
  * voter's injected wallet, with the CLI's linkability warning shown as soon as it is chosen.
  */
-function senderChoice(): HTMLElement {
+export function senderChoice(): HTMLElement {
   const wallet = injectedWallet();
   const relayer = h("input", { type: "radio", name: "sender", id: "via-relayer", value: "relayer", checked: true });
   const own = h("input", { type: "radio", name: "sender", id: "via-wallet", value: "wallet", disabled: wallet === undefined, "aria-describedby": "wallet-note" });

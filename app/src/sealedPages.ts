@@ -7,12 +7,11 @@ import type { CheckResult } from "../../lib/audit/types";
 import type { SealedChallenge } from "../../lib/sealed/flow/voter";
 import { h, statusLine } from "./dom";
 import { formatTime, t } from "./i18n";
-import { describeError, identityPanel, recordTable, stageText, txCell, window_setTimeout, type AppState } from "./pages";
+import { describeError, identityPanel, recordTable, senderChoice, stageText, txCell, window_setTimeout, type AppState } from "./pages";
 import { readSealedView, type SealedElectionView } from "./sealedChain";
 import { CLI_ONLY_SEALED_CHECKS, auditSealedInBrowser, checkMySealedBallotBrowser } from "./sealedVerify";
-import { assertSealedSender, checkSealedVote, prepareChallenge, proveSealedInWorker, submitSealedBallot, verifyChallenge, type SealedSender } from "./sealedVoting";
+import { assertSealedSender, checkSealedVote, prepareChallenge, proveSealedInWorker, submitSealedBallot, verifyChallenge, type SealedSender, type SealedSent } from "./sealedVoting";
 import type { VoteStage } from "./voting";
-import { injectedWallet } from "./wallet";
 
 const time = (seconds: bigint) => formatTime(new Date(Number(seconds) * 1000).toISOString());
 
@@ -70,15 +69,21 @@ function optionInputs(view: SealedElectionView): HTMLElement {
     h("label", { for: `option-${option.option}` }, option.name))));
 }
 
-/** Wallet (castVote from the injected wallet) or relayer, the latter off until the relayer takes sealed ballots. */
-function sealedSenderChoice(): HTMLElement {
-  const wallet = injectedWallet();
-  const own = h("input", { type: "radio", name: "sender", id: "via-wallet", value: "wallet", checked: wallet !== undefined, disabled: wallet === undefined, "aria-describedby": "wallet-note wallet-warning" });
-  const relayer = h("input", { type: "radio", name: "sender", id: "via-relayer", value: "relayer", disabled: true, "aria-describedby": "sealed-relayer-note" });
-  return h("fieldset", {}, h("legend", {}, t("vote.sendVia")),
-    h("p", {}, own, h("label", { for: "via-wallet" }, t("vote.viaWallet")), h("br"), h("span", { id: "wallet-note" }, t(wallet === undefined ? "vote.noWallet" : "vote.walletFound"))),
-    h("p", { class: "warning", id: "wallet-warning" }, t("vote.walletWarning")),
-    h("p", {}, relayer, h("label", { for: "via-relayer" }, t("vote.viaRelayer")), h("br"), h("span", { id: "sealed-relayer-note", "data-testid": "sealed-relayer-note" }, t("sealed.relayerSoon"))));
+/** The receipt rows for either way of sending, as the open vote page shows them. */
+function sentRows(state: AppState, sent: SealedSent): { status: string; rows: HTMLElement[] } {
+  if (sent.via === "wallet") {
+    return {
+      status: t("vote.included", { block: sent.sent.blockNumber }),
+      rows: [h("dt", {}, t("vote.sentFrom")), h("dd", { class: "mono", "data-testid": "wallet-from" }, sent.sent.from),
+        h("dt", {}, t("vote.tx")), h("dd", { "data-testid": "wallet-tx" }, txCell(state.config, sent.sent.transactionHash))],
+    };
+  }
+  const { receipt } = sent;
+  return {
+    status: receipt.status === "rejected" ? t("vote.rejected", { reason: receipt.reason ?? "" }) : t("vote.included", { block: receipt.blockNumber ?? "?" }),
+    rows: [h("dt", {}, t("vote.receiptId")), h("dd", { class: "mono", "data-testid": "receipt-id" }, receipt.receiptId),
+      h("dt", {}, t("vote.tx")), h("dd", { "data-testid": "relayed-tx" }, receipt.transactionHash ? txCell(state.config, receipt.transactionHash) : "—")],
+  };
 }
 
 const chosenOptions = (form: HTMLFormElement): number[] => [...form.querySelectorAll<HTMLInputElement>("input[name=option]:checked")].map((input) => Number(input.value));
@@ -121,12 +126,11 @@ async function castSealed(state: AppState, view: SealedElectionView, selected: n
     assertSealedSender(sender);
     state.worker ??= new Worker("worker.js");
     const ballot = await proveSealedInWorker(state.worker, request, onStage);
-    const sent = await submitSealedBallot(state.chain, state.config, ballot, sender, onStage);
+    const { status, rows } = sentRows(state, await submitSealedBallot(state.chain, state.config, ballot, sender, onStage));
     ui.progress.value = 1;
-    ui.status.textContent = t("vote.included", { block: sent.blockNumber });
+    ui.status.textContent = status;
     ui.result.replaceChildren(h("h2", {}, t("vote.receipt")), h("dl", {},
-      h("dt", {}, t("vote.sentFrom")), h("dd", { class: "mono", "data-testid": "wallet-from" }, sent.from),
-      h("dt", {}, t("vote.tx")), h("dd", { "data-testid": "wallet-tx" }, txCell(state.config, sent.transactionHash)),
+      ...rows,
       h("dt", {}, t("vote.ballotOption")), h("dd", {}, selected.map((o) => view.options[o].name).join(", ")),
       h("dt", {}, t("vote.nullifier")), h("dd", { class: "mono" }, ballot.nullifier.toString()),
       h("dt", {}, t("vote.proofTime", { ms: ballot.provingMs })), h("dd", { "data-testid": "proof-ms" }, String(ballot.provingMs))));
@@ -144,7 +148,7 @@ export async function renderSealedVote(state: AppState, main: HTMLElement): Prom
   progress.hidden = true;
   const result = h("div", { id: "vote-result" });
   const submit = h("button", { type: "submit", id: "vote-submit" }, t("sealed.submit"));
-  const sender = sealedSenderChoice();
+  const sender = senderChoice();
   const form = h("form", { id: "vote-form" }, optionInputs(view), sender, submit);
   form.insertBefore(challengePanel(state, view, form), sender); // choose, check the device if you like, then cast
   form.addEventListener("submit", (event) => {

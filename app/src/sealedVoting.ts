@@ -15,7 +15,8 @@ import type { AppConfig } from "./config";
 import type { Chain } from "./chain";
 import type { WorkerMessage } from "./protocol";
 import { fetchSealedLogs, readSealedView, sealedContract } from "./sealedChain";
-import { assertVotingOpen, Refusal, type VoteStage } from "./voting";
+import { assertVotingOpen, followRelayedBallot, Refusal, type VoteStage } from "./voting";
+import { sealedReceiptExpectation, submitSealedToRelayer, type RelayReceipt } from "../../lib/relayer/client";
 import { castSealedFromWallet, injectedWallet, type WalletReceipt } from "./wallet";
 
 /** The election's phase, key and window as castVote checks them; refuses in the voter's language. */
@@ -86,22 +87,24 @@ export function proveSealedInWorker(worker: Worker, request: SealedBallotRequest
 
 export type SealedSender = "wallet" | "relayer";
 
-/**
- * Refuses a way of sending that cannot work, before the proof is made: the relayer, until its
- * POST /v1/sealed-ballots route lands; the wallet, when the browser has none.
- */
+/** Refuses a way of sending that cannot work, before the proof is made: the wallet, when the browser has none. */
 export function assertSealedSender(sender: SealedSender): void {
-  if (sender === "relayer") throw new Refusal("refusal.sealedRelayerUnavailable");
-  if (injectedWallet() === undefined) throw new Refusal("refusal.sealedNoWallet");
+  if (sender === "wallet" && injectedWallet() === undefined) throw new Refusal("refusal.sealedNoWallet");
 }
 
+/** How a sealed ballot left the page: the wallet's transaction, or the relayer's receipt. */
+export type SealedSent = { via: "wallet"; sent: WalletReceipt } | { via: "relayer"; receipt: RelayReceipt };
+
 /**
- * The one place a proven sealed ballot leaves the page. "wallet": castVote from the injected
- * wallet. "relayer": refused until the relayer's POST /v1/sealed-ballots route lands; plug in
- * lib/relayer/client.ts submitSealedToRelayer(config.relayerUrl, electionId, ballot) here (and
- * drop its refusal in assertSealedSender).
+ * The one place a proven sealed ballot leaves the page. "relayer" (the default, no account of
+ * the voter's on chain): POST /v1/sealed-ballots, the receipt checked against the ciphertexts'
+ * digest and followed until inclusion. "wallet": castVote from the injected wallet.
  */
-export async function submitSealedBallot(chain: Chain, config: AppConfig, ballot: ProvenSealedBallot, sender: SealedSender, onStage: (stage: VoteStage) => void): Promise<WalletReceipt> {
+export async function submitSealedBallot(chain: Chain, config: AppConfig, ballot: ProvenSealedBallot, sender: SealedSender, onStage: (stage: VoteStage) => void): Promise<SealedSent> {
   assertSealedSender(sender);
-  return castSealedFromWallet(injectedWallet()!, config.zkBallot, chain.chainId, config.electionId, ballot, onStage);
+  if (sender === "relayer") {
+    const receipt = await followRelayedBallot(config.relayerUrl, (retry) => submitSealedToRelayer(config.relayerUrl, config.electionId, ballot, retry), sealedReceiptExpectation(config.electionId, ballot), onStage);
+    return { via: "relayer", receipt };
+  }
+  return { via: "wallet", sent: await castSealedFromWallet(injectedWallet()!, config.zkBallot, chain.chainId, config.electionId, ballot, onStage) };
 }

@@ -11,7 +11,7 @@ import { computeNullifier, type VoterIdentity } from "../../lib/core/identity";
 import { checkVotingOpen, Phase } from "../../lib/core/rules";
 import { VoterRoll } from "../../lib/core/voterRoll";
 import { toSolidityProof } from "../../lib/proving/proofFormat";
-import { submitToRelayer, waitForRelayedBallot, type RelayReceipt } from "../../lib/relayer/client";
+import { submitToRelayer, waitForRelayedBallot, type ReceiptExpectation, type RelayReceipt, type RetryOptions } from "../../lib/relayer/client";
 import { electionScopeOf, readVoteRecords, readVoterRoll, type Chain } from "./chain";
 import type { WorkerMessage } from "./protocol";
 
@@ -100,15 +100,23 @@ export function proveInWorker(worker: Worker, checked: CheckedVote, onStage: (st
 
 /** Hands the ballot to the relayer and follows the receipt until inclusion. */
 export async function relayBallot(relayerUrl: string, prepared: PreparedBallot, onStage: (stage: VoteStage) => void): Promise<RelayReceipt> {
+  return followRelayedBallot(relayerUrl, (retry) => submitToRelayer(relayerUrl, prepared, retry), prepared, onStage);
+}
+
+/**
+ * Submits through `submit` (an open or a sealed ballot, lib/relayer/client.ts) and follows the
+ * receipt until inclusion; the relayer's refusals become the voter's Refusals.
+ */
+export async function followRelayedBallot(relayerUrl: string, submit: (retry: RetryOptions) => Promise<RelayReceipt>, expected: ReceiptExpectation, onStage: (stage: VoteStage) => void): Promise<RelayReceipt> {
   onStage({ stage: "submitting" });
   let receipt: RelayReceipt;
   try {
-    receipt = await submitToRelayer(relayerUrl, prepared, { onRetry: (_status, waitMs) => onStage({ stage: "retrying", seconds: Math.ceil(waitMs / 1000) }) });
+    receipt = await submit({ onRetry: (_status, waitMs) => onStage({ stage: "retrying", seconds: Math.ceil(waitMs / 1000) }) });
   } catch (error) {
     if (error instanceof ZkBallotError && error.code === "RELAYER_UNREACHABLE") throw new Refusal("refusal.relayerUnreachable");
     if (error instanceof ZkBallotError && error.code === "RELAYER_REFUSED") throw new Refusal("refusal.relayerRefused", { message: error.message.replace(/^the relayer refused the ballot: /, "") });
     throw error;
   }
   onStage({ stage: "waiting", status: receipt.status });
-  return waitForRelayedBallot(relayerUrl, receipt.receiptId, prepared, { timeoutMs: 120_000, intervalMs: 500, onStatus: (r) => onStage({ stage: "waiting", status: r.status }) });
+  return waitForRelayedBallot(relayerUrl, receipt.receiptId, expected, { timeoutMs: 120_000, intervalMs: 500, onStatus: (r) => onStage({ stage: "waiting", status: r.status }) });
 }
