@@ -684,8 +684,8 @@ async function benchSealedElection(options: Options): Promise<Result[]> {
   const f = await measureSealedElection(batchSize, (line) => console.log(line));
   const parameters = { network: "hardhat (in-process)", circuit: "sealedVote, 8 options, depth 20, development setup", trustees: f.trustees, threshold: f.threshold, electionOptions: 4 };
   r.add("sealed_prove_8_options_s", "s", f.proveSeconds, { target: { comparison: "<=", value: 2.5, source: "issue 13: sealed ballot proof <= 2.5 s on 2 cores for 8 options" }, parameters: { ...parameters, prover: "snarkjs groth16.fullProve in Node" } });
-  r.add("sealed_castvote_gas", "gas", f.castVoteGas, { parameters, notes: "single castVote: 39-signal Groth16 verification, nullifier, 16 point additions, 32 cold total words" });
-  r.add(`sealed_castvotes_${f.batchSize}_per_ballot_gas`, "gas", f.castVotesPerBallotGas, { target: { comparison: "<=", value: 150_000, source: "issue 13: castVotes batch of 50 <= 150k gas per sealed ballot" }, parameters: { ...parameters, batchSize: f.batchSize, notes: "each proof verified on its own (no sealed batch verifier yet); totals written once per batch" } });
+  r.add("sealed_castvote_gas", "gas", f.castVoteGas, { parameters, notes: "single castVote, the election's first ballot: 40-signal Groth16 verification, nullifier, 16 point additions, 32 total words written from zero" });
+  r.add(`sealed_castvotes_${f.batchSize}_per_ballot_gas`, "gas", f.castVotesPerBallotGas, { target: { comparison: "<=", value: 150_000, source: "issue 13: castVotes batch of 50 <= 150k gas per sealed ballot" }, parameters: { ...parameters, batchSize: f.batchSize, notes: "the batch's proofs in one Groth16BatchVerifier call (n + 3 pairings); totals summed in memory, written once per batch" } });
   r.add("sealed_dkg_communication_key_gas", "gas", f.communicationKeyGas, { parameters });
   r.add("sealed_dkg_dealing_gas", "gas", f.dealingGas, { parameters, notes: "k = 3 commitments (3 doublings each, added into the sums), 4 encrypted shares" });
   r.add("sealed_dkg_fix_key_gas", "gas", f.fixKeyGas, { parameters });

@@ -565,6 +565,8 @@ contract SealedZkBallot is ISealedZkBallot {
         SealedVoteSubmission[] calldata submissions,
         bytes[] memory rejections
     ) private view returns (bool valid) {
+        // An election that is not open refuses every entry alike: the one-by-one path says so for each.
+        if (_checkVotingOpen(electionId, election).length != 0) return false;
         uint256 size = submissions.length;
         // verifyBatch(uint256[] signals, uint256[8][] proofs): selector, two offsets, the signals'
         // length and words; then the proofs' length and words, moved behind the signals at the end.
@@ -575,7 +577,7 @@ contract SealedZkBallot is ISealedZkBallot {
         uint256 eligible;
         for (uint256 i = 0; i < size; ++i) {
             SealedVoteSubmission calldata submission = submissions[i];
-            rejections[i] = _checkRules(electionId, election, submission.nullifier, submission.proof);
+            rejections[i] = _checkEntry(electionId, submission.nullifier, submission.proof);
             if (rejections[i].length != 0) continue;
             // A nullifier twice in one batch: only sequential processing says which entry counts.
             if (_nullifierAmong(input, eligible, submission.nullifier)) return false;
@@ -631,13 +633,24 @@ contract SealedZkBallot is ISealedZkBallot {
     }
 
     /// @dev Every rule castVote applies but the proof itself.
-    function _checkRules(uint256 electionId, SealedElection storage election, uint256 nullifier, uint256[8] calldata proof) private view returns (bytes memory) {
+    function _checkRules(uint256 electionId, SealedElection storage election, uint256 nullifier, uint256[8] calldata proof) private view returns (bytes memory rejection) {
+        rejection = _checkVotingOpen(electionId, election);
+        if (rejection.length == 0) rejection = _checkEntry(electionId, nullifier, proof);
+    }
+
+    /// @dev The rules that hold for the whole election at this block: phase and window.
+    function _checkVotingOpen(uint256 electionId, SealedElection storage election) private view returns (bytes memory) {
         if (election.phase != Phase.Voting) {
             if (election.phase == Phase.None) return abi.encodeWithSelector(ElectionNotFound.selector, electionId);
             return abi.encodeWithSelector(WrongPhase.selector, electionId, election.phase, Phase.Voting);
         }
         if (election.votingStartsAt != 0 && block.timestamp < election.votingStartsAt) return abi.encodeWithSelector(VotingNotStarted.selector, electionId, election.votingStartsAt);
         if (election.votingEndsAt != 0 && block.timestamp >= election.votingEndsAt) return abi.encodeWithSelector(VotingEnded.selector, electionId, election.votingEndsAt);
+        return "";
+    }
+
+    /// @dev The rules of one entry but its proof: the nullifier in field and unspent, the proof's coordinates canonical.
+    function _checkEntry(uint256 electionId, uint256 nullifier, uint256[8] calldata proof) private view returns (bytes memory) {
         if (nullifier >= SNARK_SCALAR_FIELD) return abi.encodeWithSelector(NullifierOutOfField.selector, nullifier);
         uint256 spentIn = _nullifierBlocks[electionId][nullifier];
         if (spentIn != 0) return abi.encodeWithSelector(NullifierAlreadySpent.selector, electionId, nullifier, spentIn);
@@ -691,8 +704,19 @@ contract SealedZkBallot is ISealedZkBallot {
 
     function _countVote(uint256 electionId, uint256 nullifier, uint256[32] calldata ciphertexts, uint256[8] calldata proof, BabyJubjub.Extended[] memory sums) private {
         _nullifierBlocks[electionId][nullifier] = block.number;
-        for (uint256 p = 0; p < 16; ++p) sums[p].addAffineAssign(ciphertexts[2 * p], ciphertexts[2 * p + 1]);
-        emit VoteCast(electionId, nullifier, ciphertexts, proof);
+        // Shifts, not checked multiplications, index the 16 points (p < 16: nothing can overflow).
+        for (uint256 p = 0; p < 16; ++p) sums[p].addAffineAssign(ciphertexts[p << 1], ciphertexts[(p << 1) | 1]);
+        // emit VoteCast(electionId, nullifier, ciphertexts, proof), its data copied from calldata
+        // into scratch memory past the free pointer and reused by every ballot of a batch (an emit
+        // allocates afresh each time: about 1k gas a ballot more in a batch of 50, measured).
+        bytes32 topic = VoteCast.selector;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let data := mload(0x40)
+            calldatacopy(data, ciphertexts, 0x400)
+            calldatacopy(add(data, 0x400), proof, 0x100)
+            log3(data, 0x500, topic, electionId, nullifier)
+        }
     }
 
     function _loadTotals(uint256 electionId) private view returns (BabyJubjub.Extended[] memory sums) {
