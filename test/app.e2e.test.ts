@@ -12,21 +12,28 @@ import * as path from "node:path";
 
 import AxeBuilder from "@axe-core/playwright";
 import { expect } from "chai";
-import { JsonRpcProvider, type JsonRpcSigner } from "ethers";
+import { JsonRpcProvider, keccak256, type JsonRpcSigner } from "ethers";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 
 import { buildApp } from "../app/build";
 import { startAppServer, type AppServer } from "../app/serve";
+import { checkBallots } from "../lib/audit/checks/ballots";
+import { checkElectionRecord } from "../lib/audit/checks/electionRecord";
+import { checkTally } from "../lib/audit/checks/tally";
+import { checkVoterRoll } from "../lib/audit/checks/voterRoll";
+import { loadAuditContext } from "../lib/audit/context";
+import { CheckBuilder, type CheckResult } from "../lib/audit/types";
 import { closeElection, computeElectionScope, createElection, deployZkBallot, openVoting, publishVoterRoll } from "../lib/chain/election";
 import { encodeElectionMetadata } from "../lib/chain/electionSpec";
 import { toHex32 } from "../lib/core/field";
 import { computeNullifier, identityFromSecret, parseIdentity, serializeIdentity, type VoterIdentity } from "../lib/core/identity";
-import { releaseSnarkjs } from "../lib/proving/prover";
+import { loadVerificationKey, releaseSnarkjs } from "../lib/proving/prover";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
 import type { ZkBallot } from "../typechain-types";
 import { injectTestWallet, launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
 import { startHardhatNode, type HardhatNode } from "./helpers/processes";
+import { dataWords, startTamperingRpc } from "./helpers/tamperingRpc";
 
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e"; // hardhat node account 19
 const SCREENSHOTS = path.join(__dirname, "..", "app", "screenshots");
@@ -266,14 +273,67 @@ describe("web app in Chromium (app/)", function () {
     await page.context().close();
   });
 
-  it("audits in the browser: roll, ballots, tally and artifacts pass; the compiler check is named as not run", async function () {
+  /** What the CLI auditor's own modules (Node context: fast roll tree, batched proof check) say of the open checks. */
+  async function cliOpenChecks(): Promise<CheckResult[]> {
+    const unexplained = new CheckBuilder("unexplained");
+    const ctx = await loadAuditContext({ provider, contractAddress: await zkBallot.getAddress(), electionId: 1n }, unexplained);
+    const record = await checkElectionRecord(ctx, unexplained);
+    const roll = await checkVoterRoll(ctx, record.history);
+    const ballots = await checkBallots(ctx, record.history, roll.voterRollRoot, loadVerificationKey() as Record<string, unknown>);
+    return [record.result, roll.result, ballots.result, checkTally(ctx, record.history, ballots.counted)];
+  }
+
+  const evidenceText = (check: CheckResult) => `Evidence: ${JSON.stringify(check.evidence).slice(0, 600)}`;
+
+  it("audits in the browser with the CLI auditor's own checks: election-record, voter-roll, ballots pass and tally passes with its not-final note, with the CLI's evidence; artifacts pass; the CLI-only checks are named with the verifier code hashes", async function () {
     const page = await open("audit", "en");
     await page.click("#audit-run");
     await page.waitForSelector("[data-testid=audit-verdict]", { timeout: 30_000 });
     expect(await page.textContent("[data-testid=audit-verdict]")).to.equal("Verdict: PASS");
-    for (const check of ["voterRoll", "ballots", "tally", "artifacts"]) expect(await page.textContent(`[data-check=${check}] span`)).to.equal("pass");
-    expect(await page.textContent("[data-check=verifier]")).to.include("needs the Solidity compiler");
+    const cli = await cliOpenChecks();
+    expect(cli.map((check) => check.id)).to.deep.equal(["election-record", "voter-roll", "ballots", "tally"]);
+    // Voting is still open: the CLI's tally passes with its note that the tally is not final, and so does the page.
+    expect(cli.map((check) => check.status)).to.deep.equal(["pass", "pass", "pass", "warn"]);
+    expect(await page.textContent("#audit-result [data-check=tally]")).to.include("the election is not closed: this tally is not final");
+    for (const check of cli) {
+      expect(await page.textContent(`#audit-result [data-check=${check.id}] > span`), check.id).to.equal(check.status === "warn" ? "pass, with a note" : "pass");
+      expect(await page.textContent(`#audit-result [data-check=${check.id}] .mono`), check.id).to.equal(evidenceText(check));
+    }
+    expect(cli[2].evidence).to.include({ voteCastEvents: 2, verified: 2 });
+    expect(await page.textContent("#audit-result [data-check=artifacts] > span")).to.equal("pass");
+    expect(await page.locator("#audit-result [data-check]").count()).to.equal(5); // no unexplained findings among the election's logs
+    expect(await page.textContent("[data-testid=audit-cli-only] [data-check=verifier-integrity]")).to.include("needs the Solidity compiler");
+    expect(await page.textContent("[data-testid=audit-cli-only] [data-check=unexplained]")).to.include("every one of its logs");
+    const verifier = await zkBallot.VERIFIER();
+    expect(await page.textContent("[data-testid=verifier-code-hash]")).to.include(`VERIFIER ${keccak256(await provider.getCode(verifier))}`);
     await page.context().close();
+  });
+
+  it("fails ballots and tally on the audit page when the RPC alters a VoteCast's ballot (the election record still passes)", async function () {
+    const voteCast = zkBallot.interface.getEvent("VoteCast").topicHash;
+    // The first word of VoteCast's data is the ballot (2^option): the lie moves the vote to the next option.
+    const tampering = await startTamperingRpc(node.url, (log) => {
+      if (log.topics[0] !== voteCast) return;
+      const words = dataWords(log);
+      const ballot = BigInt("0x" + words[0]);
+      words[0] = (ballot === 4n ? 1n : ballot * 2n).toString(16).padStart(64, "0");
+      log.data = "0x" + words.join("");
+    });
+    const lying = await startAppServer({ rpcUrl: tampering.url, zkBallot: await zkBallot.getAddress(), electionId: 1n, relayerUrl: "http://127.0.0.1:0" });
+    try {
+      const page = await open("audit", "en", { base: lying.url });
+      await page.click("#audit-run");
+      await page.waitForSelector("[data-testid=audit-verdict]", { timeout: 30_000 });
+      expect(await page.textContent("[data-testid=audit-verdict]")).to.equal("Verdict: FAIL");
+      for (const id of ["ballots", "tally"]) expect(await page.textContent(`#audit-result [data-check=${id}] > span`), id).to.equal("FAIL");
+      expect(await page.textContent("#audit-result [data-check=ballots]")).to.include("does not verify against the verification key");
+      expect(await page.textContent("#audit-result [data-check=tally]")).to.include("differs from the recount of verified ballots [0, 0, 0]");
+      for (const id of ["election-record", "voter-roll", "artifacts"]) expect(await page.textContent(`#audit-result [data-check=${id}] > span`), id).to.equal("pass");
+      await page.context().close();
+    } finally {
+      await lying.close();
+      await tampering.close();
+    }
   });
 
   it("shows the results once the election is closed", async function () {

@@ -10,8 +10,6 @@
  * phone viewport; screenshots app/screenshots/sealed-*.png (gitignored).
  */
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -33,6 +31,7 @@ import type { SealedZkBallot } from "../typechain-types";
 import { sealedInterface } from "../lib/audit/sealedEvents";
 import { injectTestWallet, launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
 import { startHardhatNode, type HardhatNode } from "./helpers/processes";
+import { dataWords, startTamperingRpc, type ReturnedLog } from "./helpers/tamperingRpc";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
 
@@ -44,32 +43,14 @@ const TITLE = "Tsukuba sealed budget 2027";
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
 
 /**
- * A JSON-RPC forwarder that rewrites every VoteCast log it returns: options 0 and 1 of the first
- * ciphertext half swapped (c1[0] <-> c1[1]), as a lying node would. The negative control for the
- * page's checks.
+ * Every VoteCast log rewritten: options 0 and 1 of the first ciphertext half swapped
+ * (c1[0] <-> c1[1]), as a lying node would. The negative control for the page's checks.
  */
-async function startTamperingRpc(upstream: string): Promise<{ url: string; close(): Promise<void> }> {
-  const voteCast = sealedInterface.getEvent("VoteCast")!.topicHash;
-  const tamper = (log: { topics: string[]; data: string }) => {
-    if (log.topics[0] !== voteCast) return;
-    const words = log.data.slice(2).match(/.{64}/g)!;
-    [words[0], words[1], words[2], words[3]] = [words[2], words[3], words[0], words[1]];
-    log.data = "0x" + words.join("");
-  };
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => void (async () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      const answer = (await (await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body })).json()) as unknown;
-      const asked = JSON.parse(body) as { method: string } | { method: string }[];
-      const pairs = Array.isArray(asked) ? asked.map((a, i) => [a, (answer as unknown[])[i]] as const) : [[asked, answer] as const];
-      for (const [a, r] of pairs) if (a.method === "eth_getLogs") for (const log of ((r as { result?: { topics: string[]; data: string }[] }).result ?? [])) tamper(log);
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
-    })());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+function swapSealedCiphertexts(log: ReturnedLog): void {
+  if (log.topics[0] !== sealedInterface.getEvent("VoteCast")!.topicHash) return;
+  const words = dataWords(log);
+  [words[0], words[1], words[2], words[3]] = [words[2], words[3], words[0], words[1]];
+  log.data = "0x" + words.join("");
 }
 
 describe("web app with a sealed election in Chromium (app/)", function () {
@@ -375,7 +356,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
   });
 
   it("fails the audit and my ballot's checks when the node alters the ballot's ciphertext (a tampering RPC)", async function () {
-    const tampering = await startTamperingRpc(node.url);
+    const tampering = await startTamperingRpc(node.url, swapSealedCiphertexts);
     const lying = await startAppServer({ rpcUrl: tampering.url, relayerUrl: "http://127.0.0.1:0", zkBallot: await contract.getAddress(), electionId, distDir });
     try {
       const page = await (await browser.newContext({ viewport: PHONE })).newPage();

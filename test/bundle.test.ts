@@ -98,6 +98,27 @@ describe("browser-safe core (lib/index.ts)", function () {
     expect(readers.computeElectionScope(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 1n)).to.equal(computeElectionScope(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa3", 1n));
   });
 
+  it("bundles the auditor's open-election checks the web app's audit page runs (election-record, voter-roll, ballots, nullifier uniqueness, tally) without Node, ajv or eval, and they compute what Node computes", async function () {
+    const entries = ["lib/audit/checks/electionRecord.ts", "lib/audit/checks/voterRoll.ts", "lib/audit/checks/ballots.ts", "lib/audit/checks/nullifierUniqueness.ts", "lib/audit/checks/tally.ts", "lib/audit/types.ts"];
+    const result = await build({ ...browserBuildOptions([]), entryPoints: undefined, stdin: { contents: entries.map((entry) => `export * from "./${entry}";`).join("\n"), resolveDir: ROOT, loader: "ts" }, format: "iife", globalName: "openAudit" });
+    expect(result.errors, "esbuild errors").to.deep.equal([]);
+    const bundled = Object.keys(result.metafile!.inputs);
+    expect(bundled).to.include.members(entries);
+    expect(bundled.filter((file) => /^lib\/node\/|^lib\/proving\/(batchVerify|prover|artifacts)\.ts$|^lib\/audit\/(context|snapshot|logs|compileCache|index)\.ts$|^lib\/chain\/(election|chainLogs|zkBallotEvents)\.ts$|node_modules\/(ajv|solc|yaml)\/|typechain-types/.test(file)), bundled.join(" ")).to.deep.equal([]);
+    const open = runLikeAPage(Buffer.from(result.outputFiles![0].contents).toString("utf8"), "openAudit") as typeof import("../lib/audit/checks/voterRoll") & typeof import("../lib/audit/checks/tally") & typeof import("../lib/audit/checks/nullifierUniqueness") & typeof import("../lib/audit/types");
+    const node = { ...(await import("../lib/audit/checks/voterRoll")), ...(await import("../lib/audit/checks/nullifierUniqueness")) };
+    const empty = "0x" + "00".repeat(32);
+    const commitments = [await computeVoterCommitment(1n), await computeVoterCommitment(2n)];
+    expect(open.fastVoterRollDigest(commitments, empty)).to.equal(node.fastVoterRollDigest(commitments, empty));
+    expect(open.recountVerifiedBallots([0, 2, undefined, 2], 3)).to.deep.equal([1n, 0n, 2n]);
+    // The nullifier rule, run in the sandbox: a repeated nullifier is a finding naming the first use.
+    const ballots = new open.CheckBuilder("ballots");
+    const votes = [5n, 6n, 5n].map((nullifier, i) => ({ nullifier, blockNumber: 10 + i, transactionHash: `0x${String(i).repeat(64)}` }));
+    expect(open.checkNullifierUniqueness(votes, ballots)).to.deep.equal([true, true, false]);
+    expect(ballots.result().status).to.equal("fail");
+    expect(ballots.findings[0].message).to.include("already used in block 10");
+  });
+
   it("bundles what the web app's sealed pages use (sealed ballot, Benaloh, my-ballot, the browser-safe sealed audit checks) without Node, ajv or eval", async function () {
     const entries = [
       "lib/sealed/flow/ballotProof.ts", "lib/sealed/flow/voter.ts", "lib/sealed/flow/myBallot.ts", "lib/sealed/flow/proofCheck.ts",

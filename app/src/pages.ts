@@ -1,12 +1,13 @@
 /** The four pages. Each renders into `main` from the chain and the message catalog only. */
 import { ZkBallotError } from "../../lib/core/errors";
+import type { CheckResult } from "../../lib/audit/types";
 import type { PreparedBallot } from "../../lib/chain/reader";
 import type { AppConfig } from "./config";
 import { readElectionView, type Chain, type ElectionView } from "./chain";
 import { h, statusLine } from "./dom";
 import { formatTime, t } from "./i18n";
 import { createIdentity, identityDownload, parseIdentity, type VoterIdentity } from "./identity";
-import { auditInBrowser, checkMyBallotBrowser } from "./verify";
+import { CLI_ONLY_OPEN_CHECKS, auditInBrowser, checkMyBallotBrowser } from "./verify";
 import { checkVote, proveInWorker, Refusal, relayBallot, type VoteStage } from "./voting";
 import { castFromWallet, injectedWallet } from "./wallet";
 
@@ -235,18 +236,29 @@ export async function renderCheck(state: AppState, main: HTMLElement): Promise<v
   main.replaceChildren(h("h1", {}, t("check.heading")), identityPanel(state, () => undefined), h("p", {}, run), result);
 }
 
+/** One check's verdict, its findings and warnings, and its evidence (open and sealed audit pages); `titles`: the i18n prefix of the check titles. */
+export function auditCheckItem(check: CheckResult, titles: "audit.check" | "sealedAudit.check"): HTMLElement {
+  const label = check.status === "fail" ? "audit.fail" : check.status === "warn" ? "sealedAudit.warn" : "audit.pass";
+  const details = [...check.findings.map((f) => f.message), ...check.warnings];
+  return h("li", { "data-check": check.id },
+    h("span", { class: check.status === "fail" ? "fail" : check.status === "pass" ? "pass" : "" }, t(label)), " ", t(`${titles}.${check.id}`),
+    ...details.map((detail) => h("p", { class: check.status === "fail" ? "fail" : "" }, detail)),
+    h("br"), h("span", { class: "mono" }, t("audit.evidence", { evidence: JSON.stringify(check.evidence, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).slice(0, 600) })));
+}
+
 export async function renderAudit(state: AppState, main: HTMLElement): Promise<void> {
   const result = h("div", { id: "audit-result", "aria-live": "polite" });
   const run = h("button", { type: "button", id: "audit-run" }, t("audit.run"));
+  const cliItems = (hashes?: string) => CLI_ONLY_OPEN_CHECKS.map((id) => h("li", { "data-check": id }, t(`audit.cli.${id}`),
+    ...(id === "verifier-integrity" && hashes !== undefined ? [h("br"), h("span", { class: "mono", "data-testid": "verifier-code-hash" }, t("audit.verifierCodeHash", { hash: hashes }))] : [])));
+  const cliOnly = h("ul", { "data-testid": "audit-cli-only" }, ...cliItems());
   const manifest = (await (await fetch("circuits/manifest.json")).json()) as { files: Record<string, string>; setup: { secure: boolean } };
-  run.addEventListener("click", () => void auditInBrowser(state.chain, state.config.electionId, manifest).then(({ checks, pass }) => {
+  run.addEventListener("click", () => void auditInBrowser(state.chain, state.config.electionId, manifest).then(({ checks, pass, verifierCodeHashes }) => {
     result.replaceChildren(
       h("p", { class: pass ? "pass" : "fail", "data-testid": "audit-verdict" }, t(pass ? "audit.verdictPass" : "audit.verdictFail")),
       ...(manifest.setup.secure ? [] : [h("p", { class: "warning" }, t("audit.setupInsecure"))]),
-      h("ul", {}, ...checks.map((check) => h("li", { "data-check": check.name },
-        h("span", { class: check.result === "fail" ? "fail" : check.result === "pass" ? "pass" : "" }, t(`audit.${check.result}`)), " ",
-        t(`audit.check.${check.name}`, { hash: check.evidence }), h("br"),
-        h("span", { class: "mono" }, t("audit.evidence", { evidence: check.evidence }))))));
+      h("ul", {}, ...checks.map((check) => auditCheckItem(check, "audit.check"))));
+    cliOnly.replaceChildren(...cliItems(`VERIFIER ${verifierCodeHashes.verifier}, BATCH_VERIFIER ${verifierCodeHashes.batchVerifier}`));
   }, (error: unknown) => result.replaceChildren(h("p", { class: "refusal", role: "alert" }, describeError(error)))));
-  main.replaceChildren(h("h1", {}, t("audit.heading")), h("p", {}, t("audit.explain")), h("p", {}, run), result);
+  main.replaceChildren(h("h1", {}, t("audit.heading")), h("p", {}, t("audit.explain")), h("p", {}, run), result, h("h2", {}, t("audit.cliHeading")), cliOnly);
 }

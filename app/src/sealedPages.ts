@@ -3,11 +3,10 @@
  * (app/src/pages.ts), with "sealed until close" instead of a live tally, the trustees and key
  * ceremony, the Benaloh challenge before casting, and the sealed checks.
  */
-import type { CheckResult } from "../../lib/audit/types";
 import type { SealedChallenge } from "../../lib/sealed/flow/voter";
 import { h, statusLine } from "./dom";
 import { formatTime, t } from "./i18n";
-import { describeError, identityPanel, recordTable, senderChoice, stageText, txCell, window_setTimeout, type AppState } from "./pages";
+import { auditCheckItem, describeError, identityPanel, recordTable, senderChoice, stageText, txCell, window_setTimeout, type AppState } from "./pages";
 import { readSealedView, type SealedElectionView } from "./sealedChain";
 import { CLI_ONLY_SEALED_CHECKS, auditSealedInBrowser, checkMySealedBallotBrowser } from "./sealedVerify";
 import { assertSealedSender, checkSealedVote, prepareChallenge, proveSealedInWorker, submitSealedBallot, verifyChallenge, type SealedSender, type SealedSent } from "./sealedVoting";
@@ -187,14 +186,6 @@ export async function renderSealedCheck(state: AppState, main: HTMLElement): Pro
   main.replaceChildren(h("h1", {}, t("check.heading")), identityPanel(state, () => undefined), h("p", {}, run), result);
 }
 
-function checkItem(check: CheckResult): HTMLElement {
-  const label = check.status === "fail" ? "audit.fail" : check.status === "warn" ? "sealedAudit.warn" : "audit.pass";
-  const details = [...check.findings.map((f) => f.message), ...check.warnings];
-  return h("li", { "data-check": check.id },
-    h("span", { class: check.status === "fail" ? "fail" : check.status === "pass" ? "pass" : "" }, t(label)), " ", t(`sealedAudit.check.${check.id}`),
-    ...details.map((detail) => h("p", { class: check.status === "fail" ? "fail" : "" }, detail)),
-    h("br"), h("span", { class: "mono" }, t("audit.evidence", { evidence: JSON.stringify(check.evidence, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).slice(0, 600) })));
-}
 
 export async function renderSealedAudit(state: AppState, main: HTMLElement): Promise<void> {
   const result = h("div", { id: "audit-result", "aria-live": "polite" });
@@ -204,7 +195,7 @@ export async function renderSealedAudit(state: AppState, main: HTMLElement): Pro
     result.replaceChildren(
       h("p", { class: pass ? "pass" : "fail", "data-testid": "audit-verdict" }, t(pass ? "audit.verdictPass" : "audit.verdictFail")),
       ...(manifest.setup.secure ? [] : [h("p", { class: "warning" }, t("audit.setupInsecure"))]),
-      h("ul", {}, ...checks.map(checkItem)));
+      h("ul", {}, ...checks.map((check) => auditCheckItem(check, "sealedAudit.check"))));
   }, (error: unknown) => result.replaceChildren(h("p", { class: "refusal", role: "alert" }, describeError(error)))));
   const cliOnly = h("ul", { "data-testid": "audit-cli-only" }, ...CLI_ONLY_SEALED_CHECKS.map((id) => h("li", { "data-check": id }, t(`sealedAudit.cli.${id}`))));
   main.replaceChildren(h("h1", {}, t("audit.heading")), h("p", {}, t("sealedAudit.explain")), h("p", {}, run), result, h("h2", {}, t("sealedAudit.cliHeading")), cliOnly);

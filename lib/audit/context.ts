@@ -8,9 +8,11 @@ import type { Provider } from "ethers";
 import { ZkBallot__factory, type ZkBallot } from "../../typechain-types";
 import { ZkBallotError } from "../core/errors";
 import { zkBallotEvents } from "../chain/zkBallotEvents";
+import { fastRollRoot } from "../node/fastRoll";
+import { verifyVoteProofs } from "../proving/batchVerify";
 import { fetchFilteredLogs, type RawLog } from "./logs";
 import { chainLookups, decodeElectionLogs, fetchElectionLogs, openAuditSnapshot, snapshotLogQuery, type Rpc } from "./snapshot";
-import type { AuditOptions, CheckBuilder, DecodedLog } from "./types";
+import type { AuditOptions, CheckBuilder, DecodedLog, RollRootBuilder, VoteProofsVerifier } from "./types";
 
 type ElectionState = Awaited<ReturnType<ZkBallot["getElection"]>>;
 
@@ -39,7 +41,17 @@ export interface AuditContext {
   progress: (stage: string, done: number, total: number) => void;
   senderOf(hash: string): Promise<string>;
   timestampOf(blockNumber: number): Promise<number>;
+  /** How voter-roll rebuilds the tree (Node: the fast WebAssembly tree; a browser: VoterRoll.build). */
+  rollRoot: RollRootBuilder;
+  /** How ballots re-verifies the proofs (Node: the batched check; a browser: one by one). */
+  verifyProofs: VoteProofsVerifier;
 }
+
+/** The CLI auditor's roll tree: WebAssembly Poseidon with worker threads. */
+export const fastRollRootBuilder: RollRootBuilder = (leaves, depth, onProgress) => fastRollRoot(leaves, { depth, onProgress });
+
+/** The CLI auditor's proof check: batched randomised pairings, snarkjs's verdict for each proof. */
+export const batchVoteProofsVerifier: VoteProofsVerifier = (items, verificationKey, onProgress) => verifyVoteProofs(items, { verificationKey, onProgress });
 
 /** The election's state and the contract's constants at `head`. */
 async function readState(zkBallot: ZkBallot, electionId: bigint, contract: string, head: number, rpc: AuditContext["rpc"]) {
@@ -74,6 +86,6 @@ export async function loadAuditContext(options: AuditOptions, unexplained: Check
   return {
     ...snapshot, options, fromBlock: query.fromBlock, ...read, numOptions: Number(read.state.numOptions),
     logs: decodeElectionLogs(raw, electionId, decode, unexplained), electionsCreated: created.length, logsFetched: raw.length + created.length,
-    senderOf, timestampOf,
+    senderOf, timestampOf, rollRoot: fastRollRootBuilder, verifyProofs: batchVoteProofsVerifier,
   };
 }

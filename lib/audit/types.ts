@@ -7,6 +7,7 @@
 import type { Provider } from "ethers";
 
 import type { ZkBallotEventName, ZkBallotLog } from "../core/events";
+import type { VotePublicSignals } from "../core/proof";
 
 import type { SetupManifest } from "../proving/artifacts";
 
@@ -130,6 +131,24 @@ export interface AuditOptions {
   compileCacheDir?: string;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
+
+/**
+ * Builds a voter roll's Poseidon root (throws when no tree can be built). The CLI auditor passes
+ * the fast WebAssembly tree with worker threads (lib/node/fastRoll.ts); a browser passes
+ * VoterRoll.build (lib/core/voterRoll.ts). The same root either way.
+ */
+export type RollRootBuilder = (leaves: readonly bigint[], depth: number, onProgress: (done: number, total: number) => void) => Promise<bigint>;
+
+/**
+ * Re-verifies vote proofs, one verdict each, in order. The CLI auditor passes the batched check
+ * (lib/proving/batchVerify.ts, node:crypto and worker threads); a browser passes snarkjs's
+ * verifyVoteProof one by one (lib/proving/proofFormat.ts). Both give snarkjs's verdict.
+ */
+export type VoteProofsVerifier = (
+  items: readonly { signals: VotePublicSignals; proof: readonly bigint[] }[],
+  verificationKey: Record<string, unknown>,
+  onProgress: (done: number, total: number) => void,
+) => Promise<boolean[]>;
 
 export const CHECK_TITLES = {
   "election-record": "Election record and operation log",

@@ -2,12 +2,12 @@
  * Check "ballots" (every ballot proof): for each VoteCast, the rules castVote applies (nullifier
  * uniqueness, a valid single choice, inside the voting window, canonical proof coordinates),
  * then every Groth16 proof against the verification key, the frozen root and the election scope,
- * all at once (lib/proving/batchVerify.ts gives exactly snarkjs's verdict for each proof).
+ * all at once by the context's verifier (the CLI's batched check, lib/proving/batchVerify.ts, or
+ * a browser's one-by-one snarkjs check: both give exactly snarkjs's verdict for each proof).
  */
 import { decodeSingleChoiceBallot } from "../../core/ballot";
 import { toHex32 } from "../../core/field";
-import { computeElectionScope } from "../../chain/election";
-import { verifyVoteProofs } from "../../proving/batchVerify";
+import { computeElectionScope } from "../../chain/reader";
 import { findNonCanonicalCoordinate, type VotePublicSignals } from "../../core/proof";
 import type { AuditContext } from "../context";
 import { CheckBuilder, at, type BallotEntry, type CheckResult, type DecodedLog } from "../types";
@@ -75,9 +75,10 @@ export async function checkBallots(
     checked.push({ log, option: rules.option, valid: nullifiersOk[i] && rules.valid && signals !== undefined, signals, proof });
   }
   const toVerify = checked.filter((entry) => entry.signals !== undefined);
-  const verdicts = await verifyVoteProofs(
+  const verdicts = await ctx.verifyProofs(
     toVerify.map((entry) => ({ signals: entry.signals!, proof: entry.proof })),
-    { verificationKey, onProgress: (done, total) => ctx.progress("re-verifying ballots", done, total) },
+    verificationKey,
+    (done, total) => ctx.progress("re-verifying ballots", done, total),
   );
   toVerify.forEach((entry, i) => {
     if (!verdicts[i]) {

@@ -6,7 +6,7 @@
  */
 import { ZeroAddress, getAddress } from "ethers";
 
-import { Phase } from "../../chain/election";
+import { Phase } from "../../core/rules";
 import { isEvent, type ZkBallotEvent } from "../../core/events";
 import type { AuditContext } from "../context";
 import { CheckBuilder, at, type CheckResult, type DecodedLog, type OperatorAction } from "../types";

@@ -2,7 +2,7 @@
  * Check "tally" (tally recount): the verified ballots, counted per option, against the
  * contract's running tally and the final tally in ElectionClosed.
  */
-import { Phase } from "../../chain/election";
+import { Phase } from "../../core/rules";
 import type { AuditContext } from "../context";
 import { CheckBuilder, at, type CheckResult } from "../types";
 import type { ElectionHistory } from "./electionRecord";

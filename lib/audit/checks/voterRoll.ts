@@ -1,31 +1,41 @@
 /**
  * Check "voter-roll" (roll reconstruction): the published commitments, batch by batch, in
  * order, valid and distinct; their running keccak digest equals each batch's and the
- * contract's; their Poseidon root (rebuilt with the fast WebAssembly tree) is the root frozen
- * in VotingOpened and held in storage.
+ * contract's; their Poseidon root (rebuilt by the context's tree builder: the fast WebAssembly
+ * tree in the CLI, VoterRoll.build in a browser) is the root frozen in VotingOpened and held in
+ * storage. Browser-safe: no Node module, no Buffer.
  */
-import { keccak256 } from "ethers";
+import { getBytes, hexlify, keccak256 } from "ethers";
 
 import { SNARK_SCALAR_FIELD } from "../../core/constants";
 import { checkRollEntry } from "../../core/voterRoll";
-import { fastRollRoot } from "../../node/fastRoll";
 import type { AuditContext } from "../context";
-import { CheckBuilder, at, type CheckResult } from "../types";
+import { CheckBuilder, at, type CheckResult, type RollRootBuilder } from "../types";
 import type { ElectionHistory } from "./electionRecord";
+
+/** Hex digit (ASCII code) -> its value, to read keccak256's hex output back into bytes without a validating parse. */
+const NIBBLE = new Uint8Array(128);
+for (const [i, digit] of [..."0123456789abcdef"].entries()) NIBBLE[digit.charCodeAt(0)] = NIBBLE[digit.toUpperCase().charCodeAt(0)] = i;
 
 /**
  * The contract's running digest, keccak256(abi.encode(digest, commitment)) per commitment, on
  * one reused 64-byte buffer (lib/chain/election.ts computeVoterRollDigest, without an ABI
- * encoder per commitment; test/audit.test.ts checks they agree).
+ * encoder per commitment; test/audit.test.ts checks they agree). Plain Uint8Array, so it runs in
+ * a browser; as fast as the Buffer version it replaced (measured on 200,000 commitments).
  */
 export function fastVoterRollDigest(voterCommitments: readonly bigint[], initial: string): string {
-  const word = Buffer.alloc(64);
-  Buffer.from(initial.slice(2), "hex").copy(word, 0);
+  const word = new Uint8Array(64);
+  const view = new DataView(word.buffer);
+  word.set(getBytes(initial), 0);
   for (const commitment of voterCommitments) {
-    word.write(commitment.toString(16).padStart(64, "0"), 32, "hex");
-    word.write(keccak256(word).slice(2), 0, "hex");
+    view.setBigUint64(32, BigInt.asUintN(64, commitment >> 192n));
+    view.setBigUint64(40, BigInt.asUintN(64, commitment >> 128n));
+    view.setBigUint64(48, BigInt.asUintN(64, commitment >> 64n));
+    view.setBigUint64(56, BigInt.asUintN(64, commitment));
+    const digest = keccak256(word);
+    for (let i = 0; i < 32; i++) word[i] = (NIBBLE[digest.charCodeAt(2 + 2 * i)] << 4) | NIBBLE[digest.charCodeAt(3 + 2 * i)];
   }
-  return "0x" + word.subarray(0, 32).toString("hex");
+  return hexlify(word.subarray(0, 32));
 }
 
 export interface Published {
@@ -71,10 +81,10 @@ export function readBatches(batches: readonly RollBatch[], roll: CheckBuilder): 
 }
 
 /** The Poseidon root of the published roll; undefined when no tree can be built (a repeated commitment: VoterRoll refuses it). */
-export async function rebuildRollRoot(published: Published, depth: number, progress: (stage: string, done: number, total: number) => void): Promise<bigint | undefined> {
+export async function rebuildRollRoot(published: Published, depth: number, progress: (stage: string, done: number, total: number) => void, rollRoot: RollRootBuilder): Promise<bigint | undefined> {
   if (!published.distinctAndValid) return undefined;
   const leaves = published.commitments.filter((c) => c > 0n && c < SNARK_SCALAR_FIELD); // invalid ones are left out
-  return fastRollRoot(leaves, { depth, onProgress: (done, total) => progress("rebuilding the roll tree", done, total) }).catch(() => undefined);
+  return rollRoot(leaves, depth, (done, total) => progress("rebuilding the roll tree", done, total)).catch(() => undefined);
 }
 
 /** Runs the check; returns the frozen root the ballots are verified against (if voting opened). */
@@ -89,7 +99,7 @@ export async function checkVoterRoll(ctx: AuditContext, history: ElectionHistory
   if (commitments.length > 2 ** rollDepth) {
     roll.fail(`${commitments.length} commitments do not fit a depth-${rollDepth} tree`);
   } else {
-    const root = await rebuildRollRoot(published, rollDepth, ctx.progress);
+    const root = await rebuildRollRoot(published, rollDepth, ctx.progress, ctx.rollRoot);
     roll.evidence.recomputedRoot = root?.toString();
     const { openedAt } = history;
     if (openedAt) {
