@@ -23,30 +23,39 @@ function args(argv: string[]): Map<string, string> {
   return out;
 }
 
-async function main(): Promise<void> {
-  const options = args(process.argv.slice(2));
-  const report = await buildApp();
-  console.log(`built app/dist: ${report.files.length} files, JavaScript ${(report.bundleBytes / 1e6).toFixed(2)} MB`);
-  if (options.has("build-only")) return;
-  const rpcUrl = options.get("rpc") ?? "http://127.0.0.1:8545";
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
-  const { chainId } = await provider.getNetwork();
-  provider.destroy();
-  const record = readDeployment(chainId);
-  const zkBallot = options.get("zkballot") ?? record?.zkBallot;
-  if (zkBallot === undefined) throw new ZkBallotError("INVALID_ARGUMENT", `no deployment record for chain ${chainId}`, "deploy first, or pass --zkballot ADDRESS");
+/** The flags, checked before anything is built, so a typo costs no build. */
+function parseOptions(argv: string[]): { buildOnly: boolean; rpcUrl: string; relayerUrl: string; zkBallot?: string; kind?: "open" | "sealed"; electionId: bigint; port: number } {
+  const options = args(argv);
+  const known = new Set(["build-only", "rpc", "relayer", "election", "zkballot", "kind", "port"]);
+  for (const name of options.keys()) if (!known.has(name)) throw new ZkBallotError("INVALID_ARGUMENT", `unknown flag --${name}`, "see the usage at the top of app/cli.ts or the README's web-app section");
   const kind = options.get("kind");
   if (kind !== undefined && kind !== "open" && kind !== "sealed") throw new ZkBallotError("INVALID_ARGUMENT", `--kind must be open or sealed, got ${JSON.stringify(kind)}`);
   const port = Number(options.get("port") ?? "8700");
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ZkBallotError("INVALID_ARGUMENT", `--port must be 0 to 65535, got ${options.get("port")}`);
+  const election = options.get("election") ?? "1";
+  if (!/^[1-9][0-9]{0,76}$/.test(election)) throw new ZkBallotError("INVALID_ARGUMENT", `--election must be a positive election id, got ${JSON.stringify(election)}`);
+  return { buildOnly: options.has("build-only"), rpcUrl: options.get("rpc") ?? "http://127.0.0.1:8545", relayerUrl: options.get("relayer") ?? "http://127.0.0.1:8645", zkBallot: options.get("zkballot"), kind: kind as "open" | "sealed" | undefined, electionId: BigInt(election), port };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const report = await buildApp();
+  console.log(`built app/dist: ${report.files.length} files, JavaScript ${(report.bundleBytes / 1e6).toFixed(2)} MB`);
+  if (options.buildOnly) return;
+  const provider = new JsonRpcProvider(options.rpcUrl, undefined, { staticNetwork: true });
+  const { chainId } = await provider.getNetwork();
+  provider.destroy();
+  const record = readDeployment(chainId);
+  const zkBallot = options.zkBallot ?? record?.zkBallot;
+  if (zkBallot === undefined) throw new ZkBallotError("INVALID_ARGUMENT", `no deployment record for chain ${chainId}`, "deploy first, or pass --zkballot ADDRESS");
   const server = await startAppServer({
-    rpcUrl,
-    relayerUrl: options.get("relayer") ?? "http://127.0.0.1:8645",
+    rpcUrl: options.rpcUrl,
+    relayerUrl: options.relayerUrl,
     zkBallot,
-    kind,
-    electionId: BigInt(options.get("election") ?? "1"),
+    kind: options.kind,
+    electionId: options.electionId,
     fromBlock: record?.deployBlock ?? 0,
-    port,
+    port: options.port,
   });
   console.log(`zkballot app: ${server.url}/  (English: ?lang=en, 日本語: ?lang=ja)`);
 }

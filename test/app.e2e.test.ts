@@ -26,17 +26,16 @@ import { CheckBuilder, type CheckResult } from "../lib/audit/types";
 import { closeElection, computeElectionScope, createElection, deployZkBallot, openVoting, publishVoterRoll } from "../lib/chain/election";
 import { encodeElectionMetadata } from "../lib/chain/electionSpec";
 import { toHex32 } from "../lib/core/field";
-import { computeNullifier, identityFromSecret, parseIdentity, serializeIdentity, type VoterIdentity } from "../lib/core/identity";
+import { computeNullifier, identityFromSecret, parseIdentity, type VoterIdentity } from "../lib/core/identity";
 import { loadVerificationKey, releaseSnarkjs } from "../lib/proving/prover";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
 import type { ZkBallot } from "../typechain-types";
-import { injectTestWallet, launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
+import { injectTestWallet, launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics, loadIdentity, screenshot, SCREENSHOTS } from "./helpers/browser";
 import { startHardhatNode, type HardhatNode } from "./helpers/processes";
 import { dataWords, startTamperingRpc } from "./helpers/tamperingRpc";
 
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e"; // hardhat node account 19
-const SCREENSHOTS = path.join(__dirname, "..", "app", "screenshots");
 const PHONE = { width: 390, height: 844 };
 const OPTIONS = ["Alice", "Bob", "Carol"];
 
@@ -66,7 +65,10 @@ describe("web app in Chromium (app/)", function () {
 
   before(async function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-app-"));
-    const [report, started] = await Promise.all([buildApp(), startHardhatNode()]);
+    // Built into this test's own directory: app/dist is npm run app's (test/app.cli.test.ts), and
+    // two builds into one directory at once collide.
+    const distDir = path.join(tmp, "dist");
+    const [report, started] = await Promise.all([buildApp({ outDir: distDir }), startHardhatNode()]);
     expect(report.bundleBytes).to.be.greaterThan(0);
     node = started;
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
@@ -81,7 +83,7 @@ describe("web app in Chromium (app/)", function () {
       RELAYER_RPC_URL: node.url, RELAYER_PRIVATE_KEY: RELAYER_KEY, RELAYER_PORT: "0", RELAYER_DB: path.join(tmp, "relayer.sqlite"),
       ZKBALLOT_ADDRESS: address, RELAYER_INTERVAL_MS: "200", RELAYER_FINALITY: "1", RELAYER_VERIFY_WORKERS: "1",
     }));
-    const common = { rpcUrl: node.url, zkBallot: address, electionId: 1n };
+    const common = { rpcUrl: node.url, zkBallot: address, electionId: 1n, distDir };
     server = await startAppServer({ ...common, relayerUrl: relayer.url });
     // Port 0: no server can listen there, so every connection to this "relayer" is refused.
     deadRelayerServer = await startAppServer({ ...common, relayerUrl: "http://127.0.0.1:0" });
@@ -115,19 +117,7 @@ describe("web app in Chromium (app/)", function () {
     return page;
   }
 
-  /** Waits for the self-hosted font slices the page uses, so Japanese is not captured as empty boxes. */
-  async function screenshot(page: Page, name: string): Promise<void> {
-    await page.evaluate(async () => {
-      await document.fonts.ready;
-    });
-    await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
-  }
 
-  async function loadIdentity(page: Page, identity: VoterIdentity): Promise<void> {
-    await page.fill("#identity-paste", serializeIdentity(identity));
-    await page.click("#identity-use");
-    await page.waitForSelector(`#identity-status:has-text("${identity.voterCommitment.toString()}")`, { timeout: 10_000 });
-  }
 
   async function vote(page: Page, option: number): Promise<void> {
     await page.check(`#option-${option}`);
@@ -319,7 +309,7 @@ describe("web app in Chromium (app/)", function () {
       words[0] = (ballot === 4n ? 1n : ballot * 2n).toString(16).padStart(64, "0");
       log.data = "0x" + words.join("");
     });
-    const lying = await startAppServer({ rpcUrl: tampering.url, zkBallot: await zkBallot.getAddress(), electionId: 1n, relayerUrl: "http://127.0.0.1:0" });
+    const lying = await startAppServer({ rpcUrl: tampering.url, zkBallot: await zkBallot.getAddress(), electionId: 1n, relayerUrl: "http://127.0.0.1:0", distDir: path.join(tmp, "dist") });
     try {
       const page = await open("audit", "en", { base: lying.url });
       await page.click("#audit-run");

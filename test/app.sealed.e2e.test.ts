@@ -23,19 +23,18 @@ import { startAppServer, type AppServer } from "../app/serve";
 import { computeElectionScope } from "../lib/chain/reader";
 import { encodeElectionMetadata } from "../lib/chain/metadata";
 import { toHex32 } from "../lib/core/field";
-import { computeNullifier, identityFromSecret, serializeIdentity, type VoterIdentity } from "../lib/core/identity";
+import { computeNullifier, identityFromSecret, type VoterIdentity } from "../lib/core/identity";
 import { VoterRoll } from "../lib/core/voterRoll";
 import { releaseSnarkjs } from "../lib/proving/prover";
 import { closeSealedElection, createSealedElection, deploySealedZkBallot, finalizeSealedTally, openSealedVoting, publishSealedRoll, runLocalKeyCeremony, trusteeDecryptOnce, type LocalCeremony } from "../lib/sealed/flow/election";
 import type { SealedZkBallot } from "../typechain-types";
 import { sealedInterface } from "../lib/audit/sealedEvents";
-import { injectTestWallet, launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics } from "./helpers/browser";
+import { injectTestWallet, launchChromium, recordPageDiagnostics, waitForPageReady, type PageDiagnostics, loadIdentity, screenshot, SCREENSHOTS } from "./helpers/browser";
 import { startHardhatNode, type HardhatNode } from "./helpers/processes";
 import { dataWords, startTamperingRpc, type ReturnedLog } from "./helpers/tamperingRpc";
 import { relayerConfigFromEnv } from "../lib/relayer/config";
 import { startRelayer, type RunningRelayer } from "../lib/relayer/service";
 
-const SCREENSHOTS = path.join(__dirname, "..", "app", "screenshots");
 const PHONE = { width: 390, height: 844 };
 const OPTIONS = ["Park", "Library", "Bike lanes"];
 const TITLE = "Tsukuba sealed budget 2027";
@@ -127,18 +126,7 @@ describe("web app with a sealed election in Chromium (app/)", function () {
     return page;
   }
 
-  async function screenshot(page: Page, name: string): Promise<void> {
-    await page.evaluate(async () => {
-      await document.fonts.ready;
-    });
-    await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
-  }
 
-  async function loadIdentity(page: Page, identity: VoterIdentity): Promise<void> {
-    await page.fill("#identity-paste", serializeIdentity(identity));
-    await page.click("#identity-use");
-    await page.waitForSelector(`#identity-status:has-text("${identity.voterCommitment.toString()}")`, { timeout: 10_000 });
-  }
 
   async function vote(page: Page, options: number[]): Promise<void> {
     for (const option of options) await page.check(`#option-${option}`);

@@ -2,6 +2,7 @@
 import { ZkBallotError } from "../../lib/core/errors";
 import type { CheckResult } from "../../lib/audit/types";
 import type { PreparedBallot } from "../../lib/chain/reader";
+import type { RelayReceipt } from "../../lib/relayer/client";
 import type { AppConfig } from "./config";
 import { readElectionView, type Chain, type ElectionView } from "./chain";
 import { h, statusLine } from "./dom";
@@ -9,7 +10,7 @@ import { formatTime, t } from "./i18n";
 import { createIdentity, identityDownload, parseIdentity, type VoterIdentity } from "./identity";
 import { CLI_ONLY_OPEN_CHECKS, auditInBrowser, checkMyBallotBrowser } from "./verify";
 import { checkVote, proveInWorker, Refusal, relayBallot, type VoteStage } from "./voting";
-import { castFromWallet, injectedWallet } from "./wallet";
+import { castFromWallet, injectedWallet, type WalletReceipt } from "./wallet";
 
 export interface AppState {
   config: AppConfig;
@@ -169,31 +170,44 @@ export function senderChoice(): HTMLElement {
     warning);
 }
 
-async function submitBallot(state: AppState, prepared: PreparedBallot, viaWallet: boolean, onStage: (stage: VoteStage) => void): Promise<{ status: string; rows: Node[] }> {
-  if (viaWallet) {
-    const wallet = injectedWallet();
-    if (wallet === undefined) throw new Refusal("refusal.noWallet");
-    const sent = await castFromWallet(wallet, state.config.zkBallot, state.chain.chainId, prepared, onStage);
-    return {
-      status: t("vote.included", { block: sent.blockNumber }),
-      rows: [h("dt", {}, t("vote.sentFrom")), h("dd", { class: "mono", "data-testid": "wallet-from" }, sent.from),
-        h("dt", {}, t("vote.tx")), h("dd", { "data-testid": "wallet-tx" }, txCell(state.config, sent.transactionHash))],
-    };
-  }
-  const receipt = await relayBallot(state.config.relayerUrl, prepared, onStage);
+/** The receipt's status line and rows for a ballot cast from the wallet (open and sealed pages). */
+export function walletReceiptRows(state: AppState, sent: WalletReceipt): { status: string; rows: HTMLElement[] } {
   return {
-    status: receipt.status === "rejected" ? t("vote.rejected", { reason: receipt.reason ?? "" }) : t("vote.included", { block: receipt.blockNumber ?? "?" }),
-    rows: [h("dt", {}, t("vote.receiptId")), h("dd", { class: "mono", "data-testid": "receipt-id" }, receipt.receiptId),
-      h("dt", {}, t("vote.tx")), h("dd", {}, receipt.transactionHash ? txCell(state.config, receipt.transactionHash) : "—")],
+    status: t("vote.included", { block: sent.blockNumber }),
+    rows: [h("dt", {}, t("vote.sentFrom")), h("dd", { class: "mono", "data-testid": "wallet-from" }, sent.from),
+      h("dt", {}, t("vote.tx")), h("dd", { "data-testid": "wallet-tx" }, txCell(state.config, sent.transactionHash))],
   };
 }
 
-async function castVote(state: AppState, option: number, view: ElectionView, viaWallet: boolean, ui: { status: HTMLElement; progress: HTMLProgressElement; result: HTMLElement }): Promise<void> {
-  const onStage = (stage: VoteStage) => {
+/** The receipt's status line and rows for a relayed ballot (open and sealed pages). */
+export function relayReceiptRows(state: AppState, receipt: RelayReceipt): { status: string; rows: HTMLElement[] } {
+  return {
+    status: receipt.status === "rejected" ? t("vote.rejected", { reason: receipt.reason ?? "" }) : t("vote.included", { block: receipt.blockNumber ?? "?" }),
+    rows: [h("dt", {}, t("vote.receiptId")), h("dd", { class: "mono", "data-testid": "receipt-id" }, receipt.receiptId),
+      h("dt", {}, t("vote.tx")), h("dd", { "data-testid": "relayed-tx" }, receipt.transactionHash ? txCell(state.config, receipt.transactionHash) : "—")],
+  };
+}
+
+/** Shows a vote's stages in the status line and the progress bar (open and sealed pages). */
+export function progressReporter(ui: { status: HTMLElement; progress: HTMLProgressElement }): (stage: VoteStage) => void {
+  return (stage) => {
     ui.status.textContent = stageText(stage);
     ui.progress.hidden = false;
     if ("fraction" in stage) ui.progress.value = stage.stage === "download" ? stage.fraction * 0.5 : 0.5;
   };
+}
+
+async function submitBallot(state: AppState, prepared: PreparedBallot, viaWallet: boolean, onStage: (stage: VoteStage) => void): Promise<{ status: string; rows: Node[] }> {
+  if (viaWallet) {
+    const wallet = injectedWallet();
+    if (wallet === undefined) throw new Refusal("refusal.noWallet");
+    return walletReceiptRows(state, await castFromWallet(wallet, state.config.zkBallot, state.chain.chainId, prepared, onStage));
+  }
+  return relayReceiptRows(state, await relayBallot(state.config.relayerUrl, prepared, onStage));
+}
+
+async function castVote(state: AppState, option: number, view: ElectionView, viaWallet: boolean, ui: { status: HTMLElement; progress: HTMLProgressElement; result: HTMLElement }): Promise<void> {
+  const onStage = progressReporter(ui);
   ui.result.replaceChildren();
   try {
     onStage({ stage: "checking" });

@@ -6,11 +6,10 @@
 import type { SealedChallenge } from "../../lib/sealed/flow/voter";
 import { h, statusLine } from "./dom";
 import { formatTime, t } from "./i18n";
-import { auditCheckItem, describeError, identityPanel, recordTable, senderChoice, stageText, txCell, window_setTimeout, type AppState } from "./pages";
+import { auditCheckItem, describeError, identityPanel, progressReporter, recordTable, relayReceiptRows, senderChoice, txCell, walletReceiptRows, window_setTimeout, type AppState } from "./pages";
 import { readSealedView, type SealedElectionView } from "./sealedChain";
 import { CLI_ONLY_SEALED_CHECKS, auditSealedInBrowser, checkMySealedBallotBrowser } from "./sealedVerify";
 import { assertSealedSender, checkSealedVote, prepareChallenge, proveSealedInWorker, submitSealedBallot, verifyChallenge, type SealedSender, type SealedSent } from "./sealedVoting";
-import type { VoteStage } from "./voting";
 
 const time = (seconds: bigint) => formatTime(new Date(Number(seconds) * 1000).toISOString());
 
@@ -69,21 +68,7 @@ function optionInputs(view: SealedElectionView): HTMLElement {
 }
 
 /** The receipt rows for either way of sending, as the open vote page shows them. */
-function sentRows(state: AppState, sent: SealedSent): { status: string; rows: HTMLElement[] } {
-  if (sent.via === "wallet") {
-    return {
-      status: t("vote.included", { block: sent.sent.blockNumber }),
-      rows: [h("dt", {}, t("vote.sentFrom")), h("dd", { class: "mono", "data-testid": "wallet-from" }, sent.sent.from),
-        h("dt", {}, t("vote.tx")), h("dd", { "data-testid": "wallet-tx" }, txCell(state.config, sent.sent.transactionHash))],
-    };
-  }
-  const { receipt } = sent;
-  return {
-    status: receipt.status === "rejected" ? t("vote.rejected", { reason: receipt.reason ?? "" }) : t("vote.included", { block: receipt.blockNumber ?? "?" }),
-    rows: [h("dt", {}, t("vote.receiptId")), h("dd", { class: "mono", "data-testid": "receipt-id" }, receipt.receiptId),
-      h("dt", {}, t("vote.tx")), h("dd", { "data-testid": "relayed-tx" }, receipt.transactionHash ? txCell(state.config, receipt.transactionHash) : "—")],
-  };
-}
+const sentRows = (state: AppState, sent: SealedSent) => (sent.via === "wallet" ? walletReceiptRows(state, sent.sent) : relayReceiptRows(state, sent.receipt));
 
 const chosenOptions = (form: HTMLFormElement): number[] => [...form.querySelectorAll<HTMLInputElement>("input[name=option]:checked")].map((input) => Number(input.value));
 
@@ -113,11 +98,7 @@ function challengePanel(state: AppState, view: SealedElectionView, form: HTMLFor
 }
 
 async function castSealed(state: AppState, view: SealedElectionView, selected: number[], sender: SealedSender, ui: { status: HTMLElement; progress: HTMLProgressElement; result: HTMLElement }): Promise<void> {
-  const onStage = (stage: VoteStage) => {
-    ui.status.textContent = stageText(stage);
-    ui.progress.hidden = false;
-    if ("fraction" in stage) ui.progress.value = stage.stage === "download" ? stage.fraction * 0.5 : 0.5;
-  };
+  const onStage = progressReporter(ui);
   ui.result.replaceChildren();
   try {
     onStage({ stage: "checking" });

@@ -9,7 +9,11 @@
  * (errors and warnings, CSP violations included), uncaught exceptions in the page and its workers,
  * failed requests and HTTP error responses. `waitForPageReady` prints them when the wait fails.
  */
+import * as path from "node:path";
+
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+import { serializeIdentity, type VoterIdentity } from "../../lib/core/identity";
 
 const DROPPED_FLAGS = ["--single-process", "--disable-web-security", "--allow-running-insecure-content", "--disable-site-isolation-trials", "--headless='shell'"];
 
@@ -90,4 +94,22 @@ export async function injectTestWallet(context: BrowserContext, account: string)
       removeListener: () => undefined,
     };
   }, { account });
+}
+
+/** Where the browser tests write their screenshots for a reviewer (gitignored). */
+export const SCREENSHOTS = path.join(__dirname, "..", "..", "app", "screenshots");
+
+/** Waits for the self-hosted font slices the page uses, so Japanese is not captured as empty boxes. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+  });
+  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
+}
+
+/** Pastes an identity into the page's identity panel and waits until the page shows it. */
+export async function loadIdentity(page: Page, identity: VoterIdentity): Promise<void> {
+  await page.fill("#identity-paste", serializeIdentity(identity));
+  await page.click("#identity-use");
+  await page.waitForSelector(`#identity-status:has-text("${identity.voterCommitment.toString()}")`, { timeout: 10_000 });
 }
