@@ -597,6 +597,12 @@ contract SealedZkBallot is ISealedZkBallot {
             ++eligible;
         }
         if (eligible < 2) return false;
+        valid = _callBatchVerifier(input, proofWords, eligible);
+    }
+
+    /// @dev Completes the ABI input `_batchVerified` wrote (selector, offsets, lengths, the proofs
+    /// behind the signals) and calls BATCH_VERIFIER with its full cap.
+    function _callBatchVerifier(bytes memory input, uint256[] memory proofWords, uint256 eligible) private view returns (bool valid) {
         uint256 gasCap = BATCH_GAS_CAP_BASE + BATCH_GAS_CAP_PER_PROOF * eligible;
         _requireGasForVerifier(gasCap);
         address verifier = address(BATCH_VERIFIER);
