@@ -119,11 +119,12 @@ describe("browser-safe core (lib/index.ts)", function () {
     expect(ballots.findings[0].message).to.include("already used in block 10");
   });
 
-  it("bundles what the web app's sealed pages use (sealed ballot, Benaloh, my-ballot, the browser-safe sealed audit checks) without Node, ajv or eval", async function () {
+  it("bundles what the web app's sealed pages use (sealed ballot, Benaloh, my-ballot, every sealed audit check the page runs) without Node, ajv or eval", async function () {
     const entries = [
       "lib/sealed/flow/ballotProof.ts", "lib/sealed/flow/voter.ts", "lib/sealed/flow/myBallot.ts", "lib/sealed/flow/proofCheck.ts",
       "lib/audit/sealedState.ts", "lib/audit/sealedEvents.ts", "lib/audit/checks/sealedRecord.ts", "lib/audit/checks/keyCeremony.ts",
       "lib/audit/checks/encryptedTotals.ts", "lib/audit/checks/sealedTally.ts", "lib/audit/checks/nullifierUniqueness.ts",
+      "lib/audit/checks/sealedVoterRoll.ts", "lib/audit/checks/sealedBallots.ts", "lib/audit/checks/partialDecryptions.ts",
     ];
     const result = await build({ ...browserBuildOptions([]), entryPoints: undefined, stdin: { contents: entries.map((entry) => `export * from "./${entry}";`).join("\n"), resolveDir: ROOT, loader: "ts" }, format: "iife", globalName: "sealed" });
     expect(result.errors, "esbuild errors").to.deep.equal([]);

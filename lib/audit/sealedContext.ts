@@ -10,7 +10,9 @@ import type { RawLog } from "./logs";
 import { decodeSealedLog, type SealedLog } from "./sealedEvents";
 import { chainLookups, decodeElectionLogs, fetchElectionLogs, openAuditSnapshot, snapshotLogQuery, type Rpc } from "./snapshot";
 import { readSealedState, type SealedState } from "./sealedState";
-import type { AuditOptions, CheckBuilder } from "./types";
+import type { AuditOptions, CheckBuilder, RollRootBuilder, SealedProofsVerifier } from "./types";
+import { fastRollRootBuilder } from "./context";
+import { verifySealedProofs } from "../sealed/flow/prover";
 
 export { SealedPhase, isSealedDeployment, type SealedState } from "./sealedState";
 
@@ -37,6 +39,10 @@ export interface SealedAuditContext {
   timestampOf(blockNumber: number): Promise<number>;
   /** The input data of a transaction (to re-check a complaint's proof, which no event carries). */
   inputOf(hash: string): Promise<string | undefined>;
+  /** Builds the roll's root (the CLI: the fast WebAssembly tree; a browser: VoterRoll.build). */
+  rollRoot: RollRootBuilder;
+  /** Re-verifies sealed proofs (the CLI: batched, committed keys; a browser: the served keys). */
+  verifySealedProofs: SealedProofsVerifier;
 }
 
 /** Reads everything the sealed checks need, at one block. */
@@ -60,5 +66,6 @@ export async function loadSealedAuditContext(options: AuditOptions, unexplained:
   return {
     ...snapshot, options, fromBlock: query.fromBlock, state, voteVerifierAddress, decryptionVerifierAddress, batchVerifierAddress, rollDepth: Number(rollDepth),
     logs: decodeElectionLogs(raw, electionId, decode, unexplained), logsFetched: raw.length, ...chainLookups(snapshot),
+    rollRoot: fastRollRootBuilder, verifySealedProofs: (circuit, items, onProgress) => verifySealedProofs(circuit, items, { onProgress }),
   };
 }

@@ -150,6 +150,17 @@ export type VoteProofsVerifier = (
   onProgress: (done: number, total: number) => void,
 ) => Promise<boolean[]>;
 
+/**
+ * Re-verifies proofs of one sealed circuit, one verdict each, in order. The CLI auditor passes the
+ * batched check with the committed key (lib/sealed/flow/prover.ts verifySealedProofs); a browser
+ * passes snarkjs one by one with the key served next to the page. Both give snarkjs's verdict.
+ */
+export type SealedProofsVerifier = (
+  circuit: "sealedVote" | "sealedDecryption",
+  items: readonly { signals: readonly bigint[]; proof: readonly bigint[] }[],
+  onProgress: (done: number, total: number) => void,
+) => Promise<boolean[]>;
+
 export const CHECK_TITLES = {
   "election-record": "Election record and operation log",
   "voter-roll": "Voter roll rebuilt from published commitments",

@@ -7,7 +7,6 @@
  */
 import { pointsEqual, type Point } from "../../sealed/babyjub";
 import { sealedDecryptionSignals } from "../../sealed/circuitInput";
-import { verifySealedProof } from "../../sealed/flow/prover";
 import type { SealedAuditContext } from "../sealedContext";
 import { sealedLogsOf } from "../sealedEvents";
 import { CheckBuilder, at, type CheckResult } from "../types";
@@ -38,7 +37,8 @@ export async function checkPartialDecryptions(ctx: SealedAuditContext, totals: r
     if (!pointsEqual(shareKey, expectedKey)) check.fail(`trustee ${trustee}'s decryption was checked against share key (${shareKey.x}, ${shareKey.y}), not the one the ceremony gives`, at(log));
     const stored = ctx.state.partials[trustee - 1] ?? [];
     if (stored.length !== partials.length || stored.some((w, j) => w !== partials[j])) check.fail(`the partials the contract stores for trustee ${trustee} differ from its PartialDecryptionPosted event`, at(log), "PARTIALS_MISMATCH");
-    if (!(await verifySealedProof("sealedDecryption", sealedDecryptionSignals(expectedKey, c1Words, partials), proof))) {
+    const [valid] = await ctx.verifySealedProofs("sealedDecryption", [{ signals: sealedDecryptionSignals(expectedKey, c1Words, partials), proof }], () => undefined);
+    if (!valid) {
       check.fail(`trustee ${trustee}'s partial decryption proof does not verify against its share key and the recomputed totals`, at(log), "INVALID_DECRYPTION_PROOF");
       continue;
     }

@@ -7,12 +7,11 @@
  * randomised batches, lib/proving/batchVerify.ts; every false is snarkjs's). A ciphertext altered
  * after proving fails here.
  */
-import { computeElectionScope } from "../../chain/election";
+import { computeElectionScope } from "../../chain/reader";
 import { toHex32 } from "../../core/field";
 import { findNonCanonicalCoordinate } from "../../core/proof";
 import type { Point } from "../../sealed/babyjub";
 import { sealedVoteSignals } from "../../sealed/circuitInput";
-import { verifySealedProofs } from "../../sealed/flow/prover";
 import type { SealedAuditContext } from "../sealedContext";
 import type { SealedLog } from "../sealedEvents";
 import { CheckBuilder, at, type BallotEntry, type CheckResult } from "../types";
@@ -61,7 +60,7 @@ export async function checkSealedBallots(ctx: SealedAuditContext, h: SealedHisto
     const signals = sealedVoteSignals({ voterRollRoot, nullifier: log.args.nullifier, ciphertextWords: log.args.ciphertexts, electionScope, electionKey, minSelections, maxSelections, numOptions });
     toProve.push({ index: i, signals, proof: log.args.proof });
   }
-  const proofsOk = await verifySealedProofs("sealedVote", toProve, { onProgress: (done, total) => ctx.progress("re-verifying sealed ballots", done, total) });
+  const proofsOk = await ctx.verifySealedProofs("sealedVote", toProve, (done, total) => ctx.progress("re-verifying sealed ballots", done, total));
   toProve.forEach(({ index }, j) => {
     if (proofsOk[j]) return;
     check.fail("the sealed ballot's Groth16 proof does not verify against its ciphertexts, the frozen root, the election scope, the election key and the selection range", at(votes[index]), "INVALID_BALLOT_PROOF");

@@ -4,7 +4,6 @@
  * the root frozen in VotingOpened, whose count and digest must be the published roll's.
  * (SealedZkBallot keeps no count or digest readable by a view: the events are the record.)
  */
-import { fastRollRootBuilder } from "../context";
 import { rebuildRollRoot, readBatches } from "./voterRoll";
 import type { SealedAuditContext } from "../sealedContext";
 import { sealedLogsOf } from "../sealedEvents";
@@ -15,7 +14,7 @@ export async function checkSealedVoterRoll(ctx: SealedAuditContext, h: SealedHis
   const roll = new CheckBuilder("voter-roll");
   const batches = sealedLogsOf(ctx.logs, "VoterCommitmentsPublished");
   const published = readBatches(batches.map((log) => ({ ...log, ...log.args })), roll);
-  const root = published.commitments.length > 2 ** ctx.rollDepth ? undefined : await rebuildRollRoot(published, ctx.rollDepth, ctx.progress, fastRollRootBuilder);
+  const root = published.commitments.length > 2 ** ctx.rollDepth ? undefined : await rebuildRollRoot(published, ctx.rollDepth, ctx.progress, ctx.rollRoot);
   Object.assign(roll.evidence, { voterCount: published.commitments.length, voterRollDigest: published.digest, batches: batches.length, rollDepth: ctx.rollDepth, recomputedRoot: root?.toString() });
   const { opened } = h;
   if (!opened) {
