@@ -10,7 +10,7 @@ import { JsonRpcProvider } from "ethers";
 
 import { createElection, deployZkBallot } from "../lib/chain/election";
 import { PROJECT_ROOT } from "../lib/proving/artifacts";
-import { freePort, startHardhatNode, startProcess, type HardhatNode } from "./helpers/processes";
+import { freePort, startHardhatNode, startProcess, stopProcess, type HardhatNode } from "./helpers/processes";
 
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 const HTTP_TIMEOUT_MS = 30_000;
@@ -48,11 +48,7 @@ describe("npm run app (app/cli.ts)", function () {
       const rpc = await fetch(`${url}/rpc`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }), signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
       expect(((await rpc.json()) as { result: string }).result).to.equal("0x7a69");
     } finally {
-      const exited = new Promise<void>((resolve) => started.child.once("exit", () => resolve()));
-      started.child.kill("SIGTERM");
-      const timer = setTimeout(() => started.child.kill("SIGKILL"), 20_000);
-      await exited;
-      clearTimeout(timer);
+      await stopProcess(started.child);
     }
   });
 

@@ -35,7 +35,7 @@ import { castSealedBallot, castSealedBallots, createSealedElection, deploySealed
 import { proveSealedBallot, sumCiphertextWords, type ProvenSealedBallot } from "../lib/sealed/flow/prover";
 import { readSealedVotingContext } from "../lib/sealed/flow/voter";
 import type { SealedZkBallot, ZkBallot } from "../typechain-types";
-import { freePort, startHardhatNode, startProcess, TS_NODE_CLI, type HardhatNode } from "./helpers/processes";
+import { freePort, startHardhatNode, startProcess, stopProcess, TS_NODE_CLI, type HardhatNode } from "./helpers/processes";
 
 /** Private key of account #19 of Hardhat's public test mnemonic: test funds only. */
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e";
@@ -149,12 +149,7 @@ describe("relayer, sealed ballots (hardhat node, real relayer)", function () {
       const health = (await (await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) })).json()) as { contractKind: string; zkBallot: string };
       expect(health).to.deep.include({ contractKind: "sealed", zkBallot: sealedAddress });
     } finally {
-      // SIGTERM, and its exit awaited (SIGKILL after 20 s), so no relayer outlives the test.
-      const exited = new Promise<void>((resolve) => started.child.once("exit", () => resolve()));
-      started.child.kill("SIGTERM");
-      const timer = setTimeout(() => started.child.kill("SIGKILL"), 20_000);
-      await exited;
-      clearTimeout(timer);
+      await stopProcess(started.child);
     }
     const wrongKind = await runToExit([TS_NODE_CLI, "scripts/relayer.ts"], { ...env, RELAYER_CONTRACT_KIND: "open", RELAYER_DB: path.join(dir, "process-open.sqlite") }, 120_000);
     expect(wrongKind.code).to.equal(1);

@@ -13,7 +13,7 @@ import { ethers } from "hardhat";
 import { isStaleSocketError, retryReadsOnStaleSockets } from "../lib/node/rpcRetry";
 
 import { GAS_FIGURES_EVM, configuredEvm, expectGasHardfork } from "./helpers/hardfork";
-import { CLI_JOBS, freePort, runHardhatCliAsync, startProcess, withCliSlot } from "./helpers/processes";
+import { CLI_JOBS, freePort, runHardhatCliAsync, startProcess, stopProcess, withCliSlot } from "./helpers/processes";
 import { orderByDuration, readTimings } from "./helpers/suiteOrder";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,6 +59,18 @@ describe("test infrastructure", function () {
       error = undefined;
       await startProcess(process.execPath, ["-e", "console.log('bye'); process.exit(3)"], process.env, /never printed/, 10_000).catch((e: unknown) => (error = e));
       expect(String(error)).to.match(/exited with 3:\nbye/);
+    });
+
+    it("stopProcess ends a child with SIGTERM, or with SIGKILL after its grace if the child ignores SIGTERM", async () => {
+      const polite = await startProcess(process.execPath, ["-e", "console.log('ready'); setInterval(() => {}, 1000)"], process.env, /ready/, 10_000);
+      await stopProcess(polite.child, 5_000);
+      expect(polite.child.signalCode).to.equal("SIGTERM");
+      const stubborn = await startProcess(process.execPath, ["-e", "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], process.env, /ready/, 10_000);
+      const started = Date.now();
+      await stopProcess(stubborn.child, 500);
+      expect(stubborn.child.signalCode).to.equal("SIGKILL");
+      expect(Date.now() - started).to.be.lessThan(5_000);
+      await stopProcess(stubborn.child); // already ended: returns at once
     });
 
     it("a command line run that passes its deadline is killed and named", async () => {

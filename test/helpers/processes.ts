@@ -71,6 +71,16 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
   });
 }
 
+/** Stops a child started by startProcess: SIGTERM, its exit awaited, SIGKILL after `graceMs`, so nothing outlives the test. */
+export async function stopProcess(child: ChildProcess, graceMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 export interface HardhatNode {
   url: string;
   child: ChildProcess;
