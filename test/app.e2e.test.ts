@@ -341,10 +341,10 @@ describe("web app in Chromium (app/)", function () {
     await page.keyboard.press("Tab");
     await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
-    await page.waitForFunction(() => location.hash === "#vote", undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => location.hash === "#vote", undefined, { timeout: 20_000 });
     await page.focus("#language");
     await page.keyboard.press("ArrowDown");
-    await page.waitForFunction(() => document.documentElement.lang === "ja", undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => document.documentElement.lang === "ja", undefined, { timeout: 20_000 });
     expect(await page.textContent("h1")).to.equal("投票");
     await page.context().close();
   });
