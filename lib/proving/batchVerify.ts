@@ -34,9 +34,9 @@ import { randomBytes } from "node:crypto";
 import * as snarkjs from "snarkjs";
 
 import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "../core/constants";
-import { fromSolidityProof } from "../core/proof";
 import { MclBatchPool } from "./mclGroth16";
 import { loadVerificationKey, parseSolidityProof, publicSignalsArray, verifyVoteProof, type VotePublicSignals } from "./prover";
+import { verifyGroth16Proof } from "./voteProver";
 
 export interface ProofItem {
   signals: VotePublicSignals;
@@ -405,16 +405,8 @@ export async function verifyGroth16Proofs(items: readonly Groth16ProofItem[], ve
       if (!Array.isArray(item.signals) || item.signals.some((x) => typeof x !== "bigint")) throw new TypeError("public signals must be bigints");
       return [...item.signals];
     },
-    verifyOne: (item) => verifyGroth16One(verificationKey, item),
+    verifyOne: (item) => verifyGroth16Proof(verificationKey, item.signals, item.proof),
   }, options);
-}
-
-async function verifyGroth16One(verificationKey: unknown, item: Groth16ProofItem): Promise<boolean> {
-  try {
-    return await snarkjs.groth16.verify(verificationKey as object, item.signals.map(String), fromSolidityProof(item.proof));
-  } catch {
-    return false;
-  }
 }
 
 async function batchVerifyWithStats<T extends { proof: readonly bigint[] }>(items: readonly T[], verificationKey: unknown, adapter: ProofAdapter<T>, options: Omit<BatchVerifyOptions, "verificationKey">): Promise<{ results: boolean[]; stats: BatchVerifyStats }> {

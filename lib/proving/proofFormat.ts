@@ -7,4 +7,4 @@
  */
 export { BN254_BASE_FIELD } from "../core/constants";
 export * from "../core/proof";
-export { verifyVoteProof } from "./voteProver";
+export { verifyGroth16Proof, verifyVoteProof } from "./voteProver";

@@ -80,3 +80,15 @@ export async function verifyVoteProof(signals: VotePublicSignals, proof: readonl
   }
   return snarkjs.groth16.verify(key, publicSignalsArray(signals).map(String), fromSolidityProof(proof));
 }
+
+/**
+ * snarkjs's verdict on a Groth16 proof of any circuit (the sealed ones) in castVote's 8-word
+ * layout, with the verification key passed in; a malformed proof is false, not an exception.
+ */
+export async function verifyGroth16Proof(verificationKey: unknown, signals: readonly bigint[], proof: readonly bigint[]): Promise<boolean> {
+  try {
+    return await snarkjs.groth16.verify(verificationKey as VerificationKey, signals.map(String), fromSolidityProof(proof));
+  } catch {
+    return false;
+  }
+}

@@ -3,15 +3,9 @@
  * reads the committed one: lib/sealed/flow/prover.ts verifySealedProof; the web app fetches the
  * one served next to the page), so both check proofs with the same code.
  */
-import * as snarkjs from "snarkjs";
+import { verifyGroth16Proof } from "../../proving/voteProver";
 
-import { fromSolidityProof } from "../../core/proof";
-
-/** True if `proof` (the contract's 8 words) verifies with `signals`; a malformed proof is false, not an exception. */
-export async function verifySealedProofWithKey(verificationKey: Record<string, unknown>, signals: readonly bigint[], proof: readonly bigint[]): Promise<boolean> {
-  try {
-    return await snarkjs.groth16.verify(verificationKey, signals.map(String), fromSolidityProof(proof));
-  } catch {
-    return false;
-  }
+/** True if `proof` (the contract's 8 words) verifies with `signals`; a malformed proof is false, not an exception (lib/proving/voteProver.ts verifyGroth16Proof). */
+export function verifySealedProofWithKey(verificationKey: Record<string, unknown>, signals: readonly bigint[], proof: readonly bigint[]): Promise<boolean> {
+  return verifyGroth16Proof(verificationKey, signals, proof);
 }
