@@ -25,6 +25,7 @@ import {
   GENERATOR,
   IDENTITY,
   SEALED_MAX_OPTIONS,
+  SUBGROUP_ORDER,
   addPoints,
   encrypt,
   multiplyGenerator,
@@ -115,7 +116,7 @@ describe("sealed circuits", function () {
 
   describe("sealed vote circuit", () => {
     it(`compiles with only the accepted inspect warnings; ${OPTIONS} options at depth ${DEPTH} stay within 30,000 constraints`, () => {
-      expect(vote.compiled.acceptedWarnings).to.equal(2);
+      expect(vote.compiled.acceptedWarnings).to.equal(1); // EscalarMulFix's; the variable-base multiplication is ours (WindowedKeyMul)
       expect(vote.compiled.constraints).to.equal(vote.r1cs.nConstraints);
       expect(vote.r1cs.nConstraints).to.be.at.most(30_000);
       console.log(`      sealedVote(${DEPTH}, ${OPTIONS}): ${vote.r1cs.nConstraints} constraints; sealedDecryption(${OPTIONS}): ${decryption.r1cs.nConstraints}`);
@@ -152,6 +153,17 @@ describe("sealed circuits", function () {
         }
       });
     }
+
+    it("r·electionKey from the shared window table equals the library's for edge randomness: 1, 2, 3, 3·4^60, 2^250 (the top bit alone), 2^250 + 3, l - 1", async () => {
+      const edges = [1n, 2n, 3n, 3n * 4n ** 60n, 2n ** 250n, 2n ** 250n + 3n, SUBGROUP_ORDER - 1n, randomScalar()];
+      const plaintexts = plaintextsFor([1, 4, 6]);
+      const witness = await computeWitness(voteInput(plaintexts, { options: OPTIONS, minSelections: 3, maxSelections: 3 }, edges), vote.compiled.wasm);
+      expect(violations(vote.r1cs, witness)).to.deep.equal([]);
+      for (let j = 0; j < OPTIONS; j++) {
+        const expected = encrypt(electionKey, plaintexts[j], edges[j]);
+        expect([witness[wire(`c2[${j}][0]`)], witness[wire(`c2[${j}][1]`)]]).to.deep.equal([expected.c2.x, expected.c2.y], `c2 of option ${j}, r = ${edges[j]}`);
+      }
+    });
 
     it("the witness calculator refuses two options in a single-choice ballot, none, a plaintext of 2 or -1, and more than the maximum", async () => {
       const randomness = freshRandomness();
@@ -243,6 +255,43 @@ describe("sealed circuits", function () {
         const witness = [...honest];
         witness[bitWire![1]] = 1n - witness[bitWire![1]];
         expect(violations(vote.r1cs, witness)).to.not.deep.equal([]);
+      });
+
+      /** The wire of the first signal whose name matches (anonymous components have generated names). */
+      const wireMatching = (pattern: RegExp): number => {
+        const found = [...vote.sym.indexOf.entries()].find(([name]) => pattern.test(name));
+        expect(found, `a signal matching ${pattern}`).to.not.equal(undefined);
+        return found![1];
+      };
+      const withPoint = (xWire: number, point: Point, yWire = xWire + 1): bigint[] => {
+        const witness = [...honest];
+        witness[xWire] = point.x;
+        witness[yWire] = point.y;
+        return witness;
+      };
+      const pointOf = (xWire: number): Point => ({ x: honest[xWire], y: honest[xWire + 1] });
+
+      it("the election key's window table has no free entry: 3·4^7·K moved by G or replaced by 2·4^7·K, and the top bit's 4^125·K moved by G", () => {
+        const entry = wire("keyMultiples[7][2][0]");
+        expect(wire("keyMultiples[7][2][1]")).to.equal(entry + 1);
+        expect(violations(vote.r1cs, withPoint(entry, addPoints(pointOf(entry), GENERATOR)))).to.not.deep.equal([]);
+        expect(violations(vote.r1cs, withPoint(entry, pointOf(wire("keyMultiples[7][1][0]"))))).to.not.deep.equal([]);
+        const top = wire("keyTopMultiple[0]");
+        expect(violations(vote.r1cs, withPoint(top, addPoints(pointOf(top), GENERATOR)))).to.not.deep.equal([]);
+      });
+
+      it("a window cannot select another entry than its bits name, the bits' product is bound, and the running sum has no free step", () => {
+        const selected = wireMatching(/^main\.BitEncryption[^.]*\[3\]\.WindowedKeyMul[^.]*\.selected\[7\]\[0\]$/);
+        const honestSelection = pointOf(selected);
+        const other = [0, 1, 2].map((k) => pointOf(wire(`keyMultiples[7][${k}][0]`))).find((p) => p.x !== honestSelection.x) ?? IDENTITY;
+        expect(other).to.not.deep.equal(honestSelection);
+        expect(violations(vote.r1cs, withPoint(selected, other))).to.not.deep.equal([]);
+        const bothBits = wireMatching(/^main\.BitEncryption[^.]*\[3\]\.WindowedKeyMul[^.]*\.WindowSelect[^.]*\[7\]\.bothBits$/);
+        const flipped = [...honest];
+        flipped[bothBits] = 1n - flipped[bothBits];
+        expect(violations(vote.r1cs, flipped)).to.not.deep.equal([]);
+        const sum = wireMatching(/^main\.BitEncryption[^.]*\[3\]\.WindowedKeyMul[^.]*\.sums\[7\]\[0\]$/);
+        expect(violations(vote.r1cs, withPoint(sum, addPoints(pointOf(sum), GENERATOR)))).to.not.deep.equal([]);
       });
 
       it("the election scope changed (the nullifier is for another election)", () => {
