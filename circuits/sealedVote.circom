@@ -57,28 +57,26 @@ template KeyWindowTable(windows) {
 }
 
 // The table entry a 2-bit window selects: (b0 + 2·b1)·4^i·K, the identity (0, 1) for 00.
-// Multilinear in the bits, one product of the two bits shared by both coordinates: 7 constraints.
+// A choice by b0 within each half of the table (identity or 1·, 2· or 3·), then one by b1:
+// each coordinate of each choice is one product, 6 constraints in all.
 template WindowSelect() {
     signal input windowBits[2];
     signal input multiples[3][2];
     signal output point[2];
 
-    signal bothBits <== windowBits[0] * windowBits[1];
-    signal xTerms[3];
-    xTerms[0] <== windowBits[0] * multiples[0][0];
-    xTerms[1] <== windowBits[1] * multiples[1][0];
-    xTerms[2] <== bothBits * (multiples[2][0] - multiples[1][0] - multiples[0][0]);
-    point[0] <== xTerms[0] + xTerms[1] + xTerms[2];
-    signal yTerms[3];
-    yTerms[0] <== windowBits[0] * (multiples[0][1] - 1);
-    yTerms[1] <== windowBits[1] * (multiples[1][1] - 1);
-    yTerms[2] <== bothBits * (multiples[2][1] - multiples[1][1] - multiples[0][1] + 1);
-    point[1] <== 1 + yTerms[0] + yTerms[1] + yTerms[2];
+    signal low[2];
+    low[0] <== windowBits[0] * multiples[0][0];
+    low[1] <== 1 + windowBits[0] * (multiples[0][1] - 1);
+    signal high[2];
+    high[0] <== multiples[1][0] + windowBits[0] * (multiples[2][0] - multiples[1][0]);
+    high[1] <== multiples[1][1] + windowBits[0] * (multiples[2][1] - multiples[1][1]);
+    point[0] <== low[0] + windowBits[1] * (high[0] - low[0]);
+    point[1] <== low[1] + windowBits[1] * (high[1] - low[1]);
 }
 
 // r·K from the 2·windows + 1 bits of r and the key's window table: the sum of the entries
 // the windows select, by complete additions. (circomlib's EscalarMulAny redoes the 250
-// doublings of K for every option; with the table shared, a multiplication costs 13
+// doublings of K for every option; with the table shared, a multiplication costs 12
 // constraints per 2 bits instead of about 18.)
 template WindowedKeyMul(windows) {
     signal input scalarBits[2 * windows + 1];

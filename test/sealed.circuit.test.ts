@@ -257,41 +257,49 @@ describe("sealed circuits", function () {
         expect(violations(vote.r1cs, witness)).to.not.deep.equal([]);
       });
 
-      /** The wire of the first signal whose name matches (anonymous components have generated names). */
-      const wireMatching = (pattern: RegExp): number => {
-        const found = [...vote.sym.indexOf.entries()].find(([name]) => pattern.test(name));
-        expect(found, `a signal matching ${pattern}`).to.not.equal(undefined);
-        return found![1];
+      type PointWires = readonly [x: number, y: number];
+      /** The wires of the point signal `prefix[0]`, `prefix[1]`: a main signal's name, or a pattern for one inside an anonymous component. */
+      const pointWires = (prefix: string | RegExp): PointWires => {
+        const coordinate = (k: number): number => {
+          if (typeof prefix === "string") return wire(`${prefix}[${k}]`);
+          const found = [...vote.sym.indexOf.entries()].find(([name]) => new RegExp(`${prefix.source}\\[${k}\\]$`).test(name));
+          expect(found, `a signal matching ${prefix}[${k}]`).to.not.equal(undefined);
+          return found![1];
+        };
+        return [coordinate(0), coordinate(1)];
       };
-      const withPoint = (xWire: number, point: Point, yWire = xWire + 1): bigint[] => {
+      const pointOf = ([x, y]: PointWires): Point => ({ x: honest[x], y: honest[y] });
+      const withPoint = ([x, y]: PointWires, point: Point): bigint[] => {
         const witness = [...honest];
-        witness[xWire] = point.x;
-        witness[yWire] = point.y;
+        witness[x] = point.x;
+        witness[y] = point.y;
         return witness;
       };
-      const pointOf = (xWire: number): Point => ({ x: honest[xWire], y: honest[xWire + 1] });
+      const refused = (witness: bigint[]) => expect(violations(vote.r1cs, witness)).to.not.deep.equal([]);
+      /** A signal of option 3's variable-base multiplication. */
+      const inOption3 = (inner: string) => new RegExp(`^main\\.BitEncryption[^.]*\\[3\\]\\.WindowedKeyMul[^.]*\\.${inner}`);
 
       it("the election key's window table has no free entry: 3·4^7·K moved by G or replaced by 2·4^7·K, and the top bit's 4^125·K moved by G", () => {
-        const entry = wire("keyMultiples[7][2][0]");
-        expect(wire("keyMultiples[7][2][1]")).to.equal(entry + 1);
-        expect(violations(vote.r1cs, withPoint(entry, addPoints(pointOf(entry), GENERATOR)))).to.not.deep.equal([]);
-        expect(violations(vote.r1cs, withPoint(entry, pointOf(wire("keyMultiples[7][1][0]"))))).to.not.deep.equal([]);
-        const top = wire("keyTopMultiple[0]");
-        expect(violations(vote.r1cs, withPoint(top, addPoints(pointOf(top), GENERATOR)))).to.not.deep.equal([]);
+        const entry = pointWires("keyMultiples[7][2]");
+        refused(withPoint(entry, addPoints(pointOf(entry), GENERATOR)));
+        refused(withPoint(entry, pointOf(pointWires("keyMultiples[7][1]"))));
+        const top = pointWires("keyTopMultiple");
+        refused(withPoint(top, addPoints(pointOf(top), GENERATOR)));
       });
 
-      it("a window cannot select another entry than its bits name, the bits' product is bound, and the running sum has no free step", () => {
-        const selected = wireMatching(/^main\.BitEncryption[^.]*\[3\]\.WindowedKeyMul[^.]*\.selected\[7\]\[0\]$/);
+      it("a window cannot select another entry than its bits name, nor choose within the other half of the table, and the running sum has no free step", () => {
+        const selected = pointWires(inOption3("selected\\[7\\]"));
         const honestSelection = pointOf(selected);
-        const other = [0, 1, 2].map((k) => pointOf(wire(`keyMultiples[7][${k}][0]`))).find((p) => p.x !== honestSelection.x) ?? IDENTITY;
+        const other = [0, 1, 2].map((k) => pointOf(pointWires(`keyMultiples[7][${k}]`))).find((p) => p.x !== honestSelection.x) ?? IDENTITY;
         expect(other).to.not.deep.equal(honestSelection);
-        expect(violations(vote.r1cs, withPoint(selected, other))).to.not.deep.equal([]);
-        const bothBits = wireMatching(/^main\.BitEncryption[^.]*\[3\]\.WindowedKeyMul[^.]*\.WindowSelect[^.]*\[7\]\.bothBits$/);
-        const flipped = [...honest];
-        flipped[bothBits] = 1n - flipped[bothBits];
-        expect(violations(vote.r1cs, flipped)).to.not.deep.equal([]);
-        const sum = wireMatching(/^main\.BitEncryption[^.]*\[3\]\.WindowedKeyMul[^.]*\.sums\[7\]\[0\]$/);
-        expect(violations(vote.r1cs, withPoint(sum, addPoints(pointOf(sum), GENERATOR)))).to.not.deep.equal([]);
+        refused(withPoint(selected, other));
+        // The choice within the table's upper half (2· or 3·) moved to the lower half's 1·.
+        const high = pointWires(inOption3("WindowSelect[^.]*\\[7\\]\\.high"));
+        const lowerHalf = pointOf(pointWires("keyMultiples[7][0]"));
+        expect(lowerHalf).to.not.deep.equal(pointOf(high));
+        refused(withPoint(high, lowerHalf));
+        const sum = pointWires(inOption3("sums\\[7\\]"));
+        refused(withPoint(sum, addPoints(pointOf(sum), GENERATOR)));
       });
 
       it("the election scope changed (the nullifier is for another election)", () => {

@@ -138,7 +138,7 @@ export function compileSealedCircuit(name: SealedCircuitName, workDir: string, p
 export const SEALED_BUILD_DIR = "circuits/build/sealed";
 export const SEALED_MANIFEST_FILE = `${SEALED_BUILD_DIR}/manifest.json`;
 export const SEALED_CIRCUIT_SOURCES = ["circuits/vote.circom", "circuits/sealedVote.circom", "circuits/sealedDecryption.circom"] as const;
-/** 2^15 fits both circuits (26,840 and 19,033 constraints at 8 options). */
+/** 2^15 fits both circuits (25,840 and 19,033 constraints at 8 options). */
 export const SEALED_PTAU_POWER = 15;
 
 export interface SealedCircuitFiles {
