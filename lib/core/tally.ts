@@ -5,13 +5,9 @@
 import { ZkBallotError } from "./errors";
 import { ballotSelections, type SelectionRule } from "./ballot";
 
-/**
- * A counted ballot: the options it chooses (undefined when the ballot does not decode, so it
- * counts for nothing). `option` is the single-choice form, counted when `selections` is absent.
- */
+/** A counted ballot: the options it chooses (undefined when the ballot does not decode, so it counts for nothing). */
 export interface CountedBallot {
-  readonly selections?: readonly number[] | undefined;
-  readonly option?: number | undefined;
+  readonly selections: readonly number[] | undefined;
 }
 
 /**
@@ -25,8 +21,7 @@ export function recountTally(ballots: Iterable<CountedBallot>, numOptions: numbe
   }
   const recount = new Array<bigint>(numOptions).fill(0n);
   for (const ballot of ballots) {
-    const chosen = ballot.selections ?? (ballot.option === undefined ? [] : [ballot.option]);
-    for (const option of chosen) if (Number.isInteger(option) && option >= 0 && option < numOptions) recount[option]++;
+    for (const option of ballot.selections ?? []) if (Number.isInteger(option) && option >= 0 && option < numOptions) recount[option]++;
   }
   return recount;
 }
