@@ -72,12 +72,15 @@ contract ZkBallot is IZkBallot, Multicall {
 
     /// @dev The fields castVote reads are packed into the first slot. The title and metadata
     /// URI are not stored (they are in ElectionCreated; metadataHash commits to the metadata).
+    /// The selection range comes after voterCount so that the fields before it keep their offsets.
     struct Election {
         Phase phase;
         uint8 numOptions;
         uint64 votingStartsAt;
         uint64 votingEndsAt;
         uint64 voterCount;
+        uint8 minSelections;
+        uint8 maxSelections;
         uint256 voterRollRoot;
         address admin;
         address registrar;
@@ -120,22 +123,14 @@ contract ZkBallot is IZkBallot, Multicall {
 
     /// @inheritdoc IZkBallot
     function createElection(ElectionConfig calldata config) external returns (uint256 electionId) {
-        if (bytes(config.title).length == 0) revert EmptyTitle();
-        if (config.numOptions < MIN_OPTIONS || config.numOptions > MAX_OPTIONS) {
-            revert InvalidOptionCount(config.numOptions, MAX_OPTIONS);
-        }
-        if (config.registrar == address(0)) revert ZeroAddress();
-        bool startsBeforeEnd = config.votingStartsAt == 0 || config.votingEndsAt == 0 ||
-            config.votingStartsAt < config.votingEndsAt;
-        bool endsInFuture = config.votingEndsAt == 0 || config.votingEndsAt > block.timestamp;
-        if (!startsBeforeEnd || !endsInFuture) {
-            revert InvalidVotingWindow(config.votingStartsAt, config.votingEndsAt, block.timestamp);
-        }
+        _checkConfig(config);
 
         electionId = ++electionCount;
         Election storage election = _elections[electionId];
         election.phase = Phase.Registration;
         election.numOptions = config.numOptions;
+        election.minSelections = config.minSelections;
+        election.maxSelections = config.maxSelections;
         election.votingStartsAt = config.votingStartsAt;
         election.votingEndsAt = config.votingEndsAt;
         election.admin = msg.sender;
@@ -148,6 +143,8 @@ contract ZkBallot is IZkBallot, Multicall {
             config.registrar,
             config.title,
             config.numOptions,
+            config.minSelections,
+            config.maxSelections,
             config.metadataURI,
             config.metadataHash,
             config.votingStartsAt,
@@ -265,13 +262,13 @@ contract ZkBallot is IZkBallot, Multicall {
     /// @inheritdoc IZkBallot
     function castVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) external {
         Election storage election = _elections[electionId];
-        (bytes memory rejection, uint256 option) = _checkVote(electionId, election, ballot, nullifier, proof);
+        bytes memory rejection = _checkVote(electionId, election, ballot, nullifier, proof);
         if (rejection.length != 0) _revertWith(rejection);
         // All the gas is forwarded: if the verifier runs out, the whole transaction reverts.
         if (!_verifyVoteProof(election.voterRollRoot, nullifier, electionScope(electionId), ballot, proof, gasleft())) {
             revert InvalidProof(electionId, nullifier);
         }
-        _countVote(electionId, option, ballot, nullifier, proof);
+        _countVote(electionId, ballot, nullifier, proof);
     }
 
     /// @inheritdoc IZkBallot
@@ -286,12 +283,11 @@ contract ZkBallot is IZkBallot, Multicall {
         if (size == 1) return _castOneByOne(submissions);
 
         bytes[] memory rejections = new bytes[](size);
-        uint256[] memory options = new uint256[](size);
         uint256[] memory eligible = new uint256[](size);
         uint256 eligibleCount;
         for (uint256 i = 0; i < size; ++i) {
             VoteSubmission calldata submission = submissions[i];
-            (rejections[i], options[i]) = _checkVote(
+            rejections[i] = _checkVote(
                 submission.electionId,
                 _elections[submission.electionId],
                 submission.ballot,
@@ -312,7 +308,7 @@ contract ZkBallot is IZkBallot, Multicall {
                 emit VoteSkipped(submission.electionId, submission.nullifier, rejections[i]);
                 continue;
             }
-            _countVote(submission.electionId, options[i], submission.ballot, submission.nullifier, submission.proof);
+            _countVote(submission.electionId, submission.ballot, submission.nullifier, submission.proof);
         }
         counted = eligibleCount;
     }
@@ -330,6 +326,8 @@ contract ZkBallot is IZkBallot, Multicall {
         return ElectionView({
             phase: election.phase,
             numOptions: election.numOptions,
+            minSelections: election.minSelections,
+            maxSelections: election.maxSelections,
             votingStartsAt: election.votingStartsAt,
             votingEndsAt: election.votingEndsAt,
             voterCount: election.voterCount,
@@ -373,6 +371,30 @@ contract ZkBallot is IZkBallot, Multicall {
         if (current == Phase.Closed) revert WrongPhase(electionId, Phase.Closed, Phase.Voting);
     }
 
+    /// @dev createElection's checks, in the order its errors are documented.
+    function _checkConfig(ElectionConfig calldata config) private view {
+        if (bytes(config.title).length == 0) revert EmptyTitle();
+        if (config.numOptions < MIN_OPTIONS || config.numOptions > MAX_OPTIONS) {
+            revert InvalidOptionCount(config.numOptions, MAX_OPTIONS);
+        }
+        // max == 0 is refused, unlike in SealedZkBallot: the only valid ballot would be the
+        // blank one, so every election would end with an all-zero tally that decides nothing.
+        if (
+            config.minSelections > config.maxSelections ||
+            config.maxSelections > config.numOptions ||
+            config.maxSelections == 0
+        ) {
+            revert InvalidSelectionRange(config.minSelections, config.maxSelections, config.numOptions);
+        }
+        if (config.registrar == address(0)) revert ZeroAddress();
+        bool startsBeforeEnd = config.votingStartsAt == 0 || config.votingEndsAt == 0 ||
+            config.votingStartsAt < config.votingEndsAt;
+        bool endsInFuture = config.votingEndsAt == 0 || config.votingEndsAt > block.timestamp;
+        if (!startsBeforeEnd || !endsInFuture) {
+            revert InvalidVotingWindow(config.votingStartsAt, config.votingEndsAt, block.timestamp);
+        }
+    }
+
     /// @dev Every rule castVote applies before the proof, as the error it would revert with
     /// (empty when the vote may proceed), so castVotes can skip instead of reverting.
     function _checkVote(
@@ -381,27 +403,27 @@ contract ZkBallot is IZkBallot, Multicall {
         uint256 ballot,
         uint256 nullifier,
         uint256[8] calldata proof
-    ) private view returns (bytes memory rejection, uint256 option) {
+    ) private view returns (bytes memory rejection) {
         Phase phase = election.phase;
-        if (phase == Phase.None) return (abi.encodeWithSelector(ElectionNotFound.selector, electionId), 0);
+        if (phase == Phase.None) return abi.encodeWithSelector(ElectionNotFound.selector, electionId);
         if (phase != Phase.Voting) {
-            return (abi.encodeWithSelector(WrongPhase.selector, electionId, phase, Phase.Voting), 0);
+            return abi.encodeWithSelector(WrongPhase.selector, electionId, phase, Phase.Voting);
         }
         if (block.timestamp < election.votingStartsAt) {
-            return (abi.encodeWithSelector(VotingNotStarted.selector, electionId, election.votingStartsAt), 0);
+            return abi.encodeWithSelector(VotingNotStarted.selector, electionId, election.votingStartsAt);
         }
         if (election.votingEndsAt != 0 && block.timestamp >= election.votingEndsAt) {
-            return (abi.encodeWithSelector(VotingEnded.selector, electionId, election.votingEndsAt), 0);
+            return abi.encodeWithSelector(VotingEnded.selector, electionId, election.votingEndsAt);
         }
-        bool validBallot;
-        (validBallot, option) = _singleChoiceOption(ballot, election.numOptions);
-        if (!validBallot) return (abi.encodeWithSelector(InvalidBallot.selector, electionId, ballot), 0);
-        if (nullifier >= SNARK_SCALAR_FIELD) return (abi.encodeWithSelector(NullifierOutOfField.selector, nullifier), 0);
+        if (!_validBallot(ballot, election.numOptions, election.minSelections, election.maxSelections)) {
+            return abi.encodeWithSelector(InvalidBallot.selector, electionId, ballot);
+        }
+        if (nullifier >= SNARK_SCALAR_FIELD) return abi.encodeWithSelector(NullifierOutOfField.selector, nullifier);
         rejection = _checkProofEncoding(proof);
-        if (rejection.length != 0) return (rejection, 0);
+        if (rejection.length != 0) return rejection;
         uint256 spentInBlock = _nullifierBlocks[electionId][nullifier];
         if (spentInBlock != 0) {
-            return (abi.encodeWithSelector(NullifierAlreadySpent.selector, electionId, nullifier, spentInBlock), 0);
+            return abi.encodeWithSelector(NullifierAlreadySpent.selector, electionId, nullifier, spentInBlock);
         }
     }
 
@@ -419,9 +441,16 @@ contract ZkBallot is IZkBallot, Multicall {
         }
     }
 
-    function _countVote(uint256 electionId, uint256 option, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) private {
+    /// @dev Adds one to every option the (already checked) ballot chooses: one pass per set
+    /// bit, lowest first, so a single-choice ballot costs one tally write as before.
+    function _countVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) private {
         _nullifierBlocks[electionId][nullifier] = block.number;
-        ++_tallies[electionId][option];
+        uint256[MAX_OPTIONS] storage tally = _tallies[electionId];
+        for (uint256 rest = ballot; rest != 0; ) {
+            uint256 withoutLowest = rest & (rest - 1);
+            ++tally[Math.log2(rest ^ withoutLowest)];
+            rest = withoutLowest;
+        }
         emit VoteCast(electionId, nullifier, ballot, proof);
     }
 
@@ -434,7 +463,7 @@ contract ZkBallot is IZkBallot, Multicall {
             VoteSubmission calldata submission = submissions[i];
             uint256 electionId = submission.electionId;
             Election storage election = _elections[electionId];
-            (bytes memory rejection, uint256 option) = _checkVote(
+            bytes memory rejection = _checkVote(
                 electionId,
                 election,
                 submission.ballot,
@@ -457,7 +486,7 @@ contract ZkBallot is IZkBallot, Multicall {
                 emit VoteSkipped(electionId, submission.nullifier, rejection);
                 continue;
             }
-            _countVote(electionId, option, submission.ballot, submission.nullifier, submission.proof);
+            _countVote(electionId, submission.ballot, submission.nullifier, submission.proof);
             ++counted;
         }
     }
@@ -546,9 +575,19 @@ contract ZkBallot is IZkBallot, Multicall {
         }
     }
 
-    /// @dev A single-choice ballot is 2^option with option < numOptions (PROTOCOL.md, "Ballot").
-    function _singleChoiceOption(uint256 ballot, uint8 numOptions) private pure returns (bool valid, uint256 option) {
-        if (ballot == 0 || ballot & (ballot - 1) != 0 || ballot >> numOptions != 0) return (false, 0);
-        return (true, Math.log2(ballot));
+    /// @dev A ballot is a bit set over the options (PROTOCOL.md, "Ballot"): valid iff no bit is
+    /// at or above numOptions and the number of set bits is within [minSelections, maxSelections].
+    /// Single choice (min = max = 1) is exactly "2^option with option < numOptions".
+    function _validBallot(
+        uint256 ballot,
+        uint8 numOptions,
+        uint8 minSelections,
+        uint8 maxSelections
+    ) private pure returns (bool) {
+        if (ballot >> numOptions != 0) return false;
+        // At most MAX_OPTIONS passes: each clears the lowest set bit.
+        uint256 chosen;
+        for (uint256 rest = ballot; rest != 0; rest &= rest - 1) ++chosen;
+        return chosen >= minSelections && chosen <= maxSelections;
     }
 }

@@ -113,6 +113,47 @@ export function parseElectionId(value: string | undefined): bigint {
   return BigInt(value);
 }
 
+/**
+ * `--option` of vote (open and sealed): one option, or several separated by commas (approval),
+ * each an option number or, when `names` are known, an option's name; `none` for a blank ballot. Whether the count fits the
+ * election's selection rule is the library's check (encodeBallot, ballotPlaintexts).
+ */
+export function parseOptionList(value: string, names?: readonly string[]): number[] {
+  const listing = names && `options: ${names.map((n, i) => `${i}=${n}`).join(", ")}`;
+  // "none" is a blank ballot (where the election allows one), unless an option is called that.
+  if (value.trim().toLowerCase() === "none" && !names?.some((name) => name.toLowerCase() === "none")) return [];
+  const parts = value.split(",").map((part) => part.trim());
+  const options = parts.map((part) => {
+    if (/^[0-9]+$/.test(part)) {
+      const option = Number(part);
+      if (names && option >= names.length) throw new CliError(`option ${option} is out of range: this election has options 0 to ${names.length - 1}`, listing);
+      return option;
+    }
+    const index = names ? names.findIndex((name) => name.toLowerCase() === part.toLowerCase()) : -1;
+    if (index >= 0) return index;
+    if (names) throw new CliError(`no option named ${JSON.stringify(part)}`, listing);
+    throw new CliError(`--option must be option numbers separated by commas, got ${JSON.stringify(value)}`, "e.g. --option 2, or --option 0,3 in an approval election");
+  });
+  if (new Set(options).size !== options.length) throw new CliError(`--option names an option twice: ${JSON.stringify(value)}`, "list each chosen option once");
+  return options;
+}
+
+/**
+ * `--min-selections` / `--max-selections` of a create command: integers with
+ * 0 <= min <= max <= options and max >= 1, or a one-line refusal naming the flag.
+ */
+export function parseSelectionFlags(min: string, max: string, options: number): { minSelections: number; maxSelections: number } {
+  const read = (flag: string, value: string) => {
+    if (!/^[0-9]{1,2}$/.test(value)) throw new CliError(`${flag} must be a whole number, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+  const minSelections = read("--min-selections", min);
+  const maxSelections = read("--max-selections", max);
+  if (maxSelections < 1 || maxSelections > options) throw new CliError(`--max-selections must be from 1 to the number of options (${options}), got ${maxSelections}`);
+  if (minSelections > maxSelections) throw new CliError(`--min-selections must be at most --max-selections (${maxSelections}), got ${minSelections}`);
+  return { minSelections, maxSelections };
+}
+
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
 }

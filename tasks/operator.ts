@@ -31,7 +31,7 @@ task("deploy", `Operator: deploy the verifiers (single and batch) and ZkBallot a
 const election = scope("election", "Operator: create and close elections");
 
 election
-  .task("create", `Create an election from a spec file (JSON or YAML: title, options, optional registrar and times).  Example: npx hardhat election create --spec election.yaml ${EXAMPLE_NETWORK}`)
+  .task("create", `Create an election from a spec file (JSON or YAML: title, options, optional minSelections/maxSelections, registrar and times).  Example: npx hardhat election create --spec election.yaml ${EXAMPLE_NETWORK}`)
   .addParam("spec", "path of the election spec file")
   .addOptionalParam("account", "index of the admin account", "0")
   .setAction(
@@ -39,12 +39,14 @@ election
       const { readElectionSpec, encodeElectionMetadata } = await import("../lib/chain/electionSpec");
       const { createElection } = await import("../lib/chain/election");
       const { connectDeployment } = await import("../lib/chain/deployments");
+      const { describeSelectionRule } = await import("../lib/core/ballot");
       const spec = readElectionSpec(args.spec);
       const admin = await signerAt(hre, args.account);
       const { zkBallot } = await connectDeployment(admin);
       const registrar = spec.registrar ?? (await admin.getAddress());
       const { electionId } = await createElection(zkBallot, { ...spec, ...encodeElectionMetadata(spec), numOptions: spec.options.length, registrar });
-      console.log(`election ${electionId} created: "${spec.title}", ${spec.options.length} options, registrar ${registrar}`);
+      const rule = describeSelectionRule({ options: spec.options.length, minSelections: spec.minSelections, maxSelections: spec.maxSelections });
+      console.log(`election ${electionId} created: "${spec.title}", ${spec.options.length} options (${rule}), registrar ${registrar}`);
       console.log(`next: npx hardhat roll publish --election ${electionId} --file roll.csv --network ${hre.network.name}`);
     }),
   );

@@ -35,6 +35,7 @@ task("status", `Anyone: an election's phase, roles, roll and times; without --el
           ["voting starts", status.votingStartsAt ?? "when opened"],
           ["voting ends", status.votingEndsAt ?? "when the admin closes"],
           ["ballots counted", status.ballotsCounted],
+          ["ballot", status.selectionRuleText],
           ["options", status.options.map((o) => `${o.option}=${o.name}`).join(", ")],
         ]),
       );
@@ -50,9 +51,11 @@ task("tally", `Anyone: ballots per option (final once the election is closed).  
       const { readElectionStatus, formatTable } = await import("../lib/chain/results");
       const { zkBallot, record } = await connectDeployment(hre.ethers.provider);
       const status = await readElectionStatus(zkBallot, parseElectionId(args.election), { fromBlock: record.deployBlock });
-      if (args.json) return printJson({ electionId: status.electionId, title: status.title, phase: status.phase, options: status.options, ballotsCounted: status.ballotsCounted });
+      if (args.json) return printJson({ electionId: status.electionId, title: status.title, phase: status.phase, selectionRule: status.selectionRule, options: status.options, ballotsCounted: status.ballotsCounted });
+      // share: of the ballots; an approval ballot counts for each option it chooses, so shares may add up to more than 100%.
       const total = Number(status.ballotsCounted);
       console.log(`${status.title} (election ${status.electionId}, ${status.phase === "Closed" ? "final" : `phase ${status.phase}, not final`})`);
+      console.log(`ballot: ${status.selectionRuleText}${status.selectionRule.maxSelections > 1 ? " (a ballot counts for each option it chooses; shares are of the ballots)" : ""}`);
       console.log(
         formatTable(["#", "option", "votes", "share"], [
           ...status.options.map((o) => [String(o.option), o.name, o.votes, total === 0 ? "-" : `${((100 * Number(o.votes)) / total).toFixed(1)}%`]),

@@ -7,7 +7,7 @@
 import { scope, task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { CliError, EXAMPLE_NETWORK, checkRelayerUrl, command, parseElectionId, signerAt } from "./cli";
+import { CliError, EXAMPLE_NETWORK, checkRelayerUrl, command, parseElectionId, parseOptionList, parseSelectionFlags, signerAt } from "./cli";
 
 async function sealedAt(hre: HardhatRuntimeEnvironment, address: string, account: string | undefined) {
   const signer = await signerAt(hre, account);
@@ -33,12 +33,14 @@ task("sealed", `Sealed elections (ballots encrypted to k-of-n trustees): ${SEALE
   .addOptionalParam("file", "voter roll file, CSV or JSON (publish-roll); re-running resumes where the chain stops")
   .addOptionalParam("title", "election title (create)")
   .addOptionalParam("options", "number of options, 2-8 (create)", "2")
+  .addOptionalParam("minSelections", "fewest options a ballot may choose, 0 allows a blank ballot (create)", "1")
+  .addOptionalParam("maxSelections", "most options a ballot may choose; above 1: approval (create)", "1")
   .addOptionalParam("trustees", "comma-separated trustee addresses (create)")
   .addOptionalParam("threshold", "k: trustees needed to decrypt (create)")
   .addOptionalParam("account", "index of the sending account", "0")
   .addFlag("allowInsecureDevSetup", "DANGER: deploy the development setup to a non-local chain")
   .setAction(
-    command(async (args: { action: string; contract?: string; election?: string; file?: string; title?: string; options: string; trustees?: string; threshold?: string; account: string; allowInsecureDevSetup: boolean }, hre) => {
+    command(async (args: { action: string; contract?: string; election?: string; file?: string; title?: string; options: string; minSelections: string; maxSelections: string; trustees?: string; threshold?: string; account: string; allowInsecureDevSetup: boolean }, hre) => {
       const flow = await import("../lib/sealed/flow/election");
       if (args.action === "deploy") {
         const contract = await flow.deploySealedZkBallot(await signerAt(hre, args.account), { allowInsecureDevSetup: args.allowInsecureDevSetup, log: (line) => console.error(line) });
@@ -51,8 +53,10 @@ task("sealed", `Sealed elections (ballots encrypted to k-of-n trustees): ${SEALE
       if (args.action === "create") {
         if (!args.title || !args.trustees || !args.threshold) throw new CliError("create needs --title, --trustees and --threshold");
         const trustees = args.trustees.split(",").map((a) => a.trim());
-        const { electionId } = await flow.createSealedElection(contract, { title: args.title, numOptions: Number(args.options), minSelections: 1, maxSelections: 1, registrar: await signer.getAddress(), trustees, threshold: Number(args.threshold) });
-        console.log(`sealed election ${electionId} created: ${trustees.length} trustees, threshold ${args.threshold}`);
+        const selections = parseSelectionFlags(args.minSelections, args.maxSelections, Number(args.options));
+        const { describeSelectionRule } = await import("../lib/core/ballot");
+        const { electionId } = await flow.createSealedElection(contract, { title: args.title, numOptions: Number(args.options), ...selections, registrar: await signer.getAddress(), trustees, threshold: Number(args.threshold) });
+        console.log(`sealed election ${electionId} created: ${describeSelectionRule({ options: Number(args.options), ...selections })}, ${trustees.length} trustees, threshold ${args.threshold}`);
         console.log(`next, each trustee: npx hardhat trustee keygen --contract ${args.contract} --election ${electionId} --account <i> --out trustee.key ${EXAMPLE_NETWORK}`);
         return;
       }
@@ -154,11 +158,6 @@ scope("sealed-tally", "Sealed tally: finalize")
 // Voter: cast a sealed ballot, or challenge one (Benaloh) and check it with an independent command.
 const sealedVote = scope("sealed-vote", "Voter in a sealed election: cast, or challenge a prepared ballot and check it (Benaloh)");
 
-function parseSelection(value: string): number[] {
-  const selected = value.split(",").map((part) => part.trim());
-  if (selected.some((part) => !/^\d+$/.test(part))) throw new CliError(`--option must be option numbers separated by commas, got ${JSON.stringify(value)}`, "e.g. --option 2, or --option 0,3 in an approval election");
-  return selected.map(Number);
-}
 
 sealedVote
   .task("cast", `Prove and cast your sealed ballot (fresh randomness; a challenged ballot is never cast), through a relayer (--relayer URL: no account of yours on-chain) or from an account (--account N).  Example: npx hardhat sealed-vote cast --contract 0x.. --election 1 --identity alice --option 2 --relayer http://127.0.0.1:8645 ${EXAMPLE_NETWORK}`)
@@ -174,7 +173,7 @@ sealedVote
       const { readSealedVotingContext } = await import("../lib/sealed/flow/voter");
       const electionId = parseElectionId(args.election);
       if (args.relayer !== undefined && args.account !== undefined) throw new CliError("choose one of --relayer and --account, not both", "--relayer submits for you; --account sends from your own account");
-      const selected = parseSelection(args.option);
+      const selected = parseOptionList(args.option);
       const voter = await loadIdentity(resolveIdentityPath(args.identity));
       if (args.relayer !== undefined) return castSealedViaRelayer(hre, { ...args, relayer: checkRelayerUrl(args.relayer) }, electionId, voter, selected);
       const { castSealedVote } = await import("../lib/sealed/flow/election");
@@ -216,7 +215,7 @@ sealedVote
       const electionId = parseElectionId(args.election);
       const { contract } = await sealedAt(hre, args.contract, undefined);
       if (fs.existsSync(args.out)) throw new CliError(`${args.out} already exists; refusing to overwrite it`, "choose another --out");
-      const challenge = prepareChallengedBallot(await readSealedVotingContext(contract, electionId), parseSelection(args.option));
+      const challenge = prepareChallengedBallot(await readSealedVotingContext(contract, electionId), parseOptionList(args.option));
       fs.writeFileSync(args.out, serializeSealedChallenge(challenge), { flag: "wx" });
       console.log(`challenged ballot for option(s) ${challenge.selected.join(", ")} written to ${args.out}; it is discarded, never cast`);
       console.log(`check it on another device: npx hardhat sealed-vote check --challenge ${args.out} ${EXAMPLE_NETWORK}`);

@@ -3,7 +3,7 @@ import type { Signer } from "ethers";
 import { scope, task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { CliError, EXAMPLE_NETWORK, checkRelayerUrl, command, parseElectionId, printJson, signerAt } from "./cli";
+import { CliError, EXAMPLE_NETWORK, checkRelayerUrl, command, parseElectionId, parseOptionList, printJson, signerAt } from "./cli";
 
 const IDENTITY_PARAM = "your identity: a name (alice: ~/.zkballot/identities/alice.identity.json) or a path";
 
@@ -63,7 +63,7 @@ task(
 )
   .addParam("election", "election id")
   .addParam("identity", IDENTITY_PARAM)
-  .addParam("option", "option number (0, 1, ...) or option name")
+  .addParam("option", "option number (0, 1, ...) or option name; several, comma-separated, in an approval election")
   .addOptionalParam("rollFile", "roll file (from `roll export`) instead of reading every roll event; checked against the chain")
   .addOptionalParam("relayer", "URL of a zkballot relayer: it submits the ballot, so no account of yours appears on-chain (the private path)")
   .addOptionalParam("account", "send the transaction yourself from the network's account N (a local node's unlocked accounts)")
@@ -89,7 +89,8 @@ task(
       // Phase and window first, before the roll is read and the proof made, each refusal naming the real state.
       const [election, latest] = await Promise.all([zkBallot.getElection(electionId), zkBallot.runner!.provider!.getBlock("latest")]);
       assertVotingAllowed(electionId, election, BigInt(latest!.timestamp));
-      const option = resolveOption(args.option, status.options.map((o) => o.name));
+      const option = parseOptionList(args.option, status.options.map((o) => o.name));
+      const chosen = describeChoice(option, option.map((i) => status.options[i].name).join(", "));
       let commitments: bigint[];
       if (args.rollFile) {
         commitments = readVoterRollFile(args.rollFile);
@@ -111,7 +112,7 @@ task(
         console.log(`relayer accepted the ballot: receipt ${accepted.receiptId}`);
         const final = await waitForRelayedBallot(args.relayer, accepted.receiptId, prepared, { retry, onStatus: (receipt) => console.error(`relayer: ${receipt.status}`) });
         if (final.status === "rejected") throw new CliError(`the relayer's transaction did not count the ballot: ${final.reason ?? "no reason given"}`);
-        console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${final.blockNumber}, tx ${final.transactionHash}, via relayer (${final.status === "final" ? "final" : "included; final after the relayer's confirmation depth"})`);
+        console.log(`ballot cast in election ${electionId}: ${chosen}, block ${final.blockNumber}, tx ${final.transactionHash}, via relayer (${final.status === "final" ? "final" : "included; final after the relayer's confirmation depth"})`);
       } else {
         const from = await sender!.getAddress();
         const role = [from === status.admin && "admin", from === status.registrar && "registrar"].filter(Boolean).join(" and ");
@@ -120,7 +121,7 @@ task(
             "For anonymity send from an account with no link to you, or use --relayer.",
         );
         const receipt = await castPreparedBallot(zkBallot, prepared);
-        console.log(`ballot cast in election ${electionId}: option ${option} (${status.options[option].name}), block ${receipt.blockNumber}, tx ${receipt.hash}, ${receipt.gasUsed} gas`);
+        console.log(`ballot cast in election ${electionId}: ${chosen}, block ${receipt.blockNumber}, tx ${receipt.hash}, ${receipt.gasUsed} gas`);
       }
       console.log(`check it any time: npx hardhat my-ballot --election ${electionId} --identity ${args.identity} --network ${hre.network.name}`);
     }),
@@ -170,15 +171,10 @@ async function chooseBallotSender(hre: HardhatRuntimeEnvironment, args: { relaye
   return walletFromEnv(args.privateKeyEnv!, hre.ethers.provider);
 }
 
-function resolveOption(value: string, names: string[]): number {
-  if (/^[0-9]+$/.test(value)) {
-    const option = Number(value);
-    if (option >= names.length) throw new CliError(`option ${option} is out of range: this election has options 0 to ${names.length - 1}`, `options: ${names.map((n, i) => `${i}=${n}`).join(", ")}`);
-    return option;
-  }
-  const index = names.findIndex((name) => name.toLowerCase() === value.trim().toLowerCase());
-  if (index < 0) throw new CliError(`no option named ${JSON.stringify(value)}`, `options: ${names.map((n, i) => `${i}=${n}`).join(", ")}`);
-  return index;
+/** "option 2 (Abstain)", "options 0, 2 (Yes, Abstain)", "no option (a blank ballot)"; `names`: the chosen options' names. */
+function describeChoice(options: readonly number[], names: string): string {
+  if (options.length === 0) return "no option (a blank ballot)";
+  return `${options.length === 1 ? "option" : "options"} ${options.join(", ")} (${names})`;
 }
 
 task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof and is counted (in a sealed election: in the encrypted totals).  Example: npx hardhat my-ballot --election 1 --identity alice ${EXAMPLE_NETWORK}`)
@@ -199,7 +195,7 @@ task("my-ballot", `Voter: check that your ballot is on-chain, has a valid proof 
         console.log(`no ballot from this identity in election ${args.election} (nullifier ${report.nullifier})`);
         return;
       }
-      console.log(`your ballot: option ${report.record.option} (${report.record.optionName})`);
+      console.log(`your ballot: ${describeChoice(report.record.selections ?? [], report.record.optionName)}`);
       console.log(`recorded in block ${report.record.blockNumber}, tx ${report.record.transactionHash}`);
       console.log(`proof re-verified off-chain: ${report.proofVerifiedOffChain ? "valid" : "INVALID"}`);
       if (report.proofProblem) console.log(`  ${report.proofProblem.code}: ${report.proofProblem.message}`);

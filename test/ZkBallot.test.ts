@@ -36,10 +36,12 @@ const GAS = { gasLimit: 3_000_000 };
 
 type ElectionConfigInput = Parameters<ZkBallot["createElection"]>[0];
 
-function config(registrar: string, overrides: Partial<{ title: string; numOptions: number; metadataURI: string; metadataHash: string; registrar: string; votingStartsAt: number | bigint; votingEndsAt: number | bigint }> = {}): ElectionConfigInput {
+function config(registrar: string, overrides: Partial<{ title: string; numOptions: number; minSelections: number; maxSelections: number; metadataURI: string; metadataHash: string; registrar: string; votingStartsAt: number | bigint; votingEndsAt: number | bigint }> = {}): ElectionConfigInput {
   return {
     title: TITLE,
     numOptions: NUM_OPTIONS,
+    minSelections: 1,
+    maxSelections: 1,
     metadataURI: METADATA_URI,
     metadataHash: METADATA_HASH,
     registrar,
@@ -260,19 +262,20 @@ describe("ZkBallot", function () {
       const end = now + 200;
       await expect(zkBallot.connect(admin).createElection(config(registrar.address, { votingStartsAt: start, votingEndsAt: end })))
         .to.emit(zkBallot, "ElectionCreated")
-        .withArgs(1n, admin.address, registrar.address, TITLE, NUM_OPTIONS, METADATA_URI, METADATA_HASH, start, end);
+        .withArgs(1n, admin.address, registrar.address, TITLE, NUM_OPTIONS, 1, 1, METADATA_URI, METADATA_HASH, start, end);
       expect(await zkBallot.electionCount()).to.equal(1n);
 
       // anyone can create an election and becomes its admin; ids increment
       await expect(zkBallot.connect(outsider).createElection(config(admin.address, { title: "second", numOptions: 2, metadataURI: "", metadataHash: ZeroHash })))
         .to.emit(zkBallot, "ElectionCreated")
-        .withArgs(2n, outsider.address, admin.address, "second", 2, "", ZeroHash, 0, 0);
+        .withArgs(2n, outsider.address, admin.address, "second", 2, 1, 1, "", ZeroHash, 0, 0);
       expect(await zkBallot.electionCount()).to.equal(2n);
       expect(await zkBallot.createElection.staticCall(config(registrar.address))).to.equal(3n);
 
       const election = await zkBallot.getElection(1n);
       expect(election.phase).to.equal(BigInt(Phase.Registration));
       expect(election.numOptions).to.equal(BigInt(NUM_OPTIONS));
+      expect([election.minSelections, election.maxSelections]).to.deep.equal([1n, 1n]);
       expect(election.votingStartsAt).to.equal(BigInt(start));
       expect(election.votingEndsAt).to.equal(BigInt(end));
       expect(election.voterCount).to.equal(0n);
@@ -1123,5 +1126,115 @@ describe("ZkBallot: idempotent roll batches and castVotes", function () {
     expect(await zkBallot.tallies(A)).to.deep.equal([0n, 1n, 0n, 0n]);
     expectGasHardfork();
     expect(receipt.gasUsed).to.be.lessThan(300_000n + 400_000n);
+  });
+});
+
+/**
+ * Approval elections: election 1 (AP) lets a ballot choose 1 to 3 of 4 options, election 2 (BL)
+ * 0 to 2 (a blank ballot is valid). Same roll; real proofs of approval ballots.
+ */
+async function approvalFixture() {
+  const base = await deployFixture();
+  const { zkBallot, admin, registrar } = base;
+  const voters: VoterIdentity[] = [];
+  for (let i = 1; i <= 4; i++) voters.push(await identityFromSecret(BigInt(keccakText(`zkballot approval voter ${i}`)) >> 4n));
+  const roll = await VoterRoll.build(voters.map((voter) => voter.voterCommitment), { depth: ROLL_DEPTH });
+  await zkBallot.connect(admin).createElection(config(registrar.address, { title: "AP", minSelections: 1, maxSelections: 3 }));
+  await zkBallot.connect(admin).createElection(config(registrar.address, { title: "BL", minSelections: 0, maxSelections: 2 }));
+  const [AP, BL] = [1n, 2n];
+  for (const id of [AP, BL]) {
+    await zkBallot.connect(registrar).publishVoterCommitments(id, 0, voters.map((voter) => voter.voterCommitment));
+    await zkBallot.connect(registrar).openVoting(id, roll.root);
+  }
+  const prove = (electionId: bigint, voter: number, options: number[]) => prepareBallot({ zkBallot, electionId, identity: voters[voter], option: options, voterRoll: roll });
+  const ap0 = await prove(AP, 0, [0, 2]); // ballot 5
+  const ap1 = await prove(AP, 1, [1, 2, 3]); // ballot 14
+  const ap2 = await prove(AP, 2, [2]); // ballot 4
+  const blank = await prove(BL, 0, []); // ballot 0
+  return { ...base, voters, roll, AP, BL, ap0, ap1, ap2, blank };
+}
+
+describe("ZkBallot: approval elections (minSelections, maxSelections)", function () {
+  after(() => releaseSnarkjs());
+
+  const entry = (prepared: PreparedBallot, proof: bigint[] = prepared.proof) => ({ electionId: prepared.electionId, ballot: prepared.ballot, nullifier: prepared.nullifier, proof: proof as SolidityProof });
+
+  it("InvalidSelectionRange for min > max, max > numOptions and max = 0; the edges of the range pass", async () => {
+    const { zkBallot, registrar } = await loadFixture(deployFixture);
+    for (const [min, max] of [[2, 1], [1, 5], [0, 5], [0, 0], [3, 0]]) {
+      await expect(zkBallot.createElection(config(registrar.address, { minSelections: min, maxSelections: max })), `[${min}, ${max}]`)
+        .to.be.revertedWithCustomError(zkBallot, "InvalidSelectionRange")
+        .withArgs(min, max, NUM_OPTIONS);
+    }
+    // the option count is judged first, as in SealedZkBallot
+    await expect(zkBallot.createElection(config(registrar.address, { numOptions: 1, minSelections: 2, maxSelections: 1 }))).to.be.revertedWithCustomError(zkBallot, "InvalidOptionCount");
+    for (const [min, max] of [[0, 1], [0, NUM_OPTIONS], [NUM_OPTIONS, NUM_OPTIONS], [1, 1]]) {
+      await expect(zkBallot.createElection(config(registrar.address, { minSelections: min, maxSelections: max })), `[${min}, ${max}]`).to.emit(zkBallot, "ElectionCreated");
+    }
+    expect(await zkBallot.electionCount()).to.equal(4n);
+  });
+
+  it("ElectionCreated and getElection carry the selection range", async () => {
+    const { zkBallot, admin, registrar } = await loadFixture(deployFixture);
+    await expect(zkBallot.connect(admin).createElection(config(registrar.address, { minSelections: 0, maxSelections: 3 })))
+      .to.emit(zkBallot, "ElectionCreated")
+      .withArgs(1n, admin.address, registrar.address, TITLE, NUM_OPTIONS, 0, 3, METADATA_URI, METADATA_HASH, 0, 0);
+    const election = await zkBallot.getElection(1n);
+    expect([election.numOptions, election.minSelections, election.maxSelections]).to.deep.equal([BigInt(NUM_OPTIONS), 0n, 3n]);
+  });
+
+  it("InvalidBallot for too few, too many and a bit at or above numOptions, before the proof is looked at", async () => {
+    const { zkBallot, outsider, AP, BL, ap0 } = await loadFixture(approvalFixture);
+    const asOutsider = zkBallot.connect(outsider);
+    const refused = [
+      [AP, 0n], // blank where min is 1
+      [AP, 0b1111n], // four chosen, max 3
+      [AP, 0b10001n], // option 4 does not exist
+      [AP, 1n << 32n],
+      [BL, 0b111n], // three chosen, max 2
+      [BL, 0b10000n], // blank otherwise, but a bit beyond the options
+    ] as const;
+    for (const [electionId, ballot] of refused) {
+      await expect(cast(asOutsider, ap0, { electionId, ballot }), `election ${electionId} ballot ${ballot}`).to.be.revertedWithCustomError(zkBallot, "InvalidBallot").withArgs(electionId, ballot);
+    }
+    // within the range the ballot rule passes and the proof decides (ap0's proof is for ballot 5)
+    await expect(cast(asOutsider, ap0, { ballot: 0b111n })).to.be.revertedWithCustomError(zkBallot, "InvalidProof");
+  });
+
+  it("castVote adds one to every chosen option; a blank ballot is counted (nullifier spent) where min is 0", async () => {
+    const { zkBallot, admin, outsider, AP, BL, ap0, ap1, ap2, blank } = await loadFixture(approvalFixture);
+    const asOutsider = zkBallot.connect(outsider);
+    await expect(cast(asOutsider, ap0)).to.emit(zkBallot, "VoteCast").withArgs(AP, ap0.nullifier, 0b101n, ap0.proof);
+    await cast(asOutsider, ap1);
+    await cast(asOutsider, ap2);
+    expect(await zkBallot.tallies(AP)).to.deep.equal([1n, 1n, 3n, 1n]);
+
+    await expect(cast(asOutsider, blank)).to.emit(zkBallot, "VoteCast").withArgs(BL, blank.nullifier, 0n, blank.proof);
+    expect(await zkBallot.tallies(BL)).to.deep.equal([0n, 0n, 0n, 0n]);
+    expect(await zkBallot.nullifierSpentInBlock(BL, blank.nullifier)).to.not.equal(0n);
+    await expect(cast(asOutsider, blank)).to.be.revertedWithCustomError(zkBallot, "NullifierAlreadySpent");
+    await expect(zkBallot.connect(admin).closeElection(AP)).to.emit(zkBallot, "ElectionClosed").withArgs(AP, admin.address, [1n, 1n, 3n, 1n]);
+  });
+
+  it("castVotes counts approval ballots alike on the batch path and on the one-by-one fallback", async () => {
+    const { zkBallot, relayer, AP, BL, ap0, ap1, ap2, blank } = await loadFixture(approvalFixture);
+    const batch = [entry(ap0), entry(ap1), entry(ap2), entry(blank), { ...entry(ap2), ballot: 0n }];
+    const receipt = (await (await zkBallot.connect(relayer).castVotes(batch)).wait())!;
+    const skipped = receipt.logs.map((log) => zkBallot.interface.parseLog(log)).filter((event) => event?.name === "VoteSkipped");
+    expect(skipped.map((event) => zkBallot.interface.parseError(event!.args.reason as string)!.name)).to.deep.equal(["InvalidBallot"]);
+    expect(await zkBallot.tallies(AP)).to.deep.equal([1n, 1n, 3n, 1n]);
+    expect(await zkBallot.tallies(BL)).to.deep.equal([0n, 0n, 0n, 0n]);
+    // four proofs in one batch verification (~190k + ~52k a proof), not four single ones (~210k each)
+    expectGasHardfork();
+    expect(receipt.gasUsed).to.be.lessThan(4n * 210_000n);
+
+    const { zkBallot: fresh, relayer: freshRelayer } = await loadFixture(approvalFixture);
+    const tampered = [...ap1.proof];
+    tampered[7] += 1n;
+    const fallback = (await (await fresh.connect(freshRelayer).castVotes([entry(ap0), entry(ap1, tampered), entry(ap2), entry(blank)])).wait())!;
+    const reasons = fallback.logs.map((log) => fresh.interface.parseLog(log)).filter((event) => event?.name === "VoteSkipped");
+    expect(reasons.map((event) => event!.args.nullifier)).to.deep.equal([ap1.nullifier]);
+    expect(await fresh.tallies(AP)).to.deep.equal([1n, 0n, 2n, 0n]);
+    expect(fallback.gasUsed).to.be.greaterThan(4n * 210_000n);
   });
 });

@@ -197,8 +197,10 @@ function lyingElectionView(zkBallot: ZkBallot, electionId: bigint, fields: Recor
     return zkBallot.interface.encodeFunctionResult("getElection", [view]);
   };
 }
-const VIEW_VOTER_COUNT = 4;
-const VIEW_VOTER_ROLL_DIGEST = 8;
+/** A field's index in ElectionView, by name (the struct may gain fields). */
+const viewField = (name: string) => ZkBallot__factory.createInterface().getFunction("getElection").outputs[0].components!.findIndex((field) => field.name === name);
+const VIEW_VOTER_COUNT = viewField("voterCount");
+const VIEW_VOTER_ROLL_DIGEST = viewField("voterRollDigest");
 
 // ----------------------------------------------------------------------------------- fixture
 
@@ -226,7 +228,7 @@ async function adversaryFixture() {
   const rollB = await VoterRoll.build(commitmentsOf([0, 1, 5]), { depth: ROLL_DEPTH });
   const partialRoll = await VoterRoll.build(commitmentsOf([0, 1]), { depth: ROLL_DEPTH });
 
-  const config = (title: string) => ({ title, numOptions: NUM_OPTIONS, metadataURI: "", metadataHash: keccakText(title), registrar: registrar.address, votingStartsAt: 0, votingEndsAt: 0 });
+  const config = (title: string) => ({ title, numOptions: NUM_OPTIONS, minSelections: 1, maxSelections: 1, metadataURI: "", metadataHash: keccakText(title), registrar: registrar.address, votingStartsAt: 0, votingEndsAt: 0 });
   const asRegistrar = zkBallot.connect(registrar);
   for (const title of ["A", "B", "P", "REG"]) await zkBallot.connect(admin).createElection(config(title));
   const [A, B, P, REG] = [1n, 2n, 3n, 4n];
@@ -576,7 +578,7 @@ describe("adversarial", function () {
 
       // A verifier address with no code at all (an account, or a typo).
       const nowhere = await new ZkBallot__factory(admin).deploy(outsider.address, outsider.address, ROLL_DEPTH);
-      await nowhere.connect(admin).createElection({ title: "no verifier", numOptions: NUM_OPTIONS, metadataURI: "", metadataHash: keccakText("x"), registrar: registrar.address, votingStartsAt: 0, votingEndsAt: 0 });
+      await nowhere.connect(admin).createElection({ title: "no verifier", numOptions: NUM_OPTIONS, minSelections: 1, maxSelections: 1, metadataURI: "", metadataHash: keccakText("x"), registrar: registrar.address, votingStartsAt: 0, votingEndsAt: 0 });
       await nowhere.connect(registrar).publishVoterCommitments(1n, 0, [1n]);
       await nowhere.connect(registrar).openVoting(1n, rollA.root);
       await expect(cast(nowhere.connect(relayer), vote, {}, GAS)).to.be.reverted;
@@ -628,7 +630,7 @@ describe("adversarial", function () {
         await expectRevert(as.openVoting(A, rollA.root + 1n));
         await expectRevert(as.openVoting(A, rollA.root));
         await expect(as.setRegistrar(A, caller.address)).to.be.revertedWithCustomError(zkBallot, caller === admin ? "WrongPhase" : "NotAdmin");
-        await as.createElection({ title: "decoy", numOptions: 2, metadataURI: "", metadataHash: keccakText("decoy"), registrar: caller.address, votingStartsAt: 0, votingEndsAt: 0 });
+        await as.createElection({ title: "decoy", numOptions: 2, minSelections: 1, maxSelections: 1, metadataURI: "", metadataHash: keccakText("decoy"), registrar: caller.address, votingStartsAt: 0, votingEndsAt: 0 });
       }
       // Even a new admin (the role may change hands during voting) has no such power.
       await zkBallot.connect(admin).transferAdmin(A, outsider.address);
@@ -641,7 +643,7 @@ describe("adversarial", function () {
       const { zkBallot, admin, registrar, outsider, A, REG } = await loadFixture(adversaryFixture);
       // The outsider creates its own election: admin there, and its own registrar.
       const own = (await zkBallot.electionCount()) + 1n;
-      await zkBallot.connect(outsider).createElection({ title: "mine", numOptions: 2, metadataURI: "", metadataHash: keccakText("mine"), registrar: outsider.address, votingStartsAt: 0, votingEndsAt: 0 });
+      await zkBallot.connect(outsider).createElection({ title: "mine", numOptions: 2, minSelections: 1, maxSelections: 1, metadataURI: "", metadataHash: keccakText("mine"), registrar: outsider.address, votingStartsAt: 0, votingEndsAt: 0 });
       const asOutsider = zkBallot.connect(outsider);
       await asOutsider.publishVoterCommitments(own, 0, [42n]); // its own election works for it
       for (const victim of [A, REG]) {
@@ -663,7 +665,7 @@ describe("adversarial", function () {
       const { zkBallot, admin, registrar, relayer, rollA, a0 } = await loadFixture(adversaryFixture);
       const id = (await zkBallot.electionCount()) + 1n;
       const end = (await time.latest()) + 1_000;
-      await zkBallot.connect(admin).createElection({ title: "late", numOptions: NUM_OPTIONS, metadataURI: "", metadataHash: keccakText("late"), registrar: registrar.address, votingStartsAt: 0, votingEndsAt: end });
+      await zkBallot.connect(admin).createElection({ title: "late", numOptions: NUM_OPTIONS, minSelections: 1, maxSelections: 1, metadataURI: "", metadataHash: keccakText("late"), registrar: registrar.address, votingStartsAt: 0, votingEndsAt: end });
       await zkBallot.connect(registrar).publishVoterCommitments(id, 0, [1n, 2n]);
       await time.increaseTo(end);
       await expect(zkBallot.connect(registrar).openVoting(id, rollA.root, GAS)).to.be.revertedWithCustomError(zkBallot, "VotingEnded").withArgs(id, end);
@@ -847,7 +849,7 @@ describe("adversarial", function () {
 
       // An RPC that hides the voter's earlier ballot cannot make them prove and send a doomed second one unawares.
       const hiding = hostileProvider({ logs: (logs) => logs.filter((log) => log.topics[2] !== toHex32(nullifier)) });
-      await expectError(() => prepareBallot({ zkBallot: zkBallot.connect(hiding), electionId: A, identity: voters[3], option: 2, voterRoll: rollA }), "EVENT_DECODE", /returned 0 VoteCast events but the tally counts 1 ballots/);
+      await expectError(() => prepareBallot({ zkBallot: zkBallot.connect(hiding), electionId: A, identity: voters[3], option: 2, voterRoll: rollA }), "EVENT_DECODE", /returned 0 VoteCast events, which do not add up to the tally/);
     });
 
     it("a deployment record that names another contract is refused with a clear error before anything is sent (F5)", async () => {

@@ -164,7 +164,7 @@ describe("auditor", function () {
     const asAdmin = (fn: string, args: unknown[]) => adminWallet.forward(target, iface.encodeFunctionData(fn, args)).then((tx) => tx.wait());
     const asRegistrar = (fn: string, args: unknown[]) => registrarWallet.forward(target, iface.encodeFunctionData(fn, args)).then((tx) => tx.wait());
 
-    await asAdmin("createElection", [{ title: "Run by a multisig", numOptions: 2, metadataURI: "", metadataHash: keccak256("0x"), registrar: registrar.address, votingStartsAt: 0, votingEndsAt: 0 }]);
+    await asAdmin("createElection", [{ title: "Run by a multisig", numOptions: 2, minSelections: 1, maxSelections: 1, metadataURI: "", metadataHash: keccak256("0x"), registrar: registrar.address, votingStartsAt: 0, votingEndsAt: 0 }]);
     const electionId = await zkBallot.electionCount();
     expect((await zkBallot.getElection(electionId)).admin).to.equal(adminAddress);
     await asAdmin("setRegistrar", [electionId, registrarAddress]);
@@ -479,6 +479,73 @@ describe("auditor building blocks", function () {
     const first = await auditElection({ provider: recording, contractAddress: await zkBallot.getAddress(), electionId: one.electionId, fromBlock: 0 });
     expect(check(first, "unexplained").evidence).to.include({ logsOfThisElection: 4, logsFetched: 6 });
     expect(check(first, "voter-roll").evidence.batches).to.equal(3);
+  });
+  describe("approval elections", function () {
+    this.timeout(300_000);
+    // Election slot 0 after voterCount: minSelections at bit 208, maxSelections at bit 216.
+    const MAX_SELECTIONS_SHIFT = 216n;
+    const audit = (zkBallot: ZkBallot, electionId: bigint) => zkBallot.getAddress().then((contractAddress) => auditElection({ provider: ethers.provider, contractAddress, electionId }));
+
+    /** Four options, choose 0 to 2: ballots [0, 2], [2], blank, cast by a relayer. */
+    async function approvalFixture() {
+      const [operator, registrar, relayer] = await ethers.getSigners();
+      const zkBallot = await deployZkBallot(operator);
+      const { electionId } = await createElection(zkBallot, { title: "Approve", numOptions: 4, minSelections: 0, maxSelections: 2, registrar: registrar.address });
+      const voters: VoterIdentity[] = [];
+      for (let i = 0; i < 4; i++) voters.push(await createIdentity());
+      await publishVoterRoll(zkBallot.connect(registrar), electionId, voters.map((v) => v.voterCommitment));
+      await openVoting(zkBallot.connect(registrar), electionId);
+      const voterRoll = await VoterRoll.build(await fetchVoterRoll(zkBallot, electionId));
+      const asRelayer = zkBallot.connect(relayer);
+      for (const [i, options] of [[0, 2], [2], []].entries()) {
+        await castPreparedBallot(asRelayer, await prepareBallot({ zkBallot: asRelayer, electionId, identity: voters[i], option: options, voterRoll }));
+      }
+      return { zkBallot, electionId, voters, voterRoll, relayer };
+    }
+
+    it("passes: every chosen option counted once, the blank ballot verified and counted for none; my-ballot names the choices", async () => {
+      const { zkBallot, electionId, voters } = await loadFixture(approvalFixture);
+      await closeElection(zkBallot, electionId);
+      const report = await audit(zkBallot, electionId);
+      expect(report.result.ok, formatAuditSummary(report)).to.equal(true);
+      expect(check(report, "tally").evidence).to.deep.include({ recount: ["1", "0", "2", "0"], onChain: ["1", "0", "2", "0"], final: ["1", "0", "2", "0"] });
+      expect(check(report, "ballots").evidence.verified).to.equal(3);
+      expect(report.election).to.include({ minSelections: 0, maxSelections: 2 });
+      expect(report.ballots.map((b) => [b.selections, b.option, b.verified])).to.deep.equal([[[0, 2], null, true], [[2], 2, true], [[], null, true]]);
+      const html = renderAuditHtml(report, ["a", "b", "c", "d"]);
+      expect(html).to.include("0 (a), 2 (c)").and.to.include("(blank)");
+
+      const mine = await checkMyBallot(zkBallot, electionId, voters[0]);
+      expect(mine).to.include({ voted: true, proofVerifiedOffChain: true, countedInTally: true });
+      expect(mine.record).to.include({ optionName: "option 0, option 2" });
+      expect(mine.record?.selections).to.deep.equal([0, 2]);
+    });
+
+    it("fails the tally check when a tally slot is corrupted, and the ballot check for a ballot outside the election's range", async () => {
+      const { zkBallot, electionId, voters, voterRoll, relayer } = await loadFixture(approvalFixture);
+      const address = await zkBallot.getAddress();
+      await setStorage(address, mappingSlot(electionId, TALLIES_SLOT) + 1n, 5n); // option 1
+      const corrupted = await audit(zkBallot, electionId);
+      expectOnlyFailures(corrupted, ["tally"]);
+      expect(check(corrupted, "tally").findings[0].message).to.match(/on-chain tally \[1, 5, 2, 0\] differs from the recount of verified ballots \[1, 0, 2, 0\]/);
+      expect(check(corrupted, "ballots").status).to.equal("pass");
+      await setStorage(address, mappingSlot(electionId, TALLIES_SLOT) + 1n, 0n);
+
+      // Widen the range in storage so the contract takes a ballot of three options, then put it back.
+      const electionSlot = mappingSlot(electionId, ELECTIONS_SLOT);
+      const packed = await getStorage(address, electionSlot);
+      expect((packed >> MAX_SELECTIONS_SHIFT) & 0xffn).to.equal(2n);
+      await setStorage(address, electionSlot, (packed & ~(0xffn << MAX_SELECTIONS_SHIFT)) | (3n << MAX_SELECTIONS_SHIFT));
+      const three = await prepareBallot({ zkBallot: zkBallot.connect(relayer), electionId, identity: voters[3], option: [0, 1, 3], voterRoll });
+      const receipt = await castPreparedBallot(zkBallot.connect(relayer), three);
+      await setStorage(address, electionSlot, packed);
+      const report = await audit(zkBallot, electionId);
+      expectOnlyFailures(report, ["ballots", "tally"]);
+      const finding = check(report, "ballots").findings[0];
+      expect(finding.message).to.equal("ballot 11 is not valid where voters choose up to 2 of 4 options");
+      expect(finding.transactionHash).to.equal(receipt.hash);
+      expect(check(report, "tally").evidence.recount).to.deep.equal(["1", "0", "2", "0"]);
+    });
   });
 });
 

@@ -81,7 +81,7 @@ describe("browser-safe core (lib/index.ts)", function () {
     expect(await core.computeNullifier(secret, scope)).to.equal(await computeNullifier(secret, scope));
     const commitments = [await computeVoterCommitment(secret), await computeVoterCommitment(secret + 1n)];
     expect((await core.VoterRoll.build(commitments, { depth: 4 })).root).to.equal((await VoterRoll.build(commitments, { depth: 4 })).root);
-    const input = { electionId: 1n, election: { phase: Phase.Voting, numOptions: 3, votingStartsAt: 0n, votingEndsAt: 100n }, now: 100n, ballot: 2n, nullifier: 5n };
+    const input = { electionId: 1n, election: { phase: Phase.Voting, numOptions: 3, minSelections: 1, maxSelections: 1, votingStartsAt: 0n, votingEndsAt: 100n }, now: 100n, ballot: 2n, nullifier: 5n };
     expect(core.checkVote(input)).to.deep.equal(checkVote(input));
     expect(checkVote(input)).to.deep.equal({ accepted: false, rejection: { error: "VotingEnded", electionId: 1n, votingEndsAt: 100n } });
   });
@@ -110,7 +110,8 @@ describe("browser-safe core (lib/index.ts)", function () {
     const empty = "0x" + "00".repeat(32);
     const commitments = [await computeVoterCommitment(1n), await computeVoterCommitment(2n)];
     expect(open.fastVoterRollDigest(commitments, empty)).to.equal(node.fastVoterRollDigest(commitments, empty));
-    expect(open.recountVerifiedBallots([0, 2, undefined, 2], 3)).to.deep.equal([1n, 0n, 2n]);
+    expect(open.recountVerifiedBallots([[0], [2], undefined, [2]], 3)).to.deep.equal([1n, 0n, 2n]);
+    expect(open.recountVerifiedBallots([[0, 2], [], [1, 2]], 3)).to.deep.equal([1n, 1n, 2n]);
     // The nullifier rule, run in the sandbox: a repeated nullifier is a finding naming the first use.
     const ballots = new open.CheckBuilder("ballots");
     const votes = [5n, 6n, 5n].map((nullifier, i) => ({ nullifier, blockNumber: 10 + i, transactionHash: `0x${String(i).repeat(64)}` }));

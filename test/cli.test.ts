@@ -316,4 +316,39 @@ describe("command line against a real hardhat node", function () {
     refused(late, new RegExp(`voting in election 2 ended at ${iso(endsAt)} .*still in phase Voting until someone closes it \\(hint: anyone may close it now with \`npx hardhat election close --election 2\``));
     expect(ok(await local("election", "close", "--election", "2", "--account", "3"))).to.match(/election 2 closed/);
   });
+
+  it("runs an approval election: a spec with a selection range, votes for several options, the rule in status and tally", async () => {
+    fs.writeFileSync(file("approval.yaml"), "title: Approval\noptions: [A, B, C, D]\nminSelections: 1\nmaxSelections: 3\n");
+    fs.writeFileSync(file("too-wide.yaml"), "title: Too wide\noptions: [A, B]\nmaxSelections: 3\n");
+    const [created, tooWide, aliceCommitment, bobCommitment] = await Promise.all([
+      local("election", "create", "--spec", file("approval.yaml")),
+      local("election", "create", "--spec", file("too-wide.yaml")),
+      cli(["identity", "commitment", "--identity", file("alice.json")]),
+      cli(["identity", "commitment", "--identity", file("bob.json")]),
+    ]);
+    expect(ok(created)).to.match(/election 3 created: "Approval", 4 options \(choose 1 to 3 of 4\)/);
+    refused(tooWide, /too-wide.yaml: maxSelections must be at most the number of options \(2\), got 3/);
+    fs.writeFileSync(file("approval.csv"), `${ok(aliceCommitment).trim()}\n${ok(bobCommitment).trim()}\n`);
+    ok(await local("roll", "publish", "--election", "3", "--file", file("approval.csv")));
+    ok(await local("voting", "open", "--election", "3"));
+    const [alice, tooMany, twice] = await Promise.all([
+      local("vote", "--election", "3", "--identity", file("alice.json"), "--option", "A,c", "--account", "7"),
+      local("vote", "--election", "3", "--identity", file("bob.json"), "--option", "0,1,2,3", "--account", "7"),
+      local("vote", "--election", "3", "--identity", file("bob.json"), "--option", "1,B", "--account", "7"),
+    ]);
+    expect(ok(alice)).to.match(/ballot cast in election 3: options 0, 2 \(A, C\), block \d+/);
+    refused(tooMany, /4 options chosen, this election allows 1 to 3 \(hint: choose 1 to 3 of 4 options\)/);
+    refused(twice, /--option names an option twice: "1,B"/);
+    expect(ok(await local("vote", "--election", "3", "--identity", file("bob.json"), "--option", "C", "--account", "7"))).to.match(/option 2 \(C\)/);
+    const [mine, status, tallyText] = await Promise.all([
+      local("my-ballot", "--election", "3", "--identity", file("alice.json")),
+      local("status", "--election", "3"),
+      local("tally", "--election", "3"),
+    ]);
+    expect(ok(mine)).to.match(/your ballot: options 0, 2 \(A, C\)/).and.to.match(/counted in the tally: yes/);
+    expect(ok(status)).to.match(/ballot\s+choose 1 to 3 of 4/).and.to.match(/ballots counted\s+2/);
+    const tally = ok(tallyText);
+    expect(tally).to.match(/Approval \(election 3, phase Voting, not final\)\nballot: choose 1 to 3 of 4 \(a ballot counts for each option it chooses/);
+    expect(tally).to.match(/C\s+2\s+100\.0%/);
+  });
 });

@@ -18,7 +18,7 @@ const H = "0x" + "cd".repeat(32);
 
 /** One example of each event, its values in ABI order. */
 const EXAMPLES: { [N in ZkBallotEventName]: unknown[] } = {
-  ElectionCreated: [7n, A, B, "Council 2027", 3n, "ipfs://x", H, 10n, 20n],
+  ElectionCreated: [7n, A, B, "Council 2027", 3n, 1n, 2n, "ipfs://x", H, 10n, 20n],
   AdminTransferStarted: [7n, A, B],
   AdminTransferCancelled: [7n, A, B],
   AdminTransferred: [7n, A, B],

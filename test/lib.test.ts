@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { ZeroHash } from "ethers";
 
-import { decodeSingleChoiceBallot, encodeSingleChoiceBallot } from "../lib/core/ballot";
+import { decodeBallot, decodeSingleChoiceBallot, describeSelectionRule, encodeBallot, encodeSingleChoiceBallot, singleChoice } from "../lib/core/ballot";
 import { COMMITMENT_DOMAIN, NULLIFIER_DOMAIN, SNARK_SCALAR_FIELD } from "../lib/core/constants";
 import { assertSetupAllowedOnChain, computeVoterRollDigest, explainContractError } from "../lib/chain/election";
 import { ZkBallotError, type ZkBallotErrorCode } from "../lib/core/errors";
@@ -136,6 +136,26 @@ describe("library", () => {
       await expectError(() => encodeSingleChoiceBallot(0, 1), "INVALID_ARGUMENT");
       await expectError(() => encodeSingleChoiceBallot(0, 33), "INVALID_ARGUMENT");
       for (const bad of [0n, 3n, 16n, 6n, -2n]) await expectError(() => decodeSingleChoiceBallot(bad, 4), "INVALID_BALLOT");
+    });
+
+    it("approval: encodes a list of options as a bit set under the election's rule and decodes it back", async () => {
+      const rule = { options: 5, minSelections: 1, maxSelections: 3 };
+      expect(encodeBallot([4, 0, 2], rule)).to.equal(0b10101n);
+      expect(decodeBallot(0b10101n, rule)).to.deep.equal([0, 2, 4]);
+      expect(encodeBallot([3], singleChoice(4))).to.equal(encodeSingleChoiceBallot(3, 4));
+      expect(encodeBallot([], { ...rule, minSelections: 0 })).to.equal(0n); // a blank ballot where min is 0
+      expect(decodeBallot(0n, { ...rule, minSelections: 0 })).to.deep.equal([]);
+      expect(describeSelectionRule(rule)).to.equal("choose 1 to 3 of 5");
+      expect(describeSelectionRule(singleChoice(3))).to.equal("choose 1 of 3");
+      expect(describeSelectionRule({ ...rule, minSelections: 0 })).to.equal("choose up to 3 of 5");
+      await expectError(() => encodeBallot([0, 1, 2, 3], rule), "INVALID_BALLOT", /^4 options chosen, this election allows 1 to 3 \(hint: choose 1 to 3 of 5 options\)/);
+      await expectError(() => encodeBallot([], rule), "INVALID_BALLOT", /^0 options chosen, this election allows 1 to 3/);
+      await expectError(() => encodeBallot([1, 1], rule), "INVALID_BALLOT", /option chosen twice/);
+      await expectError(() => encodeBallot([5], rule), "INVALID_BALLOT", /option 5 is out of range/);
+      for (const bad of [0n, 0b1111n, 0b100000n, -1n]) await expectError(() => decodeBallot(bad, rule), "INVALID_BALLOT", /is not valid for an election where you choose 1 to 3 of 5 options/);
+      for (const [min, max] of [[2, 1], [0, 0], [1, 6], [-1, 2]]) {
+        await expectError(() => encodeBallot([0], { options: 5, minSelections: min, maxSelections: max }), "INVALID_ARGUMENT", /selection range .* is not within 0 <= min <= max, 1 <= max <= 5 options/);
+      }
     });
   });
 

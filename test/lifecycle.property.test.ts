@@ -9,7 +9,8 @@
  * contract; the outcome (success, or the exact custom error and the skip reasons of a batch)
  * must be the same, and after every step the chain must satisfy:
  *
- *  - the tally of every election equals the number of ballots the model accepted, option by option;
+ *  - the tally of every election equals, option by option, the ballots the model accepted that
+ *    choose that option (elections are single choice or approval, with a random selection range);
  *  - a nullifier counts once: ballots counted = distinct nullifiers spent, and each spent
  *    nullifier's block is the block of the transaction that counted it;
  *  - the roll (count and digest) and the root never change after the freeze;
@@ -68,18 +69,20 @@ async function propertyFixture() {
   const prefixRoll = await VoterRoll.build(trueRoll.slice(0, 3), { depth: ROLL_DEPTH });
 
   const pool: PoolProof[] = [];
-  const add = async (label: string, electionId: bigint, voter: number, roll: VoterRoll, option: number) => {
+  const add = async (label: string, electionId: bigint, voter: number, roll: VoterRoll, ballot: bigint) => {
     const electionScope = computeElectionScope(chainId, address, electionId);
-    const ballot = 1n << BigInt(option);
     const { publicSignals, proof } = await proveVote({ identity: voters[voter], path: roll.pathOf(voters[voter].voterCommitment), voterRollRoot: roll.root, electionScope, ballot });
     pool.push({ label, electionId, root: roll.root, ballot, nullifier: publicSignals.nullifier, proof });
   };
-  await add("e1/v0/opt0", 1n, 0, fullRoll, 0);
-  await add("e1/v1/opt1", 1n, 1, fullRoll, 1);
-  await add("e1/v2/opt1", 1n, 2, fullRoll, 1);
-  await add("e1/v0/opt1 against the first 3 commitments", 1n, 0, prefixRoll, 1); // voter 0 again: same nullifier as the first
-  await add("e2/v0/opt0", 2n, 0, fullRoll, 0);
-  await add("e2/v3/opt1", 2n, 3, fullRoll, 1);
+  await add("e1/v0/opt0", 1n, 0, fullRoll, 0b1n);
+  await add("e1/v1/opt1", 1n, 1, fullRoll, 0b10n);
+  await add("e1/v2/opt1", 1n, 2, fullRoll, 0b10n);
+  await add("e1/v0/opt1 against the first 3 commitments", 1n, 0, prefixRoll, 0b10n); // voter 0 again: same nullifier as the first
+  await add("e2/v0/opt0", 2n, 0, fullRoll, 0b1n);
+  await add("e2/v3/opt1", 2n, 3, fullRoll, 0b10n);
+  // Approval ballots: valid only where the election's selection range allows them.
+  await add("e1/v3/opts0+1", 1n, 3, fullRoll, 0b11n);
+  await add("e2/v4/blank", 2n, 4, fullRoll, 0n);
   expect(pool[3].nullifier).to.equal(pool[0].nullifier);
 
   // Roots of every roll length a run can publish (the published roll is determined by its length).
@@ -108,6 +111,8 @@ async function rootOfLength(fixture: Fixture, length: number): Promise<bigint> {
 interface ElectionModel {
   id: bigint;
   numOptions: number;
+  minSelections: number;
+  maxSelections: number;
   startsAt: bigint;
   endsAt: bigint;
   phase: Phase;
@@ -122,6 +127,8 @@ interface Model {
   now: bigint;
   elections: ElectionModel[];
   accepted: number;
+  /** Accepted ballots that chose other than exactly one option (approval or blank). */
+  acceptedNotSingle: number;
 }
 
 interface Real {
@@ -169,14 +176,14 @@ function tampered(entry: PoolProof, tamper: Tamper): Submission {
   return s;
 }
 
-/** What castVote does with `s` at the model's current time: the custom error, or the option counted. */
-function judge(m: Model, pool: PoolProof[], s: Submission): { error: string } | { option: number } {
+/** What castVote does with `s` at the model's current time: the custom error, or the options counted. */
+function judge(m: Model, pool: PoolProof[], s: Submission): { error: string } | { selections: readonly number[] } {
   const e = m.elections[Number(s.electionId) - 1];
   // The rules before the verifier come from the one rules module (lib/core/rules.ts); the model
   // supplies the state it tracks.
   const verdict = checkVote({
     electionId: s.electionId,
-    election: e && { phase: e.phase, numOptions: e.numOptions, votingStartsAt: e.startsAt, votingEndsAt: e.endsAt },
+    election: e && { phase: e.phase, numOptions: e.numOptions, minSelections: e.minSelections, maxSelections: e.maxSelections, votingStartsAt: e.startsAt, votingEndsAt: e.endsAt },
     now: m.now,
     ballot: s.ballot,
     nullifier: s.nullifier,
@@ -188,12 +195,14 @@ function judge(m: Model, pool: PoolProof[], s: Submission): { error: string } | 
     (p) => p.electionId === s.electionId && p.root === e.root && p.ballot === s.ballot && p.nullifier === s.nullifier && p.proof.every((c, i) => c === s.proof[i]),
   );
   if (!genuine) return { error: "InvalidProof" };
-  return { option: s.ballot.toString(2).length - 1 };
+  // The model's own reading of the bit set, not the rules module's.
+  return { selections: Array.from({ length: e.numOptions }, (_, i) => i).filter((i) => (s.ballot >> BigInt(i)) & 1n) };
 }
 
-function count(m: Model, s: Submission, option: number, blockNumber: number): void {
+function count(m: Model, s: Submission, selections: readonly number[], blockNumber: number): void {
   const e = m.elections[Number(s.electionId) - 1];
-  e.tallies[option]++;
+  for (const option of selections) e.tallies[option]++;
+  if (selections.length !== 1) m.acceptedNotSingle++;
   e.spent.set(s.nullifier, blockNumber);
   m.accepted++;
 }
@@ -235,22 +244,30 @@ const describePick = (pick: number) => (pick < 0 ? "an unknown election" : `elec
 type Cmd = fc.AsyncCommand<Model, Real>;
 
 class CreateElection implements Cmd {
-  constructor(readonly numOptions: number, readonly window: "none" | "end" | "startAndEnd" | "endsNow", readonly start: number, readonly duration: number) {}
+  constructor(
+    readonly numOptions: number,
+    readonly selections: { min: number; max: number },
+    readonly window: "none" | "end" | "startAndEnd" | "endsNow",
+    readonly start: number,
+    readonly duration: number,
+  ) {}
   check = (m: Readonly<Model>) => m.elections.length < MAX_ELECTIONS;
   async run(m: Model, r: Real): Promise<void> {
     tick(m);
     const startsAt = this.window === "startAndEnd" ? m.now + BigInt(this.start) : 0n;
     const endsAt = this.window === "none" ? 0n : this.window === "endsNow" ? m.now : this.window === "end" ? m.now + BigInt(this.duration) : startsAt + BigInt(this.duration);
-    const expected: Outcome = this.window === "endsNow" ? { ok: false, error: "InvalidVotingWindow" } : { ok: true };
+    const { min, max } = this.selections;
+    const badRange = min > max || max > this.numOptions || max === 0;
+    const expected: Outcome = badRange ? { ok: false, error: "InvalidSelectionRange" } : this.window === "endsNow" ? { ok: false, error: "InvalidVotingWindow" } : { ok: true };
     const { zkBallot, admin, registrar } = r.fixture;
-    const config = { title: `election ${m.elections.length + 1}`, numOptions: this.numOptions, metadataURI: "", metadataHash: ethers.ZeroHash, registrar: registrar.address, votingStartsAt: startsAt, votingEndsAt: endsAt };
+    const config = { title: `election ${m.elections.length + 1}`, numOptions: this.numOptions, minSelections: min, maxSelections: max, metadataURI: "", metadataHash: ethers.ZeroHash, registrar: registrar.address, votingStartsAt: startsAt, votingEndsAt: endsAt };
     const actual = await transact(m, () => zkBallot.connect(admin).createElection(config, GAS));
     expectOutcome(this.toString(), expected, actual);
     if (expected.ok) {
-      m.elections.push({ id: BigInt(m.elections.length + 1), numOptions: this.numOptions, startsAt, endsAt, phase: Phase.Registration, published: [], root: 0n, tallies: new Array<bigint>(this.numOptions).fill(0n), spent: new Map() });
+      m.elections.push({ id: BigInt(m.elections.length + 1), numOptions: this.numOptions, minSelections: min, maxSelections: max, startsAt, endsAt, phase: Phase.Registration, published: [], root: 0n, tallies: new Array<bigint>(this.numOptions).fill(0n), spent: new Map() });
     }
   }
-  toString = () => `createElection(${this.numOptions} options, window ${this.window} ${this.start}/${this.duration})`;
+  toString = () => `createElection(${this.numOptions} options, choose ${this.selections.min}-${this.selections.max}, window ${this.window} ${this.start}/${this.duration})`;
 }
 
 type PublishKind = "valid" | "wrongIndex" | "zero" | "outOfField" | "byOutsider" | "empty";
@@ -327,7 +344,7 @@ class CastVote implements Cmd {
     const { zkBallot, relayer } = r.fixture;
     const actual = await transact(m, () => zkBallot.connect(relayer).castVote(s.electionId, s.ballot, s.nullifier, s.proof, GAS));
     expectOutcome(this.toString(), "error" in verdict ? { ok: false, error: verdict.error } : { ok: true }, actual);
-    if ("option" in verdict) count(m, s, verdict.option, actual.receipt!.blockNumber);
+    if ("selections" in verdict) count(m, s, verdict.selections, actual.receipt!.blockNumber);
   }
   toString = () => `castVote(${this.proof}, ${this.tamper})`;
 }
@@ -352,7 +369,7 @@ class CastVotes implements Cmd {
       const verdict = judge(m, pool, s);
       if ("error" in verdict) expectedEvents.push(`VoteSkipped ${s.nullifier} ${verdict.error}`);
       else {
-        count(m, s, verdict.option, receipt.blockNumber);
+        count(m, s, verdict.selections, receipt.blockNumber);
         expectedEvents.push(`VoteCast ${s.nullifier}`);
       }
     }
@@ -407,7 +424,7 @@ async function checkInvariants(m: Model, r: Real, after: string): Promise<void> 
     expect(Number(chain.phase), what).to.equal(e.phase);
     expect(Number(chain.phase), `${what}: phase went backwards`).to.be.at.least(r.lastPhase.get(e.id) ?? Phase.Registration);
     r.lastPhase.set(e.id, Number(chain.phase));
-    expect([chain.numOptions, chain.votingStartsAt, chain.votingEndsAt, chain.admin, chain.registrar], what).to.deep.equal([BigInt(e.numOptions), e.startsAt, e.endsAt, admin.address, registrar.address]);
+    expect([chain.numOptions, chain.minSelections, chain.maxSelections, chain.votingStartsAt, chain.votingEndsAt, chain.admin, chain.registrar], what).to.deep.equal([BigInt(e.numOptions), BigInt(e.minSelections), BigInt(e.maxSelections), e.startsAt, e.endsAt, admin.address, registrar.address]);
 
     // roll and root: as published, and frozen from the moment voting opens
     expect(chain.voterCount, what).to.equal(BigInt(e.published.length));
@@ -419,11 +436,10 @@ async function checkInvariants(m: Model, r: Real, after: string): Promise<void> 
       expect([chain.voterRollRoot, chain.voterCount, chain.voterRollDigest], `${what}: roll changed after the freeze`).to.deep.equal([frozen.root, frozen.voterCount, frozen.digest]);
     }
 
-    // tally: exactly the ballots the model accepted, and one per spent nullifier
+    // tally: exactly the options of the ballots the model accepted (an approval ballot counts for
+    // each option it chooses), and one ballot per spent nullifier (checkEvents: one VoteCast each)
     expect([...tallies], what).to.deep.equal(e.tallies);
-    const sum = tallies.reduce((a, b) => a + b, 0n);
-    expect(sum, `${what}: ballots counted vs nullifiers spent`).to.equal(BigInt(e.spent.size));
-    counted += sum;
+    counted += BigInt(e.spent.size);
     const nullifiers = [...new Set([...pool.map((p) => p.nullifier), ...pool.map((p) => p.nullifier + 1n)])];
     const blocks = await Promise.all(nullifiers.map((n) => zkBallot.nullifierSpentInBlock(e.id, n)));
     nullifiers.forEach((n, i) => expect(blocks[i], `${what}: nullifier ${n}`).to.equal(BigInt(e.spent.get(n) ?? 0)));
@@ -448,11 +464,20 @@ const tamper = fc.oneof(
   { weight: 6, arbitrary: fc.constant<Tamper>("none") },
   { weight: 1, arbitrary: fc.constantFrom<Tamper>("ballot", "nullifier", "alias", "proof", "invalidBallot", "otherElection") },
 );
-const proofIndex = fc.integer({ min: 0, max: 5 });
+const proofIndex = fc.integer({ min: 0, max: 7 });
+/** Ranges every election (2 to 4 options) allows: single choice, approval with or without a blank ballot, exactly two. */
+const validRange = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ min: 1, max: 1 }) },
+  { weight: 1, arbitrary: fc.constantFrom({ min: 0, max: 2 }, { min: 1, max: 2 }, { min: 2, max: 2 }) },
+);
+/** Mostly valid; else any small range, which may be refused (min above max, max 0, max above the options). */
+const anyRange = fc.oneof({ weight: 4, arbitrary: validRange }, { weight: 1, arbitrary: fc.record({ min: fc.integer({ min: 0, max: 3 }), max: fc.integer({ min: 0, max: 5 }) }) });
 
-const createElectionWith = (windows: CreateElection["window"][]) =>
-  fc.tuple(fc.integer({ min: 2, max: 4 }), fc.constantFrom(...windows), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 20, max: 400 })).map(([n, w, s, d]) => new CreateElection(n, w, s, d));
-const createElection = createElectionWith(["none", "none", "none", "end", "startAndEnd", "endsNow"]);
+const createElectionWith = (windows: CreateElection["window"][], ranges: fc.Arbitrary<{ min: number; max: number }>) =>
+  fc
+    .tuple(fc.integer({ min: 2, max: 4 }), ranges, fc.constantFrom(...windows), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 20, max: 400 }))
+    .map(([n, range, w, s, d]) => new CreateElection(n, range, w, s, d));
+const createElection = createElectionWith(["none", "none", "none", "end", "startAndEnd", "endsNow"], anyRange);
 
 /**
  * The start of every run: one or two elections, then election 1's registration: the true roll
@@ -462,7 +487,7 @@ const createElection = createElectionWith(["none", "none", "none", "end", "start
  */
 const runPrefix = fc
   .record({
-    creations: fc.array(createElectionWith(["none", "none", "end", "startAndEnd"]), { minLength: 1, maxLength: 2 }),
+    creations: fc.array(createElectionWith(["none", "none", "end", "startAndEnd"], validRange), { minLength: 1, maxLength: 2 }),
     batches: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 5 }),
     rollSize: fc.constantFrom(TRUE_ROLL_SIZE, TRUE_ROLL_SIZE, TRUE_ROLL_SIZE, 3),
     open: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
@@ -512,6 +537,7 @@ describe("election lifecycle (property-based, fast-check)", function () {
     const fixture = await loadFixture(propertyFixture); // proves once; later calls only revert the chain
     let runs = 0;
     let ballotsCounted = 0;
+    let notSingleCounted = 0;
     let opened = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -519,7 +545,7 @@ describe("election lifecycle (property-based, fast-check)", function () {
         fc.commands(commandArbitraries, { maxCommands: MAX_COMMANDS, size: "max" }),
         async (prefix, commands) => {
         const f = await loadFixture(propertyFixture);
-        const model: Model = { now: BigInt(await time.latest()), elections: [], accepted: 0 };
+        const model: Model = { now: BigInt(await time.latest()), elections: [], accepted: 0, acceptedNotSingle: 0 };
         const real: Real = { fixture: f, frozen: new Map(), lastPhase: new Map() };
         const checked = [...prefix, ...commands].map(
           (command): Cmd => ({
@@ -535,6 +561,7 @@ describe("election lifecycle (property-based, fast-check)", function () {
         await checkEvents(model, real);
         runs++;
         ballotsCounted += model.accepted;
+        notSingleCounted += model.acceptedNotSingle;
         opened += model.elections.filter((e) => e.phase !== Phase.Registration).length;
         },
       ),
@@ -544,6 +571,8 @@ describe("election lifecycle (property-based, fast-check)", function () {
     expect(runs).to.be.at.least(RUNS);
     expect(opened, "elections opened across all runs").to.be.greaterThan(0);
     expect(ballotsCounted, "ballots counted across all runs").to.be.greaterThan(0);
-    expect(fixture.pool).to.have.length(6);
+    // About one run in seven counts an approval or blank ballot: at the default 60 runs, some do.
+    if (RUNS >= 60) expect(notSingleCounted, "approval or blank ballots counted across all runs").to.be.greaterThan(0);
+    expect(fixture.pool).to.have.length(8);
   });
 });

@@ -44,7 +44,12 @@ describe("relayer API", function () {
     for (let i = 0; i < 3; i++) prepared.push(await prepareBallot({ zkBallot, electionId, identity: voters[i], option: i, voterRoll }));
     // voter 0 again, another option: same nullifier, a different (valid) ballot
     const otherChoiceOfVoter0 = await prepareBallot({ zkBallot, electionId, identity: voters[0], option: 2, voterRoll });
-    return { zkBallot, electionId, notOpen, prepared, otherChoiceOfVoter0, voterAccount, registrar };
+    // An approval election (choose 1 to 2 of 3) on the same roll, with one ballot choosing two options.
+    const { electionId: approval } = await createElection(zkBallot, { title: "Approval", numOptions: 3, minSelections: 1, maxSelections: 2, registrar: registrar.address });
+    await publishVoterRoll(zkBallot.connect(registrar), approval, voters.map((v) => v.voterCommitment));
+    await openVoting(zkBallot.connect(registrar), approval);
+    const approvalBallot = await prepareBallot({ zkBallot, electionId: approval, identity: voters[3], option: [0, 2], voterRoll });
+    return { zkBallot, electionId, notOpen, prepared, otherChoiceOfVoter0, approval, approvalBallot, voterAccount, registrar };
   }
 
   async function serverFor(fixture: Awaited<ReturnType<typeof relayerFixture>>, options: { rateLimitPerMinute?: number; maxQueued?: number; workers?: number; dir?: string } = {}) {
@@ -108,6 +113,28 @@ describe("relayer API", function () {
       expect(health.node.ok).to.equal(true);
       expect(health.node.blockNumber).to.be.a("number");
       expect(health.ballots.queued).to.equal(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("an approval election: a ballot within its range is accepted; too many, too few or a missing option is INVALID_BALLOT, named as the contract would", async () => {
+    const fixture = await loadFixture(relayerFixture);
+    const { app, queue, proofPool, close } = await serverFor(fixture);
+    const ballot = fixture.approvalBallot;
+    try {
+      for (const [value, why] of [["7", "three chosen"], ["0", "none chosen"], ["9", "option 3 does not exist"]]) {
+        const response = await app.inject({ method: "POST", url: "/v1/ballots", payload: { ...body(ballot), ballot: value } });
+        expect(response.statusCode, why).to.equal(422);
+        expect(response.json<{ error: string; message: string }>(), why).to.deep.include({ error: "INVALID_BALLOT", message: `ballot ${value} is not valid where voters choose 1 to 2 of 3 options` });
+      }
+      // the single-choice election still refuses two choices
+      expect((await app.inject({ method: "POST", url: "/v1/ballots", payload: { ...body(fixture.prepared[0]), ballot: "5" } })).json<{ error: string }>().error).to.equal("INVALID_BALLOT");
+      expect(proofPool.stats.verified).to.equal(0);
+      const accepted = await app.inject({ method: "POST", url: "/v1/ballots", payload: body(ballot) });
+      expect(accepted.statusCode).to.equal(202);
+      expect(accepted.json<{ ballot: string }>().ballot).to.equal("5");
+      expect(queue.counts().queued).to.equal(1);
     } finally {
       await close();
     }

@@ -2,9 +2,9 @@
 import { expect } from "chai";
 
 import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "../lib/core/constants";
-import { checkVote, Phase, type VoteRuleInput } from "../lib/core/rules";
+import { checkVote, describeVoteRejection, Phase, type VoteRuleInput } from "../lib/core/rules";
 
-const voting = { phase: Phase.Voting, numOptions: 4, votingStartsAt: 10n, votingEndsAt: 20n };
+const voting = { phase: Phase.Voting, numOptions: 4, minSelections: 1, maxSelections: 1, votingStartsAt: 10n, votingEndsAt: 20n };
 const good: VoteRuleInput = { electionId: 7n, election: voting, now: 15n, ballot: 4n, nullifier: 99n, proof: new Array(8).fill(1n), spentInBlock: 0n };
 const refusal = (input: Partial<VoteRuleInput>) => {
   const verdict = checkVote({ ...good, ...input });
@@ -13,7 +13,26 @@ const refusal = (input: Partial<VoteRuleInput>) => {
 
 describe("vote rules (lib/core/rules.ts)", () => {
   it("accepts a valid vote and names the option counted", () => {
-    expect(checkVote(good)).to.deep.equal({ accepted: true, option: 2 });
+    expect(checkVote(good)).to.deep.equal({ accepted: true, selections: [2] });
+  });
+
+  it("approval: a ballot is valid iff no bit is at or above numOptions and its chosen count is within [min, max]", () => {
+    const approval = { ...voting, minSelections: 1, maxSelections: 3 };
+    expect(checkVote({ ...good, election: approval, ballot: 0b1011n })).to.deep.equal({ accepted: true, selections: [0, 1, 3] });
+    expect(checkVote({ ...good, election: approval, ballot: 0b0100n })).to.deep.equal({ accepted: true, selections: [2] });
+    expect(checkVote({ ...good, election: approval, ballot: 0b1111n })).to.deep.equal({
+      accepted: false,
+      rejection: { error: "InvalidBallot", electionId: 7n, ballot: 15n, numOptions: 4, minSelections: 1, maxSelections: 3 },
+    });
+    expect(refusal({ election: approval, ballot: 0n }), "too few: blank where min is 1").to.equal("InvalidBallot");
+    expect(refusal({ election: approval, ballot: 0b10001n }), "a bit beyond numOptions").to.equal("InvalidBallot");
+    expect(refusal({ election: { ...approval, minSelections: 2 }, ballot: 0b0100n }), "too few: one where min is 2").to.equal("InvalidBallot");
+    expect(refusal({ election: { ...approval, minSelections: 2 }, ballot: 0b0110n })).to.equal("accepted");
+    // min 0: the blank ballot is valid and counts for no option
+    expect(checkVote({ ...good, election: { ...approval, minSelections: 0 }, ballot: 0n })).to.deep.equal({ accepted: true, selections: [] });
+    expect(describeVoteRejection({ error: "InvalidBallot", electionId: 7n, ballot: 15n, numOptions: 4, minSelections: 1, maxSelections: 3 })).to.equal(
+      "ballot 15 is not valid where voters choose 1 to 3 of 4 options",
+    );
   });
 
   it("refuses each broken rule with the contract's error name", () => {

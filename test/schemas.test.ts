@@ -53,13 +53,13 @@ describe("schemas (ajv)", () => {
 
     it("accepts a full spec and returns it trimmed, with times in unix seconds", () => {
       const parsed = parseElectionSpec(spec({ title: " Council ", description: "d", registrar: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", votingStartsAt: "2027-03-01T08:00:00Z", votingEndsAt: 1_900_000_000 }), "e.json");
-      expect(parsed).to.deep.equal({ title: "Council", description: "d", options: ["Yes", "No"], registrar: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", votingStartsAt: 1_803_888_000, votingEndsAt: 1_900_000_000 });
+      expect(parsed).to.deep.equal({ title: "Council", description: "d", options: ["Yes", "No"], minSelections: 1, maxSelections: 1, registrar: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", votingStartsAt: 1_803_888_000, votingEndsAt: 1_900_000_000 });
     });
 
     it("refuses each broken rule, naming the field", () => {
       refused("[1]", /^e\.json: the spec must be an object, got \[1\]/);
       refused(JSON.stringify({ options: ["a", "b"] }), /^e\.json: title is missing \(it must be a non-empty string\)/);
-      refused(spec({ colour: "red" }), /colour is not a known field \(known: title, description, options, registrar, votingStartsAt, votingEndsAt\)/);
+      refused(spec({ colour: "red" }), /colour is not a known field \(known: title, description, options, minSelections, maxSelections, registrar, votingStartsAt, votingEndsAt\)/);
       refused(spec({ title: "  " }), /title must be a non-empty string, got "  "/);
       refused(spec({ title: "x".repeat(201) }), /title must be at most 200 characters/);
       refused(spec({ description: 5 }), /description must be a string, got 5/);
@@ -75,6 +75,17 @@ describe("schemas (ajv)", () => {
       refused(spec({ votingStartsAt: 1.5 }), /votingStartsAt must be unix seconds or an ISO 8601 date, got 1.5/);
       refused(spec({ votingEndsAt: "soon" }), /votingEndsAt must be unix seconds or an ISO 8601 date, got "soon"/);
       refused(spec({ votingStartsAt: 200, votingEndsAt: 100 }), /votingEndsAt must be after votingStartsAt/);
+      refused(spec({ maxSelections: 0 }), /maxSelections must be a whole number from 1 to 32, got 0/);
+      refused(spec({ minSelections: 1.5 }), /minSelections must be a whole number from 0 to 32, got 1.5/);
+      refused(spec({ maxSelections: 3 }), /^e\.json: maxSelections must be at most the number of options \(2\), got 3/);
+      refused(spec({ minSelections: 2 }), /^e\.json: minSelections must be at most maxSelections \(1, the default\), got 2/);
+      refused(spec({ options: ["a", "b", "c"], minSelections: 3, maxSelections: 2 }), /minSelections must be at most maxSelections \(2\), got 3/);
+    });
+
+    it("an approval range: minSelections and maxSelections, each defaulting to 1", () => {
+      expect(parseElectionSpec(spec({ options: ["a", "b", "c"], maxSelections: 3 }), "e.json")).to.include({ minSelections: 1, maxSelections: 3 });
+      expect(parseElectionSpec(spec({ minSelections: 0, maxSelections: 2 }), "e.json")).to.include({ minSelections: 0, maxSelections: 2 });
+      expect(parseElectionSpec(spec({}), "e.json")).to.include({ minSelections: 1, maxSelections: 1 });
     });
   });
 

@@ -23,6 +23,10 @@ interface IZkBallot {
     struct ElectionConfig {
         string title;
         uint8 numOptions;
+        /// @dev Fewest options a ballot may choose (0 allows a blank ballot). Single choice: 1.
+        uint8 minSelections;
+        /// @dev Most options a ballot may choose, 1 to numOptions. Single choice: 1; approval: more.
+        uint8 maxSelections;
         string metadataURI;
         bytes32 metadataHash;
         address registrar;
@@ -45,6 +49,10 @@ interface IZkBallot {
     struct ElectionView {
         Phase phase;
         uint8 numOptions;
+        /// @dev Fewest options a ballot may choose (0: a blank ballot is valid).
+        uint8 minSelections;
+        /// @dev Most options a ballot may choose (single choice: min = max = 1).
+        uint8 maxSelections;
         uint64 votingStartsAt;
         uint64 votingEndsAt;
         uint64 voterCount;
@@ -63,6 +71,8 @@ interface IZkBallot {
     /// @param registrar The account that publishes the roll and opens voting.
     /// @param title Human-readable title.
     /// @param numOptions Number of options (2 to 32).
+    /// @param minSelections Fewest options a ballot may choose (0: blank ballots are valid).
+    /// @param maxSelections Most options a ballot may choose (single choice: min = max = 1).
     /// @param metadataURI Where the option names and description are published.
     /// @param metadataHash keccak256 of that metadata.
     /// @param votingStartsAt First second of voting (0: when voting is opened).
@@ -73,6 +83,8 @@ interface IZkBallot {
         address indexed registrar,
         string title,
         uint8 numOptions,
+        uint8 minSelections,
+        uint8 maxSelections,
         string metadataURI,
         bytes32 metadataHash,
         uint64 votingStartsAt,
@@ -147,10 +159,11 @@ interface IZkBallot {
     /// @param nullifier The nullifier named by the batch entry.
     /// @param reason The ABI-encoded custom error.
     event VoteSkipped(uint256 indexed electionId, uint256 indexed nullifier, bytes reason);
-    /// @notice The final result: tally[i] ballots for option i.
+    /// @notice The final result: tally[i] ballots chose option i (an approval ballot counts
+    /// once for every option it chooses).
     /// @param electionId The election.
     /// @param closedBy The account that closed it (msg.sender): the acting address.
-    /// @param tally Ballots per option.
+    /// @param tally Ballots choosing each option.
     event ElectionClosed(uint256 indexed electionId, address indexed closedBy, uint256[] tally);
 
     /// @notice No election has this id (ids run from 1 to electionCount).
@@ -178,6 +191,13 @@ interface IZkBallot {
     /// @param numOptions The count asked for.
     /// @param maxOptions MAX_OPTIONS.
     error InvalidOptionCount(uint256 numOptions, uint256 maxOptions);
+
+    /// @notice createElection with a selection range that is not 0 <= min <= max <= numOptions
+    /// with max >= 1 (same name and shape as SealedZkBallot's).
+    /// @param minSelections The minimum asked for.
+    /// @param maxSelections The maximum asked for.
+    /// @param numOptions The election's option count.
+    error InvalidSelectionRange(uint256 minSelections, uint256 maxSelections, uint256 numOptions);
 
     /// @notice createElection with an empty title.
     error EmptyTitle();
@@ -229,7 +249,8 @@ interface IZkBallot {
     /// @param votingEndsAt End of voting, after which anyone may close.
     error VotingNotEnded(uint256 electionId, uint64 votingEndsAt);
 
-    /// @notice A ballot that is not 2^option with option < numOptions (PROTOCOL.md, "Ballot").
+    /// @notice A ballot with a bit at or above numOptions, or whose number of chosen options
+    /// (set bits) is outside [minSelections, maxSelections] (PROTOCOL.md, "Ballot").
     /// @param electionId The election.
     /// @param ballot The ballot submitted.
     error InvalidBallot(uint256 electionId, uint256 ballot);
@@ -292,7 +313,7 @@ interface IZkBallot {
     error NotPendingAdmin(uint256 electionId, address caller, address pendingAdmin);
 
     /// @notice Creates an election with the caller as admin. It starts in the Registration phase.
-    /// @param config Title, options, metadata, registrar and voting window.
+    /// @param config Title, options, selection range, metadata, registrar and voting window.
     /// @return electionId The new election's id (ids start at 1).
     function createElection(ElectionConfig calldata config) external returns (uint256 electionId);
 
@@ -333,7 +354,7 @@ interface IZkBallot {
     /// @notice Casts one anonymous ballot. Anyone may submit it (for instance a relayer): the
     /// proof binds the ballot, so the submitter cannot change it.
     /// @param electionId The election.
-    /// @param ballot The ballot (single choice: 2^option).
+    /// @param ballot The ballot, a bit set: bit i chooses option i (single choice: 2^option).
     /// @param nullifier The voter's nullifier for this election.
     /// @param proof The Groth16 proof: A (x, y), B in precompile order [x1, x0, y1, y0], C (x, y).
     function castVote(uint256 electionId, uint256 ballot, uint256 nullifier, uint256[8] calldata proof) external;
@@ -408,7 +429,7 @@ interface IZkBallot {
 
     /// @notice Current ballots per option (final once the election is closed).
     /// @param electionId The election; reverts ElectionNotFound for an unknown id.
-    /// @return result result[i] is the number of ballots counted for option i.
+    /// @return result result[i] is the number of counted ballots that chose option i.
     function tallies(uint256 electionId) external view returns (uint256[] memory result);
 
     /// @notice The block in which `nullifier` was spent in this election, or 0 if it is unspent.

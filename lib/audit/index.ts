@@ -41,6 +41,8 @@ function electionSummary(ctx: AuditContext): Record<string, unknown> {
     kind: "open",
     title: electionCreatedArgs(ctx)?.title ?? "(no ElectionCreated event)",
     numOptions: ctx.numOptions,
+    minSelections: Number(state.minSelections),
+    maxSelections: Number(state.maxSelections),
     metadataURI: electionCreatedArgs(ctx)?.metadataURI ?? "",
     metadataHash: state.metadataHash,
     phase: Phase[Number(state.phase)],

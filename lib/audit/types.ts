@@ -47,8 +47,10 @@ export interface OperatorAction {
 export interface BallotEntry {
   nullifier: string;
   ballot: string;
-  /** The option it decodes to, or null when it does not decode. */
+  /** The option it chooses when it chooses exactly one (every single-choice ballot), else null. */
   option: number | null;
+  /** Every option it chooses (approval; [] for a blank ballot), or null when it does not decode. Absent for a sealed ballot. */
+  selections?: number[] | null;
   blockNumber: number;
   transactionHash: string;
   /** It passed every rule and its proof re-verified. */

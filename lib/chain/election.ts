@@ -14,8 +14,9 @@ import { VERIFIER_CONTRACT_NAME } from "../proving/setup";
 import { compileStandalone } from "../proving/solidity";
 import { assertCeremonyVerifiedForChain, loadManifestTranscript } from "./ceremonyGate";
 import { zkBallotEvents } from "./zkBallotEvents";
-import { computeElectionScope, computeVoterRollDigest, fetchElectionEvents, fetchVoterRoll, type LogReadOptions, type PreparedBallot } from "./reader";
-import { encodeSingleChoiceBallot } from "../core/ballot";
+import { computeElectionScope, computeVoterRollDigest, electionSelectionRule, fetchElectionEvents, fetchVoterRoll, type LogReadOptions, type PreparedBallot } from "./reader";
+import { encodeBallot } from "../core/ballot";
+import { recountBallots, talliesEqual } from "../core/tally";
 import { LOCAL_DEV_CHAIN_IDS } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
 import { computeNullifier, type VoterIdentity } from "../core/identity";
@@ -32,6 +33,10 @@ export * from "./reader";
 export interface ElectionSpec {
   title: string;
   numOptions: number;
+  /** Fewest options a ballot may choose (default 1; 0 allows a blank ballot). */
+  minSelections?: number;
+  /** Most options a ballot may choose (default 1: single choice; more: approval). */
+  maxSelections?: number;
   metadataURI?: string;
   metadataHash?: string;
   registrar: string;
@@ -156,6 +161,8 @@ export async function createElection(zkBallot: ZkBallot, spec: ElectionSpec): Pr
     zkBallot.createElection({
       title: spec.title,
       numOptions: spec.numOptions,
+      minSelections: spec.minSelections ?? 1,
+      maxSelections: spec.maxSelections ?? 1,
       metadataURI: spec.metadataURI ?? "",
       metadataHash: spec.metadataHash ?? "0x" + "00".repeat(32),
       registrar: spec.registrar,
@@ -219,7 +226,8 @@ export async function prepareBallot(params: {
   zkBallot: ZkBallot;
   electionId: bigint;
   identity: VoterIdentity;
-  option: number;
+  /** The chosen option (single choice), or the chosen options (approval); checked against the election's rule. */
+  option: number | readonly number[];
   voterRoll: VoterRoll;
   /** Called when every check has passed and proving starts (the slow part, about a second). */
   onProving?: () => void;
@@ -231,7 +239,7 @@ export async function prepareBallot(params: {
     throw explainContractError(error);
   });
   assertVotingAllowed(electionId, election); // the phase; the window is the submitter's concern (a ballot may be prepared ahead)
-  const ballot = encodeSingleChoiceBallot(option, Number(election.numOptions));
+  const ballot = encodeBallot(typeof option === "number" ? [option] : option, electionSelectionRule(election));
   if (voterRoll.root !== election.voterRollRoot) {
     throw new ZkBallotError("INVALID_ROLL", "the local voter roll's root differs from the election's frozen root", "rebuild the roll from the chain (fetchVoterRoll)");
   }
@@ -244,9 +252,10 @@ export async function prepareBallot(params: {
   // show the RPC provider this voter's nullifier, next to their IP address, just before the
   // ballot carrying it appears on-chain (finding F2 in docs/THREATS.md).
   const { head, events: votes } = await fetchElectionEvents(zkBallot, electionId, "VoteCast", params.logOptions);
-  const counted = (await zkBallot.tallies(electionId, { blockTag: head })).reduce((sum, count) => sum + count, 0n);
-  if (BigInt(votes.length) !== counted) {
-    throw new ZkBallotError("EVENT_DECODE", `the RPC returned ${votes.length} VoteCast events but the tally counts ${counted} ballots`, "the RPC returned incomplete logs; try another endpoint");
+  // The events must add up to the tally: an RPC that hides the voter's own earlier ballot fails here.
+  const tally = await zkBallot.tallies(electionId, { blockTag: head });
+  if (!talliesEqual(recountBallots(votes.map(({ event }) => event.args.ballot as bigint), electionSelectionRule(election)), tally)) {
+    throw new ZkBallotError("EVENT_DECODE", `the RPC returned ${votes.length} VoteCast events, which do not add up to the tally ${tally.join(", ")}`, "the RPC returned incomplete logs; try another endpoint");
   }
   const earlier = votes.find(({ event }) => (event.args.nullifier as bigint) === nullifier);
   if (earlier !== undefined) {

@@ -19,6 +19,10 @@ export interface ElectionSpecFile {
   title: string;
   description?: string;
   options: string[];
+  /** Fewest options a ballot may choose (default 1; 0 allows a blank ballot). */
+  minSelections: number;
+  /** Most options a ballot may choose (default 1: single choice; more: approval). */
+  maxSelections: number;
   /** Registrar address; defaults to the creating account. */
   registrar?: string;
   /** Unix seconds or an ISO 8601 date; unset means "when opened" / "until the admin closes". */
@@ -67,6 +71,8 @@ const SPEC_SCHEMA = {
       description: "must be a list of option names",
       problems: { minItems: `must have 2 to ${MAX_OPTIONS} entries`, maxItems: `must have 2 to ${MAX_OPTIONS} entries` },
     },
+    minSelections: { type: "integer", minimum: 0, maximum: MAX_OPTIONS, description: `must be a whole number from 0 to ${MAX_OPTIONS}` },
+    maxSelections: { type: "integer", minimum: 1, maximum: MAX_OPTIONS, description: `must be a whole number from 1 to ${MAX_OPTIONS}` },
     registrar: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$", description: "must be an Ethereum address" },
     votingStartsAt: TIME_SCHEMA,
     votingEndsAt: TIME_SCHEMA,
@@ -77,6 +83,8 @@ interface RawSpec {
   title: string;
   description?: string;
   options: string[];
+  minSelections?: number;
+  maxSelections?: number;
   registrar?: string;
   votingStartsAt?: number | string | null;
   votingEndsAt?: number | string | null;
@@ -115,6 +123,10 @@ export function parseElectionSpec(text: string, source: string): ElectionSpecFil
     if (seen.has(option.trim().toLowerCase())) throw specError(source, `options[${i}]`, `duplicates an earlier option (${JSON.stringify(option)})`);
     seen.add(option.trim().toLowerCase());
   });
+  // Single choice unless the spec says otherwise (ZkBallot's InvalidSelectionRange, named by field).
+  const { minSelections = 1, maxSelections = 1 } = spec;
+  if (maxSelections > spec.options.length) throw specError(source, "maxSelections", `must be at most the number of options (${spec.options.length}), got ${maxSelections}`);
+  if (minSelections > maxSelections) throw specError(source, "minSelections", `must be at most maxSelections (${maxSelections}${spec.maxSelections === undefined ? ", the default" : ""}), got ${minSelections}`);
   let registrar: string | undefined;
   if (spec.registrar !== undefined) {
     if (!isAddress(spec.registrar)) throw specError(source, "registrar", "must be an Ethereum address (its mixed-case checksum is wrong)");
@@ -129,6 +141,8 @@ export function parseElectionSpec(text: string, source: string): ElectionSpecFil
     title: spec.title.trim(),
     description: spec.description,
     options: spec.options.map((option) => option.trim()),
+    minSelections,
+    maxSelections,
     registrar,
     votingStartsAt,
     votingEndsAt,

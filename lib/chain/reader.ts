@@ -8,7 +8,7 @@
 import { AbiCoder, keccak256, type Interface } from "ethers";
 
 import type { ZkBallot } from "../../typechain-types";
-import { decodeSingleChoiceBallot } from "../core/ballot";
+import { ballotSelections, type SelectionRule } from "../core/ballot";
 import { SNARK_SCALAR_FIELD } from "../core/constants";
 import { ZkBallotError } from "../core/errors";
 import { ZkBallotEventDecoder, electionTopic, type ZkBallotEventName } from "../core/events";
@@ -107,6 +107,14 @@ export async function fetchVoterRoll(zkBallot: ZkBallot, electionId: bigint, opt
   return commitments;
 }
 
+/**
+ * An election's selection rule (how many options a ballot may choose), from its getElection
+ * record or anything with the same three fields (the app's election view).
+ */
+export function electionSelectionRule(election: { numOptions: bigint | number; minSelections: bigint | number; maxSelections: bigint | number }): SelectionRule {
+  return { options: Number(election.numOptions), minSelections: Number(election.minSelections), maxSelections: Number(election.maxSelections) };
+}
+
 export interface PreparedBallot {
   electionId: bigint;
   ballot: bigint;
@@ -119,22 +127,21 @@ export interface VoteRecord {
   transactionHash: string;
   nullifier: bigint;
   ballot: bigint;
+  /** The options the ballot chooses under the election's rule, lowest first; undefined when it does not decode. */
+  selections: number[] | undefined;
+  /** The chosen option when the ballot chooses exactly one (every single-choice ballot), else undefined. */
   option: number | undefined;
   proof: bigint[];
 }
 
-/** Every VoteCast event of an election, decoded. `option` is undefined for a ballot that does not decode. */
+/** Every VoteCast event of an election, decoded with the election's selection rule. */
 export async function fetchVoteRecords(zkBallot: ZkBallot, electionId: bigint, options: LogReadOptions = {}): Promise<VoteRecord[]> {
-  const { numOptions } = await zkBallot.getElection(electionId);
+  const rule = electionSelectionRule(await zkBallot.getElection(electionId));
   const { events } = await fetchElectionEvents(zkBallot, electionId, "VoteCast", options);
   return events.map(({ event, blockNumber, transactionHash }) => {
     const ballot = event.args.ballot as bigint;
-    let option: number | undefined;
-    try {
-      option = decodeSingleChoiceBallot(ballot, Number(numOptions));
-    } catch {
-      option = undefined;
-    }
-    return { blockNumber, transactionHash, nullifier: event.args.nullifier as bigint, ballot, option, proof: [...(event.args.proof as bigint[])] };
+    const selections = ballotSelections(ballot, rule);
+    const option = selections?.length === 1 ? selections[0] : undefined;
+    return { blockNumber, transactionHash, nullifier: event.args.nullifier as bigint, ballot, selections, option, proof: [...(event.args.proof as bigint[])] };
   });
 }

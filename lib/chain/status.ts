@@ -4,14 +4,14 @@
  * as it is; lib/chain/results.ts adds the verification key from circuits/build for Node.
  */
 import type { ZkBallot } from "../../typechain-types";
-import { decodeSingleChoiceBallot } from "../core/ballot";
+import { describeSelectionRule, type SelectionRule } from "../core/ballot";
 import { toHex32 } from "../core/field";
 import { computeNullifier, type VoterIdentity } from "../core/identity";
 import { recountTally, talliesEqual } from "../core/tally";
 import { findNonCanonicalCoordinate, verifyVoteProof } from "../proving/proofFormat";
 import type { VerificationKey } from "../proving/voteProver";
 import { decodeElectionMetadata } from "./metadata";
-import { computeElectionScope, fetchElectionCreation, fetchVoteRecords, Phase, type LogReadOptions, type VoteRecord } from "./reader";
+import { computeElectionScope, electionSelectionRule, fetchElectionCreation, fetchElectionEvents, fetchVoteRecords, Phase, type LogReadOptions, type VoteRecord } from "./reader";
 
 export interface ElectionStatus {
   electionId: string;
@@ -24,7 +24,13 @@ export interface ElectionStatus {
   voterRollDigest: string;
   votingStartsAt: string | null;
   votingEndsAt: string | null;
+  /** How many options a ballot may choose (single choice: 1 to 1; approval: a wider range). */
+  selectionRule: SelectionRule;
+  /** The rule in words: "choose 1 of 3", "choose 1 to 3 of 5", "choose up to 2 of 4". */
+  selectionRuleText: string;
+  /** votes: the ballots that chose the option (an approval ballot counts for each option it chooses). */
   options: { option: number; name: string; votes: string }[];
+  /** Ballots counted (for approval, fewer than the sum of the votes). */
   ballotsCounted: string;
   metadataVerified: boolean;
 }
@@ -38,6 +44,7 @@ export async function readElectionStatus(zkBallot: ZkBallot, electionId: bigint,
   const election = await zkBallot.getElection(electionId);
   const tally = await zkBallot.tallies(electionId);
   const numOptions = Number(election.numOptions);
+  const selectionRule = electionSelectionRule(election);
   const creation = await fetchElectionCreation(zkBallot, electionId, options); // title and URI are not stored
   const metadata = decodeElectionMetadata(creation.metadataURI, election.metadataHash, numOptions);
   return {
@@ -51,15 +58,28 @@ export async function readElectionStatus(zkBallot: ZkBallot, electionId: bigint,
     voterRollDigest: election.voterRollDigest,
     votingStartsAt: isoOrNull(election.votingStartsAt),
     votingEndsAt: isoOrNull(election.votingEndsAt),
+    selectionRule,
+    selectionRuleText: describeSelectionRule(selectionRule),
     options: tally.map((votes, option) => ({ option, name: metadata?.options[option] ?? `option ${option}`, votes: votes.toString() })),
-    ballotsCounted: tally.reduce((sum, votes) => sum + votes, 0n).toString(),
+    ballotsCounted: (await countBallots(zkBallot, electionId, selectionRule, tally, options)).toString(),
     metadataVerified: metadata !== undefined,
   };
+}
+
+/**
+ * Ballots counted: a single-choice ballot adds exactly one vote, so the tally's sum is the count
+ * (no log read). An approval ballot adds one per chosen option (a blank one none), so there the
+ * VoteCast events are counted.
+ */
+async function countBallots(zkBallot: ZkBallot, electionId: bigint, rule: SelectionRule, tally: readonly bigint[], options: LogReadOptions): Promise<bigint> {
+  if (rule.minSelections === 1 && rule.maxSelections === 1) return tally.reduce((sum, votes) => sum + votes, 0n);
+  return BigInt((await fetchElectionEvents(zkBallot, electionId, "VoteCast", options)).events.length);
 }
 
 export interface MyBallotReport {
   nullifier: string;
   voted: boolean;
+  /** optionName: the chosen options' names, comma-separated ("(blank)" for a blank ballot). */
   record?: VoteRecord & { optionName: string };
   proofVerifiedOffChain?: boolean;
   /**
@@ -105,12 +125,14 @@ export async function checkMyBallotWithKey(
     (await loadVerificationKey()) as VerificationKey,
   ));
   const recount = recountTally(records, status.options.length);
-  const option = decodeSingleChoiceBallot(mine.ballot, status.options.length);
-  const countedInTally = talliesEqual(recount, status.options.map((entry) => entry.votes)) && recount[option] > 0n;
+  // A recorded ballot always decodes (the contract checked it); [] would be a blank ballot.
+  const selections = mine.selections ?? [];
+  const countedInTally = mine.selections !== undefined && talliesEqual(recount, status.options.map((entry) => entry.votes)) && selections.every((option) => recount[option] > 0n);
+  const optionName = selections.length === 0 ? "(blank)" : selections.map((option) => status.options[option].name).join(", ");
   return {
     nullifier: toHex32(nullifier),
     voted: true,
-    record: { ...mine, optionName: status.options[option].name },
+    record: { ...mine, optionName },
     proofVerifiedOffChain,
     ...(proofProblem ? { proofProblem } : {}),
     countedInTally,

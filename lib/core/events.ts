@@ -15,7 +15,7 @@ import { ZkBallotError } from "./errors";
 
 /** Each event's fields, named and typed as IZkBallot declares them (uint -> bigint, address checksummed, bytes -> 0x hex). */
 export interface ZkBallotEventArgs {
-  ElectionCreated: { electionId: bigint; admin: string; registrar: string; title: string; numOptions: bigint; metadataURI: string; metadataHash: string; votingStartsAt: bigint; votingEndsAt: bigint };
+  ElectionCreated: { electionId: bigint; admin: string; registrar: string; title: string; numOptions: bigint; minSelections: bigint; maxSelections: bigint; metadataURI: string; metadataHash: string; votingStartsAt: bigint; votingEndsAt: bigint };
   AdminTransferStarted: { electionId: bigint; admin: string; pendingAdmin: string };
   AdminTransferCancelled: { electionId: bigint; admin: string; pendingAdmin: string };
   AdminTransferred: { electionId: bigint; previousAdmin: string; newAdmin: string };
@@ -50,7 +50,7 @@ export type ZkBallotLog<N extends ZkBallotEventName = ZkBallotEventName> = { [K 
 
 /** The fields of each event, in ABI order: what an ABI passed to the decoder must declare. */
 export const ZKBALLOT_EVENT_FIELDS: { readonly [N in ZkBallotEventName]: readonly (keyof ZkBallotEventArgs[N])[] } = {
-  ElectionCreated: ["electionId", "admin", "registrar", "title", "numOptions", "metadataURI", "metadataHash", "votingStartsAt", "votingEndsAt"],
+  ElectionCreated: ["electionId", "admin", "registrar", "title", "numOptions", "minSelections", "maxSelections", "metadataURI", "metadataHash", "votingStartsAt", "votingEndsAt"],
   AdminTransferStarted: ["electionId", "admin", "pendingAdmin"],
   AdminTransferCancelled: ["electionId", "admin", "pendingAdmin"],
   AdminTransferred: ["electionId", "previousAdmin", "newAdmin"],

@@ -4,7 +4,7 @@
  * the auditor and the property-test model ask this module instead of restating the rules, so a
  * rule changes in two places only: here and in contracts/ZkBallot.sol.
  */
-import { decodeSingleChoiceBallot } from "./ballot";
+import { ballotSelections, describeSelectionRule, singleChoice } from "./ballot";
 import { BN254_BASE_FIELD, SNARK_SCALAR_FIELD } from "./constants";
 
 /** Mirrors IZkBallot.Phase. */
@@ -19,6 +19,10 @@ export enum Phase {
 export interface VoteRuleElection {
   readonly phase: Phase;
   readonly numOptions: number;
+  /** Fewest options a ballot may choose (single choice: 1; 0 allows a blank ballot). */
+  readonly minSelections: number;
+  /** Most options a ballot may choose (single choice: 1). */
+  readonly maxSelections: number;
   /** First second of voting (0: as soon as voting opens). */
   readonly votingStartsAt: bigint;
   /** End of voting, exclusive (0: until the admin closes). */
@@ -46,20 +50,20 @@ export type VoteRejection =
   | { readonly error: "WrongPhase"; readonly electionId: bigint; readonly current: Phase; readonly required: Phase }
   | { readonly error: "VotingNotStarted"; readonly electionId: bigint; readonly votingStartsAt: bigint }
   | { readonly error: "VotingEnded"; readonly electionId: bigint; readonly votingEndsAt: bigint }
-  | { readonly error: "InvalidBallot"; readonly electionId: bigint; readonly ballot: bigint; readonly numOptions: number }
+  | { readonly error: "InvalidBallot"; readonly electionId: bigint; readonly ballot: bigint; readonly numOptions: number; readonly minSelections: number; readonly maxSelections: number }
   | { readonly error: "NullifierOutOfField"; readonly nullifier: bigint }
   | { readonly error: "ProofCoordinateOutOfField"; readonly index: number; readonly value: bigint }
   | { readonly error: "NullifierAlreadySpent"; readonly electionId: bigint; readonly nullifier: bigint; readonly spentInBlock: bigint };
 
 export type VoteRejectionName = VoteRejection["error"];
 
-/** The verdict: the counted option, or the contract's refusal. */
-export type VoteRuleVerdict = { readonly accepted: true; readonly option: number } | { readonly accepted: false; readonly rejection: VoteRejection };
+/** The verdict: the options the ballot counts for (lowest first; none for a blank ballot), or the contract's refusal. */
+export type VoteRuleVerdict = { readonly accepted: true; readonly selections: readonly number[] } | { readonly accepted: false; readonly rejection: VoteRejection };
 
 const PROOF_WORDS = 8;
 
 /** Whether the election accepts ballots at `now`: phase, then window (ZkBallot's first checks). */
-export function checkVotingOpen(electionId: bigint, election: VoteRuleElection | undefined, now: bigint): VoteRejection | undefined {
+export function checkVotingOpen(electionId: bigint, election: Pick<VoteRuleElection, "phase" | "votingStartsAt" | "votingEndsAt"> | undefined, now: bigint): VoteRejection | undefined {
   if (election === undefined || election.phase === Phase.None) return { error: "ElectionNotFound", electionId };
   if (election.phase !== Phase.Voting) return { error: "WrongPhase", electionId, current: election.phase, required: Phase.Voting };
   if (now < election.votingStartsAt) return { error: "VotingNotStarted", electionId, votingStartsAt: election.votingStartsAt };
@@ -67,13 +71,14 @@ export function checkVotingOpen(electionId: bigint, election: VoteRuleElection |
   return undefined;
 }
 
+/** The options a ballot chooses under the election's rule (ZkBallot._validBallot), or undefined when the contract would refuse it. */
+export function electionBallotSelections(ballot: bigint, election: Pick<VoteRuleElection, "numOptions" | "minSelections" | "maxSelections">): number[] | undefined {
+  return ballotSelections(ballot, { options: election.numOptions, minSelections: election.minSelections, maxSelections: election.maxSelections });
+}
+
 /** The option a single-choice ballot chooses, or undefined when the contract would refuse it. */
 export function singleChoiceOption(ballot: bigint, numOptions: number): number | undefined {
-  try {
-    return decodeSingleChoiceBallot(ballot, numOptions);
-  } catch {
-    return undefined;
-  }
+  return ballotSelections(ballot, singleChoice(numOptions))?.[0];
 }
 
 /** The first proof coordinate that is not canonical (>= q), as ProofCoordinateOutOfField names it. */
@@ -95,15 +100,18 @@ export function checkVote(input: VoteRuleInput): VoteRuleVerdict {
   const closed = checkVotingOpen(input.electionId, input.election, input.now);
   if (closed) return refuse(closed);
   const election = input.election!;
-  const option = singleChoiceOption(input.ballot, election.numOptions);
-  if (option === undefined) return refuse({ error: "InvalidBallot", electionId: input.electionId, ballot: input.ballot, numOptions: election.numOptions });
+  const selections = electionBallotSelections(input.ballot, election);
+  if (selections === undefined) {
+    const { numOptions, minSelections, maxSelections } = election;
+    return refuse({ error: "InvalidBallot", electionId: input.electionId, ballot: input.ballot, numOptions, minSelections, maxSelections });
+  }
   if (input.nullifier < 0n || input.nullifier >= SNARK_SCALAR_FIELD) return refuse({ error: "NullifierOutOfField", nullifier: input.nullifier });
   const encoding = input.proof === undefined ? undefined : checkProofEncoding(input.proof);
   if (encoding) return refuse(encoding);
   if (input.spentInBlock !== undefined && input.spentInBlock !== 0n) {
     return refuse({ error: "NullifierAlreadySpent", electionId: input.electionId, nullifier: input.nullifier, spentInBlock: input.spentInBlock });
   }
-  return { accepted: true, option };
+  return { accepted: true, selections };
 }
 
 /** A one-line English account of a refusal, naming the state (for errors and audit evidence). */
@@ -118,7 +126,9 @@ export function describeVoteRejection(rejection: VoteRejection): string {
     case "VotingEnded":
       return `voting in election ${rejection.electionId} ended at ${rejection.votingEndsAt}`;
     case "InvalidBallot":
-      return `ballot ${rejection.ballot} is not a single choice among ${rejection.numOptions} options`;
+      return rejection.minSelections === 1 && rejection.maxSelections === 1
+        ? `ballot ${rejection.ballot} is not a single choice among ${rejection.numOptions} options`
+        : `ballot ${rejection.ballot} is not valid where voters ${describeSelectionRule({ options: rejection.numOptions, minSelections: rejection.minSelections, maxSelections: rejection.maxSelections })} options`;
     case "NullifierOutOfField":
       return `nullifier ${rejection.nullifier} is not below the scalar field order`;
     case "ProofCoordinateOutOfField":

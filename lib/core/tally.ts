@@ -3,33 +3,34 @@
  * the tally the contract reports. The auditor, checkMyBallot and the demo all recount with it.
  */
 import { ZkBallotError } from "./errors";
-import { singleChoiceOption } from "./rules";
+import { ballotSelections, type SelectionRule } from "./ballot";
 
-/** A counted ballot: its option (undefined when the ballot does not decode, so it counts for nothing). */
+/** A counted ballot: the options it chooses (undefined when the ballot does not decode, so it counts for nothing). */
 export interface CountedBallot {
-  readonly option: number | undefined;
+  readonly selections: readonly number[] | undefined;
 }
 
 /**
- * Votes per option over `ballots` (each ballot's `option`, as decoded from its VoteCast event).
- * A ballot without an option, or with one outside 0..numOptions-1, is not counted.
+ * Ballots choosing each option, over `ballots` (each ballot's `selections`, as decoded from its
+ * VoteCast event): an approval ballot adds one to every option it chooses, as the contract does.
+ * A ballot that does not decode, or an option outside 0..numOptions-1, is not counted.
  */
 export function recountTally(ballots: Iterable<CountedBallot>, numOptions: number): bigint[] {
   if (!Number.isInteger(numOptions) || numOptions < 0) {
     throw new ZkBallotError("INVALID_ARGUMENT", `number of options must be a non-negative integer, got ${numOptions}`);
   }
   const recount = new Array<bigint>(numOptions).fill(0n);
-  for (const { option } of ballots) {
-    if (option !== undefined && Number.isInteger(option) && option >= 0 && option < numOptions) recount[option]++;
+  for (const ballot of ballots) {
+    for (const option of ballot.selections ?? []) if (Number.isInteger(option) && option >= 0 && option < numOptions) recount[option]++;
   }
   return recount;
 }
 
-/** Votes per option over raw ballot values (bit sets), decoded with the vote rules' single-choice rule. */
-export function recountBallots(ballots: Iterable<bigint>, numOptions: number): bigint[] {
-  const options: CountedBallot[] = [];
-  for (const ballot of ballots) options.push({ option: singleChoiceOption(ballot, numOptions) });
-  return recountTally(options, numOptions);
+/** Ballots choosing each option over raw ballot values (bit sets), each decoded with the election's rule. */
+export function recountBallots(ballots: Iterable<bigint>, rule: SelectionRule): bigint[] {
+  const counted: CountedBallot[] = [];
+  for (const ballot of ballots) counted.push({ selections: ballotSelections(ballot, rule) });
+  return recountTally(counted, rule.options);
 }
 
 /** True when two tallies have the same length and the same count for every option. */

@@ -8,7 +8,7 @@ import type { ZkBallot } from "../../typechain-types";
 import { computeElectionScope, decodeContractRevert, Phase } from "../chain/election";
 import { ZkBallotError } from "../core/errors";
 import { parseFieldElement } from "../core/field";
-import { checkVotingOpen, describeVoteRejection, singleChoiceOption } from "../core/rules";
+import { checkVotingOpen, describeVoteRejection, electionBallotSelections } from "../core/rules";
 import { parseSolidityProof, publicSignalsArray } from "../proving/prover";
 
 export class RelayRejection extends Error {
@@ -110,6 +110,9 @@ export interface ChainContext {
 export interface ElectionFacts {
   phase: Phase;
   numOptions: number;
+  /** The selection rule: a ballot chooses minSelections to maxSelections options. */
+  minSelections: number;
+  maxSelections: number;
   votingStartsAt: bigint;
   votingEndsAt: bigint;
   voterRollRoot: bigint;
@@ -171,6 +174,8 @@ export function readOpenElection(context: ChainContext): (electionId: bigint) =>
       return {
         phase: Number(election.phase) as Phase,
         numOptions: Number(election.numOptions),
+        minSelections: Number(election.minSelections),
+        maxSelections: Number(election.maxSelections),
         votingStartsAt: election.votingStartsAt,
         votingEndsAt: election.votingEndsAt,
         voterRollRoot: election.voterRollRoot,
@@ -214,7 +219,7 @@ export function chainUnavailable(): RelayRejection {
  * The election exists and accepts ballots now (phase, then window; the phase is judged before
  * the clock is read, so a closed election costs no block lookup). Shared by both routes.
  */
-export async function checkElectionVoting<Facts extends { phase: Phase; numOptions: number; votingStartsAt: bigint; votingEndsAt: bigint }>(view: ChainView<Facts>, electionId: bigint): Promise<Facts> {
+export async function checkElectionVoting<Facts extends { phase: Phase; votingStartsAt: bigint; votingEndsAt: bigint }>(view: ChainView<Facts>, electionId: bigint): Promise<Facts> {
   const election = await view.election(electionId);
   if (election === "not-found") throw new RelayRejection(404, "ELECTION_NOT_FOUND", describeVoteRejection({ error: "ElectionNotFound", electionId }));
   const phaseOnly = checkVotingOpen(electionId, { ...election, votingStartsAt: 0n, votingEndsAt: 0n }, 0n);
@@ -226,8 +231,9 @@ export async function checkElectionVoting<Facts extends { phase: Phase; numOptio
 /** The cheap checks (no proof verification, cached chain reads): election exists, is voting, window open, ballot in range. */
 export async function checkBallotCheaply(view: ChainView<ElectionFacts>, request: BallotRequest): Promise<ElectionFacts> {
   const election = await checkElectionVoting(view, request.electionId);
-  if (singleChoiceOption(request.ballot, election.numOptions) === undefined) {
-    throw new RelayRejection(422, "INVALID_BALLOT", describeVoteRejection({ error: "InvalidBallot", electionId: request.electionId, ballot: request.ballot, numOptions: election.numOptions }));
+  if (electionBallotSelections(request.ballot, election) === undefined) {
+    const { numOptions, minSelections, maxSelections } = election;
+    throw new RelayRejection(422, "INVALID_BALLOT", describeVoteRejection({ error: "InvalidBallot", electionId: request.electionId, ballot: request.ballot, numOptions, minSelections, maxSelections }));
   }
   return election;
 }

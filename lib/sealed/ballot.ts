@@ -4,29 +4,25 @@
  * [1, 1]). The sealed vote circuit proves the same rule; this is the client-side check that
  * refuses to encrypt an invalid ballot in the first place.
  */
+import { selectionRangeProblem, type SelectionRule } from "../core/ballot";
 import { assertKeyPoint, assertScalar, randomScalar, type Point } from "./babyjub";
 import { encrypt, type Ciphertext } from "./elgamal";
 import { SealedError } from "./errors";
 
+// The selection rule is one concept for open and sealed elections: it lives in lib/core/ballot.ts.
+export { singleChoice, type SelectionRule } from "../core/ballot";
+
 /** The option count the sealed circuit is built for (docs/PROTOCOL.md, "Sealed elections"). */
 export const SEALED_MAX_OPTIONS = 8;
 
-export interface SelectionRule {
-  readonly options: number;
-  readonly minSelections: number;
-  readonly maxSelections: number;
-}
-
-export const singleChoice = (options: number): SelectionRule => ({ options, minSelections: 1, maxSelections: 1 });
-
 export function assertSelectionRule(rule: SelectionRule): void {
-  const { options, minSelections, maxSelections } = rule ?? ({} as SelectionRule);
+  const options = rule?.options;
   if (!Number.isSafeInteger(options) || options < 1 || options > SEALED_MAX_OPTIONS) {
     throw new SealedError("BAD_PARAMETERS", `${String(options)} options: a sealed election has 1 to ${SEALED_MAX_OPTIONS}`);
   }
-  if (!Number.isSafeInteger(minSelections) || !Number.isSafeInteger(maxSelections) || minSelections < 0 || minSelections > maxSelections || maxSelections > options) {
-    throw new SealedError("BAD_PARAMETERS", `selection range [${String(minSelections)}, ${String(maxSelections)}] is not within 0 <= min <= max <= ${options}`);
-  }
+  // SealedZkBallot accepts max = 0 (its InvalidSelectionRange only checks min <= max <= options).
+  const problem = selectionRangeProblem(rule, true);
+  if (problem !== undefined) throw new SealedError("BAD_PARAMETERS", problem);
 }
 
 /** The 0/1 plaintexts of a ballot that selects the given option indices (0-based). */

@@ -130,7 +130,7 @@ async function reverifyFromChain(options: DemoOptions, zkBallot: DemoZkBallot, c
   const verified: VoteRecord[] = [];
   for (const record of await fetchVoteRecords(zkBallot, electionId)) {
     const valid = await verifyVoteProof({ voterRollRoot: election.voterRollRoot, nullifier: record.nullifier, electionScope, ballot: record.ballot }, record.proof);
-    if (valid && record.option !== undefined) verified.push(record);
+    if (valid && record.selections !== undefined) verified.push(record);
   }
   const recountMatches = talliesEqual(recountTally(verified, DEMO_OPTIONS.length), tally);
   log(`   ${verified.length} proofs verified off-chain; recount ${recountMatches ? "matches" : "DOES NOT MATCH"} the on-chain tally`);

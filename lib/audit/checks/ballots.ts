@@ -1,11 +1,12 @@
 /**
  * Check "ballots" (every ballot proof): for each VoteCast, the rules castVote applies (nullifier
- * uniqueness, a valid single choice, inside the voting window, canonical proof coordinates),
+ * uniqueness, a ballot valid under the election's selection rule, inside the voting window, canonical proof coordinates),
  * then every Groth16 proof against the verification key, the frozen root and the election scope,
  * all at once by the context's verifier (the CLI's batched check, lib/proving/batchVerify.ts, or
  * a browser's one-by-one snarkjs check: both give exactly snarkjs's verdict for each proof).
  */
-import { decodeSingleChoiceBallot } from "../../core/ballot";
+import { ballotSelections, describeSelectionRule } from "../../core/ballot";
+import { electionSelectionRule } from "../../chain/reader";
 import { toHex32 } from "../../core/field";
 import { computeElectionScope } from "../../chain/reader";
 import { findNonCanonicalCoordinate, type VotePublicSignals } from "../../core/proof";
@@ -16,21 +17,22 @@ import { checkNullifierUniqueness } from "./nullifierUniqueness";
 
 interface Checked {
   log: DecodedLog<"VoteCast">;
-  option: number | undefined;
+  /** The options the ballot chooses; undefined when it does not decode under the election's rule. */
+  selections: number[] | undefined;
   valid: boolean;
   signals?: VotePublicSignals;
   proof: bigint[];
 }
 
 /** Every rule but the proof, for one ballot. */
-async function checkRules(ctx: AuditContext, history: ElectionHistory, log: DecodedLog<"VoteCast">, ballots: CheckBuilder): Promise<{ option?: number; valid: boolean; nonCanonical: boolean }> {
+async function checkRules(ctx: AuditContext, history: ElectionHistory, log: DecodedLog<"VoteCast">, ballots: CheckBuilder): Promise<{ selections?: number[]; valid: boolean; nonCanonical: boolean }> {
   const { ballot } = log.event.args;
   let valid = true;
-  let option: number | undefined;
-  try {
-    option = decodeSingleChoiceBallot(ballot, ctx.numOptions);
-  } catch {
-    ballots.fail(`ballot ${ballot} is not a valid single choice among ${ctx.numOptions} options`, at(log));
+  const rule = electionSelectionRule(ctx.state);
+  const selections = ballotSelections(ballot, rule);
+  if (selections === undefined) {
+    const kind = rule.minSelections === 1 && rule.maxSelections === 1 ? `a valid single choice among ${rule.options} options` : `valid where voters ${describeSelectionRule(rule)} options`;
+    ballots.fail(`ballot ${ballot} is not ${kind}`, at(log));
     valid = false;
   }
   const { window } = history;
@@ -50,7 +52,7 @@ async function checkRules(ctx: AuditContext, history: ElectionHistory, log: Deco
     );
     valid = false;
   }
-  return { option, valid, nonCanonical: nonCanonical !== undefined };
+  return { selections, valid, nonCanonical: nonCanonical !== undefined };
 }
 
 /** Runs the check; returns the recount of the ballots that passed and the ballot list. */
@@ -59,7 +61,7 @@ export async function checkBallots(
   history: ElectionHistory,
   voterRollRoot: bigint | undefined,
   verificationKey: Record<string, unknown>,
-): Promise<{ result: CheckResult; counted: (number | undefined)[]; ballotList: BallotEntry[] }> {
+): Promise<{ result: CheckResult; counted: (readonly number[] | undefined)[]; ballotList: BallotEntry[] }> {
   const ballots = new CheckBuilder("ballots");
   const electionScope = computeElectionScope(ctx.chainId, ctx.contract, ctx.electionId);
   const { votes } = history;
@@ -72,7 +74,7 @@ export async function checkBallots(
     if (rules.nonCanonical) nonCanonicalProofs++;
     const { nullifier, ballot, proof } = log.event.args;
     const signals = voterRollRoot === undefined || rules.nonCanonical ? undefined : { voterRollRoot, nullifier, electionScope, ballot };
-    checked.push({ log, option: rules.option, valid: nullifiersOk[i] && rules.valid && signals !== undefined, signals, proof });
+    checked.push({ log, selections: rules.selections, valid: nullifiersOk[i] && rules.valid && signals !== undefined, signals, proof });
   }
   const toVerify = checked.filter((entry) => entry.signals !== undefined);
   const verdicts = await ctx.verifyProofs(
@@ -86,16 +88,18 @@ export async function checkBallots(
       entry.valid = false;
     }
   });
-  const counted = checked.map((entry) => (entry.valid && entry.option !== undefined ? entry.option : undefined));
+  // The options of each ballot that passed every check (undefined: not counted); a blank ballot counts as [].
+  const counted = checked.map((entry) => (entry.valid ? entry.selections : undefined));
   const ballotList: BallotEntry[] = checked.map((entry, i) => ({
     nullifier: toHex32(entry.log.event.args.nullifier),
     ballot: String(entry.log.event.args.ballot),
-    option: entry.option ?? null,
+    option: entry.selections?.length === 1 ? entry.selections[0] : null,
+    selections: entry.selections ?? null,
     blockNumber: entry.log.blockNumber,
     transactionHash: entry.log.transactionHash,
     verified: counted[i] !== undefined,
   }));
-  const verified = counted.filter((option) => option !== undefined).length;
+  const verified = counted.filter((selections) => selections !== undefined).length;
   Object.assign(ballots.evidence, { voteCastEvents: votes.length, verified, nonCanonicalProofs, skippedInBatches: history.skippedBallots, electionScope: electionScope.toString() });
   return { result: ballots.result(), counted, ballotList };
 }

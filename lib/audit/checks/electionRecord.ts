@@ -60,10 +60,11 @@ function onCreated(r: Replay, log: DecodedLog<"ElectionCreated">, actor: string,
   h.registrar = getAddress(args.registrar);
   h.window = { startsAt: args.votingStartsAt, endsAt: args.votingEndsAt };
   h.phase = Phase.Registration;
-  Object.assign(details, { title: args.title, numOptions: String(args.numOptions), registrar: h.registrar, votingStartsAt: String(h.window.startsAt), votingEndsAt: String(h.window.endsAt) });
+  Object.assign(details, { title: args.title, numOptions: String(args.numOptions), minSelections: String(args.minSelections), maxSelections: String(args.maxSelections), registrar: h.registrar, votingStartsAt: String(h.window.startsAt), votingEndsAt: String(h.window.endsAt) });
   const fields: [string, unknown, unknown][] = [
     // The title and metadata URI are not stored: they come from ElectionCreated only.
     ["numOptions", args.numOptions, state.numOptions],
+    ["minSelections", args.minSelections, state.minSelections], ["maxSelections", args.maxSelections, state.maxSelections],
     ["metadataHash", args.metadataHash, state.metadataHash], ["votingStartsAt", args.votingStartsAt, state.votingStartsAt], ["votingEndsAt", args.votingEndsAt, state.votingEndsAt],
   ];
   for (const [field, logged, stored] of fields) {

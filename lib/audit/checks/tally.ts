@@ -3,18 +3,17 @@
  * contract's running tally and the final tally in ElectionClosed.
  */
 import { Phase } from "../../core/rules";
+import { recountTally } from "../../core/tally";
 import type { AuditContext } from "../context";
 import { CheckBuilder, at, type CheckResult } from "../types";
 import type { ElectionHistory } from "./electionRecord";
 
-/** The recount: one vote for the option of each ballot that passed every check. */
-export function recountVerifiedBallots(counted: readonly (number | undefined)[], numOptions: number): bigint[] {
-  const recount = new Array<bigint>(numOptions).fill(0n);
-  for (const option of counted) if (option !== undefined) recount[option]++;
-  return recount;
+/** The recount: one vote for every option chosen by each ballot that passed every check (undefined: not counted). */
+export function recountVerifiedBallots(counted: readonly (readonly number[] | undefined)[], numOptions: number): bigint[] {
+  return recountTally(counted.map((selections) => ({ selections: selections ?? [] })), numOptions);
 }
 
-export function checkTally(ctx: AuditContext, history: ElectionHistory, counted: readonly (number | undefined)[]): CheckResult {
+export function checkTally(ctx: AuditContext, history: ElectionHistory, counted: readonly (readonly number[] | undefined)[]): CheckResult {
   const tally = new CheckBuilder("tally");
   const { onChainTally, numOptions } = ctx;
   const recount = recountVerifiedBallots(counted, numOptions);

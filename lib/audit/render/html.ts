@@ -1,5 +1,5 @@
 /** The HTML renderer: a self-contained page (no external request) for an audit report. */
-import type { AuditReport } from "../types";
+import type { AuditReport, BallotEntry } from "../types";
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -64,6 +64,15 @@ const BALLOT_SEARCH_SCRIPT = `(function () {
  * its evidence, the recomputed values next to the chain's, the operator record and every ballot
  * (searchable by a small inline script). No external requests; long values wrap.
  */
+/** A ballot's choice for the table: its options with their names, "(blank)", or "(invalid)" when it does not decode. */
+function describeBallotEntry(entry: BallotEntry, optionNames: string[]): string {
+  if (entry.sealed) return "(sealed)";
+  const selections = entry.selections ?? (entry.option === null ? null : [entry.option]);
+  if (selections === null) return "(invalid)";
+  if (selections.length === 0) return "(blank)";
+  return escapeHtml(selections.map((option) => `${option} (${optionNames[option] ?? `option ${option}`})`).join(", "));
+}
+
 export function renderAuditHtml(report: AuditReport, optionNames: string[]): string {
   const tally = (report.election.tally as string[]).map(Number);
   const max = Math.max(1, ...tally);
@@ -97,7 +106,7 @@ export function renderAuditHtml(report: AuditReport, optionNames: string[]): str
     .map((op) => `<tr><td>${op.blockNumber}</td><td>${escapeHtml(op.action)}</td><td><code>${escapeHtml(op.actor)}</code></td><td><code>${escapeHtml(op.transactionFrom)}</code></td><td><code>${escapeHtml(op.transactionHash)}</code></td><td>${escapeHtml(Object.entries(op.details).map(([k, v]) => `${k}=${v}`).join(", "))}</td></tr>`)
     .join("");
   const ballots = report.ballots
-    .map((b) => `<tr><td><code>${escapeHtml(b.nullifier)}</code></td><td>${b.sealed ? "(sealed)" : b.option === null ? "(invalid)" : escapeHtml(`${b.option} (${optionNames[b.option] ?? `option ${b.option}`})`)}</td><td>${b.blockNumber}</td><td><code>${escapeHtml(b.transactionHash)}</code></td><td>${b.verified ? "yes" : "NO"}</td></tr>`)
+    .map((b) => `<tr><td><code>${escapeHtml(b.nullifier)}</code></td><td>${describeBallotEntry(b, optionNames)}</td><td>${b.blockNumber}</td><td><code>${escapeHtml(b.transactionHash)}</code></td><td>${b.verified ? "yes" : "NO"}</td></tr>`)
     .join("");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>zkballot audit: election ${escapeHtml(report.electionId)}</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;width:100%;table-layout:fixed}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word}ul{margin:0;padding-left:1.2em}code{font-size:12px;overflow-wrap:anywhere;word-break:break-all}input{font-size:1em;width:100%;max-width:40em;padding:4px}</style></head><body>
