@@ -259,7 +259,7 @@ describe("web app in Chromium (app/)", function () {
     expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), label).to.deep.equal([]);
   }
 
-  it("approval election (choose 1 to 2 of 4): checkboxes; a third option is refused before proving, naming the range; two options go through the relayer, the receipt names both and the tally counts both", async function () {
+  it("approval election (choose 1 to 2 of 4): checkboxes; a third option is refused before proving, naming the range; two options go through the relayer, the receipt names both, the tally counts both, and check my ballot finds it counted", async function () {
     await publishVoterRoll(zkBallot.connect(registrar), 3n, [approvalVoter.voterCommitment, stranger.voterCommitment]);
     await openVoting(zkBallot.connect(registrar), 3n);
     const context = await browser.newContext({ viewport: PHONE });
@@ -295,6 +295,12 @@ describe("web app in Chromium (app/)", function () {
     expect((await provider.getTransaction(hash))!.from, "sent by the relayer's account").to.equal(new Wallet(RELAYER_KEY).address);
     await expectNoAxeViolations(en, "approval receipt en");
     await screenshot(en, "vote-approval-receipt-en.png");
+    // Check my ballot, with the identity still loaded: counted, both options recounted from the events.
+    await en.evaluate(() => (location.hash = "#check"));
+    await en.click("#check-run");
+    await en.waitForSelector("[data-testid=check-counted]", { timeout: 30_000 });
+    expect(await en.textContent("[data-testid=check-proof]")).to.equal("Proof valid (verified on this device)");
+    expect(await en.textContent("[data-testid=check-counted]")).to.equal("Counted in the tally");
     await en.context().close();
 
     for (const lang of ["en", "ja"] as const) {

@@ -1,7 +1,8 @@
 /**
  * The vote, as the CLI's `vote --relayer` does it, in the browser: the same checks in the same
- * order (phase and window, on the roll, not voted yet), the proof in a Web Worker, the relayer's
- * protocol (lib/relayer/client.ts: Retry-After honoured, receipt checked against the ballot).
+ * order (phase and window, the election's selection rule, on the roll, not voted yet), the proof
+ * in a Web Worker, the relayer's protocol (lib/relayer/client.ts: Retry-After honoured, receipt
+ * checked against the ballot).
  * Each refusal is a Refusal with a catalog key, so it is shown in the voter's language.
  */
 import { electionSelectionRule, type PreparedBallot } from "../../lib/chain/reader";
