@@ -2,7 +2,8 @@
  * The web app in a real headless Chromium (@sparticuz/chromium via playwright-core) against a
  * real `hardhat node` and the real relayer: create an identity, vote (proof in a Web Worker,
  * through the relayer, or from an injected EIP-1193 wallet after the linkability warning), refusals (double vote with its block, not on the roll, not in the voting
- * phase, relayer unreachable) in both languages, check my ballot, audit, results; every request
+ * phase, relayer unreachable) in both languages, an approval election (checkboxes, too many options
+ * refused before proving, two options relayed and both counted), check my ballot, audit, results; every request
  * recorded and checked for the secret and the nullifier; axe on every page in both languages on
  * a phone viewport; screenshots into app/screenshots/ (gitignored).
  */
@@ -12,7 +13,7 @@ import * as path from "node:path";
 
 import AxeBuilder from "@axe-core/playwright";
 import { expect } from "chai";
-import { JsonRpcProvider, keccak256, type JsonRpcSigner } from "ethers";
+import { JsonRpcProvider, keccak256, Wallet, type JsonRpcSigner } from "ethers";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 
 import { buildApp } from "../app/build";
@@ -38,6 +39,7 @@ import { dataWords, startTamperingRpc } from "./helpers/tamperingRpc";
 const RELAYER_KEY = "0xdf57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e"; // hardhat node account 19
 const PHONE = { width: 390, height: 844 };
 const OPTIONS = ["Alice", "Bob", "Carol"];
+const PARKS = ["Doho Park", "Akatsuka Park", "Matsushiro Park", "Central Park"]; // election 3: approval, choose 1 to 2
 
 interface RecordedRequest {
   url: string;
@@ -61,6 +63,7 @@ describe("web app in Chromium (app/)", function () {
   let other: VoterIdentity; // on the roll, votes through the dead relayer
   let stranger: VoterIdentity; // not on the roll
   let walletVoter: VoterIdentity; // on the roll, votes from an injected wallet
+  let approvalVoter: VoterIdentity; // on election 3's roll
   let voteBlock: number;
 
   before(async function () {
@@ -79,6 +82,8 @@ describe("web app in Chromium (app/)", function () {
     const metadata = encodeElectionMetadata({ title: "Tsukuba city budget 2027", options: OPTIONS });
     await createElection(zkBallot, { title: "Tsukuba city budget 2027", numOptions: 3, ...metadata, registrar: await registrar.getAddress() });
     await createElection(zkBallot, { title: "Not open yet", numOptions: 2, registrar: await registrar.getAddress() });
+    const approvalMetadata = encodeElectionMetadata({ title: "Park renewals 2027", options: PARKS });
+    await createElection(zkBallot, { title: "Park renewals 2027", numOptions: PARKS.length, minSelections: 1, maxSelections: 2, ...approvalMetadata, registrar: await registrar.getAddress() });
     relayer = await startRelayer(relayerConfigFromEnv({
       RELAYER_RPC_URL: node.url, RELAYER_PRIVATE_KEY: RELAYER_KEY, RELAYER_PORT: "0", RELAYER_DB: path.join(tmp, "relayer.sqlite"),
       ZKBALLOT_ADDRESS: address, RELAYER_INTERVAL_MS: "200", RELAYER_FINALITY: "1", RELAYER_VERIFY_WORKERS: "1",
@@ -91,6 +96,7 @@ describe("web app in Chromium (app/)", function () {
     other = await identityFromSecret(123456789n);
     stranger = await identityFromSecret(987654321n);
     walletVoter = await identityFromSecret(555555555n);
+    approvalVoter = await identityFromSecret(246813579n);
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
@@ -248,6 +254,67 @@ describe("web app in Chromium (app/)", function () {
     await context.close();
   });
 
+  async function expectNoAxeViolations(page: Page, label: string): Promise<void> {
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), label).to.deep.equal([]);
+  }
+
+  it("approval election (choose 1 to 2 of 4): checkboxes; a third option is refused before proving, naming the range; two options go through the relayer, the receipt names both, the tally counts both, and check my ballot finds it counted", async function () {
+    await publishVoterRoll(zkBallot.connect(registrar), 3n, [approvalVoter.voterCommitment, stranger.voterCommitment]);
+    await openVoting(zkBallot.connect(registrar), 3n);
+    const context = await browser.newContext({ viewport: PHONE });
+    const requests: string[] = [];
+    context.on("request", (request) => requests.push(request.url()));
+    const page = await open("vote", "ja", { query: "&election=3", context });
+    expect(await page.locator("#vote-form input[name=option]").evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).type))).to.deep.equal(["checkbox", "checkbox", "checkbox", "checkbox"]);
+    expect(await page.textContent("#vote-form legend")).to.equal("選択肢を 1 個から 2 個まで選んでください");
+    await loadIdentity(page, approvalVoter);
+    for (const option of [0, 2, 3]) await page.check(`#option-${option}`);
+    await page.click("#vote-submit");
+    await page.waitForSelector("[data-testid=refusal]", { timeout: 60_000 });
+    expect(await page.textContent("[data-testid=refusal]")).to.equal("拒否: 選んだ選択肢は 3 個です。この選挙で選べるのは 1 個から 2 個までです。");
+    expect(requests.filter((url) => /worker\.js|vote\.(wasm|zkey)|\/v1\/ballots/.test(url)), "no worker, proving key or submission: no proof was made").to.deep.equal([]);
+    await expectNoAxeViolations(page, "approval vote ja");
+    await screenshot(page, "vote-approval-refused-ja.png");
+    await context.close();
+
+    const en = await open("vote", "en", { query: "&election=3" });
+    expect(await en.textContent("#vote-form legend")).to.equal("Choose from 1 to 2 options");
+    await loadIdentity(en, approvalVoter);
+    for (const option of [0, 2, 3]) await en.check(`#option-${option}`);
+    await en.click("#vote-submit");
+    await en.waitForSelector("[data-testid=refusal]", { timeout: 60_000 });
+    expect(await en.textContent("[data-testid=refusal]")).to.equal("Refused: you chose 3 options; this election takes from 1 to 2.");
+    await en.uncheck("#option-3");
+    await en.click("#vote-submit");
+    await en.waitForSelector("[data-testid=receipt-id], [data-testid=refusal]", { timeout: 60_000 });
+    expect(await en.textContent("#vote-status")).to.match(/on-chain in block \d+/);
+    expect(await en.textContent("[data-testid=ballot-choice]")).to.equal("Doho Park, Matsushiro Park");
+    expect((await zkBallot.tallies(3n)).map(Number)).to.deep.equal([1, 0, 1, 0]);
+    const hash = (await en.textContent("[data-testid=relayed-tx]"))!.trim();
+    expect((await provider.getTransaction(hash))!.from, "sent by the relayer's account").to.equal(new Wallet(RELAYER_KEY).address);
+    await expectNoAxeViolations(en, "approval receipt en");
+    await screenshot(en, "vote-approval-receipt-en.png");
+    // Check my ballot, with the identity still loaded: counted, both options recounted from the events.
+    await en.evaluate(() => (location.hash = "#check"));
+    await en.click("#check-run");
+    await en.waitForSelector("[data-testid=check-counted]", { timeout: 30_000 });
+    expect(await en.textContent("[data-testid=check-proof]")).to.equal("Proof valid (verified on this device)");
+    expect(await en.textContent("[data-testid=check-counted]")).to.equal("Counted in the tally");
+    await en.context().close();
+
+    for (const lang of ["en", "ja"] as const) {
+      const election = await open("election", lang, { query: "&election=3" });
+      expect(await election.textContent("[data-testid=rule]")).to.equal(lang === "en" ? "Choose from 1 to 2 options" : "選択肢を 1 個から 2 個まで選んでください");
+      expect(await election.textContent("[data-testid=ballots]"), "one ballot, two votes").to.equal("1");
+      const votes = lang === "en" ? ["1 votes", "0 votes", "1 votes", "0 votes"] : ["1 票", "0 票", "1 票", "0 票"];
+      expect(await election.locator(".tally li").allTextContents()).to.deep.equal(PARKS.map((park, i) => `${park}: ${votes[i]}`));
+      await expectNoAxeViolations(election, `approval election ${lang}`);
+      await screenshot(election, `election-approval-${lang}.png`);
+      await election.context().close();
+    }
+  });
+
   it("checks my ballot: on-chain, proof valid, counted; and says so when there is none", async function () {
     const page = await open("check", "en");
     await page.setInputFiles("#identity-file", voterFile);
@@ -357,8 +424,7 @@ describe("web app in Chromium (app/)", function () {
           await page.click("#audit-run");
           await page.waitForSelector("[data-testid=audit-verdict]", { timeout: 30_000 });
         }
-        const { violations } = await new AxeBuilder({ page }).analyze();
-        expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `${hash} ${lang}`).to.deep.equal([]);
+        await expectNoAxeViolations(page, `${hash} ${lang}`);
         const errors = diagnosticsOf.get(page)!.lines.filter((line) => /^(pageerror|console\.error|requestfailed|http [45])/.test(line));
         expect(errors, `${hash} ${lang}: errors, CSP violations or failed requests`).to.deep.equal([]);
         await screenshot(page, `${hash}-${lang}.png`);

@@ -7,6 +7,7 @@ import type { AppConfig } from "./config";
 import { readElectionView, type Chain, type ElectionView } from "./chain";
 import { h, statusLine } from "./dom";
 import { formatTime, t } from "./i18n";
+import { chosenNames, chosenOptions, isSingleChoice, optionInputs, selectionRuleText } from "./optionInputs";
 import { createIdentity, identityDownload, parseIdentity, type VoterIdentity } from "./identity";
 import { CLI_ONLY_OPEN_CHECKS, auditInBrowser, checkMyBallotBrowser } from "./verify";
 import { checkVote, proveInWorker, Refusal, relayBallot, type VoteStage } from "./voting";
@@ -59,6 +60,7 @@ export async function renderElection(state: AppState, main: HTMLElement): Promis
     h("dt", {}, t("election.window")), h("dd", {}, window),
     h("dt", {}, t("election.rollSize")), h("dd", { "data-testid": "roll-size" }, String(view.voterCount)),
     h("dt", {}, t("election.ballots")), h("dd", { "data-testid": "ballots" }, view.ballotsCounted),
+    ...(isSingleChoice(view.selectionRule) ? [] : [h("dt", {}, t("election.rule")), h("dd", { "data-testid": "rule" }, selectionRuleText(view.selectionRule))]),
     h("dt", {}, t("election.root")), h("dd", { class: "mono" }, view.phase === "Registration" ? t("common.none") : view.voterRollRoot),
   );
   const tallyHeading = view.phase === "Closed" ? t("election.finalTally") : view.phase === "Voting" ? t("election.liveTally") : t("election.options");
@@ -136,19 +138,19 @@ export async function renderVote(state: AppState, main: HTMLElement): Promise<vo
   const progress = h("progress", { id: "vote-progress", max: "1", "aria-label": t("vote.progress") });
   progress.hidden = true;
   const result = h("div", { id: "vote-result" });
-  const options = view.options.map((option) => h("p", {}, h("input", { type: "radio", name: "option", id: `option-${option.option}`, value: String(option.option) }), h("label", { for: `option-${option.option}` }, option.name)));
   const submit = h("button", { type: "submit", id: "vote-submit" }, t("vote.submit"));
-  const form = h("form", { id: "vote-form" }, h("fieldset", {}, h("legend", {}, t("vote.choose")), ...options), senderChoice(), submit);
+  const form = h("form", { id: "vote-form" }, optionInputs(view.selectionRule, view.options), senderChoice(), submit);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const chosen = form.querySelector<HTMLInputElement>("input[name=option]:checked");
-    if (!state.identity || !chosen) {
+    const selected = chosenOptions(form);
+    // A single choice with no radio checked is a prompt; any other count is judged by checkVote, which names the range.
+    if (!state.identity || (selected.length === 0 && isSingleChoice(view.selectionRule))) {
       status.textContent = t(state.identity ? "vote.choose" : "vote.needIdentity");
       return;
     }
     submit.disabled = true;
     const viaWallet = form.querySelector<HTMLInputElement>("#via-wallet")?.checked === true;
-    void castVote(state, Number(chosen.value), view, viaWallet, { status, progress, result }).finally(() => (submit.disabled = false));
+    void castVote(state, selected, view, viaWallet, { status, progress, result }).finally(() => (submit.disabled = false));
   });
   main.replaceChildren(h("h1", {}, t("vote.heading")), h("p", {}, t("election.heading", { id: view.electionId, title: view.title })), identityPanel(state, () => undefined), form, progress, status, result);
 }
@@ -206,12 +208,12 @@ async function submitBallot(state: AppState, prepared: PreparedBallot, viaWallet
   return relayReceiptRows(state, await relayBallot(state.config.relayerUrl, prepared, onStage));
 }
 
-async function castVote(state: AppState, option: number, view: ElectionView, viaWallet: boolean, ui: { status: HTMLElement; progress: HTMLProgressElement; result: HTMLElement }): Promise<void> {
+async function castVote(state: AppState, selected: readonly number[], view: ElectionView, viaWallet: boolean, ui: { status: HTMLElement; progress: HTMLProgressElement; result: HTMLElement }): Promise<void> {
   const onStage = progressReporter(ui);
   ui.result.replaceChildren();
   try {
     onStage({ stage: "checking" });
-    const checked = await checkVote(state.chain, state.config.electionId, state.identity!, option);
+    const checked = await checkVote(state.chain, state.config.electionId, state.identity!, selected);
     state.worker ??= new Worker("worker.js");
     const { prepared, ms } = await proveInWorker(state.worker, checked, onStage);
     const sent = await submitBallot(state, prepared, viaWallet, onStage);
@@ -219,7 +221,7 @@ async function castVote(state: AppState, option: number, view: ElectionView, via
     ui.status.textContent = sent.status;
     ui.result.replaceChildren(h("h2", {}, t("vote.receipt")), h("dl", {},
       ...sent.rows,
-      h("dt", {}, t("vote.ballotOption")), h("dd", {}, view.options[option].name),
+      h("dt", {}, t("vote.ballotOption")), h("dd", { "data-testid": "ballot-choice" }, chosenNames(view.options, checked.selections)),
       h("dt", {}, t("vote.nullifier")), h("dd", { class: "mono" }, prepared.nullifier.toString()),
       h("dt", {}, t("vote.proofTime", { ms })), h("dd", { "data-testid": "proof-ms" }, String(ms))));
   } catch (error) {

@@ -6,6 +6,7 @@
 import type { SealedChallenge } from "../../lib/sealed/flow/voter";
 import { h, statusLine } from "./dom";
 import { formatTime, t } from "./i18n";
+import { chosenNames, chosenOptions, optionInputs } from "./optionInputs";
 import { auditCheckItem, describeError, identityPanel, progressReporter, recordTable, relayReceiptRows, senderChoice, txCell, walletReceiptRows, window_setTimeout, type AppState } from "./pages";
 import { readSealedView, type SealedElectionView } from "./sealedChain";
 import { CLI_ONLY_SEALED_CHECKS, auditSealedInBrowser, checkMySealedBallotBrowser } from "./sealedVerify";
@@ -24,7 +25,7 @@ function facts(view: SealedElectionView): HTMLElement {
     h("dt", {}, t("election.window")), h("dd", {}, window),
     h("dt", {}, t("election.rollSize")), h("dd", { "data-testid": "roll-size" }, String(view.voterCount)),
     h("dt", {}, t("election.ballots")), h("dd", { "data-testid": "ballots" }, view.ballotsCast.toString()),
-    h("dt", {}, t("sealed.rule")), h("dd", { "data-testid": "rule" }, t("sealed.ruleRange", { min: view.rule.minSelections, max: view.rule.maxSelections })),
+    h("dt", {}, t("election.rule")), h("dd", { "data-testid": "rule" }, t("sealed.ruleRange", { min: view.rule.minSelections, max: view.rule.maxSelections })),
     h("dt", {}, t("sealed.threshold")), h("dd", { "data-testid": "threshold" }, t("sealed.thresholdOf", { k: view.threshold, n })),
     h("dt", {}, t("sealed.trustees")), h("dd", {}, h("ol", { "data-testid": "trustees" }, ...view.trustees.map((address) => h("li", { class: "mono" }, address)))),
     h("dt", {}, t("sealed.keyCeremony")), h("dd", { "data-testid": "key-status" }, key),
@@ -59,18 +60,8 @@ export async function renderSealedElection(state: AppState, main: HTMLElement): 
   if (view.phase === "Voting" || view.phase === "Closed") state.timer = window_setTimeout(() => void renderSealedElection(state, main).catch(() => undefined), 4_000);
 }
 
-function optionInputs(view: SealedElectionView): HTMLElement {
-  const single = view.rule.maxSelections === 1;
-  const legend = single && view.rule.minSelections === 1 ? t("vote.choose") : t("sealed.chooseRange", { min: view.rule.minSelections, max: view.rule.maxSelections });
-  return h("fieldset", {}, h("legend", {}, legend), ...view.options.map((option) => h("p", {},
-    h("input", { type: single ? "radio" : "checkbox", name: "option", id: `option-${option.option}`, value: String(option.option) }),
-    h("label", { for: `option-${option.option}` }, option.name))));
-}
-
 /** The receipt rows for either way of sending, as the open vote page shows them. */
 const sentRows = (state: AppState, sent: SealedSent) => (sent.via === "wallet" ? walletReceiptRows(state, sent.sent) : relayReceiptRows(state, sent.receipt));
-
-const chosenOptions = (form: HTMLFormElement): number[] => [...form.querySelectorAll<HTMLInputElement>("input[name=option]:checked")].map((input) => Number(input.value));
 
 /** "Check my device": prepare, reveal, check against the key on chain, discard. Each run prepares a fresh ballot. */
 function challengePanel(state: AppState, view: SealedElectionView, form: HTMLFormElement): HTMLElement {
@@ -84,7 +75,7 @@ function challengePanel(state: AppState, view: SealedElectionView, form: HTMLFor
     void prepareChallenge(state.chain, state.config.electionId, selected)
       .then((prepared) => ((challenge = prepared), verifyChallenge(state.chain, prepared)))
       .then((check) => {
-        const choice = challenge!.selected.map((o) => view.options[o]?.name ?? String(o)).join(", ");
+        const choice = chosenNames(view.options, challenge!.selected);
         out.replaceChildren(
           h("p", {}, t("sealed.challengeRevealed", { count: challenge!.randomness.length })),
           h("p", { class: "mono", "data-testid": "challenge-randomness" }, challenge!.randomness[0].toString()),
@@ -111,7 +102,7 @@ async function castSealed(state: AppState, view: SealedElectionView, selected: n
     ui.status.textContent = status;
     ui.result.replaceChildren(h("h2", {}, t("vote.receipt")), h("dl", {},
       ...rows,
-      h("dt", {}, t("vote.ballotOption")), h("dd", {}, selected.map((o) => view.options[o].name).join(", ")),
+      h("dt", {}, t("vote.ballotOption")), h("dd", { "data-testid": "ballot-choice" }, chosenNames(view.options, selected)),
       h("dt", {}, t("vote.nullifier")), h("dd", { class: "mono" }, ballot.nullifier.toString()),
       h("dt", {}, t("vote.proofTime", { ms: ballot.provingMs })), h("dd", { "data-testid": "proof-ms" }, String(ballot.provingMs))));
   } catch (error) {
@@ -129,7 +120,7 @@ export async function renderSealedVote(state: AppState, main: HTMLElement): Prom
   const result = h("div", { id: "vote-result" });
   const submit = h("button", { type: "submit", id: "vote-submit" }, t("sealed.submit"));
   const sender = senderChoice();
-  const form = h("form", { id: "vote-form" }, optionInputs(view), sender, submit);
+  const form = h("form", { id: "vote-form" }, optionInputs(view.rule, view.options), sender, submit);
   form.insertBefore(challengePanel(state, view, form), sender); // choose, check the device if you like, then cast
   form.addEventListener("submit", (event) => {
     event.preventDefault();

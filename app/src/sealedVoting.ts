@@ -15,7 +15,7 @@ import type { AppConfig } from "./config";
 import type { Chain } from "./chain";
 import type { WorkerMessage } from "./protocol";
 import { fetchSealedLogs, readSealedView, sealedContract } from "./sealedChain";
-import { assertVotingOpen, followRelayedBallot, Refusal, type VoteStage } from "./voting";
+import { assertSelectionCount, assertVotingOpen, followRelayedBallot, Refusal, type VoteStage } from "./voting";
 import { sealedReceiptExpectation, submitSealedToRelayer, type RelayReceipt } from "../../lib/relayer/client";
 import { castSealedFromWallet, injectedWallet, type WalletReceipt } from "./wallet";
 
@@ -34,15 +34,10 @@ export async function sealedVotingContext(chain: Chain, electionId: bigint): Pro
   return readSealedVotingContext(sealedContract(chain), electionId);
 }
 
-function assertSelection(context: SealedVotingContext, selected: readonly number[]): void {
-  const { minSelections, maxSelections } = context.rule;
-  if (selected.length < minSelections || selected.length > maxSelections) throw new Refusal("refusal.selectionCount", { min: minSelections, max: maxSelections, count: selected.length });
-}
-
 /** Every check before proving. Reads only public data; the nullifier is compared locally. */
 export async function checkSealedVote(chain: Chain, electionId: bigint, identity: VoterIdentity, selected: readonly number[]): Promise<SealedBallotRequest> {
   const context = await sealedVotingContext(chain, electionId);
-  assertSelection(context, selected);
+  assertSelectionCount(context.rule, selected);
   if (context.voterRoll.indexOf(identity.voterCommitment) === undefined) throw new Refusal("refusal.notOnRoll");
   const nullifier = await computeNullifier(identity.identitySecret, context.electionScope);
   const earlier = sealedLogsOf(await fetchSealedLogs(chain, electionId), "VoteCast").find((log) => log.args.nullifier === nullifier);
@@ -60,7 +55,7 @@ export async function checkSealedVote(chain: Chain, electionId: bigint, identity
 /** Benaloh challenge, step 1: the device encrypts the choice; nothing is proven or sent. */
 export async function prepareChallenge(chain: Chain, electionId: bigint, selected: readonly number[]): Promise<SealedChallenge> {
   const context = await sealedVotingContext(chain, electionId);
-  assertSelection(context, selected);
+  assertSelectionCount(context.rule, selected);
   return prepareChallengedBallot(context, selected);
 }
 

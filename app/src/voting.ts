@@ -1,14 +1,15 @@
 /**
  * The vote, as the CLI's `vote --relayer` does it, in the browser: the same checks in the same
- * order (phase and window, on the roll, not voted yet), the proof in a Web Worker, the relayer's
- * protocol (lib/relayer/client.ts: Retry-After honoured, receipt checked against the ballot).
+ * order (phase and window, the election's selection rule, on the roll, not voted yet), the proof
+ * in a Web Worker, the relayer's protocol (lib/relayer/client.ts: Retry-After honoured, receipt
+ * checked against the ballot).
  * Each refusal is a Refusal with a catalog key, so it is shown in the voter's language.
  */
-import type { PreparedBallot } from "../../lib/chain/reader";
-import { encodeSingleChoiceBallot } from "../../lib/core/ballot";
+import { electionSelectionRule, type PreparedBallot } from "../../lib/chain/reader";
+import { encodeBallot, type SelectionRule } from "../../lib/core/ballot";
 import { ZkBallotError } from "../../lib/core/errors";
 import { computeNullifier, type VoterIdentity } from "../../lib/core/identity";
-import { checkVotingOpen, Phase } from "../../lib/core/rules";
+import { checkVotingOpen, describeVoteRejection, electionBallotSelections, Phase } from "../../lib/core/rules";
 import { VoterRoll } from "../../lib/core/voterRoll";
 import { toSolidityProof } from "../../lib/proving/proofFormat";
 import { submitToRelayer, waitForRelayedBallot, type ReceiptExpectation, type RelayReceipt, type RetryOptions } from "../../lib/relayer/client";
@@ -44,18 +45,35 @@ export async function assertVotingOpen(chain: Chain, electionId: bigint, electio
   }
 }
 
+/**
+ * The voter chose as many options as the rule allows (open and sealed pages): refused before any
+ * proof is made, naming the range.
+ */
+export function assertSelectionCount(rule: SelectionRule, selected: readonly number[]): void {
+  const { minSelections: min, maxSelections: max } = rule;
+  if (selected.length < min || selected.length > max) throw new Refusal("refusal.selectionCount", { min, max, count: selected.length });
+}
+
 export interface CheckedVote {
   electionId: bigint;
   ballot: bigint;
+  /** The options the ballot counts for, lowest first, as the contract's rule reads the ballot. */
+  selections: readonly number[];
   nullifier: bigint;
   input: Record<string, string | string[]>;
 }
 
-/** Every check before proving. Reads only public data; the nullifier is compared locally. */
-export async function checkVote(chain: Chain, electionId: bigint, identity: VoterIdentity, option: number): Promise<CheckedVote> {
+/** Every check before proving. Reads only public data; the nullifier is compared locally. `selected`: the chosen options. */
+export async function checkVote(chain: Chain, electionId: bigint, identity: VoterIdentity, selected: readonly number[]): Promise<CheckedVote> {
   const election = await chain.zkBallot.getElection(electionId);
   await assertVotingOpen(chain, electionId, election);
-  const ballot = encodeSingleChoiceBallot(option, Number(election.numOptions));
+  const rule = electionSelectionRule(election);
+  assertSelectionCount(rule, selected);
+  const ballot = encodeBallot(selected, rule);
+  // The vote rules' own reading of the ballot (ZkBallot._validBallot): what the contract will count.
+  const facts = { numOptions: rule.options, minSelections: rule.minSelections, maxSelections: rule.maxSelections };
+  const selections = electionBallotSelections(ballot, facts);
+  if (selections === undefined) throw new ZkBallotError("INVALID_BALLOT", describeVoteRejection({ error: "InvalidBallot", electionId, ballot, ...facts }), "choose the options again");
   const roll = await VoterRoll.build(await readVoterRoll(chain, electionId), { depth: Number(await chain.zkBallot.ROLL_DEPTH()) });
   if (roll.root !== election.voterRollRoot) throw new ZkBallotError("INVALID_ROLL", "the roll rebuilt from the chain does not give the frozen root");
   if (roll.indexOf(identity.voterCommitment) === undefined) throw new Refusal("refusal.notOnRoll");
@@ -67,6 +85,7 @@ export async function checkVote(chain: Chain, electionId: bigint, identity: Vote
   return {
     electionId,
     ballot,
+    selections,
     nullifier,
     input: {
       identitySecret: identity.identitySecret.toString(),
