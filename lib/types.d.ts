@@ -33,6 +33,7 @@ declare module "snarkjs" {
       zkeyFile: string | Uint8Array,
       logger?: Logger,
     ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
+    prove(zkeyFile: string | Uint8Array, witness: string | Uint8Array, logger?: Logger): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
     verify(vkey: unknown, publicSignals: (string | bigint)[], proof: Groth16Proof, logger?: Logger): Promise<boolean>;
   };
   export const powersOfTau: {
@@ -56,4 +57,13 @@ declare module "snarkjs" {
   export const curves: {
     getCurveFromName(name: string): Promise<{ terminate(): Promise<void> } & Record<string, unknown>>;
   };
+}
+
+declare module "circom_runtime" {
+  /** A circom circuit's compiled witness calculator (circom 2 WebAssembly). */
+  export interface WitnessCalculator {
+    /** The witness in snarkjs's .wtns format. Not reentrant: one call at a time per calculator. */
+    calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
+  }
+  export function WitnessCalculatorBuilder(code: Uint8Array, options?: Record<string, unknown>): Promise<WitnessCalculator>;
 }

@@ -5,6 +5,8 @@
  * with a typed error. The Node adapter (lib/proving/prover.ts) proves the same from files.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 import { expect } from "chai";
 import { build } from "esbuild";
@@ -17,6 +19,8 @@ import { proverArtifacts } from "../lib/proving/artifacts";
 import * as nodeProver from "../lib/proving/prover";
 import { proveVote, verifyVoteProof, type VerificationKey } from "../lib/proving/voteProver";
 import { ZkBallotError } from "../lib/core/errors";
+import { cachedFileBytes } from "../lib/node/files";
+import { calculateWitness, proveGroth16 } from "../lib/proving/groth16Prove";
 
 describe("prover with its artifacts as arguments (lib/proving/voteProver.ts)", function () {
   this.timeout(180_000);
@@ -29,7 +33,7 @@ describe("prover with its artifacts as arguments (lib/proving/voteProver.ts)", f
     expect(result.warnings, "esbuild warnings").to.deep.equal([]);
     const ours = Object.keys(result.metafile!.inputs).filter((file) => !file.startsWith("node_modules/"));
     expect(ours).to.include("lib/proving/voteProver.ts");
-    expect(ours.filter((file) => /^lib\/(node|chain|audit|relayer)\/|^lib\/proving\/(?!voteProver\.ts$)|typechain-types/.test(file)), ours.join(" ")).to.deep.equal([]);
+    expect(ours.filter((file) => /^lib\/(node|chain|audit|relayer)\/|^lib\/proving\/(?!(voteProver|groth16Prove)\.ts$)|typechain-types/.test(file)), ours.join(" ")).to.deep.equal([]);
   });
 
   it("proves from bytes and from a loader, verifies with a parsed key, as the Node adapter does from files", async () => {
@@ -66,5 +70,58 @@ describe("prover with its artifacts as arguments (lib/proving/voteProver.ts)", f
     }
     const error = await verifyVoteProof(request as never, [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n], {} as VerificationKey).then(() => undefined, (e: unknown) => e);
     expect((error as ZkBallotError).code).to.equal("ARTIFACTS_MISSING");
+  });
+
+  describe("one witness calculator per circuit (lib/proving/groth16Prove.ts)", () => {
+    const identities = [31n, 32n, 33n];
+
+    it("witnesses computed at once from the same bytes are each their own input's, as computed one at a time", async () => {
+      const files = proverArtifacts();
+      const wasm = new Uint8Array(fs.readFileSync(files.wasm));
+      const voters = await Promise.all(identities.map((secret) => identityFromSecret(secret)));
+      const roll = await VoterRoll.build(voters.map((voter) => voter.voterCommitment), { depth: 20 });
+      const inputs = voters.map((voter, i) => {
+        const path = roll.pathOf(voter.voterCommitment);
+        return { identitySecret: voter.identitySecret.toString(), pathIndices: path.pathIndices.map(String), siblings: path.siblings.map(String), electionScope: String(900 + i), ballot: String(encodeSingleChoiceBallot(i, 3)) };
+      });
+      const oneAtATime: Uint8Array[] = [];
+      for (const input of inputs) oneAtATime.push(await calculateWitness(input, new Uint8Array(wasm)));
+      // All three on the cached calculator at once: its WebAssembly memory holds one witness, so
+      // the calls must queue; interleaved, a call would read another's witness.
+      const together = await Promise.all(inputs.map((input) => calculateWitness(input, wasm)));
+      together.forEach((witness, i) => expect(Buffer.from(witness).equals(Buffer.from(oneAtATime[i])), `witness ${i}`).to.equal(true));
+      expect(Buffer.from(together[0]).equals(Buffer.from(together[1]))).to.equal(false);
+    });
+
+    it("a bad input fails its own proof, not the next one on the same calculator", async () => {
+      const files = proverArtifacts();
+      const bytes = { wasm: nodeProver.nodeVoteProverArtifacts().wasm as Uint8Array, zkey: nodeProver.nodeVoteProverArtifacts().zkey as Uint8Array };
+      expect(bytes.wasm).to.equal(nodeProver.nodeVoteProverArtifacts().wasm, "the Node adapter hands out the same bytes each time");
+      const bad = proveGroth16({ identitySecret: "1" }, bytes.wasm, bytes.zkey).then(() => undefined, (e: unknown) => e);
+      const identity = await identityFromSecret(34n);
+      const roll = await VoterRoll.build([identity.voterCommitment], { depth: 20 });
+      const request = { identity, path: roll.pathOf(identity.voterCommitment), voterRollRoot: roll.root, electionScope: 5n, ballot: 2n };
+      const good = proveVote(request, bytes);
+      expect(await bad).to.be.instanceOf(Error);
+      const proof = await good;
+      const verificationKey = JSON.parse(fs.readFileSync(files.verificationKey, "utf8")) as VerificationKey;
+      expect(await verifyVoteProof(proof.publicSignals, proof.proof, verificationKey)).to.equal(true);
+    });
+
+    it("cachedFileBytes gives the same bytes while a file is unchanged and reads a rebuilt one anew", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkballot-bytes-"));
+      try {
+        const file = path.join(dir, "artifact.bin");
+        fs.writeFileSync(file, "first");
+        const first = cachedFileBytes(file);
+        expect(cachedFileBytes(file)).to.equal(first);
+        fs.writeFileSync(file, "rebuilt artifact");
+        const rebuilt = cachedFileBytes(file);
+        expect(rebuilt).to.not.equal(first);
+        expect(Buffer.from(rebuilt).toString()).to.equal("rebuilt artifact");
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -125,3 +125,20 @@ export function gitIgnores(file: string, root: string): boolean | undefined {
   if (result.status === 1) return false;
   return undefined;
 }
+
+const fileBytes = new Map<string, { readonly size: number; readonly mtimeMs: number; readonly bytes: Uint8Array }>();
+
+/**
+ * A file's bytes, read once and kept while its size and modification time stay the same: the
+ * circuits' wasm and zkey, which a process that proves many times would otherwise read again for
+ * each proof. The same Uint8Array comes back each time, so a cache keyed by it (the compiled
+ * witness calculator, lib/proving/groth16Prove.ts) holds too; a rebuilt file is read anew.
+ */
+export function cachedFileBytes(file: string): Uint8Array {
+  const { size, mtimeMs } = fs.statSync(file);
+  const cached = fileBytes.get(file);
+  if (cached !== undefined && cached.size === size && cached.mtimeMs === mtimeMs) return cached.bytes;
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  fileBytes.set(file, { size, mtimeMs, bytes });
+  return bytes;
+}

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 
+import { cachedFileBytes } from "../node/files";
 import { proverArtifacts } from "./artifacts";
 import * as voteProver from "./voteProver";
 import type { ArtifactSource, ProveVoteRequest, VerificationKey, VoteProverArtifacts } from "./voteProver";
@@ -16,10 +17,14 @@ import type { VoteProof, VotePublicSignals } from "../core/proof";
 export * from "./proofFormat";
 export type { ArtifactSource, ProveVoteRequest, VerificationKey, VoteProverArtifacts } from "./voteProver";
 
-/** The committed wasm and zkey of circuits/build, as paths snarkjs reads (checked to exist). */
+/**
+ * The committed wasm and zkey of circuits/build (checked to exist), as bytes read once per
+ * process (lib/node/files.ts cachedFileBytes), so that proof after proof reuses one compiled
+ * witness calculator (lib/proving/groth16Prove.ts).
+ */
 export function nodeVoteProverArtifacts(root?: string): VoteProverArtifacts {
   const { wasm, zkey } = proverArtifacts(root);
-  return { wasm, zkey };
+  return { wasm: cachedFileBytes(wasm), zkey: cachedFileBytes(zkey) };
 }
 
 let cachedVerificationKey: VerificationKey | undefined;

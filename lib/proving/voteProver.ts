@@ -10,6 +10,7 @@ import { ZkBallotError } from "../core/errors";
 import { computeNullifier, type VoterIdentity } from "../core/identity";
 import { fromSolidityProof, parsePublicSignals, publicSignalsArray, toSolidityProof, type VoteProof, type VotePublicSignals } from "../core/proof";
 import { rootFromPath, type MerklePath } from "../core/voterRoll";
+import { proveGroth16 } from "./groth16Prove";
 
 /** The prover's inputs: the witness generator (vote.wasm) and the proving key (vote.zkey), as bytes, or a path or URL. */
 export interface VoteProverArtifacts {
@@ -63,7 +64,7 @@ export async function proveVote(request: ProveVoteRequest, artifacts: ArtifactSo
     electionScope: electionScope.toString(),
     ballot: ballot.toString(),
   };
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, wasm, zkey);
+  const { proof, publicSignals } = await proveGroth16(input, wasm, zkey);
   const signals = parsePublicSignals(publicSignals);
   const expectedNullifier = await computeNullifier(identity.identitySecret, electionScope);
   if (signals.voterRollRoot !== voterRollRoot || signals.nullifier !== expectedNullifier || signals.electionScope !== electionScope || signals.ballot !== ballot) {

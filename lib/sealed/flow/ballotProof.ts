@@ -4,9 +4,8 @@
  * bytes in a Web Worker: app/src/worker.ts), so the CLI, the demo and the web app encrypt,
  * shape the witness, prove and check the proof's public outputs with the same code.
  */
-import * as snarkjs from "snarkjs";
-
 import { computeNullifier } from "../../core/identity";
+import { proveGroth16 } from "../../proving/groth16Prove";
 import { toSolidityProof, type SolidityProof } from "../../core/proof";
 import type { MerklePath } from "../../core/voterRoll";
 import { IDENTITY, addPoints, type Point } from "../babyjub";
@@ -96,7 +95,7 @@ export async function proveSealedBallotWith(request: SealedBallotRequest, artifa
   const plaintexts = circuitPlaintexts(request.rule, request.selected);
   const input = sealedVoteInput({ ...request, plaintexts, randomness: encrypted.randomness }, SEALED_MAX_OPTIONS);
   const started = now();
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, artifacts.wasm, artifacts.zkey);
+  const { proof, publicSignals } = await proveGroth16(input, artifacts.wasm, artifacts.zkey);
   const provingMs = Math.round(now() - started);
   const words = ciphertextWords(encrypted.ciphertexts);
   const nullifier = await computeNullifier(request.identitySecret, request.electionScope);

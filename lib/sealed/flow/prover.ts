@@ -6,9 +6,9 @@
  */
 import * as fs from "node:fs";
 
-import * as snarkjs from "snarkjs";
-
+import { cachedFileBytes } from "../../node/files";
 import { artifactPath } from "../../proving/artifacts";
+import { proveGroth16 } from "../../proving/groth16Prove";
 import { verifyGroth16Proofs, type BatchVerifyOptions, type Groth16ProofItem } from "../../proving/batchVerify";
 import { toSolidityProof, type SolidityProof } from "../../proving/prover";
 import { verifySealedProofWithKey } from "./proofCheck";
@@ -33,7 +33,7 @@ export { ciphertextWords, ciphertextsFromWords, sumCiphertextWords, type ProvenS
 /** Encrypts the choice (all 8 circuit options; the unused ones encrypt 0) and proves the ballot with the committed artifacts. */
 export function proveSealedBallot(request: SealedBallotRequest): Promise<ProvenSealedBallot> {
   const { wasm, zkey } = circuitFiles("sealedVote");
-  return proveSealedBallotWith(request, { wasm, zkey });
+  return proveSealedBallotWith(request, { wasm: cachedFileBytes(wasm), zkey: cachedFileBytes(zkey) });
 }
 
 export interface ProvenDecryption {
@@ -52,7 +52,7 @@ export async function proveSealedDecryption(share: bigint, shareKey: Point, c1To
   const input = sealedDecryptionInput({ share, shareKey, c1Totals, partials });
   const { wasm, zkey } = circuitFiles("sealedDecryption");
   const started = Date.now();
-  const { proof } = await snarkjs.groth16.fullProve(input, wasm, zkey);
+  const { proof } = await proveGroth16(input, cachedFileBytes(wasm), cachedFileBytes(zkey));
   return { partials, partialWords: partials.flatMap((p) => [p.x, p.y]), proof: toSolidityProof(proof), provingMs: Date.now() - started };
 }
 
