@@ -1,10 +1,14 @@
-import { buildPoseidon, type Poseidon } from "circomlibjs";
+import type { Poseidon } from "circomlibjs";
 
 let poseidonPromise: Promise<Poseidon> | undefined;
 
-/** Loads circomlibjs's Poseidon once per process; it matches circomlib's circuit Poseidon. */
+/**
+ * Loads circomlibjs's Poseidon once per process; it matches circomlib's circuit Poseidon. The
+ * package is loaded here, not on import: a command that hashes nothing (status, tally, deploy)
+ * does not pay for loading it.
+ */
 export function loadPoseidon(): Promise<Poseidon> {
-  poseidonPromise ??= buildPoseidon();
+  poseidonPromise ??= import("circomlibjs").then((circomlibjs) => circomlibjs.buildPoseidon());
   return poseidonPromise;
 }
 
