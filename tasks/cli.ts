@@ -29,6 +29,7 @@ export function command<A>(action: Action<A>, options: CommandOptions = {}): Act
     try {
       checkNetworkConfig(hre);
       if (options.contracts ?? true) await compileContracts(hre);
+      await import("../lib/node/bigintPoseidon"); // a command hashes a few values: no 0.45 s circomlibjs build for them
       await action(args, hre);
     } catch (error) {
       failed = true;

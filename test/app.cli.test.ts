@@ -34,7 +34,7 @@ describe("npm run app (app/cli.ts)", function () {
 
   it("builds app/dist and serves the page (with its Content-Security-Policy), config.json naming the election, and the RPC forward", async function () {
     const port = await freePort();
-    const started = await startProcess(NPM, ["run", "app", "--", "--rpc", node.url, "--zkballot", zkBallot, "--election", "1", "--port", String(port)], process.env, /zkballot app: (http:\/\/\S+)\//, 240_000);
+    const started = await startProcess(NPM, ["run", "app", "--", "--rpc", node.url, "--zkballot", zkBallot, "--election", "1", "--port", String(port)], process.env, /zkballot app: (http:\/\/\S+)\//, 240_000, { processGroup: true }); // npm's own child is the server
     try {
       const url = started.match[1];
       expect(url).to.equal(`http://127.0.0.1:${port}`);

@@ -18,7 +18,8 @@ import {
   serializeIdentity,
 } from "../lib/core/identity";
 import { loadIdentity, saveIdentity } from "../lib/node/identityFile";
-import { loadPoseidon, poseidonHasher } from "../lib/core/poseidon";
+import { QUICK_POSEIDON_MAX_HASHES, loadPoseidon, poseidonHasher } from "../lib/core/poseidon";
+import { bigintPoseidon } from "../lib/node/bigintPoseidon";
 import { BN254_BASE_FIELD, fromSolidityProof, parseSolidityProof, toSolidityProof } from "../lib/proving/prover";
 import { VoterRoll, rootFromPath, zeroHashes } from "../lib/core/voterRoll";
 import { ZkBallot__factory } from "../typechain-types";
@@ -156,6 +157,23 @@ describe("library", () => {
       for (const [min, max] of [[2, 1], [0, 0], [1, 6], [-1, 2]]) {
         await expectError(() => encodeBallot([0], { options: 5, minSelections: min, maxSelections: max }), "INVALID_ARGUMENT", /selection range .* is not within 0 <= min <= max, 1 <= max <= 5 options/);
       }
+    });
+  });
+
+  describe("poseidon", () => {
+    it("the quick BigInt Poseidon equals circomlibjs's for 1 to 16 inputs (0, p - 1, random, at or above p), and small jobs get it", async () => {
+      const poseidon = await loadPoseidon();
+      const random = (k: number) => Array.from({ length: k }, (_, i) => (BigInt(k) * 0x9e3779b97f4a7c15n ** BigInt(i + 3) + BigInt(i)) % SNARK_SCALAR_FIELD);
+      for (let k = 1; k <= 16; k++) {
+        for (const inputs of [new Array<bigint>(k).fill(0n), new Array<bigint>(k).fill(SNARK_SCALAR_FIELD - 1n), random(k), random(k).map((x, i) => x + BigInt(i % 3) * SNARK_SCALAR_FIELD)]) {
+          expect(bigintPoseidon(inputs), `${k} inputs: ${inputs.join(", ")}`).to.equal(poseidon.F.toObject(poseidon(inputs)));
+        }
+      }
+      expect(() => bigintPoseidon([])).to.throw(RangeError);
+      expect(() => bigintPoseidon(new Array<bigint>(17).fill(1n))).to.throw(/1 to 16 inputs, got 17/);
+      expect(await poseidonHasher(QUICK_POSEIDON_MAX_HASHES)).to.equal(bigintPoseidon);
+      expect(await poseidonHasher(QUICK_POSEIDON_MAX_HASHES + 1)).to.not.equal(bigintPoseidon);
+      expect(await poseidonHasher()).to.not.equal(bigintPoseidon);
     });
   });
 

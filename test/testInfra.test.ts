@@ -13,7 +13,7 @@ import { ethers } from "hardhat";
 import { isStaleSocketError, retryReadsOnStaleSockets } from "../lib/node/rpcRetry";
 
 import { GAS_FIGURES_EVM, configuredEvm, expectGasHardfork } from "./helpers/hardfork";
-import { CLI_JOBS, freePort, runHardhatCliAsync, startProcess, stopProcess, withCliSlot } from "./helpers/processes";
+import { CLI_JOBS, freePort, processGroupRunning, runHardhatCliAsync, startProcess, stopProcess, withCliSlot } from "./helpers/processes";
 import { orderByDuration, readTimings } from "./helpers/suiteOrder";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,6 +71,26 @@ describe("test infrastructure", function () {
       expect(stubborn.child.signalCode).to.equal("SIGKILL");
       expect(Date.now() - started).to.be.lessThan(5_000);
       await stopProcess(stubborn.child); // already ended: returns at once
+    });
+
+    it("stopProcess ends a process-group child's own children too (a launcher such as npm run and its server)", async () => {
+      // The launcher exits on SIGTERM at once; its child (the "server") takes a moment, as the app
+      // server does, or ignores SIGTERM. The launcher is ready once the server's handler is set.
+      const launcher = (onTerm: string) => {
+        const server = `process.on('SIGTERM', () => { ${onTerm} }); console.log('up'); setInterval(() => {}, 1000)`;
+        return `const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(server)}], { stdio: ['ignore', 'pipe', 'ignore'] }); c.stdout.once('data', () => console.log('ready ' + c.pid)); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)`;
+      };
+      const slow = await startProcess(process.execPath, ["-e", launcher("setTimeout(() => process.exit(0), 300)")], process.env, /ready (\d+)/, 10_000, { processGroup: true });
+      expect(processGroupRunning(slow.child.pid!)).to.equal(true);
+      let started = Date.now();
+      await stopProcess(slow.child, 5_000);
+      expect(processGroupRunning(slow.child.pid!), `server ${slow.match[1]} outlived its launcher`).to.equal(false);
+      expect(Date.now() - started).to.be.within(250, 4_000); // the server's own 300 ms were waited for
+      const stubborn = await startProcess(process.execPath, ["-e", launcher("")], process.env, /ready (\d+)/, 10_000, { processGroup: true });
+      started = Date.now();
+      await stopProcess(stubborn.child, 500);
+      expect(processGroupRunning(stubborn.child.pid!), `server ${stubborn.match[1]} ignored SIGTERM and was not killed`).to.equal(false);
+      expect(Date.now() - started).to.be.lessThan(5_000);
     });
 
     it("a command line run that passes its deadline is killed and named", async () => {

@@ -4,7 +4,7 @@ import { hexlify, keccak256, randomBytes } from "ethers";
 import { COMMITMENT_DOMAIN, NULLIFIER_DOMAIN, SNARK_SCALAR_FIELD } from "./constants";
 import { ZkBallotError } from "./errors";
 import { parseFieldElement, toHex32 } from "./field";
-import { loadPoseidon } from "./poseidon";
+import { poseidonHasher } from "./poseidon";
 
 /** A voter identity: a secret field element. Whoever holds it can cast that voter's ballot. */
 export interface VoterIdentity {
@@ -17,13 +17,13 @@ export const IDENTITY_FILE_FORMAT = "zkballot-identity";
 export const IDENTITY_FILE_VERSION = 1;
 
 export async function computeVoterCommitment(identitySecret: bigint): Promise<bigint> {
-  const poseidon = await loadPoseidon();
-  return poseidon.F.toObject(poseidon([COMMITMENT_DOMAIN, identitySecret]));
+  const hash = await poseidonHasher(1);
+  return hash([COMMITMENT_DOMAIN, identitySecret]);
 }
 
 export async function computeNullifier(identitySecret: bigint, electionScope: bigint): Promise<bigint> {
-  const poseidon = await loadPoseidon();
-  return poseidon.F.toObject(poseidon([NULLIFIER_DOMAIN, electionScope, identitySecret]));
+  const hash = await poseidonHasher(1);
+  return hash([NULLIFIER_DOMAIN, electionScope, identitySecret]);
 }
 
 /** Samples a uniform non-zero secret below the field order (rejection sampling, no modulo bias). */

@@ -64,7 +64,7 @@ export class VoterRoll {
     const depth = options.depth ?? DEFAULT_ROLL_DEPTH;
     const { leaves, indexOfCommitment } = indexVoterCommitments(commitments, depth); // the roll rules, depth first
 
-    const hash = await poseidonHasher();
+    const hash = await poseidonHasher(leaves.length + depth); // about one hash a leaf, plus the zero subtrees
     const zeros = zeroHashes(hash, depth);
     // Big rolls go to the platform's accelerator when one is registered (it returns exactly these
     // levels); small ones are faster here than starting workers.
@@ -193,7 +193,7 @@ export function zeroHashes(hash: PoseidonHasher, depth: number): bigint[] {
 
 /** Recomputes a root from a leaf and its path, as the circuit does. */
 export async function rootFromPath(leaf: bigint, path: MerklePath): Promise<bigint> {
-  const hash = await poseidonHasher();
+  const hash = await poseidonHasher(path.siblings.length);
   let node = leaf;
   path.siblings.forEach((sibling, level) => {
     node = path.pathIndices[level] === 1 ? hash([sibling, node]) : hash([node, sibling]);

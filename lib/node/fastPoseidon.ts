@@ -375,11 +375,14 @@ interface PoseidonOptConstants {
   P: string[][][];
 }
 
-function loadOptimisedConstants(): PoseidonOptConstants {
-  // circomlibjs's package exports hide src/, so read the JSON next to its CommonJS build.
+/** One of circomlibjs's Poseidon constant files (src/NAME): its package exports hide src/, so it is read next to the CommonJS build. */
+export function readCircomlibjsConstants<T>(name: string): T {
   const main = require.resolve("circomlibjs");
-  const file = path.join(path.dirname(main), "..", "src", "poseidon_constants_opt.json");
-  return JSON.parse(fs.readFileSync(file, "utf8")) as PoseidonOptConstants;
+  return JSON.parse(fs.readFileSync(path.join(path.dirname(main), "..", "src", name), "utf8")) as T;
+}
+
+function loadOptimisedConstants(): PoseidonOptConstants {
+  return readCircomlibjsConstants<PoseidonOptConstants>("poseidon_constants_opt.json");
 }
 
 const T = 3;

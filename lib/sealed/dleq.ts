@@ -49,7 +49,7 @@ export type ChallengeHash = (words: readonly bigint[]) => Promise<bigint>;
 
 /** Poseidon over the words: at most 16 at a time, so longer lists are chained in blocks of 15. */
 export const poseidonChallengeHash: ChallengeHash = async (words) => {
-  const hash = await poseidonHasher();
+  const hash = await poseidonHasher(1 + Math.ceil(Math.max(0, words.length - 16) / 15));
   let digest = hash(words.slice(0, 16));
   for (let at = 16; at < words.length; at += 15) digest = hash([digest, ...words.slice(at, at + 15)]);
   return digest;

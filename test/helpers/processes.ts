@@ -8,6 +8,7 @@
  */
 import * as http from "node:http";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -38,16 +39,32 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Children started as the leaders of their own process groups (startProcess's processGroup). */
+const groupLeaders = new WeakSet<ChildProcess>();
+
+/** Sends `signal` to the child, or to its whole process group if it leads one; a process already gone is no error. */
+function signalProcess(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (groupLeaders.has(child) && child.pid !== undefined) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // already gone
+  }
+}
+
 /**
  * Starts a child process and resolves once its output matches `ready`. Rejects, and kills the
- * child, if it exits first or is not ready within `timeoutMs`.
+ * child, if it exits first or is not ready within `timeoutMs`. With `processGroup`, the child
+ * leads a process group of its own and stopProcess ends the whole group: for a launcher such as
+ * `npm run`, whose own child (the server) a signal to npm alone can leave running.
  */
-export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60_000): Promise<{ child: ChildProcess; output: () => string; match: RegExpExecArray }> {
-  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60_000, options: { processGroup?: boolean } = {}): Promise<{ child: ChildProcess; output: () => string; match: RegExpExecArray }> {
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: options.processGroup === true });
+  if (options.processGroup === true) groupLeaders.add(child);
   let output = "";
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill("SIGKILL");
+      signalProcess(child, "SIGKILL");
       reject(new Error(`${path.basename(command)} ${args.join(" ")} did not start within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
@@ -71,14 +88,46 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
   });
 }
 
-/** Stops a child started by startProcess: SIGTERM, its exit awaited, SIGKILL after `graceMs`, so nothing outlives the test. */
+/** Whether any process of group `leaderPid` is still running (a zombie waiting to be reaped does not count). */
+export function processGroupRunning(leaderPid: number): boolean {
+  try {
+    process.kill(-leaderPid, 0);
+  } catch {
+    return false;
+  }
+  // The group has members; on Linux, ignore those that have exited and wait only to be reaped.
+  try {
+    return fs.readdirSync("/proc").some((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        const fields = fs.readFileSync(`/proc/${entry}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+        return Number(fields[2]) === leaderPid && fields[0] !== "Z";
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Stops a child started by startProcess: SIGTERM, its exit awaited, SIGKILL after `graceMs`, so
+ * nothing outlives the test. A process-group child's whole group gets the signals, and the wait
+ * lasts until no process of the group runs (SIGKILL to the group at `graceMs`).
+ */
 export async function stopProcess(child: ChildProcess, graceMs = 20_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  const group = groupLeaders.has(child) ? child.pid : undefined;
+  const ended = child.exitCode !== null || child.signalCode !== null;
+  if (ended && (group === undefined || !processGroupRunning(group))) return;
+  const exited = ended ? Promise.resolve() : new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + graceMs;
+  signalProcess(child, "SIGTERM");
+  const timer = setTimeout(() => signalProcess(child, "SIGKILL"), graceMs);
   await exited;
+  while (group !== undefined && processGroupRunning(group) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   clearTimeout(timer);
+  if (group !== undefined && processGroupRunning(group)) signalProcess(child, "SIGKILL");
 }
 
 export interface HardhatNode {
