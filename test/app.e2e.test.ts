@@ -409,6 +409,10 @@ describe("web app in Chromium (app/)", function () {
     await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => location.hash === "#vote", undefined, { timeout: 20_000 });
+    // The hash changes before the hashchange handler renders the page, header and language
+    // select included: focusing before that focused the old select, which the render then
+    // replaced, so the key press changed nothing (the flake of two fresh-clone CIs).
+    await page.waitForSelector('nav a[href="#vote"][aria-current=page]', { timeout: 20_000 });
     await page.focus("#language");
     await page.keyboard.press("ArrowDown");
     await page.waitForFunction(() => document.documentElement.lang === "ja", undefined, { timeout: 20_000 });
