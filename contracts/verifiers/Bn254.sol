@@ -68,6 +68,14 @@ library Bn254 {
         return p[0] < BASE_FIELD && p[1] < BASE_FIELD && p[2] < BASE_FIELD && p[3] < BASE_FIELD && isOnTwist(p[0], p[1], p[2], p[3]);
     }
 
+    /// @dev Proof i's Fiat-Shamir coefficient in a batch check: r_i = keccak256(seed, i) mod r,
+    /// with 0 replaced by 1 so that proof i always counts (0 occurs with probability ~2^-254;
+    /// the replacement changes the soundness bound negligibly). The seed hashes the whole batch.
+    function batchCoefficient(uint256 seed, uint256 i) internal pure returns (uint256 ri) {
+        ri = uint256(keccak256(abi.encode(seed, i))) % SCALAR_FIELD;
+        if (ri == 0) ri = 1;
+    }
+
     /// @dev (a + b·u)(c + d·u) = (ac - bd) + (ad + bc)·u, since u^2 = -1.
     function _fq2Mul(uint256 a, uint256 b, uint256 c, uint256 d) private pure returns (uint256 re, uint256 im) {
         re = addmod(mulmod(a, c, BASE_FIELD), BASE_FIELD - mulmod(b, d, BASE_FIELD), BASE_FIELD);

@@ -120,7 +120,7 @@ contract Groth16BatchVerifier is IGroth16BatchVerifier {
         acc.pairingInput = new bytes((n + 3) * Bn254.PAIR_BYTES);
         for (uint256 i = 0; i < n; ++i) {
             if (!Bn254.isProofWellFormed(proofs[i])) return false;
-            if (!_accumulateProof(acc, i, _coefficient(seed, i), publicSignals[i * m:(i + 1) * m], proofs[i])) return false;
+            if (!_accumulateProof(acc, i, Bn254.batchCoefficient(seed, i), publicSignals[i * m:(i + 1) * m], proofs[i])) return false;
         }
         if (!_storeKeyTerms(_loadKey(), acc, n)) return false;
         return Bn254.pairingProductIsOne(acc.pairingInput);
@@ -174,12 +174,6 @@ contract Groth16BatchVerifier is IGroth16BatchVerifier {
             calldatacopy(add(start, signalBytes), proofs.offset, proofBytes)
             seed := keccak256(start, add(signalBytes, proofBytes))
         }
-    }
-
-    /// @dev r_i = keccak256(seed, i) mod r, with 0 replaced by 1 so that proof i always counts.
-    function _coefficient(uint256 seed, uint256 i) private pure returns (uint256 ri) {
-        ri = uint256(keccak256(abi.encode(seed, i))) % Bn254.SCALAR_FIELD;
-        if (ri == 0) ri = 1;
     }
 
     /// @dev Proof i's share: the pair (-r_i·A_i, B_i), r_i·C_i into Σ r_i·C_i, and r_i, r_i·x_ij

@@ -163,7 +163,7 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
         bytes memory pairingInput = new bytes((n + 3) * Bn254.PAIR_BYTES);
         for (uint256 i = 0; i < n; ++i) {
             if (!_isWellFormed(publicSignals[i], proofs[i])) return false;
-            if (!_accumulateProof(acc, pairingInput, i, _coefficient(seed, i), publicSignals[i], proofs[i])) {
+            if (!_accumulateProof(acc, pairingInput, i, Bn254.batchCoefficient(seed, i), publicSignals[i], proofs[i])) {
                 return false;
             }
         }
@@ -189,13 +189,6 @@ contract VoteBatchVerifier is IVoteBatchVerifier {
             calldatacopy(add(start, signalBytes), proofs.offset, proofBytes)
             seed := keccak256(start, add(signalBytes, proofBytes))
         }
-    }
-
-    /// @dev r_i = keccak256(seed, i) mod r, with 0 replaced by 1 so that proof i always counts
-    /// (0 occurs with probability ~2^-254; the replacement changes the bound negligibly).
-    function _coefficient(uint256 seed, uint256 i) private pure returns (uint256 ri) {
-        ri = uint256(keccak256(abi.encode(seed, i))) % SCALAR_FIELD;
-        if (ri == 0) ri = 1;
     }
 
     /// @dev Public signals < r (a signal + r would alias it, since the sums are taken mod r),
