@@ -95,7 +95,7 @@ describe("prover with its artifacts as arguments (lib/proving/voteProver.ts)", f
 
     it("a bad input fails its own proof, not the next one on the same calculator", async () => {
       const files = proverArtifacts();
-      const bytes = { wasm: nodeProver.nodeVoteProverArtifacts().wasm as Uint8Array, zkey: nodeProver.nodeVoteProverArtifacts().zkey as Uint8Array };
+      const bytes = nodeProver.nodeVoteProverArtifacts() as { wasm: Uint8Array; zkey: Uint8Array };
       expect(bytes.wasm).to.equal(nodeProver.nodeVoteProverArtifacts().wasm, "the Node adapter hands out the same bytes each time");
       const bad = proveGroth16({ identitySecret: "1" }, bytes.wasm, bytes.zkey).then(() => undefined, (e: unknown) => e);
       const identity = await identityFromSecret(34n);
