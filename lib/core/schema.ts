@@ -8,11 +8,11 @@
  * sentence to show when that keyword fails, with the key "*" for any other keyword. Without one,
  * the schema's `description`, then ajv's own message, is used. Pure JavaScript, no Node built-in,
  * but ajv compiles each schema into code with `new Function`: a page whose Content-Security-Policy
- * has no 'unsafe-eval' (the web app's) cannot run `compileValidator`, so modules that compile a
- * schema at load time (electionSpec, artifacts, deployments) are for Node, and the browser-safe
- * core and chain readers do not import this module.
+ * has no 'unsafe-eval' (the web app's) cannot run a validator, so modules that hold schemas
+ * (electionSpec, artifacts, deployments) are for Node, and the browser-safe core and chain readers
+ * do not import this module.
  */
-import Ajv, { type AnySchema, type ErrorObject, type ValidateFunction } from "ajv";
+import type { default as Ajv, AnySchema, ErrorObject, ValidateFunction } from "ajv";
 
 /** One schema violation, ready to be worded: `${field} ${problem}`. */
 export interface SchemaViolation {
@@ -28,8 +28,19 @@ export interface SchemaViolation {
 
 export type SchemaProblems = Partial<Record<string, string>>;
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true });
-ajv.addKeyword({ keyword: "problems", schemaType: "object" });
+// ajv is loaded, and each schema compiled, on first use, not at import: every command-line process
+// imports modules that hold schemas (deployments, artifacts, election specs) and checks one file
+// or two, and compiling every schema at load cost about 80 ms of CPU per process (2 cores, Node 20).
+let sharedAjv: Ajv | undefined;
+function ajv(): Ajv {
+  if (sharedAjv === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { default: AjvClass } = require("ajv") as typeof import("ajv");
+    sharedAjv = new AjvClass({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true });
+    sharedAjv.addKeyword({ keyword: "problems", schemaType: "object" });
+  }
+  return sharedAjv;
+}
 
 /** "/options/1" -> "options[1]", "/setup/kind" -> "setup.kind". */
 function fieldOf(instancePath: string): string {
@@ -80,13 +91,20 @@ export interface Validator<T> {
   readonly guard: (data: unknown) => data is T;
 }
 
-/** Compiles a schema once; the result answers with the first violation, or undefined. */
+/** Compiles a schema once, on its first use; the result answers with the first violation, or undefined. */
 export function compileValidator<T>(schema: AnySchema): Validator<T> {
-  const validate: ValidateFunction<T> = ajv.compile<T>(schema);
+  let compiled: ValidateFunction<T> | undefined;
+  const validate = (data: unknown): data is T => {
+    if (compiled === undefined) {
+      const fresh: ValidateFunction<T> = ajv().compile<T>(schema);
+      compiled = fresh;
+    }
+    return compiled(data);
+  };
   const check = (data: unknown): SchemaViolation | undefined => {
     if (validate(data)) return undefined;
-    const [first] = validate.errors ?? [];
+    const [first] = compiled?.errors ?? [];
     return first === undefined ? { field: "", value: data, problem: "does not have the expected shape", keyword: "schema" } : toViolation(first);
   };
-  return Object.assign(check, { guard: (data: unknown): data is T => validate(data) });
+  return Object.assign(check, { guard: validate });
 }
